@@ -1,0 +1,81 @@
+# The registration service. `make run` runs the stack, `make test` every test.
+# Both install missing Debian packages first (tools/deps.sh).
+
+PKG_CONFIG ?= pkg-config
+PKGS       := fcgi sqlite3 libcurl libcrypto
+CXX        ?= g++
+CXXFLAGS   ?= -O2 -g
+CXXFLAGS   += -std=c++20 -pthread -Wall -Wextra -Wshadow -Werror
+CPPFLAGS   += -MMD -MP -Ifcgi -Itests -I$(BUILD)/gen -DOPENSSL_NO_DEPRECATED_3_0 \
+              $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDFLAGS    += -pthread
+LDLIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+GTEST_LIBS := $(shell $(PKG_CONFIG) --libs gtest_main gmock 2>/dev/null)
+
+comma := ,
+BUILD := build
+ifdef SANITIZE                       # make test SANITIZE=address,undefined
+  CXXFLAGS += -O1 -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDFLAGS  += -fsanitize=$(SANITIZE)
+  BUILD    := build/$(subst $(comma),-,$(SANITIZE))
+endif
+
+MAINS      := fcgi/main.cc fcgi/regctl_main.cc
+LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(filter-out $(MAINS),$(wildcard fcgi/*.cc fcgi/*/*.cc))) \
+              $(BUILD)/gen/schema.o
+UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
+INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
+BINS       := $(BUILD)/registrar $(BUILD)/regctl $(BUILD)/unit_tests $(BUILD)/integration_tests
+
+.PHONY: all deps run test unit integration clean format
+all: $(BINS)
+
+deps:
+	@tools/deps.sh
+
+# Install first, then build in a fresh make so pkg-config sees the packages.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tools/stack
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit integration
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+integration: $(BUILD)/integration_tests $(BUILD)/registrar
+	REGISTRAR_BUILD=$(BUILD) $(BUILD)/integration_tests
+
+$(BUILD)/registrar: $(BUILD)/fcgi/main.o $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/regctl: $(BUILD)/fcgi/regctl_main.o $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
+
+$(BUILD)/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
+
+$(BUILD)/gen/schema.cc: $(sort $(wildcard sql/*.sql)) tools/embed_sql.sh
+	@mkdir -p $(@D)
+	tools/embed_sql.sh $(sort $(wildcard sql/*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/schema.o: $(BUILD)/gen/schema.cc
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i fcgi/*.cc fcgi/*.h fcgi/*/*.cc tests/*/*.cc tests/*/*.h
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) \
+         $(BUILD)/fcgi/main.d $(BUILD)/fcgi/regctl_main.d

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Installs the Debian 12 packages this project needs, skipping those present.
+# As root it runs apt-get; otherwise it prints the one apt-get line and fails.
+# Each row: package, then a file that proves it is installed.
+set -eu
+rows='
+g++                  /usr/bin/g++
+make                 /usr/bin/make
+pkg-config           /usr/bin/pkg-config
+libfcgi-dev          /usr/include/fcgiapp.h
+spawn-fcgi           /usr/bin/spawn-fcgi
+nginx-light          /usr/sbin/nginx
+libcurl4-openssl-dev /usr/include/x86_64-linux-gnu/curl/curl.h
+libsqlite3-dev       /usr/include/sqlite3.h
+libssl-dev           /usr/include/openssl/evp.h
+nlohmann-json3-dev   /usr/include/nlohmann/json.hpp
+libgtest-dev         /usr/include/gtest/gtest.h
+python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
+sqlite3              /usr/bin/sqlite3
+curl                 /usr/bin/curl
+'
+missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
+  [ -n "$pkg" ] || continue
+  # Any nginx flavour will do for nginx-light.
+  if [ "$pkg" = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi
+  [ -e "$probe" ] || printf '%s ' "$pkg"
+done)
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages; run as root:" >&2
+  echo "  apt-get update && apt-get install -y $missing" >&2
+  exit 1
+fi
+echo "deps: installing $missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The Debian nginx package starts a system nginx on port 80 where it can;
+# this project never needs it.
+if command -v service >/dev/null 2>&1; then service nginx stop >/dev/null 2>&1 || true; fi
