@@ -1,0 +1,55 @@
+// Every page the service serves, as complete HTML documents (UTF-8).
+// Pages link /static/app.css and carry no inline style or script (the CSP
+// forbids them) and no third-party resource. Every dynamic value goes
+// through HtmlEscape. All functions are pure and thread-safe.
+#ifndef FCGI_HTML_H_
+#define FCGI_HTML_H_
+
+#include <string>
+#include <string_view>
+
+namespace reg {
+
+// "s" with & < > " ' replaced by character references, safe both in text
+// and in a quoted attribute value.
+std::string HtmlEscape(std::string_view s);
+
+// What the registration page shows. Empty strings show nothing.
+struct RegisterForm {
+  // The address as typed, shown again in the field.
+  std::string email;
+  // Messages beside each field, and one above the form.
+  std::string email_error;
+  std::string password_error;
+  std::string form_error;
+};
+
+// The registration page: <form method="post" action="/register"> with the
+// email and password inputs, each error beside its field. The password is
+// never echoed. Works with JavaScript off.
+std::string RegisterPage(const RegisterForm& form);
+
+// "Check your inbox", after a registration.
+std::string SentPage();
+
+// The page behind a verification link: one button that posts "token" to
+// /activate. Opening it changes nothing.
+std::string ActivatePage(std::string_view token);
+
+// "Your email is verified".
+std::string VerifiedPage();
+
+// For 410: the link expired; how to get a new one.
+std::string ExpiredPage();
+
+// For 404: an unknown link or page.
+std::string NotFoundPage();
+
+// A generic error page (400, 403, 405, 413, 415, 429, 500, 503). "title"
+// and "message" are plain text (escaped here).
+std::string ErrorPage(int http_status, std::string_view title,
+                      std::string_view message);
+
+}  // namespace reg
+
+#endif  // FCGI_HTML_H_

@@ -1,0 +1,336 @@
+#include "form.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace reg {
+namespace {
+
+// "n" copies of "unit".
+std::string Repeat(std::string_view unit, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += unit;
+  return out;
+}
+
+TEST(Utf8, AcceptsAsciiAndMultiByteSequences) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("\xC3\xA9"));          // é
+  EXPECT_TRUE(IsValidUtf8("\xE2\x82\xAC"));      // €
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));  // 😀
+  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("\xED\x9F\xBF"));      // U+D7FF
+}
+
+TEST(Utf8, RejectsOverlongSurrogatesTooLargeAndTruncated) {
+  EXPECT_FALSE(IsValidUtf8("\xC0\x80"));          // overlong NUL
+  EXPECT_FALSE(IsValidUtf8("\xC1\xBF"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xF0\x80\x80\xAF"));  // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // U+D800
+  EXPECT_FALSE(IsValidUtf8("\xED\xBF\xBF"));      // U+DFFF
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // U+110000
+  EXPECT_FALSE(IsValidUtf8("\xF5\x80\x80\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));  // truncated €
+  EXPECT_FALSE(IsValidUtf8("a\xC3"));
+  EXPECT_FALSE(IsValidUtf8("\x80"));      // lone continuation
+  EXPECT_FALSE(IsValidUtf8("\xC3\x28"));  // bad continuation
+  EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+TEST(Utf8, CountsCodePoints) {
+  EXPECT_EQ(Utf8Length(""), 0u);
+  EXPECT_EQ(Utf8Length("abc"), 3u);
+  EXPECT_EQ(Utf8Length("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), 3u);
+}
+
+TEST(TrimSpace, StripsAsciiWhitespaceAtBothEnds) {
+  EXPECT_EQ(TrimSpace(" \t\n\r\f\va b\v\f\r\n\t "), "a b");
+  EXPECT_EQ(TrimSpace("   "), "");
+  EXPECT_EQ(TrimSpace("\xC2\xA0x"), "\xC2\xA0x");  // U+00A0 is not ASCII
+}
+
+TEST(ParseUrlEncoded, DecodesPlusAndPercentEscapes) {
+  Result<Fields> r =
+      ParseUrlEncoded("a=b+c&k=%41%e2%82%ac%E2%82%AC&&flag&=v&e=");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Fields& f = r.value();
+  EXPECT_EQ(f.at("a"), "b c");
+  EXPECT_EQ(f.at("k"), "A\xE2\x82\xAC\xE2\x82\xAC");
+  EXPECT_EQ(f.at("flag"), "");
+  EXPECT_EQ(f.at(""), "v");
+  EXPECT_EQ(f.at("e"), "");
+  EXPECT_EQ(f.size(), 5u);
+}
+
+TEST(ParseUrlEncoded, DecodesEscapedKeysAndAnEqualsSignInAValue) {
+  Result<Fields> r = ParseUrlEncoded("e%6Dail=a%40b.c&x=1=2");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().at("email"), "a@b.c");
+  EXPECT_EQ(r.value().at("x"), "1=2");
+}
+
+TEST(ParseUrlEncoded, AcceptsAnEmptyBody) {
+  Result<Fields> r = ParseUrlEncoded("");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value().empty());
+}
+
+TEST(ParseUrlEncoded, RejectsBadPercentEncoding) {
+  for (const char* body : {"a=%4", "a=%zz", "a=%", "a=%g1", "%4=x", "a=b%"}) {
+    Result<Fields> r = ParseUrlEncoded(body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.status().code(), Code::kMalformed);
+    EXPECT_EQ(r.status().message(), "bad percent-encoding");
+  }
+}
+
+TEST(ParseUrlEncoded, RejectsADuplicateKey) {
+  Result<Fields> r = ParseUrlEncoded("email=a&password=x&email=b");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kMalformed);
+  EXPECT_EQ(r.status().message(), "duplicate field");
+}
+
+TEST(ParseUrlEncoded, RejectsDecodedBytesThatAreNotUtf8) {
+  for (const char* body : {"a=%ff", "%ff=a", "a=%C0%80", "a=%ED%A0%80"}) {
+    Result<Fields> r = ParseUrlEncoded(body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.status().code(), Code::kMalformed);
+    EXPECT_EQ(r.status().message(), "not UTF-8");
+  }
+  EXPECT_FALSE(ParseUrlEncoded("a=\xFF").ok());  // raw, not escaped
+}
+
+TEST(ParseUrlEncoded, AcceptsThirtyTwoFieldsButNotThirtyThree) {
+  std::string body;
+  for (int i = 0; i < 32; ++i) body += "k" + std::to_string(i) + "=v&";
+  EXPECT_TRUE(ParseUrlEncoded(body).ok());
+  Result<Fields> r = ParseUrlEncoded(body + "k32=v");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kMalformed);
+}
+
+TEST(BodyKindFor, AcceptsFormAndJsonWithUtf8Parameters) {
+  struct {
+    const char* header;
+    BodyKind kind;
+  } cases[] = {
+      {"application/x-www-form-urlencoded", BodyKind::kForm},
+      {"Application/X-WWW-Form-URLEncoded", BodyKind::kForm},
+      {"application/x-www-form-urlencoded;charset=UTF-8", BodyKind::kForm},
+      {"application/json", BodyKind::kJson},
+      {"APPLICATION/JSON", BodyKind::kJson},
+      {"application/json; charset=utf-8", BodyKind::kJson},
+      {"application/json; charset=\"UTF-8\"", BodyKind::kJson},
+      {" application/json ; Charset = utf-8 ;", BodyKind::kJson},
+  };
+  for (const auto& c : cases) {
+    Result<BodyKind> r = BodyKindFor(c.header);
+    ASSERT_TRUE(r.ok()) << c.header;
+    EXPECT_EQ(r.value(), c.kind) << c.header;
+  }
+}
+
+TEST(BodyKindFor, RejectsOtherTypesAndCharsetsAsUnsupportedMedia) {
+  for (const char* header :
+       {"", "text/plain", "multipart/form-data; boundary=x", "text/html",
+        "application/jsonx", "application/json; charset=latin1",
+        "application/x-www-form-urlencoded; charset=iso-8859-1",
+        "application/json; charset=\"utf-16\"", "application/json; charset",
+        "application/json-patch+json"}) {
+    Result<BodyKind> r = BodyKindFor(header);
+    ASSERT_FALSE(r.ok()) << header;
+    EXPECT_EQ(r.status().code(), Code::kUnsupportedMedia) << header;
+  }
+}
+
+TEST(ParseBody, FormDelegatesToParseUrlEncoded) {
+  Result<Fields> r = ParseBody(BodyKind::kForm, "token=abc");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().at("token"), "abc");
+}
+
+TEST(ParseBody, JsonObjectCopiesStringMembersAndIgnoresOthers) {
+  Result<Fields> r = ParseBody(
+      BodyKind::kJson,
+      R"({"email":"a@b.c","password":"p\u00e9 ss","extra":1,"n":null})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value().at("email"), "a@b.c");
+  EXPECT_EQ(r.value().at("password"), "p\xC3\xA9 ss");
+  EXPECT_EQ(r.value().size(), 2u);
+}
+
+TEST(ParseBody, JsonRootThatIsNotAnObjectIsMalformed) {
+  for (const char* body : {"[]", R"(["a"])", "\"email\"", "1", "null"}) {
+    Result<Fields> r = ParseBody(BodyKind::kJson, body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.status().code(), Code::kMalformed);
+  }
+}
+
+TEST(ParseBody, BadOrEmptyJsonIsMalformed) {
+  for (const char* body : {"", "{", R"({"email":})", "{'a':'b'}",
+                           R"({"a":"b"} x)", R"({"a":"\ud800"})"}) {
+    Result<Fields> r = ParseBody(BodyKind::kJson, body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_EQ(r.status().code(), Code::kMalformed);
+  }
+}
+
+TEST(ParseBody, JsonEmailPasswordOrTokenThatIsNotAStringIsMalformed) {
+  Result<Fields> r = ParseBody(BodyKind::kJson, R"({"email":42})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kMalformed);
+  EXPECT_EQ(r.status().message(), "email must be a string");
+  EXPECT_FALSE(ParseBody(BodyKind::kJson, R"({"password":["x"]})").ok());
+  EXPECT_FALSE(ParseBody(BodyKind::kJson, R"({"token":{}})").ok());
+}
+
+TEST(ParseBody, JsonWithInvalidUtf8IsMalformed) {
+  Result<Fields> r = ParseBody(BodyKind::kJson, "{\"email\":\"a\xFF@b.c\"}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kMalformed);
+  EXPECT_FALSE(ParseBody(BodyKind::kJson, "{\"e\xC0\x80\":\"x\"}").ok());
+}
+
+TEST(EmailRules, AcceptsOrdinaryAddresses) {
+  EXPECT_EQ(EmailError("name@example.com"), "");
+  EXPECT_EQ(EmailError("First.Last+tag@sub.Example-1.co.uk"), "");
+  EXPECT_EQ(EmailError("j\xC3\xBCrgen@example.de"), "");  // jürgen
+}
+
+TEST(EmailRules, EmptyAsksForAnAddress) {
+  EXPECT_EQ(EmailError(""), "Enter your email address.");
+}
+
+TEST(EmailRules, RejectsFewerThanThreeCharacters) {
+  // No 3-character address has a dotted domain, so the shortest valid one
+  // has five; below three the length rule answers first.
+  const std::string format = "Enter an email address like name@example.com.";
+  EXPECT_EQ(EmailError("a"), format);
+  EXPECT_EQ(EmailError("a@"), format);
+  EXPECT_EQ(EmailError("a@b"), format);  // 3: fails on the domain only
+  EXPECT_EQ(EmailError("a@b.c"), "");
+}
+
+TEST(EmailRules, AcceptsTwoHundredFiftyFourCharactersButNot255) {
+  // 254 = local 64 + '@' + a domain of 189 (labels of at most 63).
+  const std::string local = Repeat("a", 64);
+  const std::string domain189 =
+      Repeat("b", 63) + "." + Repeat("c", 63) + "." + Repeat("d", 61);
+  ASSERT_EQ(domain189.size(), 189u);
+  EXPECT_EQ(EmailError(local + "@" + domain189), "");
+  EXPECT_EQ(EmailError(local + "@" + domain189 + "e"),
+            "That email address is too long.");
+}
+
+TEST(EmailRules, CountsCodePointsNotBytes) {
+  // 64 two-byte characters in the local part: 128 bytes, 64 characters.
+  EXPECT_EQ(EmailError(Repeat("\xC3\xA9", 64) + "@x.com"), "");
+  EXPECT_NE(EmailError(Repeat("\xC3\xA9", 65) + "@x.com"), "");
+}
+
+TEST(EmailRules, AcceptsLocalPartOf64ButNot65) {
+  EXPECT_EQ(EmailError(Repeat("a", 64) + "@example.com"), "");
+  EXPECT_NE(EmailError(Repeat("a", 65) + "@example.com"), "");
+  EXPECT_NE(EmailError("@example.com"), "");
+}
+
+TEST(EmailRules, RejectsTwoAtSignsOrNone) {
+  EXPECT_NE(EmailError("a@b@example.com"), "");
+  EXPECT_NE(EmailError("a@@example.com"), "");
+  EXPECT_NE(EmailError("example.com"), "");
+}
+
+TEST(EmailRules, RejectsADomainWithoutADot) {
+  EXPECT_NE(EmailError("name@localhost"), "");
+  EXPECT_EQ(EmailError("name@local.host"), "");
+}
+
+TEST(EmailRules, RejectsEmptyLabels) {
+  EXPECT_NE(EmailError("name@.example.com"), "");
+  EXPECT_NE(EmailError("name@example..com"), "");
+  EXPECT_NE(EmailError("name@example.com."), "");
+  EXPECT_NE(EmailError("name@"), "");
+}
+
+TEST(EmailRules, RejectsALabelWithAnUnderscoreOrNonAsciiLetter) {
+  EXPECT_NE(EmailError("name@my_host.com"), "");
+  EXPECT_EQ(EmailError("name@my-host.com"), "");
+  EXPECT_NE(EmailError("name@b\xC3\xBC"
+                       "cher.de"),
+            "");
+}
+
+TEST(EmailRules, RejectsALabelStartingOrEndingWithAHyphen) {
+  EXPECT_NE(EmailError("name@-example.com"), "");
+  EXPECT_NE(EmailError("name@example-.com"), "");
+  EXPECT_NE(EmailError("name@example.-com"), "");
+  EXPECT_EQ(EmailError("name@ex--ample.com"), "");
+}
+
+TEST(EmailRules, AcceptsALabelOf63ButNot64) {
+  EXPECT_EQ(EmailError("a@" + Repeat("b", 63) + ".com"), "");
+  EXPECT_NE(EmailError("a@" + Repeat("b", 64) + ".com"), "");
+}
+
+TEST(EmailRules, RejectsWhitespaceAndControlCharacters) {
+  for (const std::string& bad :
+       {std::string("na me@example.com"), std::string("name@exa mple.com"),
+        std::string("name\t@example.com"), std::string("na\nme@example.com"),
+        std::string("name\0@example.com", 17), std::string("na\x7Fme@x.com"),
+        std::string("na\xC2\xA0me@example.com"),         // U+00A0
+        std::string("na\xC2\x85me@example.com"),         // U+0085
+        std::string("na\xC2\x9Fme@example.com"),         // C1 control
+        std::string("na\xE1\x9A\x80me@example.com"),     // U+1680
+        std::string("na\xE2\x80\x80me@example.com"),     // U+2000
+        std::string("na\xE2\x80\x8Ame@example.com"),     // U+200A
+        std::string("na\xE2\x80\xA8me@example.com"),     // U+2028
+        std::string("na\xE2\x80\xA9me@example.com"),     // U+2029
+        std::string("na\xE2\x80\xAFme@example.com"),     // U+202F
+        std::string("na\xE2\x81\x9Fme@example.com"),     // U+205F
+        std::string("na\xE3\x80\x80me@example.com")}) {  // U+3000
+    EXPECT_NE(EmailError(bad), "") << bad;
+  }
+  // Neighbours of the forbidden ranges are fine in the local part.
+  EXPECT_EQ(EmailError("na\xC2\xA1me@example.com"), "");      // U+00A1
+  EXPECT_EQ(EmailError("na\xE2\x80\x90me@example.com"), "");  // U+2010
+}
+
+TEST(EmailRules, RejectsInvalidUtf8) {
+  EXPECT_NE(EmailError("na\xFFme@example.com"), "");
+  EXPECT_NE(EmailError("na\xC0\xAEme@example.com"), "");
+}
+
+TEST(EmailRules, NormalizeLowercasesAsciiOnly) {
+  EXPECT_EQ(NormalizeEmail("Name@EXAMPLE.Com"), "name@example.com");
+  EXPECT_EQ(NormalizeEmail("\xC3\x89mile@X.fr"), "\xC3\x89mile@x.fr");
+}
+
+TEST(PasswordRules, AcceptsEightToTwoHundredFiftySixCodePoints) {
+  EXPECT_EQ(PasswordError(Repeat("\xC3\xA9", 7)), "Use at least 8 characters.");
+  EXPECT_EQ(PasswordError(Repeat("\xC3\xA9", 8)), "");
+  EXPECT_EQ(PasswordError(Repeat("\xF0\x9F\x98\x80", 256)), "");
+  EXPECT_EQ(PasswordError(Repeat("\xF0\x9F\x98\x80", 257)),
+            "Use at most 256 characters.");
+  EXPECT_EQ(PasswordError(Repeat("x", 7)), "Use at least 8 characters.");
+  EXPECT_EQ(PasswordError(""), "Use at least 8 characters.");
+}
+
+TEST(PasswordRules, AllowsSpacesAndAnyCharacter) {
+  EXPECT_EQ(PasswordError("        "), "");
+  EXPECT_EQ(PasswordError(" correct horse battery staple "), "");
+  EXPECT_EQ(PasswordError("tab\there\"'<>&"), "");
+}
+
+TEST(PasswordRules, RejectsInvalidUtf8) {
+  EXPECT_EQ(PasswordError("password\xFF"), "The password is not valid text.");
+  EXPECT_EQ(PasswordError("\xED\xA0\x80\xED\xB0\x80xxxxxx"),
+            "The password is not valid text.");
+}
+
+}  // namespace
+}  // namespace reg

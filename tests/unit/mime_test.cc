@@ -1,0 +1,266 @@
+#include "mime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "form.h"
+
+namespace reg {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kUnique[] = "Abc123_-xyz456789";
+constexpr char kLink[] =
+    "http://127.0.0.1:8080/activate?token="
+    "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdefg";
+
+std::string Base64Decode(std::string_view in) {
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    acc = (acc << 6) | static_cast<std::uint32_t>(alphabet.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// Decodes a run of "=?UTF-8?B?...?=" words separated by folding whitespace,
+// checking each word's shape and length on the way.
+std::string DecodeEncodedWords(const std::string& header) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    if (pos > 0) {
+      EXPECT_EQ(header.compare(pos, 3, "\r\n "), 0) << header;
+      pos += 3;
+    }
+    EXPECT_EQ(header.compare(pos, 10, "=?UTF-8?B?"), 0) << header;
+    const std::size_t end = header.find("?=", pos + 10);
+    EXPECT_NE(end, std::string::npos);
+    if (end == std::string::npos) return out;
+    EXPECT_LE(end + 2 - pos, 75u);
+    const std::string part =
+        Base64Decode(header.substr(pos + 10, end - pos - 10));
+    EXPECT_TRUE(IsValidUtf8(part)) << "a word splits a UTF-8 sequence";
+    out += part;
+    pos = end + 2;
+  }
+  return out;
+}
+
+MailParts VerificationParts() {
+  MailText text = VerificationMail(kLink, 24);
+  return {"no-reply@example.org", "J\xC3\xBCrgen@example.com", text.subject,
+          text.text, text.html};
+}
+
+TEST(EncodeHeaderText, LeavesPlainAsciiUnchanged) {
+  EXPECT_EQ(EncodeHeaderText("Confirm your email address"),
+            "Confirm your email address");
+  EXPECT_EQ(EncodeHeaderText(""), "");
+}
+
+TEST(EncodeHeaderText, EncodesAsciiThatLooksLikeAnEncodedWordOrHasControls) {
+  EXPECT_EQ(DecodeEncodedWords(EncodeHeaderText("a =?x?= b")), "a =?x?= b");
+  EXPECT_EQ(DecodeEncodedWords(EncodeHeaderText("a\tb")), "a\tb");
+}
+
+TEST(EncodeHeaderText, RoundTripsANonAsciiSubject) {
+  const std::string subject =
+      "Best\xC3\xA4tigen Sie Ihre E-Mail-Adresse \xE2\x80\x93 "
+      "\xE7\xA2\xBA\xE8\xAA\x8D\xE3\x81\x97\xE3\x81\xA6\xE3\x81\x8F\xE3\x81"
+      "\xA0\xE3\x81\x95\xE3\x81\x84 \xF0\x9F\x93\xA7\xF0\x9F\x93\xA7";
+  const std::string encoded = EncodeHeaderText(subject);
+  EXPECT_NE(encoded, subject);
+  EXPECT_THAT(encoded, HasSubstr("\r\n "));  // long enough to fold
+  for (char c : encoded) {
+    EXPECT_TRUE(c == '\r' || c == '\n' || (c >= 0x20 && c <= 0x7E));
+  }
+  EXPECT_EQ(DecodeEncodedWords(encoded), subject);
+  // Every line fits in 76 characters after "Subject: ".
+  const std::string header = "Subject: " + encoded;
+  std::size_t start = 0;
+  while (start < header.size()) {
+    std::size_t end = header.find("\r\n", start);
+    if (end == std::string::npos) end = header.size();
+    EXPECT_LE(end - start, 76u);
+    start = end + 2;
+  }
+}
+
+TEST(Rfc5322Date, FormatsFixedTimestampsInUtc) {
+  EXPECT_EQ(Rfc5322Date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+  EXPECT_EQ(Rfc5322Date(1700000000), "Tue, 14 Nov 2023 22:13:20 +0000");
+  EXPECT_EQ(Rfc5322Date(951782400), "Tue, 29 Feb 2000 00:00:00 +0000");
+  EXPECT_EQ(Rfc5322Date(4102444799), "Thu, 31 Dec 2099 23:59:59 +0000");
+  EXPECT_EQ(Rfc5322Date(-1), "Wed, 31 Dec 1969 23:59:59 +0000");
+}
+
+TEST(RenderMail, UsesCrlfEverywhereAndWritesEveryHeader) {
+  Result<RenderedMail> r = RenderMail(VerificationParts(), 1700000000, kUnique);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string& b = r.value().bytes;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (b[i] == '\n') {
+      ASSERT_TRUE(i > 0 && b[i - 1] == '\r') << "bare LF at " << i;
+    } else if (b[i] == '\r') {
+      ASSERT_TRUE(i + 1 < b.size() && b[i + 1] == '\n') << "bare CR at " << i;
+    }
+  }
+  EXPECT_EQ(r.value().message_id, "<Abc123_-xyz456789@example.org>");
+  const std::string headers = b.substr(0, b.find("\r\n\r\n") + 2);
+  EXPECT_EQ(headers,
+            "From: no-reply@example.org\r\n"
+            "To: J\xC3\xBCrgen@example.com\r\n"
+            "Subject: Confirm your email address\r\n"
+            "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+            "Message-ID: <Abc123_-xyz456789@example.org>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/alternative; "
+            "boundary=\"=_reg_Abc123_-xyz456789\"\r\n");
+  EXPECT_EQ(b.substr(b.size() - 29), "--=_reg_Abc123_-xyz456789--\r\n");
+}
+
+TEST(RenderMail, HasTwoUtf8PartsEachHoldingTheLinkVerbatim) {
+  Result<RenderedMail> r = RenderMail(VerificationParts(), 0, kUnique);
+  ASSERT_TRUE(r.ok());
+  const std::string& b = r.value().bytes;
+  const std::string delimiter = "\r\n--=_reg_Abc123_-xyz456789\r\n";
+  const std::size_t first = b.find(delimiter);
+  const std::size_t second = b.find(delimiter, first + 1);
+  const std::size_t close = b.find("\r\n--=_reg_Abc123_-xyz456789--\r\n");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  ASSERT_NE(close, std::string::npos);
+  EXPECT_EQ(b.find(delimiter, second + 1), std::string::npos);
+  const std::string text = b.substr(first, second - first);
+  const std::string html = b.substr(second, close - second);
+  EXPECT_THAT(text, HasSubstr("Content-Type: text/plain; charset=utf-8\r\n"
+                              "Content-Transfer-Encoding: 7bit\r\n\r\n"));
+  EXPECT_THAT(html, HasSubstr("Content-Type: text/html; charset=utf-8\r\n"
+                              "Content-Transfer-Encoding: 7bit\r\n\r\n"));
+  EXPECT_THAT(text, HasSubstr(std::string("\r\n") + kLink + "\r\n"));
+  EXPECT_THAT(text, HasSubstr("24 hours"));
+  EXPECT_THAT(html, HasSubstr(std::string("<a href=\"") + kLink + "\""));
+  EXPECT_THAT(html, HasSubstr("24 hours"));
+}
+
+TEST(RenderMail, MarksANonAsciiPart8bitAndEncodesANonAsciiSubject) {
+  MailParts parts = VerificationParts();
+  parts.subject = "Best\xC3\xA4tigen";
+  parts.text =
+      "Gr\xC3\xBC\xC3\x9F"
+      "e\n";
+  Result<RenderedMail> r = RenderMail(parts, 0, kUnique);
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(r.value().bytes,
+              HasSubstr("Content-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                        "Gr\xC3\xBC\xC3\x9F"
+                        "e\r\n--"));
+  EXPECT_THAT(r.value().bytes, HasSubstr("Subject: =?UTF-8?B?"));
+}
+
+TEST(RenderMail, RejectsHeaderInjection) {
+  MailParts parts = VerificationParts();
+  parts.to = "a@b.c\r\nBcc: x@y.z";
+  Result<RenderedMail> r = RenderMail(parts, 0, kUnique);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+
+  parts = VerificationParts();
+  parts.subject = "Hello\nBcc: x@y.z";
+  r = RenderMail(parts, 0, kUnique);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+
+  const std::string bad_addresses[] = {"a@b.c, x@y.z",
+                                       "A <a@b.c>",
+                                       "a@b@c.d",
+                                       "ab.c",
+                                       "a b@c.d",
+                                       "\"a\"@b.c",
+                                       "a@b.c;",
+                                       "@b.c",
+                                       "a@",
+                                       "a@b.c\tx",
+                                       std::string("a@b.c\0x", 7)};
+  for (const std::string& bad : bad_addresses) {
+    parts = VerificationParts();
+    parts.from = bad;
+    EXPECT_FALSE(RenderMail(parts, 0, kUnique).ok()) << bad;
+  }
+}
+
+TEST(RenderMail, RejectsAMalformedUnique) {
+  EXPECT_FALSE(RenderMail(VerificationParts(), 0, "short").ok());
+  EXPECT_FALSE(RenderMail(VerificationParts(), 0, "has space 0123456789").ok());
+  EXPECT_FALSE(RenderMail(VerificationParts(), 0, std::string(65, 'a')).ok());
+}
+
+TEST(RenderMail, Accepts998OctetLinesButNot999) {
+  MailParts parts = VerificationParts();
+  parts.text = std::string(998, 'x') + "\nshort\n";
+  EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
+  parts.text = std::string(999, 'x') + "\nshort\n";
+  Result<RenderedMail> r = RenderMail(parts, 0, kUnique);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  parts = VerificationParts();
+  parts.html = "ok\n" + std::string(999, 'y');  // last line, no newline
+  EXPECT_FALSE(RenderMail(parts, 0, kUnique).ok());
+}
+
+TEST(RenderMail, RejectsABareCrInABodyButAcceptsCrlf) {
+  MailParts parts = VerificationParts();
+  parts.text = "line\r\nnext\n";
+  EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
+  parts.text = "line\rnext\n";
+  EXPECT_FALSE(RenderMail(parts, 0, kUnique).ok());
+}
+
+TEST(RenderMail, IsDeterministic) {
+  Result<RenderedMail> a = RenderMail(VerificationParts(), 42, kUnique);
+  Result<RenderedMail> b = RenderMail(VerificationParts(), 42, kUnique);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.value().bytes, b.value().bytes);
+}
+
+TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
+  const MailText m = VerificationMail("https://x.test/activate?token=a&b<", 1);
+  EXPECT_EQ(m.subject, "Confirm your email address");
+  EXPECT_THAT(m.text, HasSubstr("\nhttps://x.test/activate?token=a&b<\n"));
+  EXPECT_THAT(m.text, HasSubstr("1 hour."));
+  EXPECT_THAT(m.text, HasSubstr("someone else may have typed"));
+  EXPECT_THAT(
+      m.html,
+      HasSubstr("<a href=\"https://x.test/activate?token=a&amp;b&lt;\""));
+  EXPECT_THAT(m.html, Not(HasSubstr("a&b<")));
+}
+
+TEST(AccountExistsMail, SaysTheAccountExistsAndHoldsNoActivationLink) {
+  const MailText m = AccountExistsMail("http://127.0.0.1:8080");
+  EXPECT_EQ(m.subject, "You already have an account");
+  EXPECT_THAT(m.text, HasSubstr("already has an account"));
+  EXPECT_THAT(m.text, HasSubstr("nothing to do"));
+  EXPECT_THAT(m.text + m.html, Not(HasSubstr("activate")));
+  EXPECT_THAT(m.text + m.html, Not(HasSubstr("token")));
+  MailParts parts{"no-reply@localhost", "a@b.c", m.subject, m.text, m.html};
+  EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
+}
+
+}  // namespace
+}  // namespace reg
