@@ -1,0 +1,50 @@
+// POST /internal/mail: the signed mail job. Verifies, claims the job so no
+// other thread or process sends it, answers, and sends after the answer.
+#include <nlohmann/json.hpp>
+
+#include "handlers/handlers.h"
+
+namespace reg {
+namespace {
+
+bool IsLoopback(const std::string& addr) {
+  return addr.rfind("127.", 0) == 0 || addr == "::1" ||
+         addr.rfind("::ffff:127.", 0) == 0 || addr == "unix:" || addr.empty();
+}
+
+}  // namespace
+
+Result<Reply> HandleInternalMail(const Request& request, Context& context) {
+  // nginx already refuses other clients; this holds behind any front end.
+  if (!IsLoopback(request.remote_addr)) {
+    return Status(Code::kForbidden, "internal endpoint from " + request.remote_addr);
+  }
+  if (request.body_too_large) return Status(Code::kTooLarge, "job body");
+  Status s = context.services.signer->Verify(request.job_timestamp,
+                                              request.job_signature, request.body,
+                                              context.services.clock->NowS());
+  if (!s.ok()) return s;
+  nlohmann::json j = nlohmann::json::parse(request.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("job_id") ||
+      !j["job_id"].is_number_integer() || j["job_id"].get<std::int64_t>() <= 0) {
+    return Status::Malformed("job body needs a positive integer job_id");
+  }
+  const std::int64_t id = j["job_id"].get<std::int64_t>();
+  Result<ClaimOutcome> claim = context.outbox.Claim(id);
+  if (!claim.ok()) return claim.status();
+  Reply reply;
+  const JobState state = claim.value().state;
+  if (claim.value().job) {
+    reply.response = Response::Json(202, R"({"status":"queued"})");
+    reply.after = Task::Send(std::move(*claim.value().job));
+  } else if (state == JobState::kSending || state == JobState::kQueued) {
+    // Another thread or process holds it: it will be sent once.
+    reply.response = Response::Json(202, R"({"status":"sending"})");
+  } else {
+    nlohmann::json body = {{"status", JobStateName(state)}};
+    reply.response = Response::Json(200, body.dump());
+  }
+  return reply;
+}
+
+}  // namespace reg

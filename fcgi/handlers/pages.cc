@@ -1,0 +1,21 @@
+// GET /, GET /register/sent, GET /healthz.
+#include "handlers/handlers.h"
+#include "html.h"
+
+namespace reg {
+
+Result<Reply> HandleIndex(const Request&, Context&) {
+  return Answer(Response::Html(200, RegisterPage(RegisterForm())));
+}
+
+Result<Reply> HandleSent(const Request&, Context&) {
+  return Answer(Response::Html(200, SentPage()));
+}
+
+Result<Reply> HandleHealth(const Request&, Context& context) {
+  Status s = context.store.Ping();
+  if (!s.ok()) return Answer(Response::Text(503, "unavailable\n"));
+  return Answer(Response::Text(200, "ok\n"));
+}
+
+}  // namespace reg

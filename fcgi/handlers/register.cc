@@ -1,0 +1,107 @@
+// POST /register: validate, hash, store account + mail job in one
+// transaction, answer; the job is posted after the answer is finished.
+#include <nlohmann/json.hpp>
+
+#include "handlers/handlers.h"
+#include "html.h"
+#include "mime.h"
+#include "password.h"
+#include "token.h"
+
+namespace reg {
+namespace {
+
+Reply Invalid(const Request& request, const std::string& email,
+              const std::string& email_error, const std::string& password_error) {
+  if (request.WantsJson()) {
+    nlohmann::json errors = nlohmann::json::object();
+    if (!email_error.empty()) errors["email"] = email_error;
+    if (!password_error.empty()) errors["password"] = password_error;
+    return Answer(Response::Json(422, nlohmann::json{{"errors", errors}}.dump()));
+  }
+  RegisterForm form;
+  form.email = email;
+  form.email_error = email_error;
+  form.password_error = password_error;
+  return Answer(Response::Html(422, RegisterPage(form)));
+}
+
+// Renders and seals the mail of "kind" for "to".
+Result<PreparedMail> Prepare(const Services& services, MailKind kind,
+                             const std::string& to, const std::string& token) {
+  const Config& config = *services.config;
+  MailText text =
+      kind == MailKind::kVerify
+          ? VerificationMail(config.base_url + "/activate?token=" + token,
+                             std::max(1, config.token_ttl_s / 3600))
+          : AccountExistsMail(config.base_url);
+  unsigned char random[16];
+  Status s = RandomBytes(random, sizeof random);
+  if (!s.ok()) return s;
+  const std::string unique =
+      Base64UrlEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random));
+  MailParts parts{config.mail_from, to, text.subject, text.text, text.html};
+  Result<RenderedMail> mail = RenderMail(parts, services.clock->NowS(), unique);
+  if (!mail.ok()) return mail.status();
+  Result<std::string> sealed = services.sealer->Seal(mail.value().bytes);
+  if (!sealed.ok()) return sealed.status();
+  return PreparedMail{mail.value().message_id, std::move(sealed).value()};
+}
+
+}  // namespace
+
+Result<Reply> HandleRegister(const Request& request, Context& context) {
+  const Services& services = context.services;
+  const Config& config = *services.config;
+  Result<Fields> fields = ReadFields(request);
+  if (!fields.ok()) return fields.status();
+  auto field = [&](const char* name) {
+    auto it = fields.value().find(name);
+    return it != fields.value().end() ? it->second : std::string();
+  };
+  const std::string email(TrimSpace(field("email")));
+  const std::string password = field("password");
+  const std::string email_error = EmailError(email);
+  const std::string password_error = PasswordError(password);
+  if (!email_error.empty() || !password_error.empty()) {
+    return Invalid(request, email, email_error, password_error);
+  }
+
+  // Every accepted registration costs one hash, known address or not, so
+  // neither the answer nor its time tells them apart.
+  NewRegistration reg;
+  {
+    HashSlot slot(services.hash_gate, std::chrono::milliseconds(config.hash_wait_ms));
+    if (!slot.held()) return Status::Unavailable("all hash slots busy");
+    Result<std::string> hash =
+        HashPassword(password, ScryptParams{config.scrypt_log2_n, 8, 1});
+    if (!hash.ok()) return hash.status();
+    reg.password_hash = std::move(hash).value();
+  }
+  Result<std::string> token = NewToken();
+  if (!token.ok()) return token.status();
+  reg.email = email;
+  reg.email_norm = NormalizeEmail(email);
+  reg.token_hash = TokenHash(token.value());
+
+  RegisterLimits limits;
+  limits.token_ttl_ms = config.token_ttl_s * 1000LL;
+  limits.mail_cap = config.mail_cap;
+  Result<RegisterOutcome> outcome = context.store.Register(
+      reg, limits, [&](MailKind kind) {
+        return Prepare(services, kind, email, token.value());
+      });
+  if (!outcome.ok()) return outcome.status();
+
+  // The same answer whether the address was new, unverified or verified.
+  Reply reply;
+  if (request.WantsJson()) {
+    reply.response = Response::Json(202, R"({"status":"verification_sent"})");
+  } else {
+    reply.response = Response::SeeOther("/register/sent");
+  }
+  if (outcome.value().job_id != 0) reply.after = Task::Post(outcome.value().job_id);
+  return reply;
+}
+
+}  // namespace reg
