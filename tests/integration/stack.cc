@@ -1,0 +1,377 @@
+#include "stack.h"
+
+#include <curl/curl.h>
+#include <sqlite3.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "job_signer.h"
+
+namespace reg::testing {
+namespace {
+
+// libcurl's global init is not thread-safe: once, before any test thread.
+struct CurlInit {
+  CurlInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+} curl_init;
+
+size_t Collect(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    (*headers)[name] = value;
+  }
+  return size * n;
+}
+
+bool Alive(pid_t pid) { return pid > 0 && kill(pid, 0) == 0; }
+
+std::vector<pid_t> ReadPids(const std::string& path) {
+  std::vector<pid_t> pids;
+  std::istringstream in(ReadFile(path));
+  long pid;
+  while (in >> pid) pids.push_back(static_cast<pid_t>(pid));
+  return pids;
+}
+
+// Starts argv with "env" added; stdout+stderr to "log". The child gets
+// SIGTERM if this test process dies, so nothing outlives a crashed test.
+pid_t Spawn(const std::vector<std::string>& argv,
+            const std::map<std::string, std::string>& env, const std::string& log) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  FILE* out = std::fopen(log.c_str(), "a");
+  if (out != nullptr) {
+    dup2(fileno(out), 1);
+    dup2(fileno(out), 2);
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+// Waits up to "ms" for "pid" (our child) to exit.
+bool Reap(pid_t pid, int ms) {
+  for (int waited = 0; waited <= ms; waited += 10) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it != headers.end() ? it->second : std::string();
+}
+
+HttpResponse Http(const std::string& method, const std::string& url,
+                  const std::string& body, const std::vector<std::string>& headers) {
+  HttpResponse r;
+  CURL* h = curl_easy_init();
+  curl_slist* list = nullptr;
+  for (const std::string& header : headers) list = curl_slist_append(list, header.c_str());
+  list = curl_slist_append(list, "Expect:");
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  if (!body.empty() || method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &r.headers);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(h);
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &r.seconds);
+  } else {
+    r.error = curl_easy_strerror(rc);
+  }
+  curl_slist_free_all(list);
+  curl_easy_cleanup(h);
+  return r;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string MakeTempDir() {
+  std::string tmpl = "/tmp/registrar-test-XXXXXX";
+  char* dir = mkdtemp(tmpl.data());
+  return dir != nullptr ? std::string(dir) : std::string();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFileAtomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp, std::ios::binary) << content;
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+std::string RepoRoot() {
+  if (const char* root = std::getenv("REGISTRAR_ROOT")) return root;
+  char buf[4096];
+  return getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : ".";
+}
+
+Sink::Sink(std::string dir, int port) : dir_(std::move(dir)), port_(port) { Start(); }
+
+Sink::~Sink() { Stop(); }
+
+void Sink::Start() {
+  std::remove((dir_ + "/sink.port").c_str());
+  pid_ = Spawn({"/usr/bin/python3", RepoRoot() + "/tools/smtp_sink.py", "--quiet",
+                "--port", std::to_string(port_), "--dir", dir_},
+               {}, dir_ + "/sink.log");
+  for (int i = 0; i < 500; i++) {
+    std::string p = ReadFile(dir_ + "/sink.port");
+    if (!p.empty()) {
+      port_ = std::atoi(p.c_str());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void Sink::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  if (!Reap(pid_, 5000)) {
+    kill(pid_, SIGKILL);
+    Reap(pid_, 5000);
+  }
+  pid_ = -1;
+}
+
+void Sink::Control(const std::string& json) { WriteFileAtomic(dir_ + "/control.json", json); }
+
+namespace {
+
+std::vector<std::string> Files(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name.size() > suffix.size() && name[0] != '.' &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        names.push_back(dir + "/" + name);
+      }
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> Sink::Mails() const {
+  std::vector<std::string> mails;
+  for (const std::string& f : Files(dir_ + "/mail", ".eml")) mails.push_back(ReadFile(f));
+  return mails;
+}
+
+int Sink::MailCount() const { return static_cast<int>(Files(dir_ + "/mail", ".eml").size()); }
+
+int Sink::HeldCount() const { return static_cast<int>(Files(dir_ + "/held", "").size()); }
+
+Stack::Stack(std::map<std::string, std::string> env, const Sink* sink, std::string data_dir)
+    : port_(FreePort()), data_dir_(data_dir.empty() ? MakeTempDir() : std::move(data_dir)) {
+  env["PORT"] = std::to_string(port_);
+  env["DATA_DIR"] = data_dir_;
+  if (sink != nullptr) env["SMTP_URL"] = sink->url();
+  env.emplace("RATE_LIMIT", "0");
+  env.emplace("MAIL_CAP", "0");
+  env.emplace("SCRYPT_LOG2_N", "4");
+  env.emplace("WORKERS", "2");
+  env.emplace("THREADS", "4");
+  const char* build = std::getenv("REGISTRAR_BUILD");
+  env["BUILD"] = build != nullptr ? build : "build";
+  pid_ = Spawn({RepoRoot() + "/tools/stack"}, env, data_dir_ + "/stack.out");
+  for (int i = 0; i < 1500; i++) {
+    if (Output().find("Registration service running") != std::string::npos) break;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (pid_ > 0) {
+    started_ = WorkerPids();
+    started_.push_back(NginxPid());
+  }
+}
+
+Stack::~Stack() { Stop(); }
+
+bool Stack::Stop() {
+  if (pid_ <= 0) return false;
+  // Workers started after this object was made (a restart) count too.
+  for (pid_t p : WorkerPids()) started_.push_back(p);
+  kill(pid_, SIGTERM);
+  bool exited = Reap(pid_, 10000);
+  if (!exited) {
+    kill(pid_, SIGKILL);
+    Reap(pid_, 5000);
+  }
+  pid_ = -1;
+  bool clean = exited;
+  for (pid_t p : started_) {
+    if (Alive(p)) {
+      clean = false;
+      kill(p, SIGKILL);
+    }
+  }
+  return clean;
+}
+
+std::string Stack::Url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+HttpResponse Stack::Get(const std::string& path, const std::vector<std::string>& headers) const {
+  return Http("GET", Url(path), "", headers);
+}
+
+HttpResponse Stack::Post(const std::string& path, const std::string& body,
+                         const std::vector<std::string>& headers) const {
+  return Http("POST", Url(path), body, headers);
+}
+
+HttpResponse Stack::Register(const std::string& email, const std::string& password) const {
+  std::string body = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+  return Post("/register", body, {"Content-Type: application/json"});
+}
+
+std::vector<pid_t> Stack::WorkerPids() const { return ReadPids(data_dir_ + "/registrar.pid"); }
+
+pid_t Stack::NginxPid() const {
+  std::vector<pid_t> p = ReadPids(data_dir_ + "/nginx/nginx.pid");
+  return p.empty() ? -1 : p[0];
+}
+
+double Stack::Metric(const std::string& name) const {
+  HttpResponse r = Get("/internal/metrics");
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
+        line[name.size()] == ' ') {
+      return std::atof(line.c_str() + name.size() + 1);
+    }
+  }
+  return -1;
+}
+
+std::vector<std::string> Stack::Query(const std::string& sql) const {
+  std::vector<std::string> rows;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((data_dir_ + "/registrar.db").c_str(), &db, SQLITE_OPEN_READONLY,
+                      nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const unsigned char* text = sqlite3_column_text(stmt, 0);
+        rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+long long Stack::JobIdFor(const std::string& email) const {
+  std::string quoted;
+  for (char c : email) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  std::vector<std::string> rows =
+      Query("SELECT max(id) FROM outbox WHERE rcpt = '" + quoted + "'");
+  return rows.empty() ? 0 : std::atoll(rows[0].c_str());
+}
+
+std::string Stack::Output() const { return ReadFile(data_dir_ + "/stack.out"); }
+
+std::string LinkIn(const std::string& mail) {
+  static const std::regex link(R"(https?://[^\s"<>]+/activate\?token=[A-Za-z0-9_-]+)");
+  std::smatch m;
+  return std::regex_search(mail, m, link) ? m.str() : std::string();
+}
+
+std::string TokenIn(const std::string& mail) {
+  std::string link = LinkIn(mail);
+  size_t at = link.find("token=");
+  return at == std::string::npos ? std::string() : link.substr(at + 6);
+}
+
+std::string MailHeader(const std::string& mail, const std::string& name) {
+  std::istringstream in(mail);
+  std::string line;
+  const std::string prefix = name + ": ";
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) break;  // end of the header block
+    if (line.compare(0, prefix.size(), prefix) == 0) return line.substr(prefix.size());
+  }
+  return std::string();
+}
+
+std::string SignJob(const Stack& stack, long long timestamp, const std::string& body) {
+  std::string secret = ReadFile(stack.data_dir() + "/job.secret");
+  Result<JobSigner> signer = JobSigner::Create(secret);
+  return signer.ok() ? signer.value().Sign(timestamp, body) : std::string();
+}
+
+}  // namespace reg::testing

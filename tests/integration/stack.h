@@ -1,0 +1,111 @@
+// The real stack for integration tests: tools/stack (nginx + spawn-fcgi +
+// registrar workers) on free 127.0.0.1 ports with a temp DATA_DIR, and the
+// real SMTP sink (tools/smtp_sink.py) with its fault knobs.
+#ifndef TESTS_INTEGRATION_STACK_H_
+#define TESTS_INTEGRATION_STACK_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace reg::testing {
+
+struct HttpResponse {
+  long status = 0;                             // 0: no answer (see error)
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  double seconds = 0;  // time to the whole answer
+  std::string error;
+  std::string Header(const std::string& name) const;
+};
+
+// One HTTP request with libcurl. "headers" as "Name: value". Thread-safe.
+HttpResponse Http(const std::string& method, const std::string& url,
+                  const std::string& body = "",
+                  const std::vector<std::string>& headers = {});
+
+int FreePort();
+std::string MakeTempDir();
+std::string ReadFile(const std::string& path);
+void WriteFileAtomic(const std::string& path, const std::string& content);
+// The repository's root (REGISTRAR_ROOT, else the working directory).
+std::string RepoRoot();
+
+// The SMTP sink process. Mail lands in dir/mail/*.eml.
+class Sink {
+ public:
+  // Starts at once; port 0 picks a free one.
+  explicit Sink(std::string dir, int port = 0);
+  ~Sink();
+  void Start();
+  void Stop();
+  int port() const { return port_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  // Replaces dir/control.json (the fault knobs) atomically.
+  void Control(const std::string& json);
+  std::vector<std::string> Mails() const;  // raw messages, oldest first
+  int MailCount() const;
+  int HeldCount() const;  // messages held by "hold_data" (markers)
+
+ private:
+  std::string dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+// One running stack. Extra environment ("SCRYPT_LOG2_N", ...) is passed
+// to tools/stack; PORT, DATA_DIR and (when a sink is given) SMTP_URL are
+// set here. RATE_LIMIT and MAIL_CAP default to 0 (off) unless given.
+class Stack {
+ public:
+  explicit Stack(std::map<std::string, std::string> env, const Sink* sink,
+                 std::string data_dir = "");
+  ~Stack();
+
+  // SIGTERM to tools/stack; true when it and every process it started
+  // (workers, nginx, sink) are gone within 10 s.
+  bool Stop();
+  bool running() const { return pid_ > 0; }
+
+  int port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string Url(const std::string& path) const;
+  HttpResponse Get(const std::string& path, const std::vector<std::string>& headers = {}) const;
+  HttpResponse Post(const std::string& path, const std::string& body,
+                    const std::vector<std::string>& headers = {}) const;
+  // POST /register as JSON; returns the answer.
+  HttpResponse Register(const std::string& email, const std::string& password) const;
+
+  std::vector<pid_t> WorkerPids() const;
+  pid_t NginxPid() const;
+  // The value of one metric line (exact name with labels); -1 if absent.
+  double Metric(const std::string& name) const;
+  // Runs one SQL query on the stack's database (read-only); the first
+  // column of each row.
+  std::vector<std::string> Query(const std::string& sql) const;
+  // The id of the newest mail job to "email" (as typed), 0 if none.
+  long long JobIdFor(const std::string& email) const;
+  // Output of tools/stack so far (for failure messages).
+  std::string Output() const;
+
+ private:
+  int port_;
+  std::string data_dir_;
+  pid_t pid_ = -1;
+  std::vector<pid_t> started_;  // every pid the stack reported
+};
+
+// The link in a verification mail, "" if none.
+std::string LinkIn(const std::string& mail);
+// The token of a link, "" if none.
+std::string TokenIn(const std::string& mail);
+// A header's value in a raw mail (first occurrence), "" if absent.
+std::string MailHeader(const std::string& mail, const std::string& name);
+// Signs "body" with the stack's job.secret at "timestamp".
+std::string SignJob(const Stack& stack, long long timestamp, const std::string& body);
+
+}  // namespace reg::testing
+
+#endif  // TESTS_INTEGRATION_STACK_H_
