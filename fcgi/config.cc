@@ -28,6 +28,7 @@ constexpr IntVar kIntVars[] = {
     {"SWEEP_S", 1, 3600, &Config::sweep_s},
     {"LEASE_S", 5, 120, &Config::lease_s},
     {"SMTP_TIMEOUT_S", 1, 300, &Config::smtp_timeout_s},
+    {"FAULT_KILL_AFTER_ANSWER", 0, 1, &Config::fault_kill_after_answer},
 };
 
 struct StringVar {

@@ -55,6 +55,10 @@ struct Config {
   int lease_s = 120;
   // Whole-send limit for one SMTP message.
   int smtp_timeout_s = 15;
+  // Test hook (FAULT_KILL_AFTER_ANSWER=1): the process SIGKILLs itself
+  // right after finishing an answer that queued a mail job, before posting
+  // it, to prove the sweep delivers. Never set in production.
+  int fault_kill_after_answer = 0;
 };
 
 // Reads every setting through "getenv" (std::getenv in production).

@@ -46,10 +46,15 @@ void Dispatcher::Start() {
 bool Dispatcher::Submit(Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || tasks_.size() >= static_cast<size_t>(config_.mail_queue)) {
-      return false;
+    if (stopping_) return false;
+    if (task.kind == Task::Kind::kPostJob) {
+      if (posts_queued_ >= config_.mail_queue) return false;
+      posts_queued_++;
+      tasks_.push_back(std::move(task));
+    } else {
+      // Sends first: they finish jobs already claimed.
+      tasks_.push_front(std::move(task));
     }
-    tasks_.push_back(std::move(task));
   }
   cv_.notify_one();
   return true;
@@ -88,6 +93,7 @@ void Dispatcher::PoolLoop() {
       if (stopping_) break;
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      if (task.kind == Task::Kind::kPostJob) posts_queued_--;
     }
     if (task.kind == Task::Kind::kPostJob) {
       Status s = poster.Post(task.job_id);

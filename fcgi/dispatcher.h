@@ -29,9 +29,12 @@ class Dispatcher {
   // Starts config.mail_threads pool threads and the sweeper.
   void Start();
 
-  // Queues a task; never blocks. False when the queue is full (the task is
-  // dropped: its job stays in the outbox and a sweep or an expiring lease
-  // picks it up).
+  // Queues a task; never blocks. A post task is dropped (false) when
+  // config.mail_queue of them wait: its job stays queued in the outbox and
+  // a sweep sends it. A send task is always taken (false only while
+  // stopping): its job is claimed, and dropping it would park the job until
+  // its lease ran out. Send tasks come only from posts, so they are bounded
+  // by the posts in flight.
   bool Submit(Task task);
 
   // Stops taking tasks, wakes the threads and waits for them up to
@@ -53,6 +56,7 @@ class Dispatcher {
   std::condition_variable sweep_cv_;  // stopping_ changed (sweeper only)
   std::condition_variable done_cv_;  // a thread finished
   std::deque<Task> tasks_;
+  int posts_queued_ = 0;
   bool stopping_ = false;
   int running_ = 0;
   std::vector<std::thread> threads_;

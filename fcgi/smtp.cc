@@ -1,6 +1,7 @@
 #include "smtp.h"
 
 #include <cstring>
+#include <vector>
 
 namespace reg {
 namespace {
@@ -19,14 +20,26 @@ size_t ReadUpload(char* buf, size_t size, size_t n, void* user) {
   return k;
 }
 
-// Keeps the last line the server sent, for the job's history.
+// Keeps the server's reply lines (the last few), for the job's history.
 int Debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   if (type != CURLINFO_HEADER_IN) return 0;
   std::string line(data, size);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
   if (line.size() > 200) line.resize(200);
-  *static_cast<std::string*>(user) = line;
+  auto* lines = static_cast<std::vector<std::string>*>(user);
+  if (lines->size() >= 16) lines->erase(lines->begin());
+  lines->push_back(std::move(line));
   return 0;
+}
+
+// The last reply line with curl's final code: "550 5.1.1 no such user",
+// not the "221 Bye" that follows it.
+std::string ReplyLine(const std::vector<std::string>& lines, long code) {
+  const std::string prefix = std::to_string(code);
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    if (it->compare(0, prefix.size(), prefix) == 0) return *it;
+  }
+  return prefix;
 }
 
 // The EHLO name: the host of BASE_URL.
@@ -67,7 +80,7 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   std::string from = "<" + config_.mail_from + ">";
   CurlSlist rcpts(curl_slist_append(nullptr, ("<" + rcpt + ">").c_str()));
   Upload upload{&message, 0};
-  std::string last_line;
+  std::vector<std::string> lines;
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
   curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
@@ -81,7 +94,7 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, Debug);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &last_line);
+  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &lines);
   curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
   long ssl = config_.smtp_tls == SmtpTls::kRequired ? CURLUSESSL_ALL
              : config_.smtp_tls == SmtpTls::kTry    ? CURLUSESSL_TRY
@@ -102,7 +115,7 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
 
-  result.reply = !last_line.empty() ? last_line : std::to_string(code);
+  result.reply = ReplyLine(lines, code);
   if (rc == CURLE_OK) {
     result.outcome = SendResult::Outcome::kSent;
     return result;
