@@ -1,0 +1,190 @@
+// Contract §5 with faults injected into the real stack: SMTP down, 4xx,
+// 5xx, a worker killed after its answer, a failed post, a job posted many
+// times at once.
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <thread>
+
+#include "stack.h"
+#include "testutil.h"
+
+namespace reg::testing {
+namespace {
+
+std::string Regctl(const Stack& stack, const std::string& args) {
+  const char* build = std::getenv("REGISTRAR_BUILD");
+  std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
+                    "/regctl -d " + stack.data_dir() + " " + args + " 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
+int MailsTo(const Sink& sink, const std::string& to) {
+  int n = 0;
+  for (const std::string& m : sink.Mails()) n += MailHeader(m, "To") == to;
+  return n;
+}
+
+std::string Attempts(const Stack& stack, long long id) {
+  auto rows = stack.Query("SELECT attempts FROM outbox WHERE id = " + std::to_string(id));
+  return rows.empty() ? "" : rows[0];
+}
+
+std::string State(const Stack& stack, long long id) {
+  auto rows = stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
+  return rows.empty() ? "" : rows[0];
+}
+
+// A stack that retries after 1 s and sweeps every second.
+class OutageTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(MakeTempDir());
+    sink_ = new Sink(*dir_);
+    stack_ = new Stack({{"RETRY_S", "1"}, {"SWEEP_S", "1"}}, sink_);
+    ASSERT_TRUE(stack_->running()) << stack_->Output();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_TRUE(stack_->Stop());
+    delete stack_;
+    delete sink_;
+    delete dir_;
+  }
+  void SetUp() override { sink_->Control("{}"); }
+
+  static std::string* dir_;
+  static Sink* sink_;
+  static Stack* stack_;
+};
+
+std::string* OutageTest::dir_;
+Sink* OutageTest::sink_;
+Stack* OutageTest::stack_;
+
+TEST_F(OutageTest, SmtpDownWhenTheUserRegistersThenBackDeliversTheMailOnce) {
+  const std::string to = "smtp-down@example.com";
+  sink_->Stop();
+  const double retries = stack_->Metric("mail_retries_total{reason=\"connect\"}");
+  ASSERT_EQ(stack_->Register(to, "a good password").status, 202);
+  ASSERT_TRUE(WaitFor([&] {
+    return stack_->Metric("mail_retries_total{reason=\"connect\"}") > std::max(0.0, retries);
+  }));
+  EXPECT_EQ(State(*stack_, stack_->JobIdFor(to)), "queued");
+  sink_->Start();  // same port
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(*sink_, to) == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return State(*stack_, stack_->JobIdFor(to)) == "sent"; }));
+  EXPECT_EQ(MailsTo(*sink_, to), 1);
+}
+
+TEST_F(OutageTest, Smtp451TwiceThen250SendsOneMailAfterThreeAttempts) {
+  const std::string to = "greylisted@example.com";
+  sink_->Control(R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
+  ASSERT_EQ(stack_->Register(to, "a good password").status, 202);
+  const long long id = stack_->JobIdFor(to);
+  ASSERT_TRUE(WaitFor([&] { return State(*stack_, id) == "sent"; }));
+  EXPECT_EQ(MailsTo(*sink_, to), 1);
+  EXPECT_EQ(Attempts(*stack_, id), "3");
+  const std::string history = Regctl(*stack_, "show " + std::to_string(id));
+  EXPECT_NE(history.find("451 4.7.1 greylisted"), std::string::npos) << history;
+  EXPECT_NE(history.find("sent"), std::string::npos) << history;
+}
+
+TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
+  const std::string to = "no-such-user@example.com";
+  const double failed = stack_->Metric("mail_failed_total");
+  sink_->Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
+  ASSERT_EQ(stack_->Register(to, "a good password").status, 202);
+  const long long id = stack_->JobIdFor(to);
+  ASSERT_TRUE(WaitFor([&] { return State(*stack_, id) == "failed"; }));
+  EXPECT_EQ(stack_->Metric("mail_failed_total"), failed + 1);
+  EXPECT_EQ(Attempts(*stack_, id), "1");
+  EXPECT_EQ(MailsTo(*sink_, to), 0);
+  const std::string shown = Regctl(*stack_, "show " + std::to_string(id));
+  EXPECT_NE(shown.find("550 5.1.1 no such user"), std::string::npos) << shown;
+  EXPECT_NE(Regctl(*stack_, "jobs failed").find(to), std::string::npos);
+  // The operator retries it once the address is fixed on the server side.
+  sink_->Control("{}");
+  EXPECT_NE(Regctl(*stack_, "retry " + std::to_string(id)).find("queued again"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] { return State(*stack_, id) == "sent"; }));
+  EXPECT_EQ(MailsTo(*sink_, to), 1);
+}
+
+TEST(KilledWorker, JobOfAWorkerKilledAfterItsAnswerIsSentOnceAWorkerIsBack) {
+  const std::string dir = MakeTempDir();
+  Sink sink(dir);
+  Stack stack({{"WORKERS", "1"}, {"SWEEP_S", "1"}, {"FAULT_KILL_AFTER_ANSWER", "1"}}, &sink);
+  ASSERT_TRUE(stack.running()) << stack.Output();
+  const pid_t worker = stack.WorkerPids().at(0);
+  const std::string to = "killed-worker@example.com";
+  HttpResponse r = stack.Register(to, "a good password");
+  ASSERT_EQ(r.status, 202) << r.error;
+  // The worker died right after answering, before posting the job.
+  ASSERT_TRUE(WaitFor([&] {
+    std::vector<pid_t> pids = stack.WorkerPids();
+    return !pids.empty() && pids[0] != worker;
+  }));
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, to) == 1; }));
+  auto events = stack.Query("SELECT detail FROM outbox_events WHERE event = 'claimed' AND job_id = " +
+                            std::to_string(stack.JobIdFor(to)));
+  EXPECT_EQ(events, std::vector<std::string>{"sweep"});
+  EXPECT_TRUE(stack.Stop());
+}
+
+TEST(FailedPost, JobWhosePostFailedIsSentByTheSweep) {
+  const std::string dir = MakeTempDir();
+  Sink sink(dir);
+  // The post goes to a port where nothing listens, as when nginx is down.
+  const std::string dead = "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
+  Stack stack({{"INTERNAL_URL", dead}, {"SWEEP_S", "1"}}, &sink);
+  ASSERT_TRUE(stack.running()) << stack.Output();
+  const std::string to = "post-failed@example.com";
+  ASSERT_EQ(stack.Register(to, "a good password").status, 202);
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, to) == 1; }));
+  EXPECT_EQ(stack.Query("SELECT detail FROM outbox_events WHERE event = 'claimed'"),
+            std::vector<std::string>{"sweep"});
+  EXPECT_TRUE(stack.Stop());
+}
+
+TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
+  const std::string dir = MakeTempDir();
+  Sink sink(dir);
+  const std::string dead = "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
+  // Neither the post nor a sweep sends it: only the posts below.
+  Stack stack({{"INTERNAL_URL", dead}, {"SWEEP_S", "3600"}}, &sink);
+  ASSERT_TRUE(stack.running()) << stack.Output();
+  const std::string to = "posted-20-times@example.com";
+  ASSERT_EQ(stack.Register(to, "a good password").status, 202);
+  const long long id = stack.JobIdFor(to);
+  ASSERT_GT(id, 0);
+  const std::string body = "{\"job_id\":" + std::to_string(id) + "}";
+  const long long ts = static_cast<long long>(std::time(nullptr));
+  const std::vector<std::string> headers = {"Content-Type: application/json",
+                                            "X-Job-Timestamp: " + std::to_string(ts),
+                                            "X-Job-Signature: " + SignJob(stack, ts, body)};
+  std::vector<HttpResponse> answers(20);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; i++) {
+    threads.emplace_back([&, i] { answers[i] = stack.Post("/internal/mail", body, headers); });
+  }
+  for (auto& t : threads) t.join();
+  int claimed = 0;
+  for (const HttpResponse& a : answers) {
+    EXPECT_TRUE(a.status == 202 || a.status == 200) << a.status << " " << a.body;
+    claimed += a.body == R"({"status":"queued"})";
+  }
+  EXPECT_EQ(claimed, 1);
+  ASSERT_TRUE(WaitFor([&] { return State(stack, id) == "sent"; }));
+  EXPECT_EQ(MailsTo(sink, to), 1);
+  EXPECT_EQ(stack.Metric("mail_sent_total"), 1);
+  EXPECT_TRUE(stack.Stop());
+}
+
+}  // namespace
+}  // namespace reg::testing
