@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# The benchmark (`make bench`): the real stack (nginx, spawn-fcgi workers,
+# the SMTP sink) on free ports, driven by wrk, every row beside the limits
+# measured in the same run, so the ratios hold on a noisy machine. Prints
+# one table and the goals it meets; exits 1 when a run's own check fails
+# (an accepted registration without its mail, or a mail sent twice).
+#
+# Settings (environment): BENCH_SECONDS (10, each wrk row), BENCH_CONNS (16),
+# BENCH_JOBS (10000, the pipeline's queue), BENCH_LOOP_MAILS (5000, the
+# plain libcurl loop), BENCH_KEEP=1 keeps the scratch folder; and the stack's
+# own WORKERS, THREADS, MAIL_THREADS, HASH_CAP (README.md, "Settings").
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+bench=$build/bench
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNS:-16}
+jobs=${BENCH_JOBS:-10000}
+loop_mails=${BENCH_LOOP_MAILS:-5000}
+export WORKERS=${WORKERS:-2} THREADS=${THREADS:-8} MAIL_THREADS=${MAIL_THREADS:-4}
+export HASH_CAP=${HASH_CAP:-2}
+export RATE_LIMIT=0 MAIL_CAP=0  # the bench is one client posting thousands
+py=/usr/bin/python3             # Debian's, with aiosmtpd (FACTS §4)
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+for b in registrar hello_fcgi smtp_loop scrypt_time; do
+  f=$build/$b; [ "$b" = registrar ] || f=$bench/$b
+  [ -x "$f" ] || die "$f is missing: run make bench"
+done
+command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk"
+command -v sqlite3 >/dev/null || die "sqlite3 is missing: apt-get install sqlite3"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/registrar-bench.XXXXXX")
+stack_pid= sink_pid=
+cleanup() {
+  local rc=$?
+  stop_stack
+  stop_sink
+  if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc -ne 0 ]; then
+    say "scratch folder kept: $work"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_sink DIR: the project's sink, --quiet, in DIR; sets sink_url.
+start_sink() {
+  mkdir -p "$1"
+  "$py" "$root/tools/smtp_sink.py" --port 0 --dir "$1" --quiet >"$1/sink.out" 2>&1 &
+  sink_pid=$!
+  for _ in $(seq 200); do
+    [ -s "$1/sink.port" ] && break
+    kill -0 "$sink_pid" 2>/dev/null || die "the SMTP sink did not start: $1/sink.out"
+    sleep 0.05
+  done
+  [ -s "$1/sink.port" ] || die "the SMTP sink did not start"
+  sink_url=smtp://127.0.0.1:$(cat "$1/sink.port")
+}
+stop_sink() {
+  [ -n "$sink_pid" ] || return 0
+  kill -TERM "$sink_pid" 2>/dev/null || true
+  wait "$sink_pid" 2>/dev/null || true
+  sink_pid=
+}
+# set_delay DIR SECONDS: the sink's delay before each end-of-DATA reply.
+set_delay() {
+  printf '{"data_delay_s": %s}\n' "$2" > "$1/control.json.tmp"
+  mv "$1/control.json.tmp" "$1/control.json"
+}
+
+# start_stack DATA_DIR [VAR=value...]: tools/stack on a free port; sets port.
+start_stack() {
+  local dir=$1; shift
+  port=$(free_port)
+  mkdir -p "$dir"
+  env DATA_DIR="$dir" PORT="$port" BUILD="$build" "$@" \
+    "$root/tools/stack" >"$dir/stack.out" 2>&1 &
+  stack_pid=$!
+  for _ in $(seq 300); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0
+    kill -0 "$stack_pid" 2>/dev/null || die "the stack did not start: $dir/stack.out"
+    sleep 0.05
+  done
+  die "the stack did not answer /healthz: $dir/stack.out"
+}
+stop_stack() {
+  [ -n "$stack_pid" ] || return 0
+  kill -TERM "$stack_pid" 2>/dev/null || true
+  wait "$stack_pid" 2>/dev/null || true
+  stack_pid=
+}
+
+metric() {
+  curl -fsS "http://127.0.0.1:$port/internal/metrics" |
+    awk -v n="$1" '$1 == n { printf "%d\n", $2; found = 1 } END { if (!found) print -1 }'
+}
+
+# wait_drain SECONDS: until every queued mail is sent; false on timeout.
+wait_drain() {
+  local deadline=$((SECONDS + $1))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(metric mail_queue_depth)" = 0 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# worker_mem DATA_DIR FIELD: FIELD (VmRSS, VmHWM) of each worker, in MiB.
+worker_mem() {
+  local p out=
+  for p in $(cat "$1/registrar.pid"); do
+    out+="$(awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$p/status") "
+  done
+  echo "${out% }"
+}
+
+# run_wrk CONNS SECONDS RUN_ID: sets r_ok r_rate r_non2xx r_err r_p50 r_p99.
+run_wrk() {
+  local out
+  out=$(wrk -t2 -c"$1" -d"$2"s --timeout 30s -s "$root/tests/bench/register.lua" \
+        "http://127.0.0.1:$port/register" -- "$3")
+  local line
+  line=$(grep '^RESULT ' <<<"$out") || die "wrk printed no RESULT line: $out"
+  eval "$(sed 's/^RESULT //; s/\([a-z0-9_]*\)=/w_\1=/g' <<<"$line")"
+  # shellcheck disable=SC2154  # set by the eval above
+  r_non2xx=$w_non2xx r_err=$w_errors r_p50=$w_p50_ms r_p99=$w_p99_ms
+  r_ok=$((w_requests - w_non2xx))
+  r_rate=$(awk -v n="$r_ok" -v s="$w_seconds" 'BEGIN { printf "%.1f", n / s }')
+}
+
+# check_mail DATA_DIR SINK_DIR: every job in the outbox was accepted once by
+# the sink, to its address, with its Message-ID; prints "N ok" or the fault.
+check_mail() {
+  "$py" - "$1/registrar.db" "$2/mail/index.jsonl" <<'EOF'
+import collections, json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+users = {r[0] for r in db.execute("SELECT email FROM users")}
+jobs = db.execute("SELECT rcpt, message_id, state FROM outbox").fetchall()
+mails = []
+try:
+    with open(sys.argv[2]) as f:
+        mails = [json.loads(line) for line in f]
+except FileNotFoundError:
+    pass
+faults = []
+by_id = collections.Counter(m["message_id"] for m in mails)
+twice = [i for i, c in by_id.items() if c > 1]
+if twice:
+    faults.append("%d mails sent more than once" % len(twice))
+if len(jobs) != len(users):
+    faults.append("%d accounts but %d jobs" % (len(users), len(jobs)))
+unsent = [j for j in jobs if j[2] != "sent"]
+if unsent:
+    faults.append("%d jobs not sent" % len(unsent))
+sent = {(j[0].lower(), j[1]) for j in jobs}
+got = {(m["rcpt_tos"][0].lower(), m["message_id"]) for m in mails if m["rcpt_tos"]}
+if sent != got:
+    faults.append("%d jobs without their mail, %d mails without a job"
+                  % (len(sent - got), len(got - sent)))
+print("; ".join(faults) if faults else "%d ok" % len(jobs))
+sys.exit(1 if faults else 0)
+EOF
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
+# meets VALUE OP LIMIT -> "met" / "MISSED"
+meets() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+  ok = op == ">=" ? v >= l : v <= l; print ok ? "met" : "MISSED" }'; }
+
+failed=0
+rows=()
+goals=()
+row() { rows+=("|$(printf ' %s |' "$@")"); }
+goal() { goals+=("$1: $2 ($3)"); [ "$2" = met ] || failed_goals=1; }
+failed_goals=0
+
+cores=$(nproc)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+say "$cores cores ($cpu), load average $load_before; scratch $work"
+run_id=$(date +%s)-$$
+
+# 1. The ceiling: hello_fcgi behind the same nginx config, threads, keepalive.
+say "ceiling: hello_fcgi, $conns connections, ${secs}s"
+start_stack "$work/ceiling" REGISTRAR_BIN="$bench/hello_fcgi" SMTP_URL=smtp://127.0.0.1:1
+run_wrk "$conns" "$secs" "$run_id-c"
+stop_stack
+ceil_rate=$r_rate ceil_p50=$r_p50 ceil_p99=$r_p99
+row "ceiling (hello_fcgi)" "$ceil_rate" "$ceil_p50" "$ceil_p99" "$r_non2xx/$r_err" "100 % (itself)" "-"
+
+# 2. Registration, negligible hash, the sink answering at once.
+say "register, SCRYPT_LOG2_N=4, instant SMTP"
+start_sink "$work/fast/sink"
+start_stack "$work/fast" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url" SWEEP_S=5
+idle_fast=$(worker_mem "$work/fast" VmRSS)
+run_wrk "$conns" "$secs" "$run_id-f"
+end_fast=$(worker_mem "$work/fast" VmRSS)
+fast_rate=$r_rate fast_p50=$r_p50 fast_p99=$r_p99 fast_ok=$r_ok
+wait_drain 120 || say "fast: mail queue not empty after 120 s"
+fast_check=$(check_mail "$work/fast" "$work/fast/sink") || failed=1
+mails=("$work/fast/sink/mail/"*.eml)
+sample_mail=${mails[0]}  # a mail the registrar rendered, for the libcurl loop
+stop_stack; stop_sink
+fast_vs_ceil=$(ratio "$fast_rate" "$ceil_rate")
+row "register, hash 2^4, SMTP instant" "$fast_rate" "$fast_p50" "$fast_p99" \
+    "$r_non2xx/$r_err" "$fast_vs_ceil % of ceiling" "mail: $fast_check"
+goal "register ≥ 20 % of ceiling" "$(meets "$fast_vs_ceil" '>=' 20)" "$fast_vs_ceil %"
+goal "register p99 ≤ 10 ms at $conns connections" "$(meets "$fast_p99" '<=' 10)" "$fast_p99 ms"
+
+# 3. The same with every mail taking 1 s at the SMTP server.
+say "register, SCRYPT_LOG2_N=4, SMTP delayed 1 s per mail"
+start_sink "$work/slow/sink"
+set_delay "$work/slow/sink" 1
+start_stack "$work/slow" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url" SWEEP_S=5
+run_wrk "$conns" "$secs" "$run_id-s"
+slow_rate=$r_rate slow_p50=$r_p50 slow_p99=$r_p99
+set_delay "$work/slow/sink" 0  # the backlog now drains fast enough to check
+wait_drain 180 || say "slow: mail queue not empty after 180 s"
+slow_check=$(check_mail "$work/slow" "$work/slow/sink") || failed=1
+stop_stack; stop_sink
+slow_vs_fast=$(ratio "$slow_rate" "$fast_rate")
+slow_p99_vs=$(ratio "$slow_p99" "$fast_p99")
+row "register, hash 2^4, SMTP 1 s" "$slow_rate" "$slow_p50" "$slow_p99" \
+    "$r_non2xx/$r_err" "$slow_vs_fast % of req/s, $slow_p99_vs % of p99 (row above)" \
+    "mail: $slow_check"
+goal "SMTP 1 s: throughput ≥ 95 % of instant" "$(meets "$slow_vs_fast" '>=' 95)" "$slow_vs_fast %"
+goal "SMTP 1 s: p99 ≤ 105 % of instant" "$(meets "$slow_p99_vs" '<=' 105)" "$slow_p99_vs %"
+
+# 4. The default hash against the hash bound: cores / one scrypt's time.
+say "register, SCRYPT_LOG2_N=17 (one scrypt timed first)"
+t_scrypt=$("$bench/scrypt_time" 17 3)
+bound=$(awk -v c="$cores" -v t="$t_scrypt" 'BEGIN { printf "%.2f", c / t }')
+start_sink "$work/hash/sink"
+start_stack "$work/hash" SMTP_URL="$sink_url" SWEEP_S=5
+idle_hash=$(worker_mem "$work/hash" VmRSS)
+run_wrk "$conns" "$secs" "$run_id-h"
+end_hash=$(worker_mem "$work/hash" VmRSS)
+peak_hash=$(worker_mem "$work/hash" VmHWM)
+hash_rate=$r_rate
+wait_drain 60 || say "hash: mail queue not empty after 60 s"
+hash_check=$(check_mail "$work/hash" "$work/hash/sink") || failed=1
+stop_stack; stop_sink
+hash_vs_bound=$(ratio "$hash_rate" "$bound")
+row "register, hash 2^17 (default)" "$hash_rate" "$r_p50" "$r_p99" "$r_non2xx/$r_err" \
+    "$hash_vs_bound % of hash bound $bound/s ($cores cores / ${t_scrypt} s)" "mail: $hash_check"
+goal "default hash ≥ 90 % of hash bound" "$(meets "$hash_vs_bound" '>=' 90)" "$hash_vs_bound %"
+# Peak above idle, per worker, against HASH_CAP x 130 MiB.
+read -ra idle_h <<<"$idle_hash"; read -ra peak_h <<<"$peak_hash"
+worst=0
+for i in "${!idle_h[@]}"; do
+  worst=$(awk -v a="${peak_h[$i]}" -v b="${idle_h[$i]}" -v w="$worst" \
+          'BEGIN { d = a - b; printf "%.1f", (d > w ? d : w) }')
+done
+goal "hash memory ≤ HASH_CAP × 130 MiB above idle" \
+     "$(meets "$worst" '<=' $((HASH_CAP * 130)))" "peak $worst MiB above idle, cap $((HASH_CAP * 130)) MiB"
+
+# 5. The mail pipeline: queue jobs without sending them (posts to a dead
+# port, no sweep), then restart on the same data with the sink up; the
+# start-up sweep drains them. Beside it, a plain libcurl loop.
+say "mail pipeline: queueing $jobs jobs"
+dead=$(free_port)
+start_stack "$work/pipe" SCRYPT_LOG2_N=4 SMTP_URL="smtp://127.0.0.1:$dead" \
+  INTERNAL_URL="http://127.0.0.1:$dead/internal/mail" SWEEP_S=3600
+wrk -t2 -c"$conns" -d300s -s "$root/tests/bench/register.lua" \
+  "http://127.0.0.1:$port/register" -- "$run_id-p" >/dev/null &
+wrk_pid=$!
+until [ "$(metric registrations_total)" -ge "$jobs" ]; do
+  kill -0 "$wrk_pid" 2>/dev/null || die "wrk stopped before $jobs registrations"
+  sleep 0.2
+done
+kill -INT "$wrk_pid"; wait "$wrk_pid" || true
+sleep 0.5  # the answers in flight
+queued=$(metric mail_queue_depth)
+stop_stack
+say "mail pipeline: draining $queued jobs into the sink"
+start_sink "$work/pipe/sink"
+t0=$(date +%s.%N)
+start_stack "$work/pipe" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url"
+wait_drain 240 || say "pipeline: mail queue not empty after 240 s"
+t1=$(date +%s.%N)
+pipe_check=$(check_mail "$work/pipe" "$work/pipe/sink") || failed=1
+stop_stack; stop_sink
+# Rate from the first mail's arrival to the last's (the sink's files).
+pipe_rate=$("$py" - "$work/pipe/sink/mail" <<'EOF'
+import os, sys
+t = sorted(os.stat(os.path.join(sys.argv[1], f)).st_mtime_ns
+           for f in os.listdir(sys.argv[1]) if f.endswith(".eml"))
+print("%.1f" % ((len(t) - 1) / ((t[-1] - t[0]) / 1e9)) if len(t) > 1 else 0)
+EOF
+)
+pipe_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+start_sink "$work/loop/sink"
+loop_rate=$("$bench/smtp_loop" "$sink_url" "$sample_mail" "$loop_mails")
+stop_sink
+pipe_vs_loop=$(ratio "$pipe_rate" "$loop_rate")
+row "mail pipeline ($queued queued jobs)" "$pipe_rate mails/s" "-" "-" "-" \
+    "$pipe_vs_loop % of plain libcurl loop $loop_rate mails/s" \
+    "drained in $pipe_wall s; mail: $pipe_check"
+goal "mail pipeline ≥ 50 % of the libcurl loop" "$(meets "$pipe_vs_loop" '>=' 50)" "$pipe_vs_loop %"
+
+# 6. Memory of each worker (MiB).
+row "memory, hash 2^4 (MiB per worker)" "idle $idle_fast" "-" "-" "-" "end of load $end_fast" "-"
+row "memory, hash 2^17 (MiB per worker)" "idle $idle_hash" "-" "-" "-" \
+    "end of load $end_hash, peak $peak_hash" "HASH_CAP=$HASH_CAP"
+max_idle=$(tr ' ' '\n' <<<"$idle_fast $idle_hash" | sort -g | tail -1)
+goal "idle worker RSS ≤ 10 MiB" "$(meets "$max_idle" '<=' 10)" "largest $max_idle MiB"
+
+echo
+echo "registrar benchmark: $cores cores ($cpu), load average before $load_before"
+echo "WORKERS=$WORKERS THREADS=$THREADS MAIL_THREADS=$MAIL_THREADS HASH_CAP=$HASH_CAP," \
+     "wrk -t2 -c$conns -d${secs}s, RATE_LIMIT=0 MAIL_CAP=0"
+echo
+echo "| row | req/s | p50 ms | p99 ms | non-2xx/errors | ratio | check |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"
+echo
+echo "Goals:"
+printf -- '- %s\n' "${goals[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$failed" -ne 0 ]; then
+  say "a run's own check failed (see the check column)"
+  exit 1
+fi
