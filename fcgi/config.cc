@@ -44,10 +44,15 @@ constexpr StringVar kStringVars[] = {
     {"SMTP_USER", &Config::smtp_user},
     {"SMTP_PASSWORD", &Config::smtp_password},
     {"MAIL_FROM", &Config::mail_from},
+    {"COMMON_PASSWORDS", &Config::common_passwords},
 };
 
 Status Bad(const char* name, const char* value, const std::string& why) {
-  return Status::InvalidArgument(std::string("config: ") + name + "=" + value +
+  std::string shown = value;
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return Status::InvalidArgument(std::string("config: ") + name + "=" + shown +
                                  ": " + why);
 }
 

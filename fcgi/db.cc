@@ -1,5 +1,8 @@
 #include "db.h"
 
+#include <chrono>
+#include <thread>
+
 #include "migrations.h"
 
 namespace reg {
@@ -38,12 +41,22 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   rc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "busy_timeout");
   std::unique_ptr<Database> database(new Database(std::move(db)));
-  // WAL lets readers run beside the one writer; synchronous=FULL makes a
-  // committed registration survive power loss (the answer promises it).
-  Status s = database->Exec(
-      "PRAGMA journal_mode=WAL;"
-      "PRAGMA synchronous=FULL;"
-      "PRAGMA foreign_keys=ON;");
+  // WAL lets readers run beside the one writer. Switching a new file to
+  // WAL needs an exclusive lock, and SQLite answers BUSY at once (no busy
+  // wait) when another connection is opening the same new file: retry
+  // until one of them has switched it, which lasts for the file.
+  Status s;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(kBusyTimeoutMs);
+  while (!(s = database->Exec("PRAGMA journal_mode=WAL")).ok() &&
+         s.code() == Code::kUnavailable &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!s.ok()) return s;
+  // synchronous=FULL makes a committed registration survive power loss
+  // (the answer promises it).
+  s = database->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!s.ok()) return s;
   s = database->Migrate();
   if (!s.ok()) return s;

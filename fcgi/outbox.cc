@@ -188,10 +188,10 @@ Status Outbox::MarkSent(const ClaimedJob& job, std::string_view reply) {
 Status Outbox::MarkRetry(const ClaimedJob& job, std::string_view reply,
                          std::string_view reason) {
   const std::int64_t now = clock_->NowMs();
-  const std::int64_t next = now + RetryDelayMs(job.attempts);
-  if (next - job.created_ms > policy_.retry_for_ms) {
-    return MarkFailed(job, reply);
-  }
+  const std::int64_t give_up_ms = job.created_ms + policy_.retry_for_ms;
+  if (now >= give_up_ms) return MarkFailed(job, reply);
+  // The last attempt falls on the give-up time, not past it.
+  const std::int64_t next = std::min(now + RetryDelayMs(job.attempts), give_up_ms);
   Transaction txn(db_);
   if (!txn.status().ok()) return txn.status();
   Result<bool> changed = Transition(job, "queued", next, reply, false);

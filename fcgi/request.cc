@@ -60,11 +60,15 @@ Request BuildRequest(const std::function<const char*(const char*)>& param,
   // Never read without a parsable CONTENT_LENGTH; never past the cap.
   std::string length = Param(param, "CONTENT_LENGTH");
   if (length.empty()) return r;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(length.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0' || length[0] == '-') {
+  // Digits only (strtoull would take a sign or spaces).
+  if (length.find_first_not_of("0123456789") != std::string::npos) {
     r.body_short = true;
+    return r;
+  }
+  errno = 0;
+  unsigned long long n = std::strtoull(length.c_str(), nullptr, 10);
+  if (errno != 0) {
+    r.body_too_large = true;
     return r;
   }
   if (n > kMaxBodyBytes) {

@@ -1,0 +1,223 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "testutil.h"
+
+namespace reg {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+Result<Config> Load(const Env& env) {
+  return LoadConfig([&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+// The message of a load that must fail ("" and a test failure if it did not).
+std::string Error(const Env& env) {
+  Result<Config> c = Load(env);
+  EXPECT_FALSE(c.ok()) << "loaded " << env.begin()->first;
+  if (c.ok()) return "";
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  return c.status().message();
+}
+
+struct IntCase {
+  const char* name;
+  int Config::*field;
+  int min;
+  int max;
+};
+
+// The documented range of every integer variable.
+constexpr IntCase kInts[] = {
+    {"THREADS", &Config::threads, 1, 256},
+    {"MAIL_THREADS", &Config::mail_threads, 1, 64},
+    {"MAIL_QUEUE", &Config::mail_queue, 1, 1 << 20},
+    {"SCRYPT_LOG2_N", &Config::scrypt_log2_n, 4, 20},
+    {"HASH_CAP", &Config::hash_cap, 1, 64},
+    {"HASH_WAIT_MS", &Config::hash_wait_ms, 0, 60000},
+    {"TOKEN_TTL_S", &Config::token_ttl_s, 1, 30 * 86400},
+    {"RETRY_S", &Config::retry_s, 1, 3600},
+    {"RETRY_FOR_S", &Config::retry_for_s, 60, 30 * 86400},
+    {"MAIL_CAP", &Config::mail_cap, 0, 1000000},
+    {"SWEEP_S", &Config::sweep_s, 1, 3600},
+    {"LEASE_S", &Config::lease_s, 5, 120},
+    {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 300},
+};
+
+std::string RangeError(const IntCase& c, const std::string& value) {
+  return std::string("config: ") + c.name + "=" + value + ": not an integer in [" +
+         std::to_string(c.min) + ", " + std::to_string(c.max) + "]";
+}
+
+TEST(LoadConfig, AnEmptyEnvironmentGivesTheStructDefaults) {
+  Result<Config> loaded = Load({});
+  ASSERT_OK(loaded);
+  const Config& c = loaded.value();
+  const Config d;
+  EXPECT_EQ(c.data_dir, d.data_dir);
+  EXPECT_EQ(c.base_url, d.base_url);
+  EXPECT_EQ(c.internal_url, d.internal_url);
+  EXPECT_EQ(c.smtp_url, d.smtp_url);
+  EXPECT_EQ(c.smtp_user, d.smtp_user);
+  EXPECT_EQ(c.smtp_password, d.smtp_password);
+  EXPECT_EQ(c.smtp_tls, d.smtp_tls);
+  EXPECT_EQ(c.mail_from, d.mail_from);
+  for (const IntCase& i : kInts) EXPECT_EQ(c.*i.field, d.*i.field) << i.name;
+}
+
+TEST(LoadConfig, EveryDefaultIsInsideItsOwnRange) {
+  const Config d;
+  for (const IntCase& i : kInts) {
+    EXPECT_GE(d.*i.field, i.min) << i.name;
+    EXPECT_LE(d.*i.field, i.max) << i.name;
+  }
+}
+
+TEST(LoadConfig, EmptyVariablesKeepTheDefaults) {
+  Env env;
+  for (const IntCase& i : kInts) env[i.name] = "";
+  env["BASE_URL"] = "";
+  env["SMTP_URL"] = "";
+  env["SMTP_TLS"] = "";
+  Result<Config> loaded = Load(env);
+  ASSERT_OK(loaded);
+  const Config d;
+  for (const IntCase& i : kInts) EXPECT_EQ(loaded.value().*i.field, d.*i.field) << i.name;
+  EXPECT_EQ(loaded.value().base_url, d.base_url);
+}
+
+TEST(LoadConfig, ParsesEveryIntegerVariable) {
+  for (const IntCase& i : kInts) {
+    for (int value : {i.min, i.max, (i.min + i.max) / 2}) {
+      Result<Config> loaded = Load({{i.name, std::to_string(value)}});
+      ASSERT_OK(loaded) << i.name << "=" << value;
+      EXPECT_EQ(loaded.value().*i.field, value) << i.name;
+    }
+  }
+}
+
+TEST(LoadConfig, SetsEachIntegerVariableOnlyInItsOwnField) {
+  Result<Config> loaded = Load({{"RETRY_S", "7"}});
+  ASSERT_OK(loaded);
+  const Config d;
+  for (const IntCase& i : kInts) {
+    if (std::string(i.name) == "RETRY_S") continue;
+    EXPECT_EQ(loaded.value().*i.field, d.*i.field) << i.name;
+  }
+  EXPECT_EQ(loaded.value().retry_s, 7);
+}
+
+TEST(LoadConfig, ANonNumericIntegerNamesTheVariableAndItsRange) {
+  EXPECT_EQ(Error({{"RETRY_S", "abc"}}),
+            "config: RETRY_S=abc: not an integer in [1, 3600]");
+  for (const IntCase& i : kInts) {
+    for (const char* bad : {"abc", "12abc", "1.5", "0x10", "99999999999999999999"}) {
+      EXPECT_EQ(Error({{i.name, bad}}), RangeError(i, bad));
+    }
+  }
+}
+
+TEST(LoadConfig, AnIntegerOutsideItsRangeNamesTheVariableAndItsRange) {
+  for (const IntCase& i : kInts) {
+    const std::string below = std::to_string(static_cast<long>(i.min) - 1);
+    const std::string above = std::to_string(static_cast<long>(i.max) + 1);
+    EXPECT_EQ(Error({{i.name, below}}), RangeError(i, below));
+    EXPECT_EQ(Error({{i.name, above}}), RangeError(i, above));
+  }
+}
+
+TEST(LoadConfig, ScryptLog2NTakes4To20) {
+  for (const char* ok : {"4", "10", "17", "20"}) {
+    Result<Config> loaded = Load({{"SCRYPT_LOG2_N", ok}});
+    ASSERT_OK(loaded) << ok;
+    EXPECT_EQ(loaded.value().scrypt_log2_n, std::stoi(ok));
+  }
+  EXPECT_EQ(Error({{"SCRYPT_LOG2_N", "3"}}),
+            "config: SCRYPT_LOG2_N=3: not an integer in [4, 20]");
+  EXPECT_EQ(Error({{"SCRYPT_LOG2_N", "21"}}),
+            "config: SCRYPT_LOG2_N=21: not an integer in [4, 20]");
+}
+
+TEST(LoadConfig, SmtpTlsTakesTryRequiredOrOff) {
+  const std::pair<const char*, SmtpTls> table[] = {
+      {"try", SmtpTls::kTry}, {"required", SmtpTls::kRequired}, {"off", SmtpTls::kOff}};
+  for (const auto& [text, tls] : table) {
+    Result<Config> loaded = Load({{"SMTP_TLS", text}});
+    ASSERT_OK(loaded) << text;
+    EXPECT_EQ(loaded.value().smtp_tls, tls) << text;
+  }
+  EXPECT_EQ(Error({{"SMTP_TLS", "yes"}}),
+            "config: SMTP_TLS=yes: not one of try, required, off");
+  EXPECT_EQ(Error({{"SMTP_TLS", "Required"}}),
+            "config: SMTP_TLS=Required: not one of try, required, off");
+}
+
+TEST(LoadConfig, SmtpUrlMustBeSmtpOrSmtps) {
+  Result<Config> plain = Load({{"SMTP_URL", "smtp://mail.example:25"}});
+  ASSERT_OK(plain);
+  EXPECT_EQ(plain.value().smtp_url, "smtp://mail.example:25");
+  Result<Config> tls = Load({{"SMTP_URL", "smtps://mail.example:465"}});
+  ASSERT_OK(tls);
+  EXPECT_EQ(tls.value().smtp_url, "smtps://mail.example:465");
+
+  const std::string error = Error({{"SMTP_URL", "http://mail.example"}});
+  EXPECT_EQ(error.rfind("config: SMTP_URL=http://mail.example: ", 0), 0u) << error;
+  EXPECT_NE(Error({{"SMTP_URL", "mail.example:25"}}).find("SMTP_URL"),
+            std::string::npos);
+}
+
+TEST(LoadConfig, BaseUrlLosesItsTrailingSlashes) {
+  Result<Config> one = Load({{"BASE_URL", "https://example.com/"}});
+  ASSERT_OK(one);
+  EXPECT_EQ(one.value().base_url, "https://example.com");
+  Result<Config> many = Load({{"BASE_URL", "https://example.com/app///"}});
+  ASSERT_OK(many);
+  EXPECT_EQ(many.value().base_url, "https://example.com/app");
+  Result<Config> none = Load({{"BASE_URL", "http://127.0.0.1:8080"}});
+  ASSERT_OK(none);
+  EXPECT_EQ(none.value().base_url, "http://127.0.0.1:8080");
+}
+
+TEST(LoadConfig, BaseUrlMustBeHttpOrHttps) {
+  EXPECT_NE(Error({{"BASE_URL", "ftp://example.com"}}).find("BASE_URL"),
+            std::string::npos);
+}
+
+TEST(LoadConfig, StringVariablesAreCopied) {
+  Result<Config> loaded = Load({{"DATA_DIR", "/var/lib/reg"},
+                                {"INTERNAL_URL", "http://127.0.0.1:9/internal/mail"},
+                                {"SMTP_USER", "user"},
+                                {"SMTP_PASSWORD", "p@ss word"},
+                                {"MAIL_FROM", "reg@example.com"}});
+  ASSERT_OK(loaded);
+  EXPECT_EQ(loaded.value().data_dir, "/var/lib/reg");
+  EXPECT_EQ(loaded.value().internal_url, "http://127.0.0.1:9/internal/mail");
+  EXPECT_EQ(loaded.value().smtp_user, "user");
+  EXPECT_EQ(loaded.value().smtp_password, "p@ss word");
+  EXPECT_EQ(loaded.value().mail_from, "reg@example.com");
+  EXPECT_EQ(DatabasePath(loaded.value()), "/var/lib/reg/registrar.db");
+  EXPECT_EQ(SecretPath(loaded.value()), "/var/lib/reg/job.secret");
+}
+
+TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
+  for (const char* name : {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL",
+                           "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM"}) {
+    for (const char* value : {"smtp://a\r\nb", "smtp://a\tb", "smtp://a\x7f"}) {
+      const std::string error = Error({{name, value}});
+      EXPECT_EQ(error.rfind(std::string("config: ") + name + "=", 0), 0u) << error;
+      EXPECT_NE(error.find("control character"), std::string::npos) << error;
+      EXPECT_EQ(error.find("smtp://a"), std::string::npos) << error;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace reg
