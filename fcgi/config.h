@@ -27,6 +27,8 @@ struct Config {
   std::string smtp_password;
   // STARTTLS policy for smtp:// URLs (SMTP_TLS=try|required|off).
   SmtpTls smtp_tls = SmtpTls::kTry;
+  // One common password per line, refused at registration ("" for none).
+  std::string common_passwords = "/usr/share/john/password.lst";
   // Envelope sender and From header.
   std::string mail_from = "no-reply@localhost";
   // Request threads per process, each with its own FCGX_Request.

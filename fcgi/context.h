@@ -8,6 +8,7 @@
 #include "hash_gate.h"
 #include "job_signer.h"
 #include "outbox.h"
+#include "password_policy.h"
 #include "seal.h"
 #include "store.h"
 
@@ -20,6 +21,7 @@ struct Services {
   const JobSigner* signer;
   const Sealer* sealer;
   HashGate* hash_gate;
+  const PasswordPolicy* passwords = nullptr;  // nullptr: no extra rules
 };
 
 struct Context {

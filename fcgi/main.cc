@@ -21,6 +21,8 @@
 #include "hash_gate.h"
 #include "job_signer.h"
 #include "log.h"
+#include "password_policy.h"
+#include "form.h"
 #include "seal.h"
 
 namespace reg {
@@ -146,9 +148,21 @@ int Run() {
     Log("FCGX_Init failed");
     return 1;
   }
+  PasswordPolicy passwords;
+  if (!config.common_passwords.empty()) {
+    Result<PasswordPolicy> loaded_list =
+        PasswordPolicy::Load(config.common_passwords, kMinPasswordChars);
+    if (loaded_list.ok()) {
+      passwords = std::move(loaded_list).value();
+    } else {
+      Log("warning: %s; common passwords are not refused",
+          loaded_list.status().message().c_str());
+    }
+  }
   SystemClock clock;
   HashGate hash_gate(config.hash_cap);
-  Services services{&config, &clock, &signer.value(), &sealer.value(), &hash_gate};
+  Services services{&config, &clock, &signer.value(), &sealer.value(), &hash_gate,
+                    &passwords};
   const Router router = MakeRouter();
   Dispatcher dispatcher(config, clock, signer.value(), sealer.value());
   dispatcher.Start();

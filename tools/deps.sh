@@ -18,6 +18,7 @@ libgtest-dev         /usr/include/gtest/gtest.h
 python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 sqlite3              /usr/bin/sqlite3
 curl                 /usr/bin/curl
+john-data            /usr/share/john/password.lst
 '
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
   [ -n "$pkg" ] || continue

@@ -62,7 +62,10 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   const std::string email(TrimSpace(field("email")));
   const std::string password = field("password");
   const std::string email_error = EmailError(email);
-  const std::string password_error = PasswordError(password);
+  std::string password_error = PasswordError(password);
+  if (password_error.empty() && email_error.empty() && services.passwords != nullptr) {
+    password_error = services.passwords->Check(password, email);
+  }
   if (!email_error.empty() || !password_error.empty()) {
     return Invalid(request, email, email_error, password_error);
   }
