@@ -27,7 +27,7 @@ UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
 INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
 BINS       := $(BUILD)/registrar $(BUILD)/regctl $(BUILD)/unit_tests $(BUILD)/integration_tests
 
-.PHONY: all deps run test unit integration clean format
+.PHONY: all deps run test unit integration fuzz clean format
 all: $(BINS)
 
 deps:
@@ -70,6 +70,32 @@ $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.cc
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+# --- fuzzing (make fuzz) ---
+# libFuzzer targets, one per parser of outside bytes (tests/fuzz/*_fuzz.cc).
+# They need clang: `fuzz` rebuilds the library under clang++ with ASan and
+# UBSan into build/fuzz, links each target, then tests/fuzz/run.sh runs each
+# one for FUZZ_SECONDS on a scratch copy of its seed corpus and prints a table.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_OBJS    := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/fuzz/*_fuzz.cc))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.cc,$(BUILD)/bin/%,$(wildcard tests/fuzz/*_fuzz.cc))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory CXX=clang++ BUILD=$(FUZZ_BUILD) \
+	  SANITIZE=fuzzer-no-link,address,undefined fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+# Only meaningful inside `fuzz` (clang, SANITIZE and BUILD set as above).
+.PHONY: fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/tests/fuzz/%.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+-include $(FUZZ_OBJS:.o=.d)
+# --- fuzzing (make fuzz) ---
 
 clean:
 	rm -rf build
