@@ -1,7 +1,8 @@
 // Every page the service serves, as complete HTML documents (UTF-8).
-// Pages link /static/app.css and carry no inline style or script (the CSP
-// forbids them) and no third-party resource. Every dynamic value goes
-// through HtmlEscape. All functions are pure and thread-safe.
+// Pages link /static/app.css (and the registration page /static/app.js),
+// carry no inline style or script (the CSP forbids them) and no
+// third-party resource. Every dynamic value goes through HtmlEscape. All
+// functions are pure and thread-safe.
 #ifndef FCGI_HTML_H_
 #define FCGI_HTML_H_
 
@@ -25,8 +26,10 @@ struct RegisterForm {
 };
 
 // The registration page: <form method="post" action="/register"> with the
-// email and password inputs, each error beside its field. The password is
-// never echoed. Works with JavaScript off.
+// email and password inputs, each error beside its field (the first
+// invalid field is focused on load, and the title starts "Error: "). The
+// password is never echoed. Works with JavaScript off; /static/app.js adds
+// checks as the user types and posts without leaving the page.
 std::string RegisterPage(const RegisterForm& form);
 
 // "Check your inbox", after a registration.
@@ -36,7 +39,8 @@ std::string SentPage();
 // /activate. Opening it changes nothing.
 std::string ActivatePage(std::string_view token);
 
-// "Your email is verified".
+// "Your email is verified": worded for a first verification and for a
+// repeated press of the same link alike.
 std::string VerifiedPage();
 
 // For 410: the link expired; how to get a new one.
