@@ -45,19 +45,60 @@ Status CheckHeaderText(std::string_view s, const char* what) {
   return Status::Ok();
 }
 
-// One bare address: exactly one '@' with text on both sides, nothing that
-// could end the header or start another address.
+// One address: exactly one '@' with text on both sides, no white space or
+// control character; the domain holds nothing that could end the header or
+// start another address. The local part may hold specials ("<", ",", ...):
+// QuoteAddress quotes them.
 Status CheckAddress(std::string_view a, const char* what) {
   Status s = CheckHeaderText(a, what);
   if (!s.ok()) return s;
   const std::size_t at = a.find('@');
   if (at == 0 || at == std::string_view::npos || at + 1 == a.size() ||
       a.find('@', at + 1) != std::string_view::npos ||
-      a.find_first_of("<>,;\" ") != std::string_view::npos) {
+      a.find_first_of(" \t") != std::string_view::npos ||
+      a.substr(at + 1).find_first_of("<>,;\"()[]\\:") != std::string_view::npos) {
     return Status::InvalidArgument(std::string(what) + ": not a bare address");
   }
   return Status::Ok();
 }
+
+// RFC 5322 atext, plus any byte of a UTF-8 sequence (RFC 6532).
+bool IsAtext(char c) {
+  const unsigned char u = static_cast<unsigned char>(c);
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         u >= 0x80 || std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+bool IsDotAtom(std::string_view local) {
+  if (local.empty() || local.front() == '.' || local.back() == '.') return false;
+  for (std::size_t i = 0; i < local.size(); i++) {
+    if (local[i] == '.') {
+      if (local[i + 1] == '.') return false;
+    } else if (!IsAtext(local[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string QuoteAddress(std::string_view address) {
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return std::string(address);
+  const std::string_view local = address.substr(0, at);
+  if (IsDotAtom(local)) return std::string(address);
+  std::string out = "\"";
+  for (char c : local) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += "\"";
+  out += address.substr(at);
+  return out;
+}
+
+namespace {
 
 bool IsValidUnique(std::string_view u) {
   if (u.size() < 16 || u.size() > 64) return false;
@@ -108,24 +149,72 @@ std::string Hours(int ttl_hours) {
   return std::to_string(ttl_hours) + " hours";
 }
 
-// The HTML mail around "content", with inline styles (mail clients drop
-// stylesheets).
+// The fonts of the mail, in an inline style (clients drop stylesheets).
+constexpr char kMailFont[] =
+    "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
+
+// The HTML mail around "content": tables and inline styles, which is what
+// Outlook, Gmail and Apple Mail all lay out alike; 560 px wide at most,
+// the whole width on a phone. The colours are the pages' (nginx/static/
+// app.css), all WCAG AA on white.
 std::string MailHtml(std::string_view title, const std::string& content) {
   std::string h = "<!doctype html>\n<html lang=\"en\">\n<head>\n";
   h += "<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" ";
   h += "content=\"width=device-width, initial-scale=1\">\n";
+  h += "<meta name=\"color-scheme\" content=\"light\">\n";
+  h += "<meta name=\"supported-color-schemes\" content=\"light\">\n";
   h += "<title>" + HtmlEscape(title) + "</title>\n</head>\n";
-  h += "<body style=\"margin:0;padding:24px;background:#f4f6f8;";
-  h += "color:#1f2328;line-height:1.5;font-family:system-ui,-apple-system,";
-  h += "'Segoe UI',Roboto,Arial,sans-serif\">\n";
-  h += "<div style=\"max-width:28rem;margin:0 auto;padding:24px;";
-  h += "background:#ffffff;border-radius:12px\">\n";
-  h += "<h1 style=\"margin:0 0 16px;font-size:20px\">";
-  h += HtmlEscape(title) + "</h1>\n";
+  h += "<body style=\"margin:0;padding:0;background-color:#f4f6f8;\">\n";
+  h += "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" ";
+  h += "cellspacing=\"0\" border=\"0\" style=\"background-color:#f4f6f8;\">\n";
+  h += "<tr><td align=\"center\" style=\"padding:24px 12px;\">\n";
+  // Outlook for Windows ignores max-width: a fixed table for it alone.
+  h += "<!--[if mso]><table role=\"presentation\" width=\"560\" ";
+  h += "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td><![endif]-->\n";
+  h += "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" ";
+  h += "cellspacing=\"0\" border=\"0\" style=\"max-width:560px;";
+  h += "background-color:#ffffff;border:1px solid #d0d7de;border-radius:12px;\">\n";
+  h += "<tr><td style=\"padding:32px 28px;";
+  h += kMailFont;
+  h += "font-size:16px;line-height:24px;color:#1f2328;\">\n";
+  h += "<h1 style=\"margin:0 0 16px;font-size:22px;line-height:28px;";
+  h += "font-weight:700;color:#1f2328;\">" + HtmlEscape(title) + "</h1>\n";
   h += content;
-  h += "</div>\n</body>\n</html>\n";
+  h += "</td></tr>\n</table>\n";
+  h += "<!--[if mso]></td></tr></table><![endif]-->\n";
+  h += "</td></tr>\n</table>\n</body>\n</html>\n";
   return h;
+}
+
+// A paragraph of the mail: "style" adds to the common one.
+std::string MailParagraph(const std::string& html, const char* style = "") {
+  return std::string("<p style=\"margin:0 0 16px;") + style + "\">" + html +
+         "</p>\n";
+}
+
+// A link drawn as a button: the colour on the cell (Outlook) and on the
+// link (everyone else), so it shows as a button in both.
+std::string MailButton(const std::string& href, const char* text) {
+  std::string b = "<table role=\"presentation\" cellpadding=\"0\" ";
+  b += "cellspacing=\"0\" border=\"0\" style=\"margin:8px 0 24px;\">\n";
+  b += "<tr><td align=\"center\" bgcolor=\"#0b57d0\" ";
+  b += "style=\"border-radius:8px;background-color:#0b57d0;\">\n";
+  b += "<a href=\"" + href + "\" target=\"_blank\" style=\"display:inline-block;";
+  b += "padding:12px 24px;border:1px solid #0b57d0;border-radius:8px;";
+  b += kMailFont;
+  b += "font-size:16px;line-height:24px;font-weight:600;color:#ffffff;";
+  b += "text-decoration:none;\">";
+  b += text;
+  b += "</a>\n</td></tr>\n</table>\n";
+  return b;
+}
+
+// The small print under a rule.
+std::string MailFooter(const std::string& html) {
+  return "<p style=\"margin:24px 0 0;padding-top:16px;border-top:1px solid "
+         "#d0d7de;font-size:14px;line-height:20px;color:#57606a;\">" +
+         html + "</p>\n";
 }
 
 }  // namespace
@@ -205,8 +294,8 @@ Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
   mail.message_id = "<" + std::string(unique) + "@" +
                     parts.from.substr(parts.from.rfind('@') + 1) + ">";
   std::string& b = mail.bytes;
-  b += "From: " + parts.from + "\r\n";
-  b += "To: " + parts.to + "\r\n";
+  b += "From: " + QuoteAddress(parts.from) + "\r\n";
+  b += "To: " + QuoteAddress(parts.to) + "\r\n";
   b += "Subject: " + EncodeHeaderText(parts.subject) + "\r\n";
   b += "Date: " + Rfc5322Date(unix_s) + "\r\n";
   b += "Message-ID: " + mail.message_id + "\r\n";
@@ -223,11 +312,12 @@ MailText VerificationMail(std::string_view link, int ttl_hours) {
   const std::string hours = Hours(ttl_hours);
   MailText m;
   m.subject = "Confirm your email address";
-  m.text = "Hello,\n\n";
-  m.text += "someone asked to create an account with this email address.\n";
-  m.text += "To confirm that it is yours, open this link and press the\n";
-  m.text += "button \"Verify my email\":\n\n";
+  m.text = "Confirm your email address\n\n";
+  m.text += "Someone asked to create an account with this email address.\n";
+  m.text += "To confirm that it is yours, open this link:\n\n";
   m.text += std::string(link) + "\n\n";
+  m.text += "and press the button \"Verify my email\" on the page that\n";
+  m.text += "opens.\n\n";
   m.text += "The link works for " + hours + ". If it has expired, register\n";
   m.text += "again with the same address to get a new one.\n\n";
   m.text += "If you did not ask for this, someone else may have typed your\n";
@@ -235,22 +325,24 @@ MailText VerificationMail(std::string_view link, int ttl_hours) {
   m.text += "nothing happens.\n";
 
   const std::string href = HtmlEscape(link);
-  std::string c;
-  c += "<p>Someone asked to create an account with this email address. ";
-  c += "To confirm that it is yours, open this link and press the button ";
-  c += "&quot;Verify my email&quot;.</p>\n";
-  c += "<p><a href=\"" + href + "\" style=\"display:inline-block;";
-  c += "padding:12px 20px;background:#0b57d0;color:#ffffff;";
-  c += "text-decoration:none;border-radius:6px;font-weight:600\">";
-  c += "Confirm my email address</a></p>\n";
-  c += "<p>Or open this link:<br>\n";
-  c += "<a href=\"" + href + "\" style=\"color:#0b57d0;";
-  c += "word-break:break-all\">" + href + "</a></p>\n";
-  c += "<p>The link works for " + hours + ". If it has expired, register ";
-  c += "again with the same address to get a new one.</p>\n";
-  c += "<p style=\"color:#57606a;font-size:14px\">If you did not ask for ";
-  c += "this, someone else may have typed your address by mistake. Then ";
-  c += "ignore this mail: without the link, nothing happens.</p>\n";
+  std::string c = MailParagraph(
+      "Someone asked to create an account with this email address. To "
+      "confirm that it is yours, open the link and press the button "
+      "&quot;Verify my email&quot; on the page that opens.");
+  c += MailButton(href, "Confirm my email address");
+  c += MailParagraph("If the button does not work, copy this link into "
+                     "your browser:",
+                     "margin-bottom:4px;font-size:14px;line-height:20px;"
+                     "color:#57606a;");
+  c += MailParagraph("<a href=\"" + href + "\" target=\"_blank\" " +
+                         "style=\"color:#0b57d0;\">" + href + "</a>",
+                     "font-size:14px;line-height:20px;word-break:break-all;");
+  c += MailParagraph("The link works for " + hours + ". If it has expired, "
+                     "register again with the same address to get a new "
+                     "one.");
+  c += MailFooter("If you did not ask for this, someone else may have typed "
+                  "your address by mistake. Then ignore this mail: without "
+                  "the link, nothing happens.");
   m.html = MailHtml(m.subject, c);
   return m;
 }
@@ -258,8 +350,8 @@ MailText VerificationMail(std::string_view link, int ttl_hours) {
 MailText AccountExistsMail(std::string_view base_url) {
   MailText m;
   m.subject = "You already have an account";
-  m.text = "Hello,\n\n";
-  m.text += "someone just tried to register this email address at\n";
+  m.text = "You already have an account\n\n";
+  m.text += "Someone just tried to register this email address at\n";
   m.text += std::string(base_url) + "\n";
   m.text += "but the address already has an account.\n\n";
   m.text += "If that was you, there is nothing to do: your account is\n";
@@ -268,14 +360,14 @@ MailText AccountExistsMail(std::string_view base_url) {
   m.text += "changed in your account.\n";
 
   const std::string url = HtmlEscape(base_url);
-  std::string c;
-  c += "<p>Someone just tried to register this email address at ";
-  c += "<a href=\"" + url + "\" style=\"color:#0b57d0\">" + url + "</a>, ";
-  c += "but the address already has an account.</p>\n";
-  c += "<p>If that was you, there is nothing to do: your account is ";
-  c += "active.</p>\n";
-  c += "<p style=\"color:#57606a;font-size:14px\">If it was not you, you ";
-  c += "can ignore this mail: nothing has changed in your account.</p>\n";
+  std::string c = MailParagraph(
+      "Someone just tried to register this email address at <a href=\"" +
+      url + "\" target=\"_blank\" style=\"color:#0b57d0;\">" + url +
+      "</a>, but the address already has an account.");
+  c += MailParagraph("If that was you, there is nothing to do: your account "
+                     "is active.");
+  c += MailFooter("If it was not you, you can ignore this mail: nothing has "
+                  "changed in your account.");
   m.html = MailHtml(m.subject, c);
   return m;
 }

@@ -251,6 +251,32 @@ TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
   EXPECT_THAT(m.html, Not(HasSubstr("a&b<")));
 }
 
+TEST(VerificationMail, ShowsAButtonAndThePlainLinkBesideItStyledInline) {
+  const MailText m = VerificationMail(kLink, 24);
+  // The link twice in the HTML part: the button and the plain link.
+  const std::string a = std::string("<a href=\"") + kLink + "\"";
+  const auto first = m.html.find(a);
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(m.html.find(a, first + 1), std::string::npos);
+  EXPECT_THAT(m.html, HasSubstr(std::string(">") + kLink + "</a>"));
+  EXPECT_THAT(m.html, HasSubstr("bgcolor=\"#0b57d0\""));  // the button
+  // Mail clients drop <style> and block remote content: inline styles only.
+  EXPECT_THAT(m.html, Not(HasSubstr("<style")));
+  EXPECT_THAT(m.html, Not(HasSubstr("<script")));
+  EXPECT_THAT(m.html, Not(HasSubstr("src=")));
+  EXPECT_THAT(m.html, Not(HasSubstr("class=")));
+  // The text part is text: no markup, lines a reader can take in.
+  EXPECT_THAT(m.text, Not(HasSubstr("<")));
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = m.text.find('\n', start)) != std::string::npos;
+       start = nl + 1) {
+    const std::string line = m.text.substr(start, nl - start);
+    if (line != kLink) {
+      EXPECT_LE(line.size(), 72u) << line;
+    }
+  }
+}
+
 TEST(AccountExistsMail, SaysTheAccountExistsAndHoldsNoActivationLink) {
   const MailText m = AccountExistsMail("http://127.0.0.1:8080");
   EXPECT_EQ(m.subject, "You already have an account");
