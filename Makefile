@@ -27,7 +27,9 @@ UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
 INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
 BINS       := $(BUILD)/registrar $(BUILD)/regctl $(BUILD)/unit_tests $(BUILD)/integration_tests
 
-.PHONY: all deps run test unit integration fuzz clean format
+BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/bench/*.cc))
+
+.PHONY: all deps run test unit integration browser bench fuzz clean format
 all: $(BINS)
 
 deps:
@@ -38,15 +40,29 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/stack
 
+# Integration last: `make test` ends with GoogleTest's summary.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory unit browser integration
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 integration: $(BUILD)/integration_tests $(BUILD)/registrar
 	REGISTRAR_BUILD=$(BUILD) $(BUILD)/integration_tests
+
+# End-to-end in headless Chromium (tests/browser/run.sh).
+browser: $(BUILD)/registrar
+	BUILD=$(BUILD) tests/browser/run.sh
+
+# The benchmark: not part of `make test` (tests/bench/run.sh prints a table).
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	BUILD=$(BUILD) tests/bench/run.sh
+
+$(BUILD)/bench/%: tests/bench/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/registrar: $(BUILD)/fcgi/main.o $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
