@@ -24,6 +24,11 @@ std::string Rfc5322Date(std::int64_t unix_s);
 
 // What a mail says. "from" and "to" are bare addresses; "text" and "html"
 // are UTF-8 with "\n" line ends.
+// "address" as it must be written in a header or an SMTP command: a local
+// part that is not a dot-atom ("a<b", "x,y") becomes a quoted-string
+// ("\"a<b\"@example.com"); anything else is unchanged.
+std::string QuoteAddress(std::string_view address);
+
 struct MailParts {
   std::string from;
   std::string to;

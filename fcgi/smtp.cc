@@ -3,6 +3,8 @@
 #include <cstring>
 #include <vector>
 
+#include "mime.h"
+
 namespace reg {
 namespace {
 
@@ -77,8 +79,8 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     result.reason = "network";
     return result;
   }
-  std::string from = "<" + config_.mail_from + ">";
-  CurlSlist rcpts(curl_slist_append(nullptr, ("<" + rcpt + ">").c_str()));
+  std::string from = "<" + QuoteAddress(config_.mail_from) + ">";
+  CurlSlist rcpts(curl_slist_append(nullptr, ("<" + QuoteAddress(rcpt) + ">").c_str()));
   Upload upload{&message, 0};
   std::vector<std::string> lines;
   char errbuf[CURL_ERROR_SIZE] = {0};

@@ -174,6 +174,24 @@ TEST(RenderMail, MarksANonAsciiPart8bitAndEncodesANonAsciiSubject) {
   EXPECT_THAT(r.value().bytes, HasSubstr("Subject: =?UTF-8?B?"));
 }
 
+TEST(QuoteAddress, QuotesALocalPartThatIsNotADotAtom) {
+  EXPECT_EQ(QuoteAddress("ada.lovelace+tag@example.com"), "ada.lovelace+tag@example.com");
+  EXPECT_EQ(QuoteAddress("jos\xc3\xa9@example.com"), "jos\xc3\xa9@example.com");
+  EXPECT_EQ(QuoteAddress("a<b@example.com"), "\"a<b\"@example.com");
+  EXPECT_EQ(QuoteAddress("a,b;c@example.com"), "\"a,b;c\"@example.com");
+  EXPECT_EQ(QuoteAddress("a\"b\\c@example.com"), "\"a\\\"b\\\\c\"@example.com");
+  EXPECT_EQ(QuoteAddress(".a@example.com"), "\".a\"@example.com");
+  EXPECT_EQ(QuoteAddress("a..b@example.com"), "\"a..b\"@example.com");
+}
+
+TEST(RenderMail, WritesASpecialLocalPartQuotedInTheToHeader) {
+  MailParts parts = VerificationParts();
+  parts.to = "a<b>,c@example.com";
+  Result<RenderedMail> r = RenderMail(parts, 0, kUnique);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r.value().bytes.find("\r\nTo: \"a<b>,c\"@example.com\r\n"), std::string::npos);
+}
+
 TEST(RenderMail, RejectsHeaderInjection) {
   MailParts parts = VerificationParts();
   parts.to = "a@b.c\r\nBcc: x@y.z";
@@ -192,7 +210,6 @@ TEST(RenderMail, RejectsHeaderInjection) {
                                        "a@b@c.d",
                                        "ab.c",
                                        "a b@c.d",
-                                       "\"a\"@b.c",
                                        "a@b.c;",
                                        "@b.c",
                                        "a@",
