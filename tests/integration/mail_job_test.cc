@@ -1,7 +1,6 @@
 // Contract §3-§4 against the real stack: the mail, the early finish, and
 // the signed job endpoint.
 #include <ctime>
-#include <regex>
 #include <set>
 #include <thread>
 

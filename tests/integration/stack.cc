@@ -14,7 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <sstream>
 #include <thread>
 
@@ -345,9 +345,21 @@ long long Stack::JobIdFor(const std::string& email) const {
 std::string Stack::Output() const { return ReadFile(data_dir_ + "/stack.out"); }
 
 std::string LinkIn(const std::string& mail) {
-  static const std::regex link(R"(https?://[^\s"<>]+/activate\?token=[A-Za-z0-9_-]+)");
-  std::smatch m;
-  return std::regex_search(mail, m, link) ? m.str() : std::string();
+  const std::string marker = "/activate?token=";
+  for (size_t at = mail.find(marker); at != std::string::npos; at = mail.find(marker, at + 1)) {
+    size_t start = mail.rfind("http", at);
+    if (start == std::string::npos) continue;
+    const std::string scheme = mail.substr(start, 8);
+    if (scheme.rfind("http://", 0) != 0 && scheme.rfind("https://", 0) != 0) continue;
+    if (mail.substr(start, at - start).find_first_of(" \t\r\n\"<>") != std::string::npos) continue;
+    size_t end = at + marker.size();
+    while (end < mail.size() && (std::isalnum(static_cast<unsigned char>(mail[end])) ||
+                                 mail[end] == '_' || mail[end] == '-')) {
+      end++;
+    }
+    if (end > at + marker.size()) return mail.substr(start, end - start);
+  }
+  return std::string();
 }
 
 std::string TokenIn(const std::string& mail) {
