@@ -1,0 +1,381 @@
+// End-to-end test of the registration pages in Debian's headless Chromium,
+// as a person uses them: once with JavaScript off (the form posts, the
+// server answers with pages), once with it on and the keyboard only, and
+// the links that no longer work. tests/browser/run.sh starts the stacks and
+// sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
+// EXPIRY_DATA_DIR (a stack whose links live 1 s) and SHOTS.
+'use strict';
+
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { chromium } = require('playwright-core');
+const { DESKTOP, waitForMail, verificationLink, shoot, shootMail } = require('./lib');
+
+const env = (name) => {
+  if (!process.env[name]) throw new Error(`${name} is not set (run tests/browser/run.sh)`);
+  return process.env[name];
+};
+const BASE = env('BASE_URL');
+const DATA_DIR = env('DATA_DIR');
+const EXPIRY_BASE = env('EXPIRY_BASE_URL');
+const EXPIRY_DATA_DIR = env('EXPIRY_DATA_DIR');
+const SHOTS = env('SHOTS');
+
+const unique = () => crypto.randomBytes(6).toString('hex');
+// A password no common-password list holds.
+const newPassword = () => `Plum ${unique()} Harbour`;
+
+// The server's messages (fcgi/form.cc), as a person reads them.
+const EMAIL_FORMAT = 'Enter an email address like name@example.com.';
+const TOO_SHORT = 'Use at least 8 characters.';
+
+const text = (page, selector) => page.locator(selector).innerText();
+const h1 = (page) => text(page, 'h1');
+
+// Clicks (or presses) something that submits a form and returns the
+// answer to the POST it makes.
+async function submitting(page, method, url, action) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === method && r.url() === url),
+    action(),
+  ]);
+  return response;
+}
+
+// --- JavaScript off -------------------------------------------------------
+
+async function javascriptOff(browser) {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
+  const page = await context.newPage();
+  watchForErrors(page);
+  try {
+    const email = `js-off-${unique()}@example.com`;
+    const password = newPassword();
+
+    let r = await page.goto(BASE + '/');
+    assert.equal(r.status(), 200);
+    assert.equal(await h1(page), 'Create your account');
+    await shoot(page, SHOTS, 'register');
+
+    // Bad input: the server answers 422 with the page, each message beside
+    // its field, the address kept (escaped: it comes back as typed, no
+    // markup made of it), the password not.
+    const bad = '<b>me</b>@example';
+    await page.getByLabel('Email address').fill(bad);
+    await page.getByLabel('Password').fill('short');
+    r = await submitting(page, 'POST', BASE + '/register',
+        () => page.getByRole('button', { name: 'Create account' }).click());
+    assert.equal(r.status(), 422);
+    await page.waitForLoadState();
+    assert.equal(await text(page, '#email-error'), EMAIL_FORMAT);
+    assert.equal(await text(page, '#password-error'), TOO_SHORT);
+    assert.equal(await page.getByLabel('Email address').inputValue(), bad);
+    assert.equal(await page.locator('main b').count(), 0);
+    assert.equal(await page.getByLabel('Password').inputValue(), '');
+    assert.equal(await page.getByLabel('Email address').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.title(), /^Error: /);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'email');  // autofocus
+    await shoot(page, SHOTS, 'register-errors');
+
+    // Good input: 303 to "check your inbox".
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(password);
+    r = await submitting(page, 'POST', BASE + '/register',
+        () => page.getByRole('button', { name: 'Create account' }).click());
+    assert.equal(r.status(), 303);
+    // The page's referrer policy lets the browser name its origin (with
+    // "Origin: null" the same-site check answers 403).
+    assert.equal((await r.request().allHeaders()).origin, BASE);
+    await page.waitForURL(BASE + '/register/sent');
+    assert.equal(await h1(page), 'Check your inbox');
+    await shoot(page, SHOTS, 'sent');
+
+    // The mail, and its link, opened as a person would.
+    const mail = await waitForMail(DATA_DIR, email);
+    assert.equal(mail.subject, 'Confirm your email address');
+    const link = verificationLink(mail);
+    await shootMail(browser, mail.html, SHOTS, 'mail-verification');
+
+    r = await page.goto(link);
+    assert.equal(r.status(), 200);
+    assert.equal(await h1(page), 'Verify your email');
+    await shoot(page, SHOTS, 'activate');
+    r = await submitting(page, 'POST', BASE + '/activate',
+        () => page.getByRole('button', { name: 'Verify my email' }).click());
+    assert.equal(r.status(), 200);
+    await page.waitForLoadState();
+    assert.equal(await h1(page), 'Your email is verified');
+    await shoot(page, SHOTS, 'verified');
+
+    // The same link again (a second click, another device): still verified.
+    await page.goto(link);
+    r = await submitting(page, 'POST', BASE + '/activate',
+        () => page.getByRole('button', { name: 'Verify my email' }).click());
+    assert.equal(r.status(), 200);
+    await page.waitForLoadState();
+    assert.equal(await h1(page), 'Your email is verified');
+  } finally {
+    await context.close();
+  }
+}
+
+// --- JavaScript on, keyboard only ----------------------------------------
+
+// The element that has the focus, and whether a focus ring shows on it.
+async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const s = getComputedStyle(el);
+    return { id: el.id, text: el.innerText, ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 };
+  });
+}
+
+async function tabTo(page, expect) {
+  await page.keyboard.press('Tab');
+  const f = await focused(page);
+  assert.ok(expect(f), `focus went to ${JSON.stringify(f)}`);
+  assert.ok(f.ring, `no visible focus on ${JSON.stringify(f)}`);
+}
+
+async function javascriptOn(browser) {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watchForErrors(page);
+  const posts = [];
+  page.on('request', (q) => { if (q.method() === 'POST') posts.push(q); });
+  try {
+    const email = `js-on-${unique()}@example.com`;
+    const password = newPassword();
+
+    const [css] = await Promise.all([
+      page.waitForResponse(BASE + '/static/app.css'),
+      page.goto(BASE + '/'),
+    ]);
+    assert.match(css.headers()['cache-control'] || '', /max-age=86400/);
+    await page.locator('button.reveal').waitFor();  // app.js ran
+    await page.evaluate(() => { window.stillThisPage = true; });
+
+    // Type a bad address, leave the field: the message appears at once.
+    await tabTo(page, (f) => f.id === 'email');
+    await page.keyboard.type('me@example');
+    await tabTo(page, (f) => f.id === 'password');
+    assert.equal(await text(page, '#email-error'), EMAIL_FORMAT);
+    // The password's length shows as it is typed; its message once it is left.
+    await page.keyboard.type('short');
+    assert.equal(await text(page, '#password-count'), '5 characters, 3 to go');
+    assert.equal(await text(page, '#password-error'), '');
+    await tabTo(page, (f) => f.id === '' && f.text.startsWith('Show'));
+    assert.equal(await text(page, '#password-error'), TOO_SHORT);
+    await shoot(page, SHOTS, 'register-errors-js');
+    // Fixing a field takes its message away while typing.
+    // (Tab into a field selects its text, as it does for a person: End.)
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('End');
+    await page.keyboard.type('-and-longer');
+    assert.equal(await text(page, '#password-error'), '');
+    assert.equal(await text(page, '#password-count'), '16 characters, long enough');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('End');
+    await page.keyboard.type('.com');
+    assert.equal(await text(page, '#email-error'), '');
+
+    // Enter with a field still wrong: no post; the message and the focus
+    // go to that field.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('two@@example.com');
+    await page.keyboard.press('Enter');
+    assert.equal(await text(page, '#email-error'), EMAIL_FORMAT);
+    assert.equal((await focused(page)).id, 'email');
+    assert.equal(posts.length, 0);
+
+    // The script and the server say the same: each message the script shows
+    // is the one the server's JSON answer gives for that value.
+    await compareWithServer(page);
+    assert.equal(posts.length, 0);
+
+    // A message only the server can give (here: the address altered on its
+    // way) comes back without a reload and stands beside its field.
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.route(BASE + '/register', (route) => route.continue({
+      postData: new URLSearchParams({ email: 'altered@example', password }).toString(),
+    }));
+    await page.getByLabel('Password').press('Enter');
+    await page.locator('#email-error', { hasText: EMAIL_FORMAT }).waitFor();
+    await page.unroute(BASE + '/register');
+    assert.equal((await focused(page)).id, 'email');
+    assert.equal(posts.length, 1);
+
+    // Show the password with the keyboard, then hide it again.
+    await page.getByLabel('Password').focus();
+    await tabTo(page, (f) => f.text.startsWith('Show'));
+    await page.keyboard.press('Space');
+    assert.equal(await page.locator('#password').getAttribute('type'), 'text');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator('#password').getAttribute('type'), 'password');
+    assert.equal(await page.evaluate(() => window.stillThisPage), true);
+    await page.getByLabel('Email address').focus();
+    await shoot(page, SHOTS, 'register-js');
+
+    // Enter posts with fetch, the 202 leads to "check your inbox".
+    await page.getByLabel('Password').focus();
+    const r = await submitting(page, 'POST', BASE + '/register', () => page.keyboard.press('Enter'));
+    assert.equal(r.status(), 202);
+    assert.equal(r.request().resourceType(), 'fetch');
+    assert.equal((await r.request().allHeaders()).origin, BASE);
+    await page.waitForURL(BASE + '/register/sent');
+    assert.equal(await h1(page), 'Check your inbox');
+
+    // The link from the mail; the button reached and pressed by keyboard.
+    const link = verificationLink(await waitForMail(DATA_DIR, email));
+    await page.goto(link);
+    await tabTo(page, (f) => f.text === 'Verify my email');
+    await submitting(page, 'POST', BASE + '/activate', () => page.keyboard.press('Enter'));
+    await page.waitForLoadState();
+    assert.equal(await h1(page), 'Your email is verified');
+
+    // Registering the verified address again looks the same and mails a
+    // notice instead of a link.
+    await page.goto(BASE + '/');
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(newPassword());
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(BASE + '/register/sent');
+    const notice = await waitForMail(DATA_DIR, email, 1);
+    assert.equal(notice.subject, 'You already have an account');
+    assert.doesNotMatch(notice.html + notice.text, /activate\?token=/);
+    await shootMail(browser, notice.html, SHOTS, 'mail-account-exists');
+  } finally {
+    await context.close();
+  }
+}
+
+// Fills each value, leaves the field, reads the script's message, and asks
+// the server about the same value (JSON answer).
+async function compareWithServer(page) {
+  const long = 'x'.repeat(65);
+  const emails = ['', 'plain', 'a@b', '@example.com', 'a@@example.com', 'a b@example.com',
+    `${long}@example.com`, 'a@-bad.com', 'a@exa_mple.com', `a@${'l'.repeat(64)}.com`,
+    `a@${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.${'g'.repeat(60)}.com`,
+    'üser@exämple', 'fine@example.com'];
+  const passwords = ['', 'short', '1234567', 'é'.repeat(7), '😀'.repeat(4), 'é'.repeat(8)];
+  // Each pair has a fault, so the server never registers it.
+  const cases = emails.map((e) => [e, '']).concat(passwords.map((p) => ['plain', p]));
+  for (const [email, password] of cases) {
+    const emailInput = page.getByLabel('Email address');
+    const passwordInput = page.getByLabel('Password');
+    await emailInput.fill(email);
+    await emailInput.blur();
+    await passwordInput.fill(password);
+    await passwordInput.blur();
+    const shown = {
+      email: await text(page, '#email-error'),
+      password: await text(page, '#password-error'),
+    };
+    const sent = { email: await emailInput.inputValue(), password };
+    const r = await page.request.post(BASE + '/register', {
+      headers: { Accept: 'application/json' }, form: sent,
+    });
+    assert.equal(r.status(), 422, `the server accepted ${JSON.stringify(sent)}`);
+    const errors = (await r.json()).errors;
+    assert.deepEqual(shown, { email: errors.email || '', password: errors.password || '' },
+        `messages for ${JSON.stringify(sent)}`);
+  }
+}
+
+// --- links that no longer work --------------------------------------------
+
+async function deadLinks(browser) {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
+  const page = await context.newPage();
+  watchForErrors(page);
+  try {
+    const token = crypto.randomBytes(32).toString('base64url');
+    let r = await page.goto(`${BASE}/activate?token=${token}`);
+    assert.equal(r.status(), 404);
+    assert.equal(await h1(page), 'Page not found');
+    await shoot(page, SHOTS, 'unknown-link');
+
+    // A link that lived one second (the stack of TOKEN_TTL_S=1).
+    const email = `expired-${unique()}@example.com`;
+    r = await page.request.post(EXPIRY_BASE + '/register', {
+      headers: { Accept: 'application/json' }, form: { email, password: newPassword() },
+    });
+    assert.equal(r.status(), 202);
+    const link = verificationLink(await waitForMail(EXPIRY_DATA_DIR, email));
+    const deadline = Date.now() + 10000;
+    while ((await page.request.get(link)).status() !== 410) {
+      assert.ok(Date.now() < deadline, 'the link did not expire');
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    r = await page.goto(link);
+    assert.equal(r.status(), 410);
+    assert.equal(await h1(page), 'This link has expired');
+    await shoot(page, SHOTS, 'expired-link');
+    // Its way out: "Register again", reached by keyboard.
+    await tabTo(page, (f) => f.text === 'Register again');
+    await Promise.all([page.waitForURL(EXPIRY_BASE + '/'), page.keyboard.press('Enter')]);
+    assert.equal(await h1(page), 'Create your account');
+  } finally {
+    await context.close();
+  }
+}
+
+// --- running ----------------------------------------------------------
+
+// Script errors and CSP refusals (inline code, other origins) fail the
+// scenario: Chromium reports both on the console.
+const pageErrors = [];
+function watchForErrors(page) {
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // A page or fetch answered 404/410/422 on purpose; a static file never.
+    const url = m.location().url || '';
+    if (m.text().startsWith('Failed to load resource') && !url.includes('/static/')) return;
+    pageErrors.push(`${page.url()}: ${m.text()} ${url}`);
+  });
+}
+
+const SCENARIOS = [
+  ['JavaScript off: post, errors, register, mail link, verified', javascriptOff],
+  ['JavaScript on, keyboard only: live checks, fetch, verified, notice mail', javascriptOn],
+  ['Dead links: unknown (404) and expired (410)', deadLinks],
+];
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    // Without the background-networking flags Chromium's own connections
+    // are refused by a closed network and slow everything down.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const [name, run] of SCENARIOS) {
+      const started = Date.now();
+      pageErrors.length = 0;
+      try {
+        await run(browser);
+        assert.deepEqual(pageErrors, [], 'errors in the page');
+        passed++;
+        console.log(`ok    ${name} (${Date.now() - started} ms)`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL  ${name}\n      ${String(e.stack || e).split('\n').join('\n      ')}`);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`browser: ${passed} scenarios passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+main().catch((e) => {
+  console.log(`browser: could not run: ${e.stack || e}`);
+  process.exitCode = 1;
+});

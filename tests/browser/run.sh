@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The browser test (`make browser`, part of `make test`): starts two stacks
+# with tools/stack on free ports in temp DATA_DIRs (the second with links
+# that live one second, for the "expired" page), runs tests/browser/e2e.js
+# in Debian's headless Chromium through playwright-core, stops the stacks.
+# Screenshots go to $BUILD/screenshots/. Needs chromium, nodejs and npm.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+export BUILD=$build
+
+fail() { echo "browser: $*" >&2; echo "browser: 0 scenarios passed, 1 failed"; exit 1; }
+
+chromium=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$chromium" ] || fail "$chromium is missing (apt-get install chromium)"
+command -v node >/dev/null || fail "node is missing (apt-get install nodejs)"
+command -v npm >/dev/null || fail "npm is missing (apt-get install npm)"
+
+# playwright-core at the version package-lock.json pins; installed again
+# only when the lock file changed. It drives the system Chromium: nothing
+# downloads a browser.
+if ! cmp -s "$here/package-lock.json" "$here/node_modules/.installed-lock.json" 2>/dev/null; then
+  (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+    || fail "npm ci failed in $here"
+  cp "$here/package-lock.json" "$here/node_modules/.installed-lock.json"
+fi
+
+tmp=$(mktemp -d)
+pids=()
+stop_stacks() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+cleanup() {
+  stop_stacks
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  node -e 'const s = require("net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# start_stack NAME [VAR=value...]: a stack in $tmp/NAME, its port in
+# $tmp/NAME.port; waits for its "running" line.
+start_stack() {
+  local name=$1 port
+  shift
+  port=$(free_port)
+  mkdir -p "$tmp/$name"
+  env -u SINK_PORT -u SMTP_URL PORT="$port" DATA_DIR="$tmp/$name" RATE_LIMIT=0 MAIL_CAP=0 \
+    SCRYPT_LOG2_N=4 "$@" "$root/tools/stack" > "$tmp/$name.log" 2>&1 &
+  pids+=($!)
+  echo "$port" > "$tmp/$name.port"
+}
+wait_stack() {
+  local name=$1
+  for _ in $(seq 200); do
+    grep -q "Registration service running" "$tmp/$name.log" && return 0
+    sleep 0.1
+  done
+  cat "$tmp/$name.log" >&2
+  fail "the $name stack did not start"
+}
+
+start_stack main
+start_stack expiry TOKEN_TTL_S=1 WORKERS=1
+wait_stack main
+wait_stack expiry
+
+shots=$build/screenshots
+rm -rf "$shots"
+mkdir -p "$shots"
+status=0
+BASE_URL=http://127.0.0.1:$(cat "$tmp/main.port") DATA_DIR=$tmp/main \
+EXPIRY_BASE_URL=http://127.0.0.1:$(cat "$tmp/expiry.port") EXPIRY_DATA_DIR=$tmp/expiry \
+SHOTS=$shots CHROMIUM=$chromium node "$here/e2e.js" || status=$?
+
+stop_stacks
+if [ "$status" -ne 0 ]; then
+  echo "browser: the stacks' output follows" >&2
+  cat "$tmp/main.log" "$tmp/expiry.log" >&2
+else
+  echo "browser: screenshots in $shots"
+fi
+exit "$status"
