@@ -89,6 +89,27 @@ std::string DecodeHeaderText(std::string_view encoded, std::string_view in) {
   return text;
 }
 
+// The To: value is QuoteAddress(to): "to" itself, or its local part as a
+// quoted-string that unescapes back to it.
+void CheckTo(std::string_view value, std::string_view to) {
+  FUZZ_CHECK(value == reg::QuoteAddress(to));
+  if (value.empty() || value[0] != '"') {
+    FUZZ_CHECK(value == to);
+    return;
+  }
+  std::string local;
+  std::size_t i = 1;
+  for (; i < value.size() && value[i] != '"'; ++i) {
+    if (value[i] == '\\') ++i;
+    FUZZ_CHECK(i < value.size());
+    local += value[i];
+  }
+  FUZZ_CHECK(i < value.size());  // the closing quote
+  const std::string_view rest = value.substr(i + 1);
+  FUZZ_CHECK(!rest.empty() && rest[0] == '@');
+  FUZZ_CHECK(local + std::string(rest) == to);
+}
+
 void CheckRendered(const reg::MailParts& parts, const std::string& bytes) {
   FUZZ_CHECK(OnlyCrlf(bytes));
   const std::size_t end = bytes.find("\r\n\r\n");
@@ -111,7 +132,7 @@ void CheckRendered(const reg::MailParts& parts, const std::string& bytes) {
     FUZZ_CHECK(line.substr(0, kHeaderNames[next].size()) == kHeaderNames[next]);
     in_subject = kHeaderNames[next] == "Subject: ";
     if (in_subject) subject = line.substr(kHeaderNames[next].size());
-    if (kHeaderNames[next] == "To: ") FUZZ_CHECK(line.substr(4) == parts.to);
+    if (kHeaderNames[next] == "To: ") CheckTo(line.substr(4), parts.to);
     ++next;
   }
   FUZZ_CHECK(next == std::size(kHeaderNames));

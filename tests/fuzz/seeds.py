@@ -145,6 +145,8 @@ def mime():
         "Hi\r\nBcc: victim@example.com", "a@b.example\r\nBcc: x@y.example",
         "text", "html"))
     write(t, "long_line", mail("s", "a@b.example", "x" * 1000, "ok"))
+    write(t, "quoted_local", mail(
+        "Hi", 'a<b>"c\\d,e@example.com', "x", "y"))
 
 
 def token():
