@@ -93,6 +93,11 @@ Status CheckSameSite(const Request& request) {
     return Status(Code::kForbidden, "cross-site request (Sec-Fetch-Site)");
   }
   if (request.origin.empty()) return Status();
+  // A browser sends "Origin: null" under some referrer policies even for
+  // its own site's form; Sec-Fetch-Site (which no page can forge) says so.
+  if (request.origin == "null" && Lower(request.sec_fetch_site) == "same-origin") {
+    return Status();
+  }
   const Status forbidden(Code::kForbidden, "cross-site request (Origin)");
   size_t sep = request.origin.find("://");
   if (sep == std::string::npos) return forbidden;  // "null" and the like

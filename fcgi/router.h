@@ -48,7 +48,8 @@ int HttpStatusFor(const Status& status);
 Response ErrorResponse(const Request& request, const Status& status);
 
 // OK unless the request is a cross-site post: Sec-Fetch-Site: cross-site,
-// or an Origin whose host[:port] is not the request's Host.
+// or an Origin whose host[:port] is not the request's Host ("Origin: null"
+// passes only with Sec-Fetch-Site: same-origin).
 Status CheckSameSite(const Request& request);
 
 }  // namespace reg

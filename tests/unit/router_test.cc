@@ -96,6 +96,18 @@ TEST(CheckSameSite, AnOriginOnAnotherHostIsForbidden) {
 
 TEST(CheckSameSite, TheNullOriginIsForbidden) {
   EXPECT_EQ(CheckSameSite(Post("h", "null")).code(), Code::kForbidden);
+  Request r = Post("h", "null");
+  r.sec_fetch_site = "cross-site";
+  EXPECT_EQ(CheckSameSite(r).code(), Code::kForbidden);
+  r.sec_fetch_site = "same-site";
+  EXPECT_EQ(CheckSameSite(r).code(), Code::kForbidden);
+}
+
+// What a browser sends for its own form under a strict referrer policy.
+TEST(CheckSameSite, TheNullOriginWithSecFetchSiteSameOriginPasses) {
+  Request r = Post("h", "null");
+  r.sec_fetch_site = "same-origin";
+  EXPECT_OK(CheckSameSite(r));
 }
 
 TEST(CheckSameSite, AnOriginWithAPathIsForbidden) {
