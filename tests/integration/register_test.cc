@@ -631,6 +631,11 @@ TEST_F(RegisterLimitsTest, BurstOfPostsPastTheRateLimitIs429) {
     EXPECT_TRUE(s == 202 || s == 422 || s == 429)
         << ::testing::PrintToString(statuses);
   }
+  // Past the limit: a clear page, still 429, with the security headers.
+  HttpResponse limited = PostJson("burst-late@example.com", kPassword);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_THAT(limited.body, HasSubstr("Too many attempts"));
+  EXPECT_THAT(limited.Header("content-security-policy"), HasSubstr("frame-ancestors"));
 }
 
 }  // namespace
