@@ -19,11 +19,18 @@ python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 sqlite3              /usr/bin/sqlite3
 curl                 /usr/bin/curl
 john-data            /usr/share/john/password.lst
+chromium             /usr/bin/chromium
+fonts-dejavu-core    /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+nodejs               /usr/bin/node
+npm                  /usr/bin/npm
 '
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
   [ -n "$pkg" ] || continue
-  # Any nginx flavour will do for nginx-light.
+  # Any nginx flavour will do for nginx-light; any node/npm on PATH will do
+  # (a nodesource node bundles npm and clashes with Debian's npm package).
   if [ "$pkg" = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi
+  if [ "$pkg" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+  if [ "$pkg" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   [ -e "$probe" ] || printf '%s ' "$pkg"
 done)
 [ -z "$missing" ] && exit 0
