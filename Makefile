@@ -40,15 +40,21 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/stack
 
-# Integration last: `make test` ends with GoogleTest's summary.
+# Unit and browser tests, the unit and integration tests under ASan+UBSan,
+# the integration tests under TSan (the threaded responder instrumented),
+# and the plain integration tests last: `make test` ends with GoogleTest's
+# summary.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit browser integration
+	@$(MAKE) --no-print-directory unit browser
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined unit integration
+	@$(MAKE) --no-print-directory SANITIZE=thread integration
+	@$(MAKE) --no-print-directory integration
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-integration: $(BUILD)/integration_tests $(BUILD)/registrar
+integration: $(BUILD)/integration_tests $(BUILD)/registrar $(BUILD)/regctl
 	REGISTRAR_BUILD=$(BUILD) $(BUILD)/integration_tests
 
 # End-to-end in headless Chromium (tests/browser/run.sh).

@@ -65,7 +65,8 @@ class Stack {
   ~Stack();
 
   // SIGTERM to tools/stack; true when it and every process it started
-  // (workers, nginx, sink) are gone within 10 s.
+  // (workers, nginx, sink) are gone within 10 s, and no worker logged a
+  // sanitizer report.
   bool Stop();
   bool running() const { return pid_ > 0; }
 
