@@ -172,12 +172,20 @@ std::string ActivatePage(std::string_view token) {
 }
 
 std::string VerifiedPage() {
-  // Also the answer to a second press of the same link, so the words hold
-  // for a first verification and for one that was already done.
   return Page("Your email is verified",
               Icon("check", "ok") +
                   "<h1>Your email is verified</h1>\n"
                   "<p class=\"lead\">Thank you. Your account is active.</p>\n"
+                  "<p>There is nothing more to do: you can close this "
+                  "page.</p>\n");
+}
+
+std::string AlreadyVerifiedPage() {
+  return Page("Already verified",
+              Icon("check", "ok") +
+                  "<h1>Your email was already verified</h1>\n"
+                  "<p class=\"lead\">This address was confirmed before, so "
+                  "your account is active.</p>\n"
                   "<p>There is nothing more to do: you can close this "
                   "page.</p>\n");
 }

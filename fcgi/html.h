@@ -43,6 +43,9 @@ std::string ActivatePage(std::string_view token);
 // repeated press of the same link alike.
 std::string VerifiedPage();
 
+// 200 page for a link pressed again, or an account another link verified.
+std::string AlreadyVerifiedPage();
+
 // For 410: the link expired; how to get a new one.
 std::string ExpiredPage();
 

@@ -132,7 +132,7 @@ Result<TokenState> Store::CheckToken(const std::string& token_hash) {
   return TokenState::kValid;
 }
 
-Status Store::Activate(const std::string& token_hash) {
+Result<Activation> Store::Activate(const std::string& token_hash) {
   const std::int64_t now = clock_->NowMs();
   Transaction txn(db_);
   if (!txn.status().ok()) return txn.status();
@@ -151,7 +151,7 @@ Status Store::Activate(const std::string& token_hash) {
   std::int64_t expires = ColumnInt(find, 2);
   bool used = ColumnInt(find, 3) != 0;
   sqlite3_reset(find);
-  if (used) return Status();  // a double click
+  if (used) return Activation::kAlreadyVerified;  // a double click
   if (now >= expires) return Status::Gone("token expired");
 
   // The account takes the password of the registration this link was for,
@@ -176,7 +176,9 @@ Status Store::Activate(const std::string& token_hash) {
     s = Bump("activations_total");
     if (!s.ok()) return s;
   }
-  return txn.Commit();
+  s = txn.Commit();
+  if (!s.ok()) return s;
+  return newly_verified ? Activation::kVerified : Activation::kAlreadyVerified;
 }
 
 Status Store::Ping() {

@@ -42,6 +42,7 @@ struct RegisterOutcome {
 };
 
 enum class TokenState { kValid, kUsed };
+enum class Activation { kVerified, kAlreadyVerified };
 
 // Not thread-safe: one Store per thread, over that thread's Database.
 class Store {
@@ -61,9 +62,10 @@ class Store {
   // unused one. Writes nothing.
   Result<TokenState> CheckToken(const std::string& token_hash);
 
-  // Verifies the account of the token (idempotent: a used token is OK).
-  // NotFound / Gone as CheckToken.
-  Status Activate(const std::string& token_hash);
+  // Verifies the account of the token. kVerified when this call verified
+  // it; kAlreadyVerified for a used token (a double click) or an account
+  // another link verified first. NotFound / Gone as CheckToken.
+  Result<Activation> Activate(const std::string& token_hash);
 
   // OK while the database answers a query.
   Status Ping();

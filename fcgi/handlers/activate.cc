@@ -25,12 +25,14 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
   auto it = fields.value().find("token");
   const std::string token = it != fields.value().end() ? it->second : std::string();
   if (!LooksLikeToken(token)) return Status::NotFound("malformed token");
-  Status s = context.store.Activate(TokenHash(token));
-  if (!s.ok()) return s;
+  Result<Activation> done = context.store.Activate(TokenHash(token));
+  if (!done.ok()) return done.status();
   if (request.WantsJson()) {
     return Answer(Response::Json(200, R"({"status":"active"})"));
   }
-  return Answer(Response::Html(200, VerifiedPage()));
+  return Answer(Response::Html(200, done.value() == Activation::kVerified
+                                        ? VerifiedPage()
+                                        : AlreadyVerifiedPage()));
 }
 
 }  // namespace reg

@@ -468,10 +468,14 @@ TEST_F(StoreTest, ActivateTakesTheSecondPasswordWhenTheSecondLinkIsUsed) {
 
 TEST_F(StoreTest, ActivatingTheSameTokenTwiceIsOk) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  Result<Activation> first = store_->Activate(TokenHash("tok-1"));
+  ASSERT_OK(first);
+  EXPECT_EQ(first.value(), Activation::kVerified);
   const std::int64_t verified = QueryInt(db_.get(), "SELECT verified_ms FROM users");
   clock_.AdvanceMs(5000);
-  EXPECT_OK(store_->Activate(TokenHash("tok-1")));
+  Result<Activation> again = store_->Activate(TokenHash("tok-1"));
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value(), Activation::kAlreadyVerified);
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), verified);
   EXPECT_EQ(Counter(db_.get(), "activations_total"), 1);
 }
@@ -479,7 +483,7 @@ TEST_F(StoreTest, ActivatingTheSameTokenTwiceIsOk) {
 TEST_F(StoreTest, ActivatingAnExpiredTokenIsGoneAndVerifiesNothing) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
   clock_.AdvanceMs(limits_.token_ttl_ms);
-  Status s = store_->Activate(TokenHash("tok-1"));
+  Status s = store_->Activate(TokenHash("tok-1")).status();
   EXPECT_EQ(s.code(), Code::kGone) << s.ToString();
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms IS NULL FROM users"), 1);
   EXPECT_EQ(QueryInt(db_.get(), "SELECT used_ms IS NULL FROM tokens"), 1);
@@ -487,7 +491,7 @@ TEST_F(StoreTest, ActivatingAnExpiredTokenIsGoneAndVerifiesNothing) {
 
 TEST_F(StoreTest, ActivatingAnUnknownTokenIsNotFound) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
-  Status s = store_->Activate(TokenHash("tok-unknown"));
+  Status s = store_->Activate(TokenHash("tok-unknown")).status();
   EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms IS NULL FROM users"), 1);
 }
@@ -498,7 +502,9 @@ TEST_F(StoreTest, AnotherValidTokenOfAVerifiedAccountIsOkAndKeepsThePassword) {
   ASSERT_OK(store_->Activate(TokenHash("tok-1")));
   const std::int64_t verified = QueryInt(db_.get(), "SELECT verified_ms FROM users");
   clock_.AdvanceMs(1000);
-  EXPECT_OK(store_->Activate(TokenHash("tok-2")));
+  Result<Activation> other = store_->Activate(TokenHash("tok-2"));
+  ASSERT_OK(other);
+  EXPECT_EQ(other.value(), Activation::kAlreadyVerified);
   EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-first");
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), verified);
   EXPECT_EQ(Counter(db_.get(), "activations_total"), 1);
