@@ -95,6 +95,12 @@ def request():
         ("HTTP_HOST", "[::1]:8080"), ("HTTP_ORIGIN", "http://evil.example"),
         ("HTTP_SEC_FETCH_SITE", "Cross-Site"),
         ("CONTENT_LENGTH", "100")], b"email=short"))
+    write(t, "origin_null", req([
+        ("REQUEST_METHOD", "POST"), ("DOCUMENT_URI", "/register"),
+        ("HTTP_HOST", "reg.example"), ("HTTP_ORIGIN", "null"),
+        ("HTTP_SEC_FETCH_SITE", "same-origin"),
+        ("CONTENT_TYPE", "application/x-www-form-urlencoded"),
+        ("CONTENT_LENGTH", "7")], b"email=a"))
     write(t, "too_large", req([
         ("REQUEST_METHOD", "POST"), ("CONTENT_TYPE", "application/json"),
         ("CONTENT_LENGTH", "99999999999999999999")], b"{}"))
