@@ -301,6 +301,14 @@ Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
   b += "Message-ID: " + mail.message_id + "\r\n";
   b += "MIME-Version: 1.0\r\n";
   b += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
+  // RFC 5322 2.1.1: no line over 998 octets, header lines included (an
+  // over-long address or unfoldable subject is refused, not sent broken).
+  for (std::size_t start = 0, end; (end = b.find("\r\n", start)) != std::string::npos;
+       start = end + 2) {
+    if (end - start > kMaxLineOctets) {
+      return Status::InvalidArgument("header line over 998 octets");
+    }
+  }
   b += "\r\n";
   b += text.value();
   b += html.value();

@@ -49,10 +49,10 @@ struct RenderedMail {
 // "unique" (16 to 64 of [A-Za-z0-9_-], random) makes the Message-ID and
 // the boundary "=_reg_<unique>".
 // Returns InvalidArgument when from/to/subject hold a control character,
-// from/to are not one bare address (exactly one '@' with text on both
-// sides; no '<', '>', ',', ';', '"' or whitespace), "unique" is malformed,
-// or a body is not UTF-8, holds NUL or a bare CR, or has a line over 998
-// octets.
+// from/to are not one address (exactly one '@' with text on both sides, no
+// whitespace; specials only in the local part, which QuoteAddress quotes),
+// "unique" is malformed, a body is not UTF-8, holds NUL or a bare CR, or
+// any line, header or body, would be over 998 octets.
 Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
                                 std::string_view unique);
 

@@ -192,6 +192,19 @@ TEST(RenderMail, WritesASpecialLocalPartQuotedInTheToHeader) {
   EXPECT_NE(r.value().bytes.find("\r\nTo: \"a<b>,c\"@example.com\r\n"), std::string::npos);
 }
 
+// Found by mime_fuzz (tests/fuzz/crashes/mime_fuzz-*-line-over-998).
+TEST(RenderMail, RejectsAHeaderLineOver998Octets) {
+  MailParts parts = VerificationParts();
+  parts.subject = std::string(1000, 's');
+  EXPECT_EQ(RenderMail(parts, 0, kUnique).status().code(), Code::kInvalidArgument);
+  parts = VerificationParts();
+  parts.to = std::string(1000, 'x') + "@example.com";
+  EXPECT_EQ(RenderMail(parts, 0, kUnique).status().code(), Code::kInvalidArgument);
+  parts = VerificationParts();
+  parts.subject = std::string(980, 's');  // "Subject: " + 980 = 989 octets
+  EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
+}
+
 TEST(RenderMail, RejectsHeaderInjection) {
   MailParts parts = VerificationParts();
   parts.to = "a@b.c\r\nBcc: x@y.z";
