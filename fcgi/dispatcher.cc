@@ -11,15 +11,15 @@ namespace {
 
 constexpr int kSweepBatch = 16;
 
-OutboxPolicy PolicyFor(const Config& config) {
+}  // namespace
+
+OutboxPolicy OutboxPolicyFor(const Config& config) {
   OutboxPolicy p;
   p.lease_ms = config.lease_s * 1000LL;
   p.retry_ms = config.retry_s * 1000LL;
   p.retry_for_ms = config.retry_for_s * 1000LL;
   return p;
 }
-
-}  // namespace
 
 Dispatcher::Dispatcher(const Config& config, const Clock& clock,
                        const JobSigner& signer, const Sealer& sealer)
@@ -79,7 +79,7 @@ void Dispatcher::PoolLoop() {
   Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_));
   std::unique_ptr<Outbox> outbox;
   if (db.ok()) {
-    outbox = std::make_unique<Outbox>(db.value().get(), &clock_, PolicyFor(config_));
+    outbox = std::make_unique<Outbox>(db.value().get(), &clock_, OutboxPolicyFor(config_));
   } else {
     Log("mail thread: %s", db.status().ToString().c_str());
   }
@@ -111,7 +111,7 @@ void Dispatcher::SweepLoop() {
   Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_));
   std::unique_ptr<Outbox> outbox;
   if (db.ok()) {
-    outbox = std::make_unique<Outbox>(db.value().get(), &clock_, PolicyFor(config_));
+    outbox = std::make_unique<Outbox>(db.value().get(), &clock_, OutboxPolicyFor(config_));
   } else {
     Log("sweeper: %s", db.status().ToString().c_str());
   }

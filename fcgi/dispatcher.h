@@ -18,6 +18,9 @@
 
 namespace reg {
 
+// The outbox's lease and retry schedule from the settings.
+OutboxPolicy OutboxPolicyFor(const Config& config);
+
 // Thread-safe. Each pool thread has its own database connection, SMTP
 // connection and HTTP connection.
 class Dispatcher {

@@ -50,14 +50,6 @@ std::atomic<bool> g_stopping{false};
 
 extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
-OutboxPolicy PolicyFor(const Config& config) {
-  OutboxPolicy p;
-  p.lease_ms = config.lease_s * 1000LL;
-  p.retry_ms = config.retry_s * 1000LL;
-  p.retry_for_ms = config.retry_for_s * 1000LL;
-  return p;
-}
-
 void RequestLoop(const Services& services, const Router& router,
                  Dispatcher* dispatcher, Worker* self) {
   Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(*services.config));
@@ -67,7 +59,7 @@ void RequestLoop(const Services& services, const Router& router,
     return;
   }
   Store store(db.value().get(), services.clock);
-  Outbox outbox(db.value().get(), services.clock, PolicyFor(*services.config));
+  Outbox outbox(db.value().get(), services.clock, OutboxPolicyFor(*services.config));
   Context context{services, store, outbox};
   FcgiRequest fcgx;
   while (!g_stopping && FCGX_Accept_r(fcgx.get()) == 0) {

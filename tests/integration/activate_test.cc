@@ -34,34 +34,14 @@ std::string JsonToken(const std::string& token) {
   return nlohmann::json{{"token", token}}.dump();
 }
 
-// A suite's SMTP sink and the stack that mails to it.
-struct Running {
-  explicit Running(std::map<std::string, std::string> env)
-      : stack(std::move(env), &sink) {}
-  std::string dir = MakeTempDir();
-  Sink sink{dir};
-  Stack stack;
-};
-
-class ActivateTest : public ::testing::Test {
+class ActivateTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() { Start({}); }
-  static void TearDownTestSuite() {
-    EXPECT_TRUE(run_->stack.Stop()) << "processes left behind";
-    delete run_;
-    run_ = nullptr;
-  }
-  static void Start(std::map<std::string, std::string> env) {
-    run_ = new Running(std::move(env));
-    ASSERT_TRUE(run_->stack.running()) << run_->stack.Output();
-  }
-
-  static Stack& stack() { return run_->stack; }
+  static void SetUpTestSuite() { StartStack(); }
 
   // The mails to "email" (exactly as typed), oldest first.
   static std::vector<std::string> MailsTo(const std::string& email) {
     std::vector<std::string> out;
-    for (std::string& m : run_->sink.Mails()) {
+    for (std::string& m : sink().Mails()) {
       if (MailHeader(m, "To") == email) out.push_back(std::move(m));
     }
     return out;
@@ -83,10 +63,8 @@ class ActivateTest : public ::testing::Test {
     return rows.empty() ? "no account" : rows[0];
   }
 
-  static Running* run_;
 };
 
-Running* ActivateTest::run_;
 
 // --- GET /activate ---------------------------------------------------------
 
@@ -221,7 +199,7 @@ TEST_F(ActivateTest, OtherMethodIs405WithAllow) {
 // Links that live one second.
 class ActivateExpiryTest : public ActivateTest {
  protected:
-  static void SetUpTestSuite() { Start({{"TOKEN_TTL_S", "1"}}); }
+  static void SetUpTestSuite() { StartStack({{"TOKEN_TTL_S", "1"}}); }
 };
 
 TEST_F(ActivateExpiryTest,

@@ -12,28 +12,10 @@
 namespace reg::testing {
 namespace {
 
-class HardeningTest : public ::testing::Test {
+class HardeningTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(MakeTempDir());
-    sink_ = new Sink(*dir_);
-    stack_ = new Stack({}, sink_);
-    ASSERT_TRUE(stack_->running()) << stack_->Output();
-  }
-  static void TearDownTestSuite() {
-    EXPECT_TRUE(stack_->Stop());
-    delete stack_;
-    delete sink_;
-    delete dir_;
-  }
-  static std::string* dir_;
-  static Sink* sink_;
-  static Stack* stack_;
+  static void SetUpTestSuite() { StartStack(); }
 };
-
-std::string* HardeningTest::dir_;
-Sink* HardeningTest::sink_;
-Stack* HardeningTest::stack_;
 
 std::string Json(const std::string& email, const std::string& password) {
   auto escape = [](const std::string& s) {
@@ -50,69 +32,69 @@ std::string Json(const std::string& email, const std::string& password) {
 }
 
 TEST_F(HardeningTest, HeaderInjectionInTheAddressIs422AndMailsNobody) {
-  const int before = sink_->MailCount();
+  const int before = sink().MailCount();
   for (const char* email : {"victim@example.com\r\nBcc: attacker@evil.test",
                             "victim@example.com\nBcc: attacker@evil.test",
                             "victim@example.com>\r\nRCPT TO:<attacker@evil.test",
                             "\"victim\r\n\"@example.com"}) {
-    HttpResponse r = stack_->Post("/register", Json(email, "a good password"),
+    HttpResponse r = stack().Post("/register", Json(email, "a good password"),
                                   {"Content-Type: application/json"});
     EXPECT_EQ(r.status, 422) << email;
     EXPECT_NE(r.body.find("\"email\""), std::string::npos) << r.body;
   }
   // A good registration afterwards is the first mail since.
-  ASSERT_EQ(stack_->Register("after-injection@example.com", "a good password").status, 202);
-  ASSERT_TRUE(WaitFor([&] { return sink_->MailCount() == before + 1; }));
-  for (const std::string& m : sink_->Mails()) EXPECT_EQ(m.find("attacker@evil.test"), std::string::npos);
+  ASSERT_EQ(stack().Register("after-injection@example.com", "a good password").status, 202);
+  ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
+  for (const std::string& m : sink().Mails()) EXPECT_EQ(m.find("attacker@evil.test"), std::string::npos);
 }
 
 TEST_F(HardeningTest, CommonPasswordsAndTheAddressItselfAre422) {
   for (const char* password : {"password", "12345678", "iloveyou"}) {
-    HttpResponse r = stack_->Register("common-pw@example.com", password);
+    HttpResponse r = stack().Register("common-pw@example.com", password);
     EXPECT_EQ(r.status, 422) << password;
     EXPECT_NE(r.body.find("too common"), std::string::npos) << r.body;
     EXPECT_EQ(r.body.find("\"email\""), std::string::npos) << r.body;
   }
-  HttpResponse r = stack_->Register("Self.Named@example.com", "self.named@example.com");
+  HttpResponse r = stack().Register("Self.Named@example.com", "self.named@example.com");
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.body.find("email address as your password"), std::string::npos) << r.body;
-  EXPECT_EQ(stack_->Register("Self.Named@example.com", "SELF.NAMED").status, 422);
-  EXPECT_EQ(stack_->Query("SELECT count(*) FROM users WHERE email_norm IN "
+  EXPECT_EQ(stack().Register("Self.Named@example.com", "SELF.NAMED").status, 422);
+  EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email_norm IN "
                           "('common-pw@example.com', 'self.named@example.com')"),
             std::vector<std::string>{"0"});
 }
 
 TEST_F(HardeningTest, NoPasswordTokenOrSecretEverReachesALog) {
   const std::string password = "Unmistakable Passphrase 7741";
-  const int before = sink_->MailCount();
-  ASSERT_EQ(stack_->Register("logs-clean@example.com", password).status, 202);
-  ASSERT_TRUE(WaitFor([&] { return sink_->MailCount() == before + 1; }));
-  const std::string token = TokenIn(sink_->Mails().back());
+  const int before = sink().MailCount();
+  ASSERT_EQ(stack().Register("logs-clean@example.com", password).status, 202);
+  ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
+  const std::string token = TokenIn(sink().Mails().back());
   ASSERT_FALSE(token.empty());
-  EXPECT_EQ(stack_->Get("/activate?token=" + token).status, 200);
-  EXPECT_EQ(stack_->Post("/activate", "token=" + token).status, 200);
-  const std::string secret = ReadFile(stack_->data_dir() + "/job.secret");
+  EXPECT_EQ(stack().Get("/activate?token=" + token).status, 200);
+  EXPECT_EQ(stack().Post("/activate", "token=" + token).status, 200);
+  const std::string secret = ReadFile(stack().data_dir() + "/job.secret");
   ASSERT_EQ(secret.size(), 64u);
   for (const char* log : {"/registrar.log", "/stack.out", "/nginx/access.log", "/nginx/error.log"}) {
-    const std::string text = ReadFile(stack_->data_dir() + log);
+    const std::string text = ReadFile(stack().data_dir() + log);
     EXPECT_EQ(text.find(password), std::string::npos) << log;
     EXPECT_EQ(text.find(token), std::string::npos) << log;
     EXPECT_EQ(text.find(secret), std::string::npos) << log;
   }
   struct stat st;
-  ASSERT_EQ(stat((stack_->data_dir() + "/job.secret").c_str(), &st), 0);
+  ASSERT_EQ(stat((stack().data_dir() + "/job.secret").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST_F(HardeningTest, EveryHtmlAnswerCarriesTheSecurityHeaders) {
   std::vector<HttpResponse> answers = {
-      stack_->Get("/"),
-      stack_->Get("/register/sent"),
-      stack_->Get("/no-such-page"),                         // 404
-      stack_->Get("/register"),                             // 405
-      stack_->Post("/register", "email=bad&password=x"),    // 422
-      stack_->Post("/register", "email=%zz"),               // 400
-      stack_->Post("/register", "x", {"Content-Type: text/plain"}),  // 415
+      stack().Get("/"),
+      stack().Get("/register/sent"),
+      stack().Get("/no-such-page"),                         // 404
+      stack().Get("/register"),                             // 405
+      stack().Post("/register", "email=bad&password=x"),    // 422
+      stack().Post("/register", "email=%zz"),               // 400
+      stack().Post("/register", "x", {"Content-Type: text/plain"}),  // 415
   };
   for (const HttpResponse& r : answers) {
     EXPECT_NE(r.Header("content-security-policy").find("frame-ancestors 'none'"), std::string::npos)

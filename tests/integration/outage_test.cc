@@ -43,77 +43,58 @@ std::string State(const Stack& stack, long long id) {
 }
 
 // A stack that retries after 1 s and sweeps every second.
-class OutageTest : public ::testing::Test {
+class OutageTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(MakeTempDir());
-    sink_ = new Sink(*dir_);
-    stack_ = new Stack({{"RETRY_S", "1"}, {"SWEEP_S", "1"}}, sink_);
-    ASSERT_TRUE(stack_->running()) << stack_->Output();
-  }
-  static void TearDownTestSuite() {
-    EXPECT_TRUE(stack_->Stop());
-    delete stack_;
-    delete sink_;
-    delete dir_;
-  }
-  void SetUp() override { sink_->Control("{}"); }
-
-  static std::string* dir_;
-  static Sink* sink_;
-  static Stack* stack_;
+  static void SetUpTestSuite() { StartStack({{"RETRY_S", "1"}, {"SWEEP_S", "1"}}); }
+  void SetUp() override { sink().Control("{}"); }
 };
-
-std::string* OutageTest::dir_;
-Sink* OutageTest::sink_;
-Stack* OutageTest::stack_;
 
 TEST_F(OutageTest, SmtpDownWhenTheUserRegistersThenBackDeliversTheMailOnce) {
   const std::string to = "smtp-down@example.com";
-  sink_->Stop();
-  const double retries = stack_->Metric("mail_retries_total{reason=\"connect\"}");
-  ASSERT_EQ(stack_->Register(to, "a good password").status, 202);
+  sink().Stop();
+  const double retries = stack().Metric("mail_retries_total{reason=\"connect\"}");
+  ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   ASSERT_TRUE(WaitFor([&] {
-    return stack_->Metric("mail_retries_total{reason=\"connect\"}") > std::max(0.0, retries);
+    return stack().Metric("mail_retries_total{reason=\"connect\"}") > std::max(0.0, retries);
   }));
-  EXPECT_EQ(State(*stack_, stack_->JobIdFor(to)), "queued");
-  sink_->Start();  // same port
-  ASSERT_TRUE(WaitFor([&] { return MailsTo(*sink_, to) == 1; }));
-  ASSERT_TRUE(WaitFor([&] { return State(*stack_, stack_->JobIdFor(to)) == "sent"; }));
-  EXPECT_EQ(MailsTo(*sink_, to), 1);
+  EXPECT_EQ(State(stack(), stack().JobIdFor(to)), "queued");
+  sink().Start();  // same port
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), to) == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return State(stack(), stack().JobIdFor(to)) == "sent"; }));
+  EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
 TEST_F(OutageTest, Smtp451TwiceThen250SendsOneMailAfterThreeAttempts) {
   const std::string to = "greylisted@example.com";
-  sink_->Control(R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
-  ASSERT_EQ(stack_->Register(to, "a good password").status, 202);
-  const long long id = stack_->JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(*stack_, id) == "sent"; }));
-  EXPECT_EQ(MailsTo(*sink_, to), 1);
-  EXPECT_EQ(Attempts(*stack_, id), "3");
-  const std::string history = Regctl(*stack_, "show " + std::to_string(id));
+  sink().Control(R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
+  ASSERT_EQ(stack().Register(to, "a good password").status, 202);
+  const long long id = stack().JobIdFor(to);
+  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
+  EXPECT_EQ(MailsTo(sink(), to), 1);
+  EXPECT_EQ(Attempts(stack(), id), "3");
+  const std::string history = Regctl(stack(), "show " + std::to_string(id));
   EXPECT_NE(history.find("451 4.7.1 greylisted"), std::string::npos) << history;
   EXPECT_NE(history.find("sent"), std::string::npos) << history;
 }
 
 TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   const std::string to = "no-such-user@example.com";
-  const double failed = stack_->Metric("mail_failed_total");
-  sink_->Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
-  ASSERT_EQ(stack_->Register(to, "a good password").status, 202);
-  const long long id = stack_->JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(*stack_, id) == "failed"; }));
-  EXPECT_EQ(stack_->Metric("mail_failed_total"), failed + 1);
-  EXPECT_EQ(Attempts(*stack_, id), "1");
-  EXPECT_EQ(MailsTo(*sink_, to), 0);
-  const std::string shown = Regctl(*stack_, "show " + std::to_string(id));
+  const double failed = stack().Metric("mail_failed_total");
+  sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
+  ASSERT_EQ(stack().Register(to, "a good password").status, 202);
+  const long long id = stack().JobIdFor(to);
+  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "failed"; }));
+  EXPECT_EQ(stack().Metric("mail_failed_total"), failed + 1);
+  EXPECT_EQ(Attempts(stack(), id), "1");
+  EXPECT_EQ(MailsTo(sink(), to), 0);
+  const std::string shown = Regctl(stack(), "show " + std::to_string(id));
   EXPECT_NE(shown.find("550 5.1.1 no such user"), std::string::npos) << shown;
-  EXPECT_NE(Regctl(*stack_, "jobs failed").find(to), std::string::npos);
+  EXPECT_NE(Regctl(stack(), "jobs failed").find(to), std::string::npos);
   // The operator retries it once the address is fixed on the server side.
-  sink_->Control("{}");
-  EXPECT_NE(Regctl(*stack_, "retry " + std::to_string(id)).find("queued again"), std::string::npos);
-  ASSERT_TRUE(WaitFor([&] { return State(*stack_, id) == "sent"; }));
-  EXPECT_EQ(MailsTo(*sink_, to), 1);
+  sink().Control("{}");
+  EXPECT_NE(Regctl(stack(), "retry " + std::to_string(id)).find("queued again"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
+  EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
 TEST(KilledWorker, JobOfAWorkerKilledAfterItsAnswerIsSentOnceAWorkerIsBack) {

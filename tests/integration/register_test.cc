@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "html.h"
 #include "stack.h"
 #include "testutil.h"
 
@@ -76,57 +77,9 @@ std::set<std::string> Tokens(const std::string& value) {
   return out;
 }
 
-// "text" as it stands in an HTML page.
-std::string HtmlText(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// A suite's SMTP sink and the stack that mails to it.
-struct Running {
-  explicit Running(std::map<std::string, std::string> env)
-      : stack(std::move(env), &sink) {}
-  std::string dir = MakeTempDir();
-  Sink sink{dir};
-  Stack stack;
-};
-
-class RegisterTest : public ::testing::Test {
+class RegisterTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() { Start({}); }
-  static void TearDownTestSuite() {
-    EXPECT_TRUE(run_->stack.Stop()) << "processes left behind";
-    delete run_;
-    run_ = nullptr;
-  }
-  static void Start(std::map<std::string, std::string> env) {
-    run_ = new Running(std::move(env));
-    ASSERT_TRUE(run_->stack.running()) << run_->stack.Output();
-  }
-
-  static Stack& stack() { return run_->stack; }
-  static Sink& sink() { return run_->sink; }
+  static void SetUpTestSuite() { StartStack(); }
 
   // The mails whose To is "email" (trimmed, any case), oldest first.
   static std::vector<std::string> MailsTo(const std::string& email) {
@@ -175,10 +128,8 @@ class RegisterTest : public ::testing::Test {
     return out;
   }
 
-  static Running* run_;
 };
 
-Running* RegisterTest::run_;
 
 // Expects status "code" in a JSON answer, or in an HTML one.
 #define EXPECT_JSON_ANSWER(r, code)                                          \
@@ -410,9 +361,9 @@ TEST_F(RegisterTest, InvalidFormShowsEachMessageBesideItsField) {
   ASSERT_NE(email_input, std::string::npos) << r.body;
   ASSERT_NE(password_input, std::string::npos) << r.body;
   const size_t email_message =
-      r.body.find(HtmlText(both.at("email")), email_input);
+      r.body.find(HtmlEscape(both.at("email")), email_input);
   EXPECT_LT(email_message, password_input) << r.body;
-  EXPECT_NE(r.body.find(HtmlText(both.at("password")), password_input),
+  EXPECT_NE(r.body.find(HtmlEscape(both.at("password")), password_input),
             std::string::npos)
       << r.body;
   EXPECT_THAT(r.body, HasSubstr(R"(value="no-at-sign")"));
@@ -430,8 +381,8 @@ TEST_F(RegisterTest, InvalidFormKeepsAValidEmailAndMarksOnlyThePassword) {
   EXPECT_HTML_ANSWER(r, 422);
   EXPECT_THAT(r.body, HasSubstr(R"(value="keep-me@example.com")"));
   EXPECT_THAT(r.body, Not(HasSubstr(password)));
-  EXPECT_THAT(r.body, HasSubstr(HtmlText(password_only.at("password"))));
-  EXPECT_THAT(r.body, Not(HasSubstr(HtmlText(email_only.at("email")))));
+  EXPECT_THAT(r.body, HasSubstr(HtmlEscape(password_only.at("password"))));
+  EXPECT_THAT(r.body, Not(HasSubstr(HtmlEscape(email_only.at("email")))));
   EXPECT_EQ(UsersWith("keep-me@example.com"), "0");
 }
 
@@ -587,7 +538,7 @@ TEST_F(RegisterTest, MetricsHaveTheContractsLines) {
 class RegisterLimitsTest : public RegisterTest {
  protected:
   static void SetUpTestSuite() {
-    Start({{"RATE_LIMIT", "2"}, {"MAIL_CAP", "2"}});
+    StartStack({{"RATE_LIMIT", "2"}, {"MAIL_CAP", "2"}});
   }
 };
 

@@ -355,6 +355,20 @@ long long Stack::JobIdFor(const std::string& email) const {
 
 std::string Stack::Output() const { return ReadFile(data_dir_ + "/stack.out"); }
 
+Running* StackSuite::run_ = nullptr;
+
+void StackSuite::StartStack(std::map<std::string, std::string> env) {
+  run_ = new Running(std::move(env));
+  ASSERT_TRUE(run_->stack.running()) << run_->stack.Output();
+}
+
+void StackSuite::TearDownTestSuite() {
+  if (run_ == nullptr) return;
+  EXPECT_TRUE(run_->stack.Stop()) << "processes left behind, or a sanitizer report";
+  delete run_;
+  run_ = nullptr;
+}
+
 std::string LinkIn(const std::string& mail) {
   const std::string marker = "/activate?token=";
   for (size_t at = mail.find(marker); at != std::string::npos; at = mail.find(marker, at + 1)) {

@@ -4,6 +4,7 @@
 #ifndef TESTS_INTEGRATION_STACK_H_
 #define TESTS_INTEGRATION_STACK_H_
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <map>
@@ -96,6 +97,29 @@ class Stack {
   std::string data_dir_;
   pid_t pid_ = -1;
   std::vector<pid_t> started_;  // every pid the stack reported
+};
+
+// A sink and the stack that mails to it, in a temp dir of their own.
+struct Running {
+  explicit Running(std::map<std::string, std::string> env)
+      : stack(std::move(env), &sink) {}
+  std::string dir = MakeTempDir();
+  Sink sink{dir};
+  Stack stack;
+};
+
+// A test suite sharing one Running: a suite calls StartStack(env) in its
+// SetUpTestSuite; after its last test the stack is stopped, and a process
+// left behind (or a worker's sanitizer report) fails the suite.
+class StackSuite : public ::testing::Test {
+ protected:
+  static void StartStack(std::map<std::string, std::string> env = {});
+  static void TearDownTestSuite();
+  static Stack& stack() { return run_->stack; }
+  static Sink& sink() { return run_->sink; }
+
+ private:
+  static Running* run_;
 };
 
 // The link in a verification mail, "" if none.
