@@ -27,8 +27,8 @@ struct ScryptParams {
 
 // Bounds accepted by Scrypt and in hash strings.
 inline constexpr int kMinScryptLog2N = 1;
-inline constexpr int kMaxScryptLog2N = 22;
-inline constexpr int kMaxScryptR = 32;
+inline constexpr int kMaxScryptLog2N = 20;
+inline constexpr int kMaxScryptR = 8;
 inline constexpr int kMaxScryptP = 16;
 
 // Derives out_len bytes from password and salt into out[0, out_len).
