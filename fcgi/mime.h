@@ -56,20 +56,6 @@ struct RenderedMail {
 Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
                                 std::string_view unique);
 
-// Subject and bodies of a mail, before rendering.
-struct MailText {
-  std::string subject, text, html;
-};
-
-// The verification mail: "link" (BASE_URL/activate?token=T) on a line of
-// its own in the text part and as <a href> in the HTML part; says the link
-// works for "ttl_hours" hours.
-MailText VerificationMail(std::string_view link, int ttl_hours);
-
-// The notice sent when a verified address registers again. Holds no link
-// that activates anything.
-MailText AccountExistsMail(std::string_view base_url);
-
 }  // namespace reg
 
 #endif  // FCGI_MIME_H_

@@ -4,6 +4,7 @@
 
 #include "handlers/handlers.h"
 #include "html.h"
+#include "mail_templates.h"
 #include "mime.h"
 #include "password.h"
 #include "token.h"
