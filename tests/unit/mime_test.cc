@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "form.h"
+#include "mail_templates.h"
 
 namespace reg {
 namespace {
