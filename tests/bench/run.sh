@@ -32,7 +32,6 @@ for b in registrar hello_fcgi smtp_loop scrypt_time; do
   [ -x "$f" ] || die "$f is missing: run make bench"
 done
 command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk"
-command -v sqlite3 >/dev/null || die "sqlite3 is missing: apt-get install sqlite3"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/registrar-bench.XXXXXX")
 stack_pid= sink_pid= wrk_pid=
