@@ -102,7 +102,12 @@ Result<Config> LoadConfig(
       return Bad("SMTP_TLS", tls, "not one of try, required, off");
     }
   }
-  if (config.smtp_url.rfind("smtp://", 0) != 0 &&
+  if (const char* sync = getenv("SQLITE_SYNC"); sync != nullptr && *sync != '\0') {
+    std::string v = sync;
+    if (v != "full" && v != "normal") return Bad("SQLITE_SYNC", sync, "not one of full, normal");
+    config.sqlite_sync_full = v == "full";
+  }
+    if (config.smtp_url.rfind("smtp://", 0) != 0 &&
       config.smtp_url.rfind("smtps://", 0) != 0) {
     return Bad("SMTP_URL", config.smtp_url.c_str(),
                "not smtp://host:port or smtps://host:port");

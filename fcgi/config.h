@@ -55,6 +55,10 @@ struct Config {
   int sweep_s = 30;
   // A "sending" claim expires after this; the job can then be claimed again.
   int lease_s = 120;
+  // SQLITE_SYNC=full (default): each commit is on disk before the answer.
+  // SQLITE_SYNC=normal: faster; survives a process crash, but a power loss
+  // can roll back the last answered registrations.
+  bool sqlite_sync_full = true;
   // Whole-send limit for one SMTP message.
   int smtp_timeout_s = 15;
   // Test hook (FAULT_KILL_AFTER_ANSWER=1): the process SIGKILLs itself

@@ -23,12 +23,15 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context);
 // One connection. Not thread-safe: one Database per thread.
 class Database {
  public:
-  // Opens (or, with "create", creates) the file at "path" with WAL,
-  // synchronous=FULL, busy_timeout and foreign keys on, then applies
-  // pending migrations (safe when several processes start at once).
+  // Opens (or, with "create", creates) the file at "path" with WAL, a busy
+  // wait of up to 5 s and foreign keys on, then applies pending migrations
+  // (safe when several processes start at once). "sync_full" chooses
+  // synchronous=FULL (a commit survives power loss) over NORMAL (it
+  // survives a crash of the process, not of the machine).
   // A missing file without "create" is kNotFound.
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
-                                                bool create = true);
+                                                bool create = true,
+                                                bool sync_full = true);
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -76,7 +76,7 @@ bool Dispatcher::Stop(std::chrono::milliseconds deadline) {
 }
 
 void Dispatcher::PoolLoop() {
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_));
+  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_), true, config_.sqlite_sync_full);
   std::unique_ptr<Outbox> outbox;
   if (db.ok()) {
     outbox = std::make_unique<Outbox>(db.value().get(), &clock_, OutboxPolicyFor(config_));
@@ -108,7 +108,7 @@ void Dispatcher::PoolLoop() {
 }
 
 void Dispatcher::SweepLoop() {
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_));
+  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_), true, config_.sqlite_sync_full);
   std::unique_ptr<Outbox> outbox;
   if (db.ok()) {
     outbox = std::make_unique<Outbox>(db.value().get(), &clock_, OutboxPolicyFor(config_));

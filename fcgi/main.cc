@@ -52,7 +52,8 @@ extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
 void RequestLoop(const Services& services, const Router& router,
                  Dispatcher* dispatcher, Worker* self) {
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(*services.config));
+  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(*services.config), true,
+                                                       services.config->sqlite_sync_full);
   if (!db.ok()) {
     Log("request thread: %s", db.status().ToString().c_str());
     self->done = true;
@@ -126,7 +127,7 @@ int Run() {
     return 1;
   }
   {
-    Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config));
+    Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
     if (!db.ok()) {
       Log("%s", db.status().ToString().c_str());
       return 1;

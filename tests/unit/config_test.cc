@@ -146,6 +146,15 @@ TEST(LoadConfig, ScryptLog2NTakes4To20) {
             "config: SCRYPT_LOG2_N=21: not an integer in [4, 20]");
 }
 
+TEST(LoadConfig, SqliteSyncIsFullUnlessNormalIsAskedFor) {
+  ASSERT_OK(Load({}));
+  EXPECT_TRUE(Load({}).value().sqlite_sync_full);
+  EXPECT_TRUE(Load({{"SQLITE_SYNC", "full"}}).value().sqlite_sync_full);
+  EXPECT_FALSE(Load({{"SQLITE_SYNC", "normal"}}).value().sqlite_sync_full);
+  EXPECT_EQ(Error({{"SQLITE_SYNC", "off"}}),
+            "config: SQLITE_SYNC=off: not one of full, normal");
+}
+
 TEST(LoadConfig, SmtpTlsTakesTryRequiredOrOff) {
   const std::pair<const char*, SmtpTls> table[] = {
       {"try", SmtpTls::kTry}, {"required", SmtpTls::kRequired}, {"off", SmtpTls::kOff}};
