@@ -105,6 +105,19 @@ metric() {
     awk -v n="$1" '$1 == n { printf "%d\n", $2; found = 1 } END { if (!found) print -1 }'
 }
 
+# settle SECONDS: until registrations_total has not moved for SECONDS.
+# wrk stops with requests in flight; the workers finish them (the answer
+# goes nowhere) and their mail must be waited for too.
+settle() {
+  local last=-2 now since=$SECONDS deadline=$((SECONDS + 60))
+  while [ $SECONDS -lt $deadline ]; do
+    now=$(metric registrations_total)
+    if [ "$now" != "$last" ]; then last=$now since=$SECONDS; fi
+    [ $((SECONDS - since)) -ge "$1" ] && return 0
+    sleep 0.2
+  done
+}
+
 # wait_drain SECONDS: until every queued mail is sent; false on timeout.
 wait_drain() {
   local deadline=$((SECONDS + $1))
@@ -208,7 +221,7 @@ anon_fast=$(worker_mem "$work/fast" RssAnon)
 run_wrk "$conns" "$secs" "$run_id-f"
 end_fast=$(worker_mem "$work/fast" VmRSS)
 fast_rate=$r_rate fast_p50=$r_p50 fast_p99=$r_p99 fast_ok=$r_ok
-wait_drain 120 || say "fast: mail queue not empty after 120 s"
+settle 2; wait_drain 120 || say "fast: mail queue not empty after 120 s"
 fast_check=$(check_mail "$work/fast" "$work/fast/sink") || failed=1
 mails=("$work/fast/sink/mail/"*.eml)
 sample_mail=${mails[0]}  # a mail the registrar rendered, for the libcurl loop
@@ -227,7 +240,7 @@ start_stack "$work/slow" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url" SWEEP_S=5
 run_wrk "$conns" "$secs" "$run_id-s"
 slow_rate=$r_rate slow_p50=$r_p50 slow_p99=$r_p99
 set_delay "$work/slow/sink" 0  # the backlog now drains fast enough to check
-wait_drain 180 || say "slow: mail queue not empty after 180 s"
+settle 2; wait_drain 180 || say "slow: mail queue not empty after 180 s"
 slow_check=$(check_mail "$work/slow" "$work/slow/sink") || failed=1
 stop_stack; stop_sink
 slow_vs_fast=$(ratio "$slow_rate" "$fast_rate")
@@ -254,7 +267,8 @@ run_wrk "$conns" "$secs" "$run_id-h"
 end_hash=$(worker_mem "$work/hash" VmRSS)
 peak_hash=$(worker_mem "$work/hash" VmHWM)
 hash_rate=$r_rate
-wait_drain 60 || say "hash: mail queue not empty after 60 s"
+# In flight: up to HASH_WAIT_MS for a slot, then a hash of up to ~3 s.
+settle 6; wait_drain 60 || say "hash: mail queue not empty after 60 s"
 hash_check=$(check_mail "$work/hash" "$work/hash/sink") || failed=1
 stop_stack; stop_sink
 hash_vs_bound=$(ratio "$hash_rate" "$bound")
@@ -288,7 +302,7 @@ until [ "$(metric registrations_total)" -ge "$jobs" ]; do
 done
 kill -INT "$wrk_pid"; wait "$wrk_pid" || true
 wrk_pid=
-sleep 0.5  # the answers in flight
+settle 1  # the answers in flight
 queued=$(metric mail_queue_depth)
 stop_stack
 say "mail pipeline: draining $queued jobs into the sink"
