@@ -19,6 +19,7 @@ python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 sqlite3              /usr/bin/sqlite3
 curl                 /usr/bin/curl
 john-data            /usr/share/john/password.lst
+wrk                  /usr/bin/wrk
 clang                /usr/bin/clang++
 libclang-rt-14-dev   /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 llvm-14              /usr/bin/llvm-symbolizer-14

@@ -79,6 +79,7 @@ Exits with status 0 on SIGTERM / SIGINT.
 import argparse
 import asyncio
 import email
+import email.parser
 import email.policy
 import hmac
 import json
@@ -277,8 +278,13 @@ def json_line(obj):
         return (json.dumps(obj) + "\n").encode("ascii")
 
 
-def parse(raw):
+def parse(raw, headers_only):
+    """The message; with headers_only (--quiet: no link to print) the body
+    stays unparsed, which is most of the cost of a multipart mail."""
     try:
+        if headers_only:
+            return email.parser.BytesHeaderParser(
+                policy=email.policy.default).parsebytes(raw)
         return email.message_from_bytes(raw, policy=email.policy.default)
     except Exception:  # malformed mail must never break delivery
         return None
@@ -328,7 +334,7 @@ class Handler:
             raw = envelope.content
         if isinstance(raw, str):  # only with decode_data=True; not used
             raw = raw.encode("utf-8", "surrogateescape")
-        msg = parse(raw)
+        msg = parse(raw, headers_only=sink.quiet)
         if sink.hold():
             try:
                 sink.write_held_marker(envelope, header(msg, "Subject"))
