@@ -21,28 +21,6 @@
 namespace reg {
 namespace {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its files.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "store_test.XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 // The first column of the first row of "sql", with "text" bound to every
 // '?' in order; -1 (and a test failure) when there is no row.
 std::int64_t QueryInt(Database* db, const char* sql,
