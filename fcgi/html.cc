@@ -171,23 +171,26 @@ std::string ActivatePage(std::string_view token) {
   return Page("Verify your email", m);
 }
 
+namespace {
+
+// A page saying the account is active: "heading", then "lead".
+std::string ActivePage(const char* title, const char* heading, const char* lead) {
+  return Page(title, Icon("check", "ok") + "<h1>" + heading + "</h1>\n<p class=\"lead\">" +
+                         lead +
+                         "</p>\n<p>There is nothing more to do: you can close this "
+                         "page.</p>\n");
+}
+
+}  // namespace
+
 std::string VerifiedPage() {
-  return Page("Your email is verified",
-              Icon("check", "ok") +
-                  "<h1>Your email is verified</h1>\n"
-                  "<p class=\"lead\">Thank you. Your account is active.</p>\n"
-                  "<p>There is nothing more to do: you can close this "
-                  "page.</p>\n");
+  return ActivePage("Your email is verified", "Your email is verified",
+                    "Thank you. Your account is active.");
 }
 
 std::string AlreadyVerifiedPage() {
-  return Page("Already verified",
-              Icon("check", "ok") +
-                  "<h1>Your email was already verified</h1>\n"
-                  "<p class=\"lead\">This address was confirmed before, so "
-                  "your account is active.</p>\n"
-                  "<p>There is nothing more to do: you can close this "
-                  "page.</p>\n");
+  return ActivePage("Already verified", "Your email was already verified",
+                    "This address was confirmed before, so your account is active.");
 }
 
 std::string ExpiredPage() {
