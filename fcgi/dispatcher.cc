@@ -75,14 +75,28 @@ bool Dispatcher::Stop(std::chrono::milliseconds deadline) {
   return all;
 }
 
-void Dispatcher::PoolLoop() {
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_), true, config_.sqlite_sync_full);
-  std::unique_ptr<Outbox> outbox;
-  if (db.ok()) {
-    outbox = std::make_unique<Outbox>(db.value().get(), &clock_, OutboxPolicyFor(config_));
-  } else {
-    Log("mail thread: %s", db.status().ToString().c_str());
+Dispatcher::ThreadOutbox Dispatcher::OpenOutbox(const char* who) {
+  ThreadOutbox t;
+  Result<std::unique_ptr<Database>> db =
+      Database::Open(DatabasePath(config_), true, config_.sqlite_sync_full);
+  if (!db.ok()) {
+    Log("%s: %s", who, db.status().ToString().c_str());
+    return t;
   }
+  t.db = std::move(db).value();
+  t.outbox = std::make_unique<Outbox>(t.db.get(), &clock_, OutboxPolicyFor(config_));
+  return t;
+}
+
+void Dispatcher::Exited() {
+  std::lock_guard<std::mutex> lock(mu_);
+  running_--;
+  done_cv_.notify_all();
+}
+
+void Dispatcher::PoolLoop() {
+  ThreadOutbox thread_outbox = OpenOutbox("mail thread");
+  Outbox* outbox = thread_outbox.outbox.get();
   CurlSmtpMailer mailer(config_);
   JobPoster poster(config_.internal_url, &signer_, &clock_);
   for (;;) {
@@ -99,22 +113,15 @@ void Dispatcher::PoolLoop() {
       Status s = poster.Post(task.job_id);
       if (!s.ok()) Log("%s; a sweep will send it", s.ToString().c_str());
     } else if (task.kind == Task::Kind::kSendJob && outbox) {
-      (void)Deliver(task.job, outbox.get(), &mailer, sealer_);
+      (void)Deliver(task.job, outbox, &mailer, sealer_);
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  running_--;
-  done_cv_.notify_all();
+  Exited();
 }
 
 void Dispatcher::SweepLoop() {
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config_), true, config_.sqlite_sync_full);
-  std::unique_ptr<Outbox> outbox;
-  if (db.ok()) {
-    outbox = std::make_unique<Outbox>(db.value().get(), &clock_, OutboxPolicyFor(config_));
-  } else {
-    Log("sweeper: %s", db.status().ToString().c_str());
-  }
+  ThreadOutbox thread_outbox = OpenOutbox("sweeper");
+  Outbox* outbox = thread_outbox.outbox.get();
   CurlSmtpMailer mailer(config_);  // one connection for a whole batch
   for (;;) {
     // Sweep at start-up, then every sweep_s; keep going while batches
@@ -131,7 +138,7 @@ void Dispatcher::SweepLoop() {
             std::lock_guard<std::mutex> lock(mu_);
             if (stopping_) break;  // the rest wait for their leases
           }
-          (void)Deliver(job, outbox.get(), &mailer, sealer_);
+          (void)Deliver(job, outbox, &mailer, sealer_);
         }
       }
     }
@@ -143,9 +150,7 @@ void Dispatcher::SweepLoop() {
       if (stopping_) break;
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  running_--;
-  done_cv_.notify_all();
+  Exited();
 }
 
 }  // namespace reg

@@ -6,12 +6,14 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "clock.h"
 #include "config.h"
+#include "db.h"
 #include "job_signer.h"
 #include "seal.h"
 #include "task.h"
@@ -46,6 +48,14 @@ class Dispatcher {
   bool Stop(std::chrono::milliseconds deadline);
 
  private:
+  // A thread's own connection and outbox; outbox is null when the
+  // database could not be opened (logged as "who").
+  struct ThreadOutbox {
+    std::unique_ptr<Database> db;
+    std::unique_ptr<Outbox> outbox;
+  };
+  ThreadOutbox OpenOutbox(const char* who);
+  void Exited();  // a thread leaves: running_--, wake Stop()
   void PoolLoop();
   void SweepLoop();
 
