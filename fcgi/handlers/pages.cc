@@ -14,8 +14,8 @@ Result<Reply> HandleSent(const Request&, Context&) {
 
 Result<Reply> HandleHealth(const Request&, Context& context) {
   Status s = context.store.Ping();
-  if (!s.ok()) return Answer(Response::Text(503, "unavailable\n"));
-  return Answer(Response::Text(200, "ok\n"));
+  if (!s.ok()) return Answer(Response::Text(503, "unavailable"));
+  return Answer(Response::Text(200, "ok"));
 }
 
 }  // namespace reg
