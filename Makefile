@@ -13,6 +13,7 @@ LDLIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 GTEST_LIBS := $(shell $(PKG_CONFIG) --libs gtest_main gmock 2>/dev/null)
 
 comma := ,
+NPROC ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD := build
 ifdef SANITIZE                       # make test SANITIZE=address,undefined
   CXXFLAGS += -O1 -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -25,37 +26,51 @@ LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(filter-out $(MAINS),$(wildcard fcgi
               $(BUILD)/gen/schema.o
 UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
 INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
-BINS       := $(BUILD)/registrar $(BUILD)/regctl $(BUILD)/unit_tests $(BUILD)/integration_tests
+SERVICE    := $(BUILD)/registrar $(BUILD)/regctl
+BINS       := $(SERVICE) $(BUILD)/unit_tests $(BUILD)/integration_tests
 
 BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/bench/*.cc))
 
-.PHONY: all deps run test unit integration browser bench fuzz clean format
+.PHONY: all service deps run test test-build build-plain build-asan build-tsan \
+        unit integration browser bench fuzz clean format
 all: $(BINS)
+
+# The service alone: the responder and regctl, no tests.
+service: $(SERVICE)
 
 deps:
 	@tools/deps.sh
 
 # Install first, then build in a fresh make so pkg-config sees the packages.
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) service
 	@BUILD=$(BUILD) tools/stack
 
-# Unit and browser tests, the unit and integration tests under ASan+UBSan,
-# the integration tests under TSan (the threaded responder instrumented),
-# and the plain integration tests last: `make test` ends with GoogleTest's
+# Every test, in phases timed by tests/run.sh: the three builds below at
+# once (one job per core), then the unit and browser tests, the unit and
+# integration tests under ASan+UBSan, the integration tests under TSan, and
+# the plain integration tests last, so `make test` ends with GoogleTest's
 # summary.
 test: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit browser
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined unit integration
-	@$(MAKE) --no-print-directory SANITIZE=thread integration
-	@$(MAKE) --no-print-directory integration
+	@MAKE="$(MAKE)" NPROC=$(NPROC) tests/run.sh
+
+# Each variant builds only what its runs need. The integration driver
+# (tests/integration) is built once, plain: it drives whichever build's
+# responder REGISTRAR_BUILD names, and the sanitizers watch the responder.
+test-build: build-plain build-asan build-tsan
+build-plain:
+	+@$(MAKE) --no-print-directory all
+build-asan:
+	+@$(MAKE) --no-print-directory SANITIZE=address,undefined service build/address-undefined/unit_tests
+build-tsan:
+	+@$(MAKE) --no-print-directory SANITIZE=thread service
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-integration: $(BUILD)/integration_tests $(BUILD)/registrar $(BUILD)/regctl
-	REGISTRAR_BUILD=$(BUILD) $(BUILD)/integration_tests
+integration: $(SERVICE)
+	+@$(MAKE) --no-print-directory SANITIZE= build/integration_tests
+	REGISTRAR_BUILD=$(BUILD) build/integration_tests
 
 # End-to-end in headless Chromium (tests/browser/run.sh).
 browser: $(BUILD)/registrar
@@ -63,7 +78,7 @@ browser: $(BUILD)/registrar
 
 # The benchmark: not part of `make test` (tests/bench/run.sh prints a table).
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@$(MAKE) --no-print-directory -j$(NPROC) service $(BENCH_BINS)
 	BUILD=$(BUILD) tests/bench/run.sh
 
 $(BUILD)/bench/%: tests/bench/%.cc

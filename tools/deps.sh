@@ -15,6 +15,7 @@ libsqlite3-dev       /usr/include/sqlite3.h
 libssl-dev           /usr/include/openssl/evp.h
 nlohmann-json3-dev   /usr/include/nlohmann/json.hpp
 libgtest-dev         /usr/include/gtest/gtest.h
+libgmock-dev         /usr/include/gmock/gmock.h
 python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 sqlite3              /usr/bin/sqlite3
 curl                 /usr/bin/curl

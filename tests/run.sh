@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `make test`: every build and every test, phase by phase, each one timed.
+# All phases run even after one fails, so one run shows every failure; the
+# exit status is non-zero if any failed. It ends with the phase times and
+# then GoogleTest's own summary of the last suite (the plain integration
+# tests), so the budget (8 minutes on 2 cores) stays in view.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+make=${MAKE:-make}
+nproc=${NPROC:-$(nproc)}
+asan=build/address-undefined
+tsan=build/thread
+last_log=$(mktemp)
+trap 'rm -f "$last_log"' EXIT
+
+names=() secs=() results=()
+failed=0
+# phase NAME COMMAND...: runs COMMAND, records its time and result.
+phase() {
+  local name=$1 start=$SECONDS rc
+  shift
+  printf '\n=== make test: %s\n' "$name"
+  "$@"
+  rc=$?
+  names+=("$name") secs+=($((SECONDS - start)))
+  if [ $rc -eq 0 ]; then results+=(ok); else results+=("FAILED (exit $rc)"); failed=1; fi
+}
+
+total_start=$SECONDS
+# Without the binaries no test can run: a failed build ends here.
+phase "build: plain, ASan+UBSan, TSan (-j$nproc)" \
+  "$make" --no-print-directory -j"$nproc" test-build
+if [ $failed -ne 0 ]; then
+  echo "make test: the build failed; no test ran" >&2
+  exit 1
+fi
+phase "unit tests" build/unit_tests
+phase "browser test (headless Chromium)" env BUILD=build tests/browser/run.sh
+phase "unit tests, ASan+UBSan" "$asan/unit_tests"
+phase "integration tests, responder under ASan+UBSan" \
+  env REGISTRAR_BUILD=$asan build/integration_tests
+phase "integration tests, responder under TSan" \
+  env REGISTRAR_BUILD=$tsan build/integration_tests
+# tee keeps the output live and a copy for the closing summary.
+phase "integration tests" \
+  bash -c 'set -o pipefail; REGISTRAR_BUILD=build build/integration_tests | tee "$1"' _ "$last_log"
+
+printf '\n=== make test: phase times (budget: 8 minutes on 2 cores)\n'
+for i in "${!names[@]}"; do
+  printf '%5ds  %-52s %s\n' "${secs[$i]}" "${names[$i]}" "${results[$i]}"
+done
+total=$((SECONDS - total_start))
+printf '%5ds  total, %dm%02ds\n' "$total" $((total / 60)) $((total % 60))
+printf '\nGoogleTest summary of the last suite (integration tests):\n'
+sed -n '/^\[==========\] .* ran\./,$p' "$last_log"
+exit $failed
