@@ -22,7 +22,7 @@ ifdef SANITIZE                       # make test SANITIZE=address,undefined
 endif
 
 MAINS      := fcgi/main.cc fcgi/regctl_main.cc
-LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(filter-out $(MAINS),$(wildcard fcgi/*.cc fcgi/*/*.cc))) \
+LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(filter-out $(MAINS),$(sort $(shell find fcgi -name "*.cc")))) \
               $(BUILD)/gen/schema.o
 UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
 INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
@@ -138,7 +138,7 @@ clean:
 	rm -rf build
 
 format:
-	clang-format -i fcgi/*.cc fcgi/*.h fcgi/*/*.cc tests/*/*.cc tests/*/*.h
+	clang-format -i $$(find fcgi tests -name "*.cc" -o -name "*.h")
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) \
          $(BUILD)/fcgi/main.d $(BUILD)/fcgi/regctl_main.d

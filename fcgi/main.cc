@@ -1,6 +1,7 @@
 // registrar: the FastCGI responder. spawn-fcgi hands it the listening
 // socket as fd 0; it serves it with config.threads request threads and
 // does post-answer work on the Dispatcher's pool.
+#include <curl/curl.h>
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,16 +15,16 @@
 #include <thread>
 #include <vector>
 
-#include "config.h"
-#include "db.h"
-#include "dispatcher.h"
+#include "base/config.h"
+#include "base/hash_gate.h"
+#include "base/log.h"
+#include "crypto/job_signer.h"
+#include "crypto/seal.h"
+#include "delivery/dispatcher.h"
 #include "handlers/handlers.h"
-#include "hash_gate.h"
-#include "job_signer.h"
-#include "log.h"
-#include "password_policy.h"
-#include "form.h"
-#include "seal.h"
+#include "http/form.h"
+#include "http/password_policy.h"
+#include "storage/db.h"
 
 namespace reg {
 namespace {
@@ -52,15 +53,16 @@ extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
 void RequestLoop(const Services& services, const Router& router,
                  Dispatcher* dispatcher, Worker* self) {
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(*services.config), true,
-                                                       services.config->sqlite_sync_full);
+  Result<std::unique_ptr<Database>> db = Database::Open(
+      DatabasePath(*services.config), true, services.config->sqlite_sync_full);
   if (!db.ok()) {
     Log("request thread: %s", db.status().ToString().c_str());
     self->done = true;
     return;
   }
   Store store(db.value().get(), services.clock);
-  Outbox outbox(db.value().get(), services.clock, OutboxPolicyFor(*services.config));
+  Outbox outbox(db.value().get(), services.clock,
+                OutboxPolicyFor(*services.config));
   Context context{services, store, outbox};
   FcgiRequest fcgx;
   while (!g_stopping && FCGX_Accept_r(fcgx.get()) == 0) {
@@ -82,7 +84,8 @@ void RequestLoop(const Services& services, const Router& router,
 }
 
 int Run() {
-  Result<Config> loaded = LoadConfig([](const char* name) { return std::getenv(name); });
+  Result<Config> loaded =
+      LoadConfig([](const char* name) { return std::getenv(name); });
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
     return 2;
@@ -127,7 +130,8 @@ int Run() {
     return 1;
   }
   {
-    Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
+    Result<std::unique_ptr<Database>> db =
+        Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
     if (!db.ok()) {
       Log("%s", db.status().ToString().c_str());
       return 1;
@@ -135,7 +139,8 @@ int Run() {
   }
   if (config.scrypt_log2_n < 14) {
     Log("warning: SCRYPT_LOG2_N=%d is below 14: passwords are weakly hashed "
-        "(meant for tests and benchmarks only)", config.scrypt_log2_n);
+        "(meant for tests and benchmarks only)",
+        config.scrypt_log2_n);
   }
   if (FCGX_Init() != 0) {
     Log("FCGX_Init failed");
@@ -154,8 +159,8 @@ int Run() {
   }
   SystemClock clock;
   HashGate hash_gate(config.hash_cap);
-  Services services{&config, &clock, &signer.value(), &sealer.value(), &hash_gate,
-                    &passwords};
+  Services services{&config,         &clock,     &signer.value(),
+                    &sealer.value(), &hash_gate, &passwords};
   const Router router = MakeRouter();
   Dispatcher dispatcher(config, clock, signer.value(), sealer.value());
   dispatcher.Start();
@@ -177,7 +182,8 @@ int Run() {
   FCGX_ShutdownPending();
   // Wake each request thread out of accept()/read() until it has left its
   // loop; a request in progress finishes first.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(700);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(700);
   for (;;) {
     bool all_done = true;
     for (auto& w : workers) {

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "clock.h"
-#include "config.h"
-#include "db.h"
-#include "outbox_admin.h"
+#include "base/clock.h"
+#include "base/config.h"
+#include "storage/db.h"
+#include "storage/outbox_admin.h"
 
 namespace reg {
 namespace {
@@ -49,13 +49,15 @@ bool ParseId(const char* text, std::int64_t* id) {
 int Jobs(Database* db, const std::string& state, int limit) {
   Result<std::vector<JobRow>> rows = ListJobs(db, state, limit);
   if (!rows.ok()) return Fail(rows.status());
-  std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE", "TRY",
-              "QUEUED", "NEXT TRY", "TO / LAST REPLY");
+  std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE",
+              "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
   for (const JobRow& r : rows.value()) {
-    std::printf("%-8lld %-7s %-8s %-3d %-20s %-20s %s%s%s\n", static_cast<long long>(r.id),
-                r.kind.c_str(), r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
-                r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-", r.rcpt.c_str(),
-                r.last_reply.empty() ? "" : " / ", r.last_reply.c_str());
+    std::printf("%-8lld %-7s %-8s %-3d %-20s %-20s %s%s%s\n",
+                static_cast<long long>(r.id), r.kind.c_str(), r.state.c_str(),
+                r.attempts, Time(r.created_ms).c_str(),
+                r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
+                r.rcpt.c_str(), r.last_reply.empty() ? "" : " / ",
+                r.last_reply.c_str());
   }
   return 0;
 }
@@ -65,20 +67,23 @@ int Show(Database* db, std::int64_t id) {
   Result<JobRow> row = GetJob(db, id, &events);
   if (!row.ok()) return Fail(row.status());
   const JobRow& r = row.value();
-  std::printf("job        %lld\nkind       %s\nto         %s\nstate      %s\n"
-              "attempts   %d\nqueued     %s\nnext try   %s\nlast reply %s\nhistory:\n",
-              static_cast<long long>(r.id), r.kind.c_str(), r.rcpt.c_str(), r.state.c_str(),
-              r.attempts, Time(r.created_ms).c_str(),
-              r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
-              r.last_reply.empty() ? "-" : r.last_reply.c_str());
+  std::printf(
+      "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
+      "attempts   %d\nqueued     %s\nnext try   %s\nlast reply %s\nhistory:\n",
+      static_cast<long long>(r.id), r.kind.c_str(), r.rcpt.c_str(),
+      r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
+      r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
+      r.last_reply.empty() ? "-" : r.last_reply.c_str());
   for (const JobEvent& e : events) {
-    std::printf("  %s  %-9s %s\n", Time(e.at_ms).c_str(), e.event.c_str(), e.detail.c_str());
+    std::printf("  %s  %-9s %s\n", Time(e.at_ms).c_str(), e.event.c_str(),
+                e.detail.c_str());
   }
   return 0;
 }
 
 int Run(int argc, char** argv) {
-  Result<Config> config = LoadConfig([](const char* name) { return std::getenv(name); });
+  Result<Config> config =
+      LoadConfig([](const char* name) { return std::getenv(name); });
   if (!config.ok()) return Fail(config.status());
   std::string data_dir = config.value().data_dir;
   std::vector<std::string> args;
@@ -88,7 +93,8 @@ int Run(int argc, char** argv) {
       data_dir = argv[++i];
     } else if (std::strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
       limit = std::atoi(argv[++i]);
-    } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
+    } else if (std::strcmp(argv[i], "-h") == 0 ||
+               std::strcmp(argv[i], "--help") == 0) {
       std::fputs(kUsage, stdout);
       return 0;
     } else {
@@ -101,10 +107,12 @@ int Run(int argc, char** argv) {
   }
   Config where;
   where.data_dir = data_dir;
-  Result<std::unique_ptr<Database>> db = Database::Open(DatabasePath(where), /*create=*/false);
+  Result<std::unique_ptr<Database>> db =
+      Database::Open(DatabasePath(where), /*create=*/false);
   if (!db.ok()) {
     if (db.status().code() == Code::kNotFound) {
-      return Fail(Status::NotFound(db.status().message() + " (is DATA_DIR right?)"));
+      return Fail(
+          Status::NotFound(db.status().message() + " (is DATA_DIR right?)"));
     }
     return Fail(db.status());
   }
@@ -112,8 +120,8 @@ int Run(int argc, char** argv) {
   std::int64_t id = 0;
   if (cmd == "jobs" && args.size() <= 2) {
     std::string state = args.size() == 2 ? args[1] : "";
-    if (!state.empty() && state != "queued" && state != "sending" && state != "sent" &&
-        state != "failed") {
+    if (!state.empty() && state != "queued" && state != "sending" &&
+        state != "sent" && state != "failed") {
       std::fputs(kUsage, stderr);
       return 2;
     }

@@ -4,7 +4,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <chrono>
@@ -14,7 +13,7 @@
 #include <system_error>
 #include <thread>
 
-#include "status.h"
+#include "base/status.h"
 
 namespace reg {
 
@@ -22,18 +21,23 @@ MATCHER(IsOK, "") { return arg.ok(); }
 
 inline Status StatusOf(const Status& s) { return s; }
 template <class T>
-Status StatusOf(const Result<T>& r) { return r.status(); }
+Status StatusOf(const Result<T>& r) {
+  return r.status();
+}
 
 // For a Status or a Result<T>; prints the Status when it fails.
-#define ASSERT_OK(expr) \
-  ASSERT_THAT(::reg::StatusOf(expr), ::reg::IsOK()) << ::reg::StatusOf(expr).ToString()
-#define EXPECT_OK(expr) \
-  EXPECT_THAT(::reg::StatusOf(expr), ::reg::IsOK()) << ::reg::StatusOf(expr).ToString()
+#define ASSERT_OK(expr)                             \
+  ASSERT_THAT(::reg::StatusOf(expr), ::reg::IsOK()) \
+      << ::reg::StatusOf(expr).ToString()
+#define EXPECT_OK(expr)                             \
+  EXPECT_THAT(::reg::StatusOf(expr), ::reg::IsOK()) \
+      << ::reg::StatusOf(expr).ToString()
 
 // Polls "pred" every 20 ms until it holds or "deadline" has passed; returns
 // its last value. For waiting on a condition, never as an assertion of time.
-inline bool WaitFor(const std::function<bool()>& pred,
-                    std::chrono::milliseconds deadline = std::chrono::seconds(15)) {
+inline bool WaitFor(
+    const std::function<bool()>& pred,
+    std::chrono::milliseconds deadline = std::chrono::seconds(15)) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > end) return pred();
@@ -47,7 +51,8 @@ inline bool WaitFor(const std::function<bool()>& pred,
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "reg_test.XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "reg_test.XXXXXX").string();
     if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
   }
   ~TempDir() {

@@ -1,8 +1,8 @@
 // GET /activate?token=T shows one button and changes nothing (mail
 // scanners open every link); POST /activate verifies the account.
+#include "crypto/token.h"
 #include "handlers/handlers.h"
-#include "html.h"
-#include "token.h"
+#include "http/html.h"
 
 namespace reg {
 
@@ -12,9 +12,9 @@ Result<Reply> HandleActivateGet(const Request& request, Context& context) {
   Result<TokenState> state = context.store.CheckToken(TokenHash(token));
   if (!state.ok()) return state.status();
   if (request.WantsJson()) {
-    return Answer(Response::Json(
-        200, state.value() == TokenState::kUsed ? R"({"status":"used"})"
-                                                : R"({"status":"valid"})"));
+    return Answer(Response::Json(200, state.value() == TokenState::kUsed
+                                          ? R"({"status":"used"})"
+                                          : R"({"status":"valid"})"));
   }
   return Answer(Response::Html(200, ActivatePage(token)));
 }
@@ -23,7 +23,8 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
   Result<Fields> fields = ReadFields(request);
   if (!fields.ok()) return fields.status();
   auto it = fields.value().find("token");
-  const std::string token = it != fields.value().end() ? it->second : std::string();
+  const std::string token =
+      it != fields.value().end() ? it->second : std::string();
   if (!LooksLikeToken(token)) return Status::NotFound("malformed token");
   Result<Activation> done = context.store.Activate(TokenHash(token));
   if (!done.ok()) return done.status();

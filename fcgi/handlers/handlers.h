@@ -2,8 +2,8 @@
 #ifndef FCGI_HANDLERS_HANDLERS_H_
 #define FCGI_HANDLERS_HANDLERS_H_
 
-#include "form.h"
-#include "router.h"
+#include "handlers/router.h"
+#include "http/form.h"
 
 namespace reg {
 

@@ -17,16 +17,18 @@ bool IsLoopback(const std::string& addr) {
 Result<Reply> HandleInternalMail(const Request& request, Context& context) {
   // nginx already refuses other clients; this holds behind any front end.
   if (!IsLoopback(request.remote_addr)) {
-    return Status(Code::kForbidden, "internal endpoint from " + request.remote_addr);
+    return Status(Code::kForbidden,
+                  "internal endpoint from " + request.remote_addr);
   }
   if (request.body_too_large) return Status(Code::kTooLarge, "job body");
-  Status s = context.services.signer->Verify(request.job_timestamp,
-                                              request.job_signature, request.body,
-                                              context.services.clock->NowS());
+  Status s = context.services.signer->Verify(
+      request.job_timestamp, request.job_signature, request.body,
+      context.services.clock->NowS());
   if (!s.ok()) return s;
   nlohmann::json j = nlohmann::json::parse(request.body, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("job_id") ||
-      !j["job_id"].is_number_integer() || j["job_id"].get<std::int64_t>() <= 0) {
+      !j["job_id"].is_number_integer() ||
+      j["job_id"].get<std::int64_t>() <= 0) {
     return Status::Malformed("job body needs a positive integer job_id");
   }
   const std::int64_t id = j["job_id"].get<std::int64_t>();

@@ -15,7 +15,8 @@ void Line(std::string* out, const std::string& name, double value) {
   *out += buf;
 }
 
-void Header(std::string* out, const char* name, const char* type, const char* help) {
+void Header(std::string* out, const char* name, const char* type,
+            const char* help) {
   *out += std::string("# HELP ") + name + " " + help + "\n";
   *out += std::string("# TYPE ") + name + " " + type + "\n";
 }
@@ -40,11 +41,14 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
     const char* help;
   };
   for (const Simple& c : {
-           Simple{"registrations_total", "POST /register requests accepted (202/303)."},
+           Simple{"registrations_total",
+                  "POST /register requests accepted (202/303)."},
            Simple{"activations_total", "Accounts verified through their link."},
            Simple{"mail_sent_total", "Mails the SMTP server accepted."},
-           Simple{"mail_failed_total", "Mails given up: a 5xx, or retries past 48 h."},
-           Simple{"mail_capped_total", "Registrations that sent nothing (MAIL_CAP)."},
+           Simple{"mail_failed_total",
+                  "Mails given up: a 5xx, or retries past 48 h."},
+           Simple{"mail_capped_total",
+                  "Registrations that sent nothing (MAIL_CAP)."},
        }) {
     Header(&out, c.name, "counter", c.help);
     Line(&out, c.name, static_cast<double>(Counter(stats, c.name)));
@@ -54,26 +58,34 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
        static_cast<double>(stats.by_state[0] + stats.by_state[1]));
   Header(&out, "mail_jobs", "gauge", "Jobs by state.");
   for (int i = 0; i < 4; i++) {
-    Line(&out, std::string("mail_jobs{state=\"") + JobStateName(static_cast<JobState>(i)) + "\"}",
+    Line(&out,
+         std::string("mail_jobs{state=\"") +
+             JobStateName(static_cast<JobState>(i)) + "\"}",
          static_cast<double>(stats.by_state[i]));
   }
   Header(&out, "mail_oldest_queued_age_seconds", "gauge",
          "Age of the oldest job not yet sent nor given up (0: none).");
   Line(&out, "mail_oldest_queued_age_seconds",
-       stats.oldest_queued_ms == 0 ? 0.0 : static_cast<double>(now - stats.oldest_queued_ms) / 1000);
-  Header(&out, "mail_retries_total", "counter", "Failed attempts put back for later, by reason.");
+       stats.oldest_queued_ms == 0
+           ? 0.0
+           : static_cast<double>(now - stats.oldest_queued_ms) / 1000);
+  Header(&out, "mail_retries_total", "counter",
+         "Failed attempts put back for later, by reason.");
   for (const auto& [name, value] : stats.counters) {
-    if (name.rfind("mail_retries_total{", 0) == 0) Line(&out, name, static_cast<double>(value));
+    if (name.rfind("mail_retries_total{", 0) == 0)
+      Line(&out, name, static_cast<double>(value));
   }
   Header(&out, "mail_delivery_seconds", "histogram",
          "Time from the registration's answer to the SMTP server's 250.");
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     char name[96];
-    std::snprintf(name, sizeof name, "mail_delivery_seconds_bucket{le=\"%g\"}", kDeliveryBuckets[i]);
+    std::snprintf(name, sizeof name, "mail_delivery_seconds_bucket{le=\"%g\"}",
+                  kDeliveryBuckets[i]);
     Line(&out, name, static_cast<double>(Counter(stats, name)));
   }
   const std::int64_t count = Counter(stats, "mail_delivery_seconds_count");
-  Line(&out, "mail_delivery_seconds_bucket{le=\"+Inf\"}", static_cast<double>(count));
+  Line(&out, "mail_delivery_seconds_bucket{le=\"+Inf\"}",
+       static_cast<double>(count));
   Line(&out, "mail_delivery_seconds_sum",
        static_cast<double>(Counter(stats, "mail_delivery_ms_sum")) / 1000);
   Line(&out, "mail_delivery_seconds_count", static_cast<double>(count));

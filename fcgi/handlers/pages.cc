@@ -1,6 +1,6 @@
 // GET /, GET /register/sent, GET /healthz.
 #include "handlers/handlers.h"
-#include "html.h"
+#include "http/html.h"
 
 namespace reg {
 

@@ -2,23 +2,25 @@
 // transaction, answer; the job is posted after the answer is finished.
 #include <nlohmann/json.hpp>
 
+#include "crypto/password.h"
+#include "crypto/token.h"
 #include "handlers/handlers.h"
-#include "html.h"
-#include "mail_templates.h"
-#include "mime.h"
-#include "password.h"
-#include "token.h"
+#include "http/html.h"
+#include "mail/mail_templates.h"
+#include "mail/mime.h"
 
 namespace reg {
 namespace {
 
 Reply Invalid(const Request& request, const std::string& email,
-              const std::string& email_error, const std::string& password_error) {
+              const std::string& email_error,
+              const std::string& password_error) {
   if (request.WantsJson()) {
     nlohmann::json errors = nlohmann::json::object();
     if (!email_error.empty()) errors["email"] = email_error;
     if (!password_error.empty()) errors["password"] = password_error;
-    return Answer(Response::Json(422, nlohmann::json{{"errors", errors}}.dump()));
+    return Answer(
+        Response::Json(422, nlohmann::json{{"errors", errors}}.dump()));
   }
   RegisterForm form;
   form.email = email;
@@ -39,8 +41,8 @@ Result<PreparedMail> Prepare(const Services& services, MailKind kind,
   unsigned char random[16];
   Status s = RandomBytes(random, sizeof random);
   if (!s.ok()) return s;
-  const std::string unique =
-      Base64UrlEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random));
+  const std::string unique = Base64UrlEncode(
+      std::string_view(reinterpret_cast<char*>(random), sizeof random));
   MailParts parts{config.mail_from, to, text.subject, text.text, text.html};
   Result<RenderedMail> mail = RenderMail(parts, services.clock->NowS(), unique);
   if (!mail.ok()) return mail.status();
@@ -64,7 +66,8 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   const std::string password = field("password");
   const std::string email_error = EmailError(email);
   std::string password_error = PasswordError(password);
-  if (password_error.empty() && email_error.empty() && services.passwords != nullptr) {
+  if (password_error.empty() && email_error.empty() &&
+      services.passwords != nullptr) {
     password_error = services.passwords->Check(password, email);
   }
   if (!email_error.empty() || !password_error.empty()) {
@@ -75,7 +78,8 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   // neither the answer nor its time tells them apart.
   NewRegistration reg;
   {
-    HashSlot slot(services.hash_gate, std::chrono::milliseconds(config.hash_wait_ms));
+    HashSlot slot(services.hash_gate,
+                  std::chrono::milliseconds(config.hash_wait_ms));
     if (!slot.held()) return Status::Unavailable("all hash slots busy");
     Result<std::string> hash =
         HashPassword(password, ScryptParams{config.scrypt_log2_n, 8, 1});
@@ -91,8 +95,8 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   RegisterLimits limits;
   limits.token_ttl_ms = config.token_ttl_s * 1000LL;
   limits.mail_cap = config.mail_cap;
-  Result<RegisterOutcome> outcome = context.store.Register(
-      reg, limits, [&](MailKind kind) {
+  Result<RegisterOutcome> outcome =
+      context.store.Register(reg, limits, [&](MailKind kind) {
         return Prepare(services, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();
@@ -104,7 +108,8 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   } else {
     reply.response = Response::SeeOther("/register/sent");
   }
-  if (outcome.value().job_id != 0) reply.after = Task::Post(outcome.value().job_id);
+  if (outcome.value().job_id != 0)
+    reply.after = Task::Post(outcome.value().job_id);
   return reply;
 }
 

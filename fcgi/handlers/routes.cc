@@ -17,11 +17,13 @@ Router MakeRouter() {
 
 Result<Fields> ReadFields(const Request& request) {
   if (request.body_too_large) {
-    return Status(Code::kTooLarge, "body over " + std::to_string(kMaxBodyBytes));
+    return Status(Code::kTooLarge,
+                  "body over " + std::to_string(kMaxBodyBytes));
   }
   Result<BodyKind> kind = BodyKindFor(request.content_type);
   if (!kind.ok()) return kind.status();
-  if (request.body_short) return Status::Malformed("body shorter than its length");
+  if (request.body_short)
+    return Status::Malformed("body shorter than its length");
   return ParseBody(kind.value(), request.body);
 }
 

@@ -22,18 +22,20 @@ int main(int argc, char** argv) {
   const std::uint64_t n = std::uint64_t{1} << log2_n;
   const std::uint64_t maxmem = 128 * 8 * n + (std::uint64_t{64} << 20);
   const char password[] = "correct horse battery";
-  const unsigned char salt[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  const unsigned char salt[16] = {1, 2,  3,  4,  5,  6,  7,  8,
+                                  9, 10, 11, 12, 13, 14, 15, 16};
   unsigned char key[32];
   std::vector<double> seconds;
   for (int i = 0; i < runs; i++) {
     const auto start = std::chrono::steady_clock::now();
-    if (EVP_PBE_scrypt(password, sizeof password - 1, salt, sizeof salt, n, 8, 1,
-                       maxmem, key, sizeof key) != 1) {
+    if (EVP_PBE_scrypt(password, sizeof password - 1, salt, sizeof salt, n, 8,
+                       1, maxmem, key, sizeof key) != 1) {
       std::fprintf(stderr, "scrypt_time: EVP_PBE_scrypt failed\n");
       return 1;
     }
     seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   std::sort(seconds.begin(), seconds.end());
   std::printf("%.4f\n", seconds[seconds.size() / 2]);

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   ss << in.rdbuf();
   const std::string message = ss.str();
   const long count = std::atol(argv[3]);
-  const std::string rcpt = std::string("<") + (argc > 4 ? argv[4] : "loop@example.com") + ">";
+  const std::string rcpt =
+      std::string("<") + (argc > 4 ? argv[4] : "loop@example.com") + ">";
   if (!in || message.empty() || count < 1) {
     std::fprintf(stderr, "smtp_loop: cannot read %s, or COUNT < 1\n", argv[2]);
     return 2;
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
   curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadUpload);
   curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                   static_cast<curl_off_t>(message.size()));
   curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 15000L);
@@ -69,11 +71,13 @@ int main(int argc, char** argv) {
     curl_easy_setopt(h, CURLOPT_READDATA, &upload);
     CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
-      if (++failed == 1) std::fprintf(stderr, "smtp_loop: %s\n", curl_easy_strerror(rc));
+      if (++failed == 1)
+        std::fprintf(stderr, "smtp_loop: %s\n", curl_easy_strerror(rc));
     }
   }
   const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   long connects = 0;
   curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
   curl_slist_free_all(rcpts);

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "form.h"
 #include "fuzz_util.h"
+#include "http/form.h"
 
 namespace {
 

@@ -11,14 +11,14 @@
 #include <string>
 #include <string_view>
 
-#include "clock.h"
-#include "context.h"
-#include "db.h"
+#include "base/clock.h"
+#include "crypto/job_signer.h"
 #include "fuzz_util.h"
+#include "handlers/context.h"
 #include "handlers/handlers.h"
-#include "job_signer.h"
-#include "outbox.h"
-#include "store.h"
+#include "storage/db.h"
+#include "storage/outbox.h"
+#include "storage/store.h"
 
 namespace {
 

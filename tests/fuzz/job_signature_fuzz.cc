@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/job_signer.h"
+#include "crypto/token.h"
 #include "fuzz_util.h"
-#include "job_signer.h"
-#include "token.h"
 
 namespace {
 

@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "form.h"
+#include "crypto/token.h"
 #include "fuzz_util.h"
-#include "mime.h"
-#include "token.h"
+#include "http/form.h"
+#include "mail/mime.h"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/password.h"
 #include "fuzz_util.h"
-#include "password.h"
 
 namespace {
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <string_view>
 
-#include "form.h"
 #include "fuzz_util.h"
 #include "handlers/handlers.h"
-#include "request.h"
-#include "router.h"
+#include "handlers/router.h"
+#include "http/form.h"
+#include "http/request.h"
 
 namespace {
 

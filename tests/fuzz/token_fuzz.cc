@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/token.h"
 #include "fuzz_util.h"
-#include "token.h"
 
 namespace {
 

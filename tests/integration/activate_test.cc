@@ -62,9 +62,7 @@ class ActivateTest : public StackSuite {
         "'");
     return rows.empty() ? "no account" : rows[0];
   }
-
 };
-
 
 // --- GET /activate ---------------------------------------------------------
 

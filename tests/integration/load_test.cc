@@ -32,19 +32,24 @@ TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
   for (int c = 0; c < kConnections; c++) {
     clients.emplace_back([&] {
       CURL* h = curl_easy_init();  // one kept connection per client
-      curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+      curl_slist* headers =
+          curl_slist_append(nullptr, "Content-Type: application/json");
       curl_easy_setopt(h, CURLOPT_URL, url.c_str());
       curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
       curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Discard);
       curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
       curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-      for (int i; (i = next++) < kRegistrations && std::chrono::steady_clock::now() < give_up;) {
+      for (int i; (i = next++) < kRegistrations &&
+                  std::chrono::steady_clock::now() < give_up;) {
         char body[128];
-        std::snprintf(body, sizeof body,
-                      R"({"email":"load-%d@example.com","password":"a good password"})", i);
+        std::snprintf(
+            body, sizeof body,
+            R"({"email":"load-%d@example.com","password":"a good password"})",
+            i);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         long code = 0;
-        if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        if (curl_easy_perform(h) == CURLE_OK)
+          curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         (code == 202 ? accepted : other)++;
       }
       curl_slist_free_all(headers);
@@ -53,13 +58,19 @@ TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
   }
   for (auto& t : clients) t.join();
   const double answer_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_EQ(accepted.load(), kRegistrations) << other.load() << " other answers";
-  ASSERT_TRUE(WaitFor([&] { return sink.MailCount() >= kRegistrations &&
-                                   stack.Metric("mail_queue_depth") == 0; },
-                      std::chrono::seconds(120)));
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  ASSERT_EQ(accepted.load(), kRegistrations)
+      << other.load() << " other answers";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return sink.MailCount() >= kRegistrations &&
+               stack.Metric("mail_queue_depth") == 0;
+      },
+      std::chrono::seconds(120)));
   const double mail_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::set<std::string> ids, rcpts;
   for (const std::string& m : sink.Mails()) {
     ids.insert(MailHeader(m, "Message-ID"));
@@ -70,8 +81,10 @@ TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
   EXPECT_EQ(rcpts.size(), static_cast<size_t>(kRegistrations));
   EXPECT_EQ(stack.Metric("mail_sent_total"), kRegistrations);
   EXPECT_EQ(stack.Metric("registrations_total"), kRegistrations);
-  std::printf("load: %d registrations answered in %.2f s (%.0f/s), all mails in the sink after %.2f s\n",
-              kRegistrations, answer_s, kRegistrations / answer_s, mail_s);
+  std::printf(
+      "load: %d registrations answered in %.2f s (%.0f/s), all mails in the "
+      "sink after %.2f s\n",
+      kRegistrations, answer_s, kRegistrations / answer_s, mail_s);
   EXPECT_TRUE(stack.Stop());
 }
 

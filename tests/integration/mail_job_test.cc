@@ -22,7 +22,8 @@ TEST_F(MailJobTest, AnswerArrivesWhileTheMailIsStillHeldBySmtp) {
   sink().Control(R"({"hold_data": true})");
   const int before = sink().MailCount();
   const int held_before = sink().HeldCount();
-  HttpResponse r = stack().Register("early-finish@example.com", "a good password");
+  HttpResponse r =
+      stack().Register("early-finish@example.com", "a good password");
   ASSERT_EQ(r.status, 202) << r.error << r.body;
   // The answer is here; the mail reaches the server's DATA afterwards and
   // is still not accepted (the sink holds its reply).
@@ -34,16 +35,21 @@ TEST_F(MailJobTest, AnswerArrivesWhileTheMailIsStillHeldBySmtp) {
 
 TEST_F(MailJobTest, VerificationMailHasTheContractsHeadersAndLinkInBothParts) {
   const int before = sink().MailCount();
-  ASSERT_EQ(stack().Register("  Mixed.Case+tag@Example.COM ", "a good password").status, 202);
+  ASSERT_EQ(stack()
+                .Register("  Mixed.Case+tag@Example.COM ", "a good password")
+                .status,
+            202);
   ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
   const std::string mail = sink().Mails().back();
   EXPECT_EQ(MailHeader(mail, "To"), "Mixed.Case+tag@Example.COM");
   EXPECT_EQ(MailHeader(mail, "From"), "no-reply@localhost");
   EXPECT_FALSE(MailHeader(mail, "Date").empty());
-  EXPECT_THAT(MailHeader(mail, "Message-ID"), ::testing::MatchesRegex("<.+@.+>"));
+  EXPECT_THAT(MailHeader(mail, "Message-ID"),
+              ::testing::MatchesRegex("<.+@.+>"));
   EXPECT_EQ(MailHeader(mail, "MIME-Version"), "1.0");
   EXPECT_FALSE(MailHeader(mail, "Subject").empty());
-  EXPECT_THAT(MailHeader(mail, "Content-Type"), ::testing::HasSubstr("multipart/alternative"));
+  EXPECT_THAT(MailHeader(mail, "Content-Type"),
+              ::testing::HasSubstr("multipart/alternative"));
   const size_t plain = mail.find("Content-Type: text/plain; charset=utf-8");
   const size_t html = mail.find("Content-Type: text/html; charset=utf-8");
   ASSERT_NE(plain, std::string::npos);
@@ -57,20 +63,26 @@ TEST_F(MailJobTest, VerificationMailHasTheContractsHeadersAndLinkInBothParts) {
   EXPECT_NE(mail.find(link, html), std::string::npos);
   // The database keeps only a hash of the token.
   for (const char* f : {"/registrar.db", "/registrar.db-wal"}) {
-    EXPECT_EQ(ReadFile(stack().data_dir() + f).find(TokenIn(mail)), std::string::npos) << f;
+    EXPECT_EQ(ReadFile(stack().data_dir() + f).find(TokenIn(mail)),
+              std::string::npos)
+        << f;
   }
 }
 
 TEST_F(MailJobTest, EveryMailHasItsOwnMessageId) {
   const int before = sink().MailCount();
   for (int i = 0; i < 3; i++) {
-    ASSERT_EQ(stack().Register("unique-id-" + std::to_string(i) + "@example.com",
-                               "a good password").status, 202);
+    ASSERT_EQ(stack()
+                  .Register("unique-id-" + std::to_string(i) + "@example.com",
+                            "a good password")
+                  .status,
+              202);
   }
   ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 3; }));
   std::vector<std::string> mails = sink().Mails();
   std::set<std::string> ids;
-  for (size_t i = mails.size() - 3; i < mails.size(); i++) ids.insert(MailHeader(mails[i], "Message-ID"));
+  for (size_t i = mails.size() - 3; i < mails.size(); i++)
+    ids.insert(MailHeader(mails[i], "Message-ID"));
   EXPECT_EQ(ids.size(), 3u);
 }
 
@@ -83,34 +95,45 @@ TEST_F(MailJobTest, UnsignedOrBadlySignedJobsAre401) {
   ASSERT_FALSE(sig.empty());
   std::string bad = sig;
   bad.back() = bad.back() == '0' ? '1' : '0';
-  EXPECT_EQ(stack().Post("/internal/mail", body,
-                         {ct, "X-Job-Timestamp: " + std::to_string(now), "X-Job-Signature: " + bad}).status,
+  EXPECT_EQ(stack()
+                .Post("/internal/mail", body,
+                      {ct, "X-Job-Timestamp: " + std::to_string(now),
+                       "X-Job-Signature: " + bad})
+                .status,
             401);
-  EXPECT_EQ(stack().Post("/internal/mail", R"({"job_id":2})",
-                         {ct, "X-Job-Timestamp: " + std::to_string(now), "X-Job-Signature: " + sig}).status,
+  EXPECT_EQ(stack()
+                .Post("/internal/mail", R"({"job_id":2})",
+                      {ct, "X-Job-Timestamp: " + std::to_string(now),
+                       "X-Job-Signature: " + sig})
+                .status,
             401);
   for (long long skew : {301LL, -301LL}) {
     const long long ts = now + skew;
-    EXPECT_EQ(stack().Post("/internal/mail", body,
-                           {ct, "X-Job-Timestamp: " + std::to_string(ts),
-                            "X-Job-Signature: " + SignJob(stack(), ts, body)}).status,
-              401) << skew;
+    EXPECT_EQ(stack()
+                  .Post("/internal/mail", body,
+                        {ct, "X-Job-Timestamp: " + std::to_string(ts),
+                         "X-Job-Signature: " + SignJob(stack(), ts, body)})
+                  .status,
+              401)
+        << skew;
   }
 }
 
 TEST_F(MailJobTest, SignedPostOfAnUnknownJobIs404) {
   const std::string body = R"({"job_id":987654321})";
   const long long now = Now();
-  HttpResponse r = stack().Post("/internal/mail", body,
-                                {"Content-Type: application/json",
-                                 "X-Job-Timestamp: " + std::to_string(now),
-                                 "X-Job-Signature: " + SignJob(stack(), now, body)});
+  HttpResponse r =
+      stack().Post("/internal/mail", body,
+                   {"Content-Type: application/json",
+                    "X-Job-Timestamp: " + std::to_string(now),
+                    "X-Job-Signature: " + SignJob(stack(), now, body)});
   EXPECT_EQ(r.status, 404);
 }
 
 TEST_F(MailJobTest, SignedPostOfASentJobIs200AndSendsNothingMore) {
   const int before = sink().MailCount();
-  ASSERT_EQ(stack().Register("sent-once@example.com", "a good password").status, 202);
+  ASSERT_EQ(stack().Register("sent-once@example.com", "a good password").status,
+            202);
   ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
   ASSERT_TRUE(WaitFor([&] { return stack().Metric("mail_queue_depth") == 0; }));
   const double sent = stack().Metric("mail_sent_total");
@@ -118,10 +141,11 @@ TEST_F(MailJobTest, SignedPostOfASentJobIs200AndSendsNothingMore) {
   ASSERT_GT(id, 0);
   const std::string body = "{\"job_id\":" + std::to_string(id) + "}";
   const long long now = Now();
-  HttpResponse r = stack().Post("/internal/mail", body,
-                                {"Content-Type: application/json",
-                                 "X-Job-Timestamp: " + std::to_string(now),
-                                 "X-Job-Signature: " + SignJob(stack(), now, body)});
+  HttpResponse r =
+      stack().Post("/internal/mail", body,
+                   {"Content-Type: application/json",
+                    "X-Job-Timestamp: " + std::to_string(now),
+                    "X-Job-Signature: " + SignJob(stack(), now, body)});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(stack().Metric("mail_sent_total"), sent);
   EXPECT_EQ(sink().MailCount(), before + 1);

@@ -33,40 +33,48 @@ int MailsTo(const Sink& sink, const std::string& to) {
 }
 
 std::string Attempts(const Stack& stack, long long id) {
-  auto rows = stack.Query("SELECT attempts FROM outbox WHERE id = " + std::to_string(id));
+  auto rows = stack.Query("SELECT attempts FROM outbox WHERE id = " +
+                          std::to_string(id));
   return rows.empty() ? "" : rows[0];
 }
 
 std::string State(const Stack& stack, long long id) {
-  auto rows = stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
+  auto rows =
+      stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
   return rows.empty() ? "" : rows[0];
 }
 
 // A stack that retries after 1 s and sweeps every second.
 class OutageTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() { StartStack({{"RETRY_S", "1"}, {"SWEEP_S", "1"}}); }
+  static void SetUpTestSuite() {
+    StartStack({{"RETRY_S", "1"}, {"SWEEP_S", "1"}});
+  }
   void SetUp() override { sink().Control("{}"); }
 };
 
 TEST_F(OutageTest, SmtpDownWhenTheUserRegistersThenBackDeliversTheMailOnce) {
   const std::string to = "smtp-down@example.com";
   sink().Stop();
-  const double retries = stack().Metric("mail_retries_total{reason=\"connect\"}");
+  const double retries =
+      stack().Metric("mail_retries_total{reason=\"connect\"}");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   ASSERT_TRUE(WaitFor([&] {
-    return stack().Metric("mail_retries_total{reason=\"connect\"}") > std::max(0.0, retries);
+    return stack().Metric("mail_retries_total{reason=\"connect\"}") >
+           std::max(0.0, retries);
   }));
   EXPECT_EQ(State(stack(), stack().JobIdFor(to)), "queued");
   sink().Start();  // same port
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), to) == 1; }));
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), stack().JobIdFor(to)) == "sent"; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return State(stack(), stack().JobIdFor(to)) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
 TEST_F(OutageTest, Smtp451TwiceThen250SendsOneMailAfterThreeAttempts) {
   const std::string to = "greylisted@example.com";
-  sink().Control(R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
+  sink().Control(
+      R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
   ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
@@ -92,7 +100,8 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   EXPECT_NE(Regctl(stack(), "jobs failed").find(to), std::string::npos);
   // The operator retries it once the address is fixed on the server side.
   sink().Control("{}");
-  EXPECT_NE(Regctl(stack(), "retry " + std::to_string(id)).find("queued again"), std::string::npos);
+  EXPECT_NE(Regctl(stack(), "retry " + std::to_string(id)).find("queued again"),
+            std::string::npos);
   ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
@@ -100,7 +109,9 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
 TEST(KilledWorker, JobOfAWorkerKilledAfterItsAnswerIsSentOnceAWorkerIsBack) {
   const std::string dir = MakeTempDir();
   Sink sink(dir);
-  Stack stack({{"WORKERS", "1"}, {"SWEEP_S", "1"}, {"FAULT_KILL_AFTER_ANSWER", "1"}}, &sink);
+  Stack stack(
+      {{"WORKERS", "1"}, {"SWEEP_S", "1"}, {"FAULT_KILL_AFTER_ANSWER", "1"}},
+      &sink);
   ASSERT_TRUE(stack.running()) << stack.Output();
   const pid_t worker = stack.WorkerPids().at(0);
   const std::string to = "killed-worker@example.com";
@@ -112,8 +123,9 @@ TEST(KilledWorker, JobOfAWorkerKilledAfterItsAnswerIsSentOnceAWorkerIsBack) {
     return !pids.empty() && pids[0] != worker;
   }));
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, to) == 1; }));
-  auto events = stack.Query("SELECT detail FROM outbox_events WHERE event = 'claimed' AND job_id = " +
-                            std::to_string(stack.JobIdFor(to)));
+  auto events = stack.Query(
+      "SELECT detail FROM outbox_events WHERE event = 'claimed' AND job_id = " +
+      std::to_string(stack.JobIdFor(to)));
   EXPECT_EQ(events, std::vector<std::string>{"sweep"});
   EXPECT_TRUE(stack.Stop());
 }
@@ -122,21 +134,24 @@ TEST(FailedPost, JobWhosePostFailedIsSentByTheSweep) {
   const std::string dir = MakeTempDir();
   Sink sink(dir);
   // The post goes to a port where nothing listens, as when nginx is down.
-  const std::string dead = "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
+  const std::string dead =
+      "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
   Stack stack({{"INTERNAL_URL", dead}, {"SWEEP_S", "1"}}, &sink);
   ASSERT_TRUE(stack.running()) << stack.Output();
   const std::string to = "post-failed@example.com";
   ASSERT_EQ(stack.Register(to, "a good password").status, 202);
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, to) == 1; }));
-  EXPECT_EQ(stack.Query("SELECT detail FROM outbox_events WHERE event = 'claimed'"),
-            std::vector<std::string>{"sweep"});
+  EXPECT_EQ(
+      stack.Query("SELECT detail FROM outbox_events WHERE event = 'claimed'"),
+      std::vector<std::string>{"sweep"});
   EXPECT_TRUE(stack.Stop());
 }
 
 TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
   const std::string dir = MakeTempDir();
   Sink sink(dir);
-  const std::string dead = "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
+  const std::string dead =
+      "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
   // Neither the post nor a sweep sends it: only the posts below.
   Stack stack({{"INTERNAL_URL", dead}, {"SWEEP_S", "3600"}}, &sink);
   ASSERT_TRUE(stack.running()) << stack.Output();
@@ -146,18 +161,21 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
   ASSERT_GT(id, 0);
   const std::string body = "{\"job_id\":" + std::to_string(id) + "}";
   const long long ts = static_cast<long long>(std::time(nullptr));
-  const std::vector<std::string> headers = {"Content-Type: application/json",
-                                            "X-Job-Timestamp: " + std::to_string(ts),
-                                            "X-Job-Signature: " + SignJob(stack, ts, body)};
+  const std::vector<std::string> headers = {
+      "Content-Type: application/json",
+      "X-Job-Timestamp: " + std::to_string(ts),
+      "X-Job-Signature: " + SignJob(stack, ts, body)};
   std::vector<HttpResponse> answers(20);
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; i++) {
-    threads.emplace_back([&, i] { answers[i] = stack.Post("/internal/mail", body, headers); });
+    threads.emplace_back(
+        [&, i] { answers[i] = stack.Post("/internal/mail", body, headers); });
   }
   for (auto& t : threads) t.join();
   int claimed = 0;
   for (const HttpResponse& a : answers) {
-    EXPECT_TRUE(a.status == 202 || a.status == 200) << a.status << " " << a.body;
+    EXPECT_TRUE(a.status == 202 || a.status == 200)
+        << a.status << " " << a.body;
     claimed += a.body == R"({"status":"queued"})";
   }
   EXPECT_EQ(claimed, 1);

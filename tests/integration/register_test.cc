@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "html.h"
+#include "http/html.h"
 #include "stack.h"
 #include "testutil.h"
 
@@ -127,9 +127,7 @@ class RegisterTest : public StackSuite {
     }
     return out;
   }
-
 };
-
 
 // Expects status "code" in a JSON answer, or in an HTML one.
 #define EXPECT_JSON_ANSWER(r, code)                                          \
@@ -336,7 +334,8 @@ TEST_F(RegisterTest,
 // The field rules allow specials such as '<', '"', ',' and ';' in the
 // local part: such an address is accepted, and its mail goes to the
 // RFC 5322 quoted form ("a<b"@example.com), never a broken header.
-TEST_F(RegisterTest, AddressWithSpecialsInTheLocalPartIsAcceptedAndMailedQuoted) {
+TEST_F(RegisterTest,
+       AddressWithSpecialsInTheLocalPartIsAcceptedAndMailedQuoted) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"a<b@example.com", R"("a<b"@example.com)"},
       {R"(a"b@example.com)", R"("a\"b"@example.com)"},
@@ -586,7 +585,8 @@ TEST_F(RegisterLimitsTest, BurstOfPostsPastTheRateLimitIs429) {
   HttpResponse limited = PostJson("burst-late@example.com", kPassword);
   EXPECT_EQ(limited.status, 429);
   EXPECT_THAT(limited.body, HasSubstr("Too many attempts"));
-  EXPECT_THAT(limited.Header("content-security-policy"), HasSubstr("frame-ancestors"));
+  EXPECT_THAT(limited.Header("content-security-policy"),
+              HasSubstr("frame-ancestors"));
 }
 
 }  // namespace

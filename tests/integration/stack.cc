@@ -1,25 +1,25 @@
 #include "stack.h"
 
 #include <curl/curl.h>
-#include <sqlite3.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <cctype>
 #include <sstream>
 #include <thread>
 
-#include "job_signer.h"
+#include "crypto/job_signer.h"
 
 namespace reg::testing {
 namespace {
@@ -43,7 +43,8 @@ size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(" \t"));
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+      value.pop_back();
     (*headers)[name] = value;
   }
   return size * n;
@@ -62,7 +63,8 @@ std::vector<pid_t> ReadPids(const std::string& path) {
 // Starts argv with "env" added; stdout+stderr to "log". The child gets
 // SIGTERM if this test process dies, so nothing outlives a crashed test.
 pid_t Spawn(const std::vector<std::string>& argv,
-            const std::map<std::string, std::string>& env, const std::string& log) {
+            const std::map<std::string, std::string>& env,
+            const std::string& log) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -73,7 +75,8 @@ pid_t Spawn(const std::vector<std::string>& argv,
     dup2(fileno(out), 2);
   }
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   execv(args[0], args.data());
   _exit(127);
@@ -97,18 +100,21 @@ std::string HttpResponse::Header(const std::string& name) const {
 }
 
 HttpResponse Http(const std::string& method, const std::string& url,
-                  const std::string& body, const std::vector<std::string>& headers) {
+                  const std::string& body,
+                  const std::vector<std::string>& headers) {
   HttpResponse r;
   CURL* h = curl_easy_init();
   curl_slist* list = nullptr;
-  for (const std::string& header : headers) list = curl_slist_append(list, header.c_str());
+  for (const std::string& header : headers)
+    list = curl_slist_append(list, header.c_str());
   list = curl_slist_append(list, "Expect:");
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   if (!body.empty() || method == "POST") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect);
@@ -166,14 +172,16 @@ std::string RepoRoot() {
   return getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : ".";
 }
 
-Sink::Sink(std::string dir, int port) : dir_(std::move(dir)), port_(port) { Start(); }
+Sink::Sink(std::string dir, int port) : dir_(std::move(dir)), port_(port) {
+  Start();
+}
 
 Sink::~Sink() { Stop(); }
 
 void Sink::Start() {
   std::remove((dir_ + "/sink.port").c_str());
-  pid_ = Spawn({"/usr/bin/python3", RepoRoot() + "/tools/smtp_sink.py", "--quiet",
-                "--port", std::to_string(port_), "--dir", dir_},
+  pid_ = Spawn({"/usr/bin/python3", RepoRoot() + "/tools/smtp_sink.py",
+                "--quiet", "--port", std::to_string(port_), "--dir", dir_},
                {}, dir_ + "/sink.log");
   for (int i = 0; i < 500; i++) {
     std::string p = ReadFile(dir_ + "/sink.port");
@@ -195,17 +203,21 @@ void Sink::Stop() {
   pid_ = -1;
 }
 
-void Sink::Control(const std::string& json) { WriteFileAtomic(dir_ + "/control.json", json); }
+void Sink::Control(const std::string& json) {
+  WriteFileAtomic(dir_ + "/control.json", json);
+}
 
 namespace {
 
-std::vector<std::string> Files(const std::string& dir, const std::string& suffix) {
+std::vector<std::string> Files(const std::string& dir,
+                               const std::string& suffix) {
   std::vector<std::string> names;
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {
       std::string name = e->d_name;
       if (name.size() > suffix.size() && name[0] != '.' &&
-          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) ==
+              0) {
         names.push_back(dir + "/" + name);
       }
     }
@@ -219,16 +231,23 @@ std::vector<std::string> Files(const std::string& dir, const std::string& suffix
 
 std::vector<std::string> Sink::Mails() const {
   std::vector<std::string> mails;
-  for (const std::string& f : Files(dir_ + "/mail", ".eml")) mails.push_back(ReadFile(f));
+  for (const std::string& f : Files(dir_ + "/mail", ".eml"))
+    mails.push_back(ReadFile(f));
   return mails;
 }
 
-int Sink::MailCount() const { return static_cast<int>(Files(dir_ + "/mail", ".eml").size()); }
+int Sink::MailCount() const {
+  return static_cast<int>(Files(dir_ + "/mail", ".eml").size());
+}
 
-int Sink::HeldCount() const { return static_cast<int>(Files(dir_ + "/held", "").size()); }
+int Sink::HeldCount() const {
+  return static_cast<int>(Files(dir_ + "/held", "").size());
+}
 
-Stack::Stack(std::map<std::string, std::string> env, const Sink* sink, std::string data_dir)
-    : port_(FreePort()), data_dir_(data_dir.empty() ? MakeTempDir() : std::move(data_dir)) {
+Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
+             std::string data_dir)
+    : port_(FreePort()),
+      data_dir_(data_dir.empty() ? MakeTempDir() : std::move(data_dir)) {
   env["PORT"] = std::to_string(port_);
   env["DATA_DIR"] = data_dir_;
   if (sink != nullptr) env["SMTP_URL"] = sink->url();
@@ -241,7 +260,8 @@ Stack::Stack(std::map<std::string, std::string> env, const Sink* sink, std::stri
   env["BUILD"] = build != nullptr ? build : "build";
   pid_ = Spawn({RepoRoot() + "/tools/stack"}, env, data_dir_ + "/stack.out");
   for (int i = 0; i < 1500; i++) {
-    if (Output().find("Registration service running") != std::string::npos) break;
+    if (Output().find("Registration service running") != std::string::npos)
+      break;
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
@@ -280,8 +300,10 @@ bool Stack::Stop() {
   std::istringstream log(ReadFile(data_dir_ + "/registrar.log"));
   std::string line;
   while (std::getline(log, line)) {
-    if (line.find("Sanitizer") != std::string::npos || line.find("runtime error:") != std::string::npos) {
-      std::fprintf(stderr, "sanitizer report in %s/registrar.log: %s\n", data_dir_.c_str(), line.c_str());
+    if (line.find("Sanitizer") != std::string::npos ||
+        line.find("runtime error:") != std::string::npos) {
+      std::fprintf(stderr, "sanitizer report in %s/registrar.log: %s\n",
+                   data_dir_.c_str(), line.c_str());
       clean = false;
     }
   }
@@ -292,7 +314,8 @@ std::string Stack::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-HttpResponse Stack::Get(const std::string& path, const std::vector<std::string>& headers) const {
+HttpResponse Stack::Get(const std::string& path,
+                        const std::vector<std::string>& headers) const {
   return Http("GET", Url(path), "", headers);
 }
 
@@ -301,12 +324,16 @@ HttpResponse Stack::Post(const std::string& path, const std::string& body,
   return Http("POST", Url(path), body, headers);
 }
 
-HttpResponse Stack::Register(const std::string& email, const std::string& password) const {
-  std::string body = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+HttpResponse Stack::Register(const std::string& email,
+                             const std::string& password) const {
+  std::string body =
+      "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
   return Post("/register", body, {"Content-Type: application/json"});
 }
 
-std::vector<pid_t> Stack::WorkerPids() const { return ReadPids(data_dir_ + "/registrar.pid"); }
+std::vector<pid_t> Stack::WorkerPids() const {
+  return ReadPids(data_dir_ + "/registrar.pid");
+}
 
 pid_t Stack::NginxPid() const {
   std::vector<pid_t> p = ReadPids(data_dir_ + "/nginx/nginx.pid");
@@ -329,14 +356,15 @@ double Stack::Metric(const std::string& name) const {
 std::vector<std::string> Stack::Query(const std::string& sql) const {
   std::vector<std::string> rows;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2((data_dir_ + "/registrar.db").c_str(), &db, SQLITE_OPEN_READONLY,
-                      nullptr) == SQLITE_OK) {
+  if (sqlite3_open_v2((data_dir_ + "/registrar.db").c_str(), &db,
+                      SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
       while (sqlite3_step(stmt) == SQLITE_ROW) {
         const unsigned char* text = sqlite3_column_text(stmt, 0);
-        rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+        rows.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text)
+                                          : "");
       }
     }
     sqlite3_finalize(stmt);
@@ -347,7 +375,8 @@ std::vector<std::string> Stack::Query(const std::string& sql) const {
 
 long long Stack::JobIdFor(const std::string& email) const {
   std::string quoted;
-  for (char c : email) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  for (char c : email)
+    quoted += c == '\'' ? std::string("''") : std::string(1, c);
   std::vector<std::string> rows =
       Query("SELECT max(id) FROM outbox WHERE rcpt = '" + quoted + "'");
   return rows.empty() ? 0 : std::atoll(rows[0].c_str());
@@ -364,22 +393,28 @@ void StackSuite::StartStack(std::map<std::string, std::string> env) {
 
 void StackSuite::TearDownTestSuite() {
   if (run_ == nullptr) return;
-  EXPECT_TRUE(run_->stack.Stop()) << "processes left behind, or a sanitizer report";
+  EXPECT_TRUE(run_->stack.Stop())
+      << "processes left behind, or a sanitizer report";
   delete run_;
   run_ = nullptr;
 }
 
 std::string LinkIn(const std::string& mail) {
   const std::string marker = "/activate?token=";
-  for (size_t at = mail.find(marker); at != std::string::npos; at = mail.find(marker, at + 1)) {
+  for (size_t at = mail.find(marker); at != std::string::npos;
+       at = mail.find(marker, at + 1)) {
     size_t start = mail.rfind("http", at);
     if (start == std::string::npos) continue;
     const std::string scheme = mail.substr(start, 8);
-    if (scheme.rfind("http://", 0) != 0 && scheme.rfind("https://", 0) != 0) continue;
-    if (mail.substr(start, at - start).find_first_of(" \t\r\n\"<>") != std::string::npos) continue;
+    if (scheme.rfind("http://", 0) != 0 && scheme.rfind("https://", 0) != 0)
+      continue;
+    if (mail.substr(start, at - start).find_first_of(" \t\r\n\"<>") !=
+        std::string::npos)
+      continue;
     size_t end = at + marker.size();
-    while (end < mail.size() && (std::isalnum(static_cast<unsigned char>(mail[end])) ||
-                                 mail[end] == '_' || mail[end] == '-')) {
+    while (end < mail.size() &&
+           (std::isalnum(static_cast<unsigned char>(mail[end])) ||
+            mail[end] == '_' || mail[end] == '-')) {
       end++;
     }
     if (end > at + marker.size()) return mail.substr(start, end - start);
@@ -400,12 +435,14 @@ std::string MailHeader(const std::string& mail, const std::string& name) {
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) break;  // end of the header block
-    if (line.compare(0, prefix.size(), prefix) == 0) return line.substr(prefix.size());
+    if (line.compare(0, prefix.size(), prefix) == 0)
+      return line.substr(prefix.size());
   }
   return std::string();
 }
 
-std::string SignJob(const Stack& stack, long long timestamp, const std::string& body) {
+std::string SignJob(const Stack& stack, long long timestamp,
+                    const std::string& body) {
   std::string secret = ReadFile(stack.data_dir() + "/job.secret");
   Result<JobSigner> signer = JobSigner::Create(secret);
   return signer.ok() ? signer.value().Sign(timestamp, body) : std::string();

@@ -43,7 +43,9 @@ class Sink {
   void Start();
   void Stop();
   int port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return "smtp://127.0.0.1:" + std::to_string(port_);
+  }
   // Replaces dir/control.json (the fault knobs) atomically.
   void Control(const std::string& json);
   std::vector<std::string> Mails() const;  // raw messages, oldest first
@@ -74,11 +76,13 @@ class Stack {
   int port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
   std::string Url(const std::string& path) const;
-  HttpResponse Get(const std::string& path, const std::vector<std::string>& headers = {}) const;
+  HttpResponse Get(const std::string& path,
+                   const std::vector<std::string>& headers = {}) const;
   HttpResponse Post(const std::string& path, const std::string& body,
                     const std::vector<std::string>& headers = {}) const;
   // POST /register as JSON; returns the answer.
-  HttpResponse Register(const std::string& email, const std::string& password) const;
+  HttpResponse Register(const std::string& email,
+                        const std::string& password) const;
 
   std::vector<pid_t> WorkerPids() const;
   pid_t NginxPid() const;
@@ -129,7 +133,8 @@ std::string TokenIn(const std::string& mail);
 // A header's value in a raw mail (first occurrence), "" if absent.
 std::string MailHeader(const std::string& mail, const std::string& name);
 // Signs "body" with the stack's job.secret at "timestamp".
-std::string SignJob(const Stack& stack, long long timestamp, const std::string& body);
+std::string SignJob(const Stack& stack, long long timestamp,
+                    const std::string& body);
 
 }  // namespace reg::testing
 

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "base/config.h"
 
 #include <gtest/gtest.h>
 
@@ -53,8 +53,9 @@ constexpr IntCase kInts[] = {
 };
 
 std::string RangeError(const IntCase& c, const std::string& value) {
-  return std::string("config: ") + c.name + "=" + value + ": not an integer in [" +
-         std::to_string(c.min) + ", " + std::to_string(c.max) + "]";
+  return std::string("config: ") + c.name + "=" + value +
+         ": not an integer in [" + std::to_string(c.min) + ", " +
+         std::to_string(c.max) + "]";
 }
 
 TEST(LoadConfig, AnEmptyEnvironmentGivesTheStructDefaults) {
@@ -90,7 +91,8 @@ TEST(LoadConfig, EmptyVariablesKeepTheDefaults) {
   Result<Config> loaded = Load(env);
   ASSERT_OK(loaded);
   const Config d;
-  for (const IntCase& i : kInts) EXPECT_EQ(loaded.value().*i.field, d.*i.field) << i.name;
+  for (const IntCase& i : kInts)
+    EXPECT_EQ(loaded.value().*i.field, d.*i.field) << i.name;
   EXPECT_EQ(loaded.value().base_url, d.base_url);
 }
 
@@ -119,7 +121,8 @@ TEST(LoadConfig, ANonNumericIntegerNamesTheVariableAndItsRange) {
   EXPECT_EQ(Error({{"RETRY_S", "abc"}}),
             "config: RETRY_S=abc: not an integer in [1, 3600]");
   for (const IntCase& i : kInts) {
-    for (const char* bad : {"abc", "12abc", "1.5", "0x10", "99999999999999999999"}) {
+    for (const char* bad :
+         {"abc", "12abc", "1.5", "0x10", "99999999999999999999"}) {
       EXPECT_EQ(Error({{i.name, bad}}), RangeError(i, bad));
     }
   }
@@ -157,7 +160,9 @@ TEST(LoadConfig, SqliteSyncIsFullUnlessNormalIsAskedFor) {
 
 TEST(LoadConfig, SmtpTlsTakesTryRequiredOrOff) {
   const std::pair<const char*, SmtpTls> table[] = {
-      {"try", SmtpTls::kTry}, {"required", SmtpTls::kRequired}, {"off", SmtpTls::kOff}};
+      {"try", SmtpTls::kTry},
+      {"required", SmtpTls::kRequired},
+      {"off", SmtpTls::kOff}};
   for (const auto& [text, tls] : table) {
     Result<Config> loaded = Load({{"SMTP_TLS", text}});
     ASSERT_OK(loaded) << text;
@@ -178,7 +183,8 @@ TEST(LoadConfig, SmtpUrlMustBeSmtpOrSmtps) {
   EXPECT_EQ(tls.value().smtp_url, "smtps://mail.example:465");
 
   const std::string error = Error({{"SMTP_URL", "http://mail.example"}});
-  EXPECT_EQ(error.rfind("config: SMTP_URL=http://mail.example: ", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("config: SMTP_URL=http://mail.example: ", 0), 0u)
+      << error;
   EXPECT_NE(Error({{"SMTP_URL", "mail.example:25"}}).find("SMTP_URL"),
             std::string::npos);
 }
@@ -201,11 +207,12 @@ TEST(LoadConfig, BaseUrlMustBeHttpOrHttps) {
 }
 
 TEST(LoadConfig, StringVariablesAreCopied) {
-  Result<Config> loaded = Load({{"DATA_DIR", "/var/lib/reg"},
-                                {"INTERNAL_URL", "http://127.0.0.1:9/internal/mail"},
-                                {"SMTP_USER", "user"},
-                                {"SMTP_PASSWORD", "p@ss word"},
-                                {"MAIL_FROM", "reg@example.com"}});
+  Result<Config> loaded =
+      Load({{"DATA_DIR", "/var/lib/reg"},
+            {"INTERNAL_URL", "http://127.0.0.1:9/internal/mail"},
+            {"SMTP_USER", "user"},
+            {"SMTP_PASSWORD", "p@ss word"},
+            {"MAIL_FROM", "reg@example.com"}});
   ASSERT_OK(loaded);
   EXPECT_EQ(loaded.value().data_dir, "/var/lib/reg");
   EXPECT_EQ(loaded.value().internal_url, "http://127.0.0.1:9/internal/mail");
@@ -221,7 +228,8 @@ TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
                            "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM"}) {
     for (const char* value : {"smtp://a\r\nb", "smtp://a\tb", "smtp://a\x7f"}) {
       const std::string error = Error({{name, value}});
-      EXPECT_EQ(error.rfind(std::string("config: ") + name + "=", 0), 0u) << error;
+      EXPECT_EQ(error.rfind(std::string("config: ") + name + "=", 0), 0u)
+          << error;
       EXPECT_NE(error.find("control character"), std::string::npos) << error;
       EXPECT_EQ(error.find("smtp://a"), std::string::npos) << error;
     }

@@ -1,4 +1,4 @@
-#include "form.h"
+#include "http/form.h"
 
 #include <gtest/gtest.h>
 

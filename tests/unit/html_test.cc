@@ -1,4 +1,4 @@
-#include "html.h"
+#include "http/html.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,9 +22,9 @@ void ExpectWellFormedPage(const std::string& page) {
   // Scripts only from /static/, never inline.
   for (auto at = page.find("<script"); at != std::string::npos;
        at = page.find("<script", at + 1)) {
-    EXPECT_EQ(page.compare(at, 44,
-                           "<script src=\"/static/app.js\" defer></script>"),
-              0)
+    EXPECT_EQ(
+        page.compare(at, 44, "<script src=\"/static/app.js\" defer></script>"),
+        0)
         << page.substr(at, 80);
   }
   EXPECT_THAT(page, Not(HasSubstr("<style")));

@@ -1,4 +1,4 @@
-#include "job_signer.h"
+#include "crypto/job_signer.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-#include "token.h"
+#include "crypto/token.h"
 
 namespace reg {
 namespace {

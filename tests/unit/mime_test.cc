@@ -1,4 +1,4 @@
-#include "mime.h"
+#include "mail/mime.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "form.h"
-#include "mail_templates.h"
+#include "http/form.h"
+#include "mail/mail_templates.h"
 
 namespace reg {
 namespace {
@@ -176,7 +176,8 @@ TEST(RenderMail, MarksANonAsciiPart8bitAndEncodesANonAsciiSubject) {
 }
 
 TEST(QuoteAddress, QuotesALocalPartThatIsNotADotAtom) {
-  EXPECT_EQ(QuoteAddress("ada.lovelace+tag@example.com"), "ada.lovelace+tag@example.com");
+  EXPECT_EQ(QuoteAddress("ada.lovelace+tag@example.com"),
+            "ada.lovelace+tag@example.com");
   EXPECT_EQ(QuoteAddress("jos\xc3\xa9@example.com"), "jos\xc3\xa9@example.com");
   EXPECT_EQ(QuoteAddress("a<b@example.com"), "\"a<b\"@example.com");
   EXPECT_EQ(QuoteAddress("a,b;c@example.com"), "\"a,b;c\"@example.com");
@@ -190,17 +191,20 @@ TEST(RenderMail, WritesASpecialLocalPartQuotedInTheToHeader) {
   parts.to = "a<b>,c@example.com";
   Result<RenderedMail> r = RenderMail(parts, 0, kUnique);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_NE(r.value().bytes.find("\r\nTo: \"a<b>,c\"@example.com\r\n"), std::string::npos);
+  EXPECT_NE(r.value().bytes.find("\r\nTo: \"a<b>,c\"@example.com\r\n"),
+            std::string::npos);
 }
 
 // Found by mime_fuzz (tests/fuzz/crashes/mime_fuzz-*-line-over-998).
 TEST(RenderMail, RejectsAHeaderLineOver998Octets) {
   MailParts parts = VerificationParts();
   parts.subject = std::string(1000, 's');
-  EXPECT_EQ(RenderMail(parts, 0, kUnique).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(RenderMail(parts, 0, kUnique).status().code(),
+            Code::kInvalidArgument);
   parts = VerificationParts();
   parts.to = std::string(1000, 'x') + "@example.com";
-  EXPECT_EQ(RenderMail(parts, 0, kUnique).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(RenderMail(parts, 0, kUnique).status().code(),
+            Code::kInvalidArgument);
   parts = VerificationParts();
   parts.subject = std::string(980, 's');  // "Subject: " + 980 = 989 octets
   EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
@@ -219,16 +223,12 @@ TEST(RenderMail, RejectsHeaderInjection) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
 
-  const std::string bad_addresses[] = {"a@b.c, x@y.z",
-                                       "A <a@b.c>",
-                                       "a@b@c.d",
-                                       "ab.c",
-                                       "a b@c.d",
-                                       "a@b.c;",
-                                       "@b.c",
-                                       "a@",
-                                       "a@b.c\tx",
-                                       std::string("a@b.c\0x", 7)};
+  const std::string bad_addresses[] = {
+      "a@b.c, x@y.z", "A <a@b.c>",
+      "a@b@c.d",      "ab.c",
+      "a b@c.d",      "a@b.c;",
+      "@b.c",         "a@",
+      "a@b.c\tx",     std::string("a@b.c\0x", 7)};
   for (const std::string& bad : bad_addresses) {
     parts = VerificationParts();
     parts.from = bad;

@@ -1,4 +1,4 @@
-#include "outbox.h"
+#include "storage/outbox.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -12,13 +12,13 @@
 #include <thread>
 #include <vector>
 
-#include "clock.h"
-#include "db.h"
-#include "form.h"
-#include "outbox_admin.h"
-#include "store.h"
+#include "base/clock.h"
+#include "crypto/token.h"
+#include "http/form.h"
+#include "storage/db.h"
+#include "storage/outbox_admin.h"
+#include "storage/store.h"
 #include "testutil.h"
-#include "token.h"
 
 namespace reg {
 namespace {
@@ -29,8 +29,9 @@ constexpr std::int64_t kHour = 60 * kMinute;
 
 std::int64_t Counter(Database* db, const std::string& name) {
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db->raw(), "SELECT value FROM counters WHERE name = ?",
-                              -1, &raw, nullptr);
+  int rc =
+      sqlite3_prepare_v2(db->raw(), "SELECT value FROM counters WHERE name = ?",
+                         -1, &raw, nullptr);
   SqliteStmt stmt(raw);
   EXPECT_EQ(rc, SQLITE_OK) << sqlite3_errmsg(db->raw());
   if (rc != SQLITE_OK) return -1;
@@ -74,8 +75,8 @@ class OutboxTest : public ::testing::Test {
     r.password_hash = "hash";
     r.token_hash = TokenHash("token-" + std::to_string(++mails_));
     const int n = mails_;
-    Result<RegisterOutcome> out = store_->Register(
-        r, limits_, [n](MailKind) -> Result<PreparedMail> {
+    Result<RegisterOutcome> out =
+        store_->Register(r, limits_, [n](MailKind) -> Result<PreparedMail> {
           return PreparedMail{"<" + std::to_string(n) + "@test>",
                               "sealed-" + std::to_string(n)};
         });
@@ -176,7 +177,8 @@ TEST_F(OutboxTest, JobClaimedByADeadProcessIsClaimedAgainAfterItsLease) {
   ASSERT_OK(retaken);
   ASSERT_TRUE(retaken.value().job.has_value());
   EXPECT_EQ(retaken.value().job->attempts, 2);
-  EXPECT_EQ(retaken.value().job->lease_until_ms, clock_.NowMs() + policy_.lease_ms);
+  EXPECT_EQ(retaken.value().job->lease_until_ms,
+            clock_.NowMs() + policy_.lease_ms);
 }
 
 TEST_F(OutboxTest, ASweepTakesAJobWhoseLeaseRanOut) {
@@ -297,12 +299,13 @@ TEST_F(OutboxTest, ASweepRecordsAClaimedEvent) {
   EXPECT_EQ(events[1].at_ms, clock_.NowMs());
 }
 
-// --- MarkRetry -----------------------------------------------------------------
+// --- MarkRetry
+// -----------------------------------------------------------------
 
 TEST_F(OutboxTest, RetryDelayDoublesFromRetryMsUpToTheCap) {
-  Outbox outbox(db_.get(), &clock_,
-                OutboxPolicy{120 * kSecond, 30 * kSecond, 3600 * kSecond,
-                             48 * kHour});
+  Outbox outbox(
+      db_.get(), &clock_,
+      OutboxPolicy{120 * kSecond, 30 * kSecond, 3600 * kSecond, 48 * kHour});
   const std::int64_t expected_s[] = {30, 60, 120, 240, 480, 960, 1920, 3600};
   for (int attempts = 1; attempts <= 8; attempts++) {
     EXPECT_EQ(outbox.RetryDelayMs(attempts), expected_s[attempts - 1] * kSecond)
@@ -362,7 +365,8 @@ TEST_F(OutboxTest, ARetryAfterRetryForMsSinceCreationFailsTheJob) {
   EXPECT_EQ(Counter(db_.get(), "mail_retries_total{reason=\"4xx\"}"), 1);
 }
 
-// --- MarkFailed / MarkSent -------------------------------------------------------
+// --- MarkFailed / MarkSent
+// -------------------------------------------------------
 
 TEST_F(OutboxTest, AFailedJobKeepsItsLastReply) {
   const std::int64_t id = Queue("ann@example.com");
@@ -397,8 +401,8 @@ TEST_F(OutboxTest, ASentJobCountsInTheDeliveryHistogramCumulatively) {
   EXPECT_EQ(Counter(db_.get(), BucketName("0.05")), 0);
   EXPECT_EQ(Counter(db_.get(), BucketName("0.1")), 0);
   EXPECT_EQ(Counter(db_.get(), BucketName("0.25")), 0);
-  for (const char* le : {"0.5", "1", "2.5", "5", "10", "30", "60", "300",
-                         "1800", "3600"}) {
+  for (const char* le :
+       {"0.5", "1", "2.5", "5", "10", "30", "60", "300", "1800", "3600"}) {
     EXPECT_EQ(Counter(db_.get(), BucketName(le)), 1) << "le=" << le;
   }
   EXPECT_EQ(kDeliveryBucketCount, 13);
@@ -422,7 +426,8 @@ TEST_F(OutboxTest, ALatencyAboveTheLastBucketCountsOnlyInCountAndSum) {
   EXPECT_EQ(Counter(db_.get(), "mail_delivery_ms_sum"), 2 * kHour);
 }
 
-// --- Stats ---------------------------------------------------------------------
+// --- Stats
+// ---------------------------------------------------------------------
 
 TEST_F(OutboxTest, StatsCountJobsByStateAndGiveTheOldestWaitingJob) {
   Result<OutboxStats> empty = outbox_->Stats();
@@ -462,7 +467,8 @@ TEST_F(OutboxTest, StatsCountJobsByStateAndGiveTheOldestWaitingJob) {
   EXPECT_TRUE(saw_registrations);
 }
 
-// --- outbox_admin ----------------------------------------------------------------
+// --- outbox_admin
+// ----------------------------------------------------------------
 
 TEST_F(OutboxTest, ListJobsFiltersByStateNewestFirst) {
   const std::int64_t a = Queue("a@example.com");
@@ -566,7 +572,8 @@ TEST_F(OutboxTest, RequeueingASentOrSendingJobIsInvalidArgument) {
   EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
 }
 
-// --- Several connections -----------------------------------------------------------
+// --- Several connections
+// -----------------------------------------------------------
 
 TEST_F(OutboxTest, AJobQueuedOnOneConnectionIsClaimedOnAnother) {
   Result<std::unique_ptr<Database>> other = Database::Open(path());

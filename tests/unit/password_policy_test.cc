@@ -1,4 +1,4 @@
-#include "password_policy.h"
+#include "http/password_policy.h"
 
 #include <unistd.h>
 
@@ -15,8 +15,9 @@ class PasswordPolicyTest : public ::testing::Test {
     char tmpl[] = "/tmp/policy-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     path_ = std::string(tmpl) + "/list.lst";
-    std::ofstream(path_) << "#!comment: a header line\n123456\nsunshine1\r\nPassword1\n"
-                         << "#!comment:\nqwertyuiop\n";
+    std::ofstream(path_)
+        << "#!comment: a header line\n123456\nsunshine1\r\nPassword1\n"
+        << "#!comment:\nqwertyuiop\n";
   }
   std::string path_;
 };
@@ -39,17 +40,20 @@ TEST_F(PasswordPolicyTest, SkipsCommentLines) {
 
 TEST(PasswordPolicy, RefusesTheAddressOrItsLocalPart) {
   PasswordPolicy p;
-  EXPECT_NE(p.Check("ada.lovelace@example.com", "Ada.Lovelace@Example.com"), "");
+  EXPECT_NE(p.Check("ada.lovelace@example.com", "Ada.Lovelace@Example.com"),
+            "");
   EXPECT_NE(p.Check("ADA.LOVELACE", "ada.lovelace@example.com"), "");
   EXPECT_EQ(p.Check("ada.lovelace1", "ada.lovelace@example.com"), "");
 }
 
 TEST(PasswordPolicy, MissingListIsNotFound) {
-  EXPECT_EQ(PasswordPolicy::Load("/nonexistent/list.lst", 8).status().code(), Code::kNotFound);
+  EXPECT_EQ(PasswordPolicy::Load("/nonexistent/list.lst", 8).status().code(),
+            Code::kNotFound);
 }
 
 TEST(PasswordPolicy, DebiansJohnListCatchesTheUsualSuspects) {
-  Result<PasswordPolicy> p = PasswordPolicy::Load("/usr/share/john/password.lst", 8);
+  Result<PasswordPolicy> p =
+      PasswordPolicy::Load("/usr/share/john/password.lst", 8);
   ASSERT_OK(p);
   EXPECT_GT(p.value().size(), 500u);
   for (const char* pw : {"password", "12345678", "iloveyou", "Password1"}) {

@@ -1,10 +1,10 @@
-#include "password.h"
+#include "crypto/password.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "token.h"
+#include "crypto/token.h"
 
 namespace reg {
 namespace {

@@ -1,4 +1,4 @@
-#include "request.h"
+#include "http/request.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "response.h"
+#include "http/response.h"
 
 namespace reg {
 namespace {
@@ -48,13 +48,15 @@ class FakeFcgi {
 
 Request WithLength(const std::string& length, const std::string& stream,
                    int* reads = nullptr) {
-  FakeFcgi fcgi({{"REQUEST_METHOD", "POST"}, {"CONTENT_LENGTH", length}}, stream);
+  FakeFcgi fcgi({{"REQUEST_METHOD", "POST"}, {"CONTENT_LENGTH", length}},
+                stream);
   Request r = fcgi.Build();
   if (reads != nullptr) *reads = fcgi.reads();
   return r;
 }
 
-// --- BuildRequest ----------------------------------------------------------------
+// --- BuildRequest
+// ----------------------------------------------------------------
 
 TEST(BuildRequest, CopiesEveryParameter) {
   FakeFcgi fcgi({{"REQUEST_METHOD", "POST"},
@@ -120,7 +122,8 @@ TEST(BuildRequest, AZeroContentLengthReadsNothing) {
 
 TEST(BuildRequest, ABodyOfExactlyTheCapIsRead) {
   std::string body(kMaxBodyBytes, 'x');
-  FakeFcgi fcgi({{"CONTENT_LENGTH", std::to_string(kMaxBodyBytes)}}, body, 4096);
+  FakeFcgi fcgi({{"CONTENT_LENGTH", std::to_string(kMaxBodyBytes)}}, body,
+                4096);
   Request r = fcgi.Build();
   EXPECT_EQ(r.body.size(), kMaxBodyBytes);
   EXPECT_FALSE(r.body_too_large);
@@ -182,7 +185,8 @@ TEST(BuildRequest, RequestHostIsPreferredOverHttpHost) {
   EXPECT_EQ(empty_request.Build().host, "b:9090");
 }
 
-// --- Request::QueryParam / WantsJson ---------------------------------------------
+// --- Request::QueryParam / WantsJson
+// ---------------------------------------------
 
 TEST(QueryParam, DecodesPercentEscapesAndPlus) {
   Request r;
@@ -226,7 +230,8 @@ TEST(WantsJson, FollowsAcceptOrAJsonContentType) {
   EXPECT_FALSE(r.WantsJson());
 }
 
-// --- Response --------------------------------------------------------------------
+// --- Response
+// --------------------------------------------------------------------
 
 TEST(Response, SerializeWritesStatusHeadersLengthAndBody) {
   Response r = Response::Json(202, "{\"ok\":true}");

@@ -1,4 +1,4 @@
-#include "router.h"
+#include "handlers/router.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -10,20 +10,21 @@
 #include <string>
 #include <vector>
 
-#include "clock.h"
-#include "config.h"
-#include "context.h"
-#include "db.h"
-#include "hash_gate.h"
-#include "outbox.h"
-#include "store.h"
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/hash_gate.h"
+#include "handlers/context.h"
+#include "storage/db.h"
+#include "storage/outbox.h"
+#include "storage/store.h"
 #include "testutil.h"
 
 namespace reg {
 namespace {
 
 // Every value of the header "name", in order.
-std::vector<std::string> HeaderValues(const Response& r, const std::string& name) {
+std::vector<std::string> HeaderValues(const Response& r,
+                                      const std::string& name) {
   std::vector<std::string> values;
   for (const auto& [n, v] : r.headers) {
     if (n == name) values.push_back(v);
@@ -45,7 +46,8 @@ Request Post(const std::string& host, const std::string& origin) {
   return r;
 }
 
-// --- CheckSameSite ---------------------------------------------------------------
+// --- CheckSameSite
+// ---------------------------------------------------------------
 
 TEST(CheckSameSite, ARequestWithoutOriginOrFetchMetadataIsAllowed) {
   EXPECT_OK(CheckSameSite(Post("h:8080", "")));
@@ -75,7 +77,8 @@ TEST(CheckSameSite, AnOriginWithTheRequestsHostAndPortIsAllowed) {
 }
 
 TEST(CheckSameSite, AnOriginOnAnotherPortIsForbidden) {
-  EXPECT_EQ(CheckSameSite(Post("h:9090", "http://h:8080")).code(), Code::kForbidden);
+  EXPECT_EQ(CheckSameSite(Post("h:9090", "http://h:8080")).code(),
+            Code::kForbidden);
 }
 
 TEST(CheckSameSite, AnOriginWithoutPortTakesTheSchemesDefaultPort) {
@@ -134,7 +137,8 @@ TEST(CheckSameSite, AHostWithoutPortLetsTheHostDecide) {
   EXPECT_OK(CheckSameSite(Post("h", "http://h:8080")));
 }
 
-// --- HttpStatusFor / ErrorResponse -------------------------------------------------
+// --- HttpStatusFor / ErrorResponse
+// -------------------------------------------------
 
 TEST(HttpStatusFor, MapsEveryCode) {
   const std::pair<Code, int> table[] = {
@@ -185,12 +189,13 @@ TEST(ErrorResponse, IsHtmlOtherwise) {
   Request r;
   r.content_type = "application/x-www-form-urlencoded";
   r.accept = "text/html,application/xhtml+xml";
-  for (const Status& s : {Status::Malformed("m"), Status::NotFound("n"),
-                          Status::Gone("g"), Status::Internal("i"),
-                          Status(Code::kForbidden, "f")}) {
+  for (const Status& s :
+       {Status::Malformed("m"), Status::NotFound("n"), Status::Gone("g"),
+        Status::Internal("i"), Status(Code::kForbidden, "f")}) {
     Response resp = ErrorResponse(r, s);
     EXPECT_EQ(resp.status, HttpStatusFor(s));
-    EXPECT_EQ(Header(resp, "Content-Type"), "text/html; charset=utf-8") << s.ToString();
+    EXPECT_EQ(Header(resp, "Content-Type"), "text/html; charset=utf-8")
+        << s.ToString();
     EXPECT_FALSE(resp.body.empty());
   }
 }
@@ -207,10 +212,12 @@ TEST(ErrorResponse, A503CarriesRetryAfterInHtmlAndJson) {
   EXPECT_EQ(j.status, 503);
   EXPECT_EQ(Header(j, "Retry-After"), "5");
 
-  EXPECT_EQ(Header(ErrorResponse(html, Status::Internal("x")), "Retry-After"), "");
+  EXPECT_EQ(Header(ErrorResponse(html, Status::Internal("x")), "Retry-After"),
+            "");
 }
 
-// --- Router::Dispatch ------------------------------------------------------------
+// --- Router::Dispatch
+// ------------------------------------------------------------
 
 struct Calls {
   int get = 0;
@@ -222,8 +229,9 @@ Calls calls;
 Result<Reply> GetHandler(const Request& request, Context& context) {
   calls.get++;
   Reply reply;
-  reply.response = Response::Text(
-      200, request.method + " " + std::to_string(context.services.clock->NowMs()));
+  reply.response =
+      Response::Text(200, request.method + " " +
+                              std::to_string(context.services.clock->NowMs()));
   return reply;
 }
 
@@ -261,7 +269,8 @@ class RouterTest : public ::testing::Test {
   void SetUp() override {
     calls = Calls();
     std::string tmpl =
-        (std::filesystem::temp_directory_path() / "router_test.XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "router_test.XXXXXX")
+            .string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     Result<std::unique_ptr<Database>> db = Database::Open(dir_ + "/router.db");
@@ -356,7 +365,8 @@ TEST_F(RouterTest, HeadIsAnsweredByTheGetHandler) {
   EXPECT_EQ(calls.guarded, 0);
 }
 
-TEST_F(RouterTest, ACrossSitePostToASameSiteRouteIs403AndNeverReachesTheHandler) {
+TEST_F(RouterTest,
+       ACrossSitePostToASameSiteRouteIs403AndNeverReachesTheHandler) {
   Request r;
   r.method = "POST";
   r.path = "/register";

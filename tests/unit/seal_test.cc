@@ -1,4 +1,4 @@
-#include "seal.h"
+#include "crypto/seal.h"
 
 #include <gtest/gtest.h>
 

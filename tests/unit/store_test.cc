@@ -1,4 +1,4 @@
-#include "store.h"
+#include "storage/store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -11,12 +11,12 @@
 #include <thread>
 #include <vector>
 
-#include "clock.h"
-#include "db.h"
-#include "form.h"
-#include "migrations.h"
+#include "base/clock.h"
+#include "crypto/token.h"
+#include "http/form.h"
+#include "storage/db.h"
+#include "storage/migrations.h"
 #include "testutil.h"
-#include "token.h"
 
 namespace reg {
 namespace {
@@ -59,9 +59,9 @@ std::string QueryText(Database* db, const char* sql,
 }
 
 std::int64_t Counter(Database* db, const std::string& name) {
-  return QueryInt(db,
-                  "SELECT coalesce((SELECT value FROM counters WHERE name = ?), 0)",
-                  {name});
+  return QueryInt(
+      db, "SELECT coalesce((SELECT value FROM counters WHERE name = ?), 0)",
+      {name});
 }
 
 std::int64_t Rows(Database* db, const char* table) {
@@ -228,9 +228,11 @@ TEST_F(StoreTest, ANewAddressGetsAnAccountATokenAndAVerificationJob) {
   EXPECT_EQ(Counter(db_.get(), "registrations_total"), 1);
 
   EXPECT_EQ(QueryText(db_.get(), "SELECT email FROM users"), "Ann@Example.com");
-  EXPECT_EQ(QueryText(db_.get(), "SELECT email_norm FROM users"), "ann@example.com");
+  EXPECT_EQ(QueryText(db_.get(), "SELECT email_norm FROM users"),
+            "ann@example.com");
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms IS NULL FROM users"), 1);
-  EXPECT_EQ(QueryText(db_.get(), "SELECT hash FROM tokens"), TokenHash("tok-1"));
+  EXPECT_EQ(QueryText(db_.get(), "SELECT hash FROM tokens"),
+            TokenHash("tok-1"));
   EXPECT_EQ(QueryInt(db_.get(), "SELECT expires_ms FROM tokens"),
             clock_.NowMs() + limits_.token_ttl_ms);
   EXPECT_EQ(QueryInt(db_.get(), "SELECT id FROM outbox"), r.value().job_id);
@@ -255,8 +257,11 @@ TEST_F(StoreTest, TheSameAddressInAnotherCaseGetsANewTokenButNoSecondAccount) {
   // The account keeps the first registration's password until a link is used.
   EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-1");
   // The second mail goes where the second registration said.
-  EXPECT_EQ(QueryText(db_.get(), "SELECT rcpt FROM outbox WHERE id = (SELECT max(id) FROM outbox)"),
-            "ANN@EXAMPLE.COM");
+  EXPECT_EQ(
+      QueryText(
+          db_.get(),
+          "SELECT rcpt FROM outbox WHERE id = (SELECT max(id) FROM outbox)"),
+      "ANN@EXAMPLE.COM");
 }
 
 TEST_F(StoreTest, AVerifiedAddressGetsAnAccountExistsNoticeAndNoToken) {
@@ -373,7 +378,8 @@ TEST_F(StoreTest, AFailingRendererLeavesNothingWrittenForAKnownAddress) {
   EXPECT_EQ(Counter(db_.get(), "registrations_total"), 1);
 }
 
-// --- CheckToken ----------------------------------------------------------------
+// --- CheckToken
+// ----------------------------------------------------------------
 
 TEST_F(StoreTest, CheckTokenOfAnUnknownTokenIsNotFound) {
   Result<TokenState> t = store_->CheckToken(TokenHash("nobody"));
@@ -420,7 +426,8 @@ TEST_F(StoreTest, CheckTokenWritesNothing) {
   EXPECT_EQ(QueryInt(db_.get(), "SELECT used_ms IS NULL FROM tokens"), 1);
 }
 
-// --- Activate ------------------------------------------------------------------
+// --- Activate
+// ------------------------------------------------------------------
 
 TEST_F(StoreTest, ActivateVerifiesTheAccountWithThePasswordOfThatRegistration) {
   ASSERT_OK(Register("ann@example.com", "hash-first", "tok-1"));
@@ -430,7 +437,8 @@ TEST_F(StoreTest, ActivateVerifiesTheAccountWithThePasswordOfThatRegistration) {
   const std::int64_t now = clock_.NowMs();
   ASSERT_OK(store_->Activate(TokenHash("tok-1")));
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), now);
-  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-first");
+  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"),
+            "hash-first");
   EXPECT_EQ(QueryInt(db_.get(), "SELECT used_ms FROM tokens WHERE hash = ?",
                      {TokenHash("tok-1")}),
             now);
@@ -441,7 +449,8 @@ TEST_F(StoreTest, ActivateTakesTheSecondPasswordWhenTheSecondLinkIsUsed) {
   ASSERT_OK(Register("ann@example.com", "hash-first", "tok-1"));
   ASSERT_OK(Register("ann@example.com", "hash-second", "tok-2"));
   ASSERT_OK(store_->Activate(TokenHash("tok-2")));
-  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-second");
+  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"),
+            "hash-second");
 }
 
 TEST_F(StoreTest, ActivatingTheSameTokenTwiceIsOk) {
@@ -449,7 +458,8 @@ TEST_F(StoreTest, ActivatingTheSameTokenTwiceIsOk) {
   Result<Activation> first = store_->Activate(TokenHash("tok-1"));
   ASSERT_OK(first);
   EXPECT_EQ(first.value(), Activation::kVerified);
-  const std::int64_t verified = QueryInt(db_.get(), "SELECT verified_ms FROM users");
+  const std::int64_t verified =
+      QueryInt(db_.get(), "SELECT verified_ms FROM users");
   clock_.AdvanceMs(5000);
   Result<Activation> again = store_->Activate(TokenHash("tok-1"));
   ASSERT_OK(again);
@@ -478,12 +488,14 @@ TEST_F(StoreTest, AnotherValidTokenOfAVerifiedAccountIsOkAndKeepsThePassword) {
   ASSERT_OK(Register("ann@example.com", "hash-first", "tok-1"));
   ASSERT_OK(Register("ann@example.com", "hash-second", "tok-2"));
   ASSERT_OK(store_->Activate(TokenHash("tok-1")));
-  const std::int64_t verified = QueryInt(db_.get(), "SELECT verified_ms FROM users");
+  const std::int64_t verified =
+      QueryInt(db_.get(), "SELECT verified_ms FROM users");
   clock_.AdvanceMs(1000);
   Result<Activation> other = store_->Activate(TokenHash("tok-2"));
   ASSERT_OK(other);
   EXPECT_EQ(other.value(), Activation::kAlreadyVerified);
-  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-first");
+  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"),
+            "hash-first");
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), verified);
   EXPECT_EQ(Counter(db_.get(), "activations_total"), 1);
   Result<TokenState> second = store_->CheckToken(TokenHash("tok-2"));

@@ -1,4 +1,4 @@
-#include "token.h"
+#include "crypto/token.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,43 @@
+// Time comes in through this interface so tests can move it.
+#ifndef FCGI_BASE_CLOCK_H_
+#define FCGI_BASE_CLOCK_H_
+
+#include <chrono>
+#include <cstdint>
+
+namespace reg {
+
+// Wall-clock time. Implementations are thread-safe.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch.
+  virtual std::int64_t NowMs() const = 0;
+  std::int64_t NowS() const { return NowMs() / 1000; }
+};
+
+class SystemClock : public Clock {
+ public:
+  std::int64_t NowMs() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// A clock tests set by hand.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(std::int64_t now_ms = 1'700'000'000'000)
+      : now_ms_(now_ms) {}
+  std::int64_t NowMs() const override { return now_ms_; }
+  void AdvanceMs(std::int64_t ms) { now_ms_ += ms; }
+  void SetMs(std::int64_t ms) { now_ms_ = ms; }
+
+ private:
+  std::int64_t now_ms_;
+};
+
+}  // namespace reg
+
+#endif  // FCGI_BASE_CLOCK_H_

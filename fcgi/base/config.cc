@@ -1,0 +1,132 @@
+#include "base/config.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace reg {
+namespace {
+
+struct IntVar {
+  const char* name;
+  int min;
+  int max;
+  int Config::*field;
+};
+
+// One row per integer setting; defaults live in struct Config.
+constexpr IntVar kIntVars[] = {
+    {"THREADS", 1, 256, &Config::threads},
+    {"MAIL_THREADS", 1, 64, &Config::mail_threads},
+    {"MAIL_QUEUE", 1, 1 << 20, &Config::mail_queue},
+    {"SCRYPT_LOG2_N", 4, 20, &Config::scrypt_log2_n},
+    {"HASH_CAP", 1, 64, &Config::hash_cap},
+    {"HASH_WAIT_MS", 0, 60000, &Config::hash_wait_ms},
+    {"TOKEN_TTL_S", 1, 30 * 86400, &Config::token_ttl_s},
+    {"RETRY_S", 1, 3600, &Config::retry_s},
+    {"RETRY_FOR_S", 60, 30 * 86400, &Config::retry_for_s},
+    {"MAIL_CAP", 0, 1000000, &Config::mail_cap},
+    {"SWEEP_S", 1, 3600, &Config::sweep_s},
+    {"LEASE_S", 5, 120, &Config::lease_s},
+    {"SMTP_TIMEOUT_S", 1, 300, &Config::smtp_timeout_s},
+    {"FAULT_KILL_AFTER_ANSWER", 0, 1, &Config::fault_kill_after_answer},
+};
+
+struct StringVar {
+  const char* name;
+  std::string Config::*field;
+};
+
+constexpr StringVar kStringVars[] = {
+    {"DATA_DIR", &Config::data_dir},
+    {"BASE_URL", &Config::base_url},
+    {"INTERNAL_URL", &Config::internal_url},
+    {"SMTP_URL", &Config::smtp_url},
+    {"SMTP_USER", &Config::smtp_user},
+    {"SMTP_PASSWORD", &Config::smtp_password},
+    {"MAIL_FROM", &Config::mail_from},
+    {"COMMON_PASSWORDS", &Config::common_passwords},
+};
+
+Status Bad(const char* name, const char* value, const std::string& why) {
+  std::string shown = value;
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return Status::InvalidArgument(std::string("config: ") + name + "=" + shown +
+                                 ": " + why);
+}
+
+bool HasControlChar(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(
+    const std::function<const char*(const char*)>& getenv) {
+  Config config;
+  for (const IntVar& var : kIntVars) {
+    const char* value = getenv(var.name);
+    if (value == nullptr || *value == '\0') continue;
+    errno = 0;
+    char* end = nullptr;
+    long n = std::strtol(value, &end, 10);
+    if (errno != 0 || *end != '\0' || n < var.min || n > var.max) {
+      return Bad(var.name, value,
+                 "not an integer in [" + std::to_string(var.min) + ", " +
+                     std::to_string(var.max) + "]");
+    }
+    config.*var.field = static_cast<int>(n);
+  }
+  for (const StringVar& var : kStringVars) {
+    const char* value = getenv(var.name);
+    if (value == nullptr || *value == '\0') continue;
+    if (HasControlChar(value)) return Bad(var.name, "…", "control character");
+    config.*var.field = value;
+  }
+  while (!config.base_url.empty() && config.base_url.back() == '/') {
+    config.base_url.pop_back();
+  }
+  if (const char* tls = getenv("SMTP_TLS"); tls != nullptr && *tls != '\0') {
+    std::string t = tls;
+    if (t == "try") {
+      config.smtp_tls = SmtpTls::kTry;
+    } else if (t == "required") {
+      config.smtp_tls = SmtpTls::kRequired;
+    } else if (t == "off") {
+      config.smtp_tls = SmtpTls::kOff;
+    } else {
+      return Bad("SMTP_TLS", tls, "not one of try, required, off");
+    }
+  }
+  if (const char* sync = getenv("SQLITE_SYNC");
+      sync != nullptr && *sync != '\0') {
+    std::string v = sync;
+    if (v != "full" && v != "normal")
+      return Bad("SQLITE_SYNC", sync, "not one of full, normal");
+    config.sqlite_sync_full = v == "full";
+  }
+  if (config.smtp_url.rfind("smtp://", 0) != 0 &&
+      config.smtp_url.rfind("smtps://", 0) != 0) {
+    return Bad("SMTP_URL", config.smtp_url.c_str(),
+               "not smtp://host:port or smtps://host:port");
+  }
+  if (config.base_url.rfind("http://", 0) != 0 &&
+      config.base_url.rfind("https://", 0) != 0) {
+    return Bad("BASE_URL", config.base_url.c_str(), "not an http(s) URL");
+  }
+  return config;
+}
+
+std::string DatabasePath(const Config& config) {
+  return config.data_dir + "/registrar.db";
+}
+
+std::string SecretPath(const Config& config) {
+  return config.data_dir + "/job.secret";
+}
+
+}  // namespace reg

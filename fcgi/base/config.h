@@ -1,0 +1,82 @@
+// Config: every setting the responder reads, with its default. Filled from
+// the environment by LoadConfig; nothing else in the program calls getenv().
+#ifndef FCGI_BASE_CONFIG_H_
+#define FCGI_BASE_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+
+namespace reg {
+
+enum class SmtpTls { kTry, kRequired, kOff };
+
+struct Config {
+  // Folder for the database, job.secret and logs.
+  std::string data_dir = "./run";
+  // Public URL used in the links inside mails (no trailing slash).
+  std::string base_url = "http://127.0.0.1:8080";
+  // Where a worker posts signed mail jobs (through nginx).
+  std::string internal_url = "http://127.0.0.1:8080/internal/mail";
+  // smtp://host:port or smtps://host:port.
+  std::string smtp_url = "smtp://127.0.0.1:2525";
+  // SMTP AUTH credentials; empty means no AUTH.
+  std::string smtp_user;
+  std::string smtp_password;
+  // STARTTLS policy for smtp:// URLs (SMTP_TLS=try|required|off).
+  SmtpTls smtp_tls = SmtpTls::kTry;
+  // One common password per line, refused at registration ("" for none).
+  std::string common_passwords = "/usr/share/john/password.lst";
+  // Envelope sender and From header.
+  std::string mail_from = "no-reply@localhost";
+  // Request threads per process, each with its own FCGX_Request.
+  int threads = 8;
+  // Background threads per process that post jobs and send mail.
+  int mail_threads = 4;
+  // Post-answer tasks waiting for a mail thread; past it the sweep takes over.
+  int mail_queue = 1024;
+  // scrypt cost: N = 2^scrypt_log2_n, r = 8, p = 1.
+  int scrypt_log2_n = 17;
+  // Password hashes running at once per process; more wait, then 503.
+  int hash_cap = 2;
+  // How long a registration waits for a hash slot before the 503.
+  int hash_wait_ms = 2000;
+  // Lifetime of a verification link.
+  int token_ttl_s = 86400;
+  // First retry delay of a failed mail; doubles each time, capped at 1 h.
+  int retry_s = 30;
+  // A job still failing this long after it was queued is given up.
+  int retry_for_s = 48 * 3600;
+  // Mails to one address per hour (0: no cap).
+  int mail_cap = 3;
+  // How often each process sweeps for jobs nobody is sending.
+  int sweep_s = 30;
+  // A "sending" claim expires after this; the job can then be claimed again.
+  int lease_s = 120;
+  // SQLITE_SYNC=full (default): each commit is on disk before the answer.
+  // SQLITE_SYNC=normal: faster; survives a process crash, but a power loss
+  // can roll back the last answered registrations.
+  bool sqlite_sync_full = true;
+  // Whole-send limit for one SMTP message.
+  int smtp_timeout_s = 15;
+  // Test hook (FAULT_KILL_AFTER_ANSWER=1): the process SIGKILLs itself
+  // right after finishing an answer that queued a mail job, before posting
+  // it, to prove the sweep delivers. Never set in production.
+  int fault_kill_after_answer = 0;
+};
+
+// Reads every setting through "getenv" (std::getenv in production).
+// Fails with a message naming the variable, e.g.
+// "config: RETRY_S=abc: not an integer in [1, 3600]".
+Result<Config> LoadConfig(
+    const std::function<const char*(const char*)>& getenv);
+
+// Path helpers under data_dir.
+std::string DatabasePath(const Config& config);
+std::string SecretPath(const Config& config);
+
+}  // namespace reg
+
+#endif  // FCGI_BASE_CONFIG_H_

@@ -1,0 +1,20 @@
+// Deliver: one claimed job through a Mailer, outcome recorded in the outbox.
+#ifndef FCGI_DELIVERY_DELIVER_H_
+#define FCGI_DELIVERY_DELIVER_H_
+
+#include "crypto/seal.h"
+#include "mail/smtp.h"
+#include "storage/outbox.h"
+
+namespace reg {
+
+// Opens the sealed message, sends it and records sent / retry / failed.
+// Logs the outcome (job id and reply; never the message). Returns the
+// outcome, or the Status of a database failure (the lease then frees the
+// job for another attempt).
+Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
+                                    Mailer* mailer, const Sealer& sealer);
+
+}  // namespace reg
+
+#endif  // FCGI_DELIVERY_DELIVER_H_

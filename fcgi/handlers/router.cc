@@ -1,0 +1,183 @@
+#include "handlers/router.h"
+
+#include <exception>
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "http/html.h"
+
+namespace reg {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+// "host:port" → {host, port}; "[::1]:8080" → {"[::1]", "8080"}.
+std::pair<std::string, std::string> SplitHostPort(std::string_view authority) {
+  size_t colon = authority.rfind(':');
+  size_t bracket = authority.rfind(']');
+  if (colon == std::string_view::npos ||
+      (bracket != std::string_view::npos && colon < bracket)) {
+    return {Lower(authority), ""};
+  }
+  return {Lower(authority.substr(0, colon)),
+          std::string(authority.substr(colon + 1))};
+}
+
+struct ErrorText {
+  const char* title;
+  const char* message;
+};
+
+ErrorText TextFor(int status) {
+  switch (status) {
+    case 400:
+      return {"Bad request", "The request could not be read."};
+    case 401:
+      return {"Unauthorized", "The request is not signed."};
+    case 403:
+      return {"Forbidden", "This form can only be sent from this site."};
+    case 404:
+      return {"Not found", "There is nothing here. The link may be mistyped."};
+    case 405:
+      return {"Method not allowed", "This address does not take that method."};
+    case 410:
+      return {"Link expired", "This link has expired."};
+    case 413:
+      return {"Too large", "The request is too large."};
+    case 415:
+      return {"Unsupported form", "Send the form as a web form or as JSON."};
+    case 503:
+      return {"Busy", "We are busy right now. Please try again in a moment."};
+  }
+  return {"Something went wrong", "Please try again later."};
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk:
+      return 200;
+    case Code::kMalformed:
+      return 400;
+    case Code::kInvalidArgument:
+      return 422;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kForbidden:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
+    case Code::kGone:
+      return 410;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kUnsupportedMedia:
+      return 415;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kPermanent:
+    case Code::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+Response ErrorResponse(const Request& request, const Status& status) {
+  const int code = HttpStatusFor(status);
+  const ErrorText text = TextFor(code);
+  Response r;
+  if (request.WantsJson()) {
+    nlohmann::json j = {{"error", text.message}};
+    r = Response::Json(code, j.dump());
+  } else if (code == 404) {
+    r = Response::Html(code, NotFoundPage());
+  } else if (code == 410) {
+    r = Response::Html(code, ExpiredPage());
+  } else {
+    r = Response::Html(code, ErrorPage(code, text.title, text.message));
+  }
+  if (code == 503) r.AddHeader("Retry-After", "5");
+  return r;
+}
+
+Status CheckSameSite(const Request& request) {
+  if (Lower(request.sec_fetch_site) == "cross-site") {
+    return Status(Code::kForbidden, "cross-site request (Sec-Fetch-Site)");
+  }
+  if (request.origin.empty()) return Status();
+  // A browser sends "Origin: null" under some referrer policies even for
+  // its own site's form; Sec-Fetch-Site (which no page can forge) says so.
+  if (request.origin == "null" &&
+      Lower(request.sec_fetch_site) == "same-origin") {
+    return Status();
+  }
+  const Status forbidden(Code::kForbidden, "cross-site request (Origin)");
+  size_t sep = request.origin.find("://");
+  if (sep == std::string::npos) return forbidden;  // "null" and the like
+  const std::string scheme = Lower(request.origin.substr(0, sep));
+  std::string_view authority(request.origin);
+  authority.remove_prefix(sep + 3);
+  if (authority.find('/') != std::string_view::npos) return forbidden;
+  auto [o_host, o_port] = SplitHostPort(authority);
+  if (o_port.empty()) o_port = scheme == "https" ? "443" : "80";
+  auto [h_host, h_port] = SplitHostPort(request.host);
+  if (o_host != h_host) return forbidden;
+  // $host (Debian's fastcgi_params) has no port: then the host decides.
+  if (!h_port.empty() && h_port != o_port) return forbidden;
+  return Status();
+}
+
+Reply Router::Dispatch(const Request& request, Context& context) const {
+  std::string method = request.method == "HEAD" ? "GET" : request.method;
+  const Route* found = nullptr;
+  std::string allow;
+  for (const Route& route : routes_) {
+    if (request.path != route.path) continue;
+    if (!allow.empty()) allow += ", ";
+    allow += route.method;
+    if (std::string(route.method) == "GET") allow += ", HEAD";
+    if (method == route.method) found = &route;
+  }
+  Reply reply;
+  if (found == nullptr) {
+    Status s = allow.empty() ? Status::NotFound("no route")
+                             : Status(Code::kMethodNotAllowed, "method");
+    reply.response = ErrorResponse(request, s);
+    if (!allow.empty()) reply.response.AddHeader("Allow", allow);
+    return reply;
+  }
+  if (found->same_site_only) {
+    Status s = CheckSameSite(request);
+    if (!s.ok()) {
+      reply.response = ErrorResponse(request, s);
+      return reply;
+    }
+  }
+  try {
+    Result<Reply> r = found->handler(request, context);
+    if (r.ok()) return std::move(r).value();
+    const Status s = r.status();
+    if (HttpStatusFor(s) >= 500) {
+      Log("%s %s: %s", request.method.c_str(), request.path.c_str(),
+          s.ToString().c_str());
+    }
+    reply.response = ErrorResponse(request, s);
+  } catch (const std::exception& e) {
+    Log("%s %s: exception: %s", request.method.c_str(), request.path.c_str(),
+        e.what());
+    reply = Reply();
+    reply.response = ErrorResponse(request, Status::Internal("exception"));
+  }
+  return reply;
+}
+
+}  // namespace reg

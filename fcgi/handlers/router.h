@@ -1,0 +1,57 @@
+// Router: the table of {method, path, handler}, and the one place where a
+// Status becomes an HTTP answer.
+#ifndef FCGI_HANDLERS_ROUTER_H_
+#define FCGI_HANDLERS_ROUTER_H_
+
+#include <vector>
+
+#include "base/status.h"
+#include "delivery/task.h"
+#include "handlers/context.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace reg {
+
+// A handler's answer, and what to do after it has been sent.
+struct Reply {
+  Response response;
+  Task after;
+};
+
+using Handler = Result<Reply> (*)(const Request&, Context&);
+
+struct Route {
+  const char* method;  // GET also answers HEAD
+  const char* path;    // exact match
+  Handler handler;
+  bool same_site_only = false;  // cross-site posts get 403
+};
+
+class Router {
+ public:
+  explicit Router(std::vector<Route> routes) : routes_(std::move(routes)) {}
+
+  // Finds the route and runs it. Unknown path: 404; known path, other
+  // method: 405 with Allow. Handler errors become error answers, logged
+  // when they are the server's fault. Never throws.
+  Reply Dispatch(const Request& request, Context& context) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// 400 for kMalformed, 422 for kInvalidArgument, ... (the only mapping).
+int HttpStatusFor(const Status& status);
+
+// The error answer for "status", JSON or HTML as the request wants.
+Response ErrorResponse(const Request& request, const Status& status);
+
+// OK unless the request is a cross-site post: Sec-Fetch-Site: cross-site,
+// or an Origin whose host[:port] is not the request's Host ("Origin: null"
+// passes only with Sec-Fetch-Site: same-origin).
+Status CheckSameSite(const Request& request);
+
+}  // namespace reg
+
+#endif  // FCGI_HANDLERS_ROUTER_H_

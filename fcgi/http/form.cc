@@ -1,0 +1,259 @@
+#include "http/form.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+
+namespace reg {
+namespace {
+
+// Decodes the code point that starts at s[i] into *cp. Returns its length
+// in bytes, or 0 when the bytes there are not strict UTF-8.
+std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp) {
+  const auto byte = [s](std::size_t k) {
+    return static_cast<unsigned char>(s[k]);
+  };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  }
+  std::size_t len;
+  char32_t v;
+  char32_t min;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2, v = b0 & 0x1Fu, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, v = b0 & 0x0Fu, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4, v = b0 & 0x07u, min = 0x10000;
+  } else {
+    return 0;  // a continuation byte, C0, C1 or F5..FF
+  }
+  if (s.size() - i < len) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (b & 0x3Fu);
+  }
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
+  return len;
+}
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string AsciiLowerCopy(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), AsciiLower);
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// One url-encoded key or value: '+' is a space, %XX a byte.
+Result<std::string> PercentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out += ' ';
+    } else if (in[i] != '%') {
+      out += in[i];
+    } else {
+      const int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
+      const int lo = hi >= 0 ? HexValue(in[i + 2]) : -1;
+      if (lo < 0) return Status::Malformed("bad percent-encoding");
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+  }
+  if (!IsValidUtf8(out)) return Status::Malformed("not UTF-8");
+  return out;
+}
+
+// Whitespace or a control character: never allowed in an email address.
+bool IsForbiddenInEmail(char32_t cp) {
+  return cp <= 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+         cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+bool IsLdh(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-';
+}
+
+// A domain with at least one dot, every label 1 to 63 letters, digits and
+// hyphens, not starting or ending with a hyphen.
+bool IsValidDomain(std::string_view domain) {
+  if (domain.find('.') == std::string_view::npos) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = domain.find('.', start);
+    const std::string_view label =
+        domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (label.empty() || label.size() > kMaxLabelChars) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    if (!std::all_of(label.begin(), label.end(), IsLdh)) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+constexpr char kEmailFormat[] = "Enter an email address like name@example.com.";
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  char32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = DecodeUtf8(s, i, &cp);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::size_t Utf8Length(std::string_view s) {
+  // Counts every byte that does not continue a sequence.
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+Result<Fields> ParseUrlEncoded(std::string_view body) {
+  Fields fields;
+  while (!body.empty()) {
+    const std::size_t amp = body.find('&');
+    const std::string_view piece = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view()
+                                         : body.substr(amp + 1);
+    if (piece.empty()) continue;
+    if (fields.size() == kMaxFields)
+      return Status::Malformed("too many fields");
+    const std::size_t eq = piece.find('=');
+    Result<std::string> key = PercentDecode(piece.substr(0, eq));
+    if (!key.ok()) return key.status();
+    Result<std::string> value =
+        PercentDecode(eq == std::string_view::npos ? std::string_view()
+                                                   : piece.substr(eq + 1));
+    if (!value.ok()) return value.status();
+    if (!fields.emplace(std::move(key).value(), std::move(value).value())
+             .second) {
+      return Status::Malformed("duplicate field");
+    }
+  }
+  return fields;
+}
+
+Result<BodyKind> BodyKindFor(std::string_view content_type) {
+  std::size_t semi = content_type.find(';');
+  const std::string media =
+      AsciiLowerCopy(TrimSpace(content_type.substr(0, semi)));
+  BodyKind kind;
+  if (media == "application/x-www-form-urlencoded") {
+    kind = BodyKind::kForm;
+  } else if (media == "application/json") {
+    kind = BodyKind::kJson;
+  } else {
+    return Status(Code::kUnsupportedMedia, "unsupported media type");
+  }
+  while (semi != std::string_view::npos) {
+    content_type = content_type.substr(semi + 1);
+    semi = content_type.find(';');
+    const std::string_view param = TrimSpace(content_type.substr(0, semi));
+    if (param.empty()) continue;
+    const std::size_t eq = param.find('=');
+    if (eq == std::string_view::npos) {
+      return Status(Code::kUnsupportedMedia, "bad media type parameter");
+    }
+    std::string_view value = TrimSpace(param.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (AsciiLowerCopy(TrimSpace(param.substr(0, eq))) == "charset" &&
+        AsciiLowerCopy(value) != "utf-8") {
+      return Status(Code::kUnsupportedMedia, "charset is not utf-8");
+    }
+  }
+  return kind;
+}
+
+Result<Fields> ParseBody(BodyKind kind, std::string_view body) {
+  if (kind == BodyKind::kForm) return ParseUrlEncoded(body);
+  if (body.empty()) return Status::Malformed("empty JSON body");
+  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return Status::Malformed("bad JSON");
+  if (!j.is_object()) return Status::Malformed("JSON body is not an object");
+  Fields fields;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.value().is_string()) {
+      fields[it.key()] = it.value().get<std::string>();
+    } else if (it.key() == "email" || it.key() == "password" ||
+               it.key() == "token") {
+      return Status::Malformed(it.key() + " must be a string");
+    }
+  }
+  return fields;
+}
+
+std::string EmailError(std::string_view email) {
+  if (email.empty()) return "Enter your email address.";
+  if (!IsValidUtf8(email)) return kEmailFormat;
+  char32_t cp;
+  for (std::size_t i = 0; i < email.size();) {
+    i += DecodeUtf8(email, i, &cp);  // never 0: checked above
+    if (IsForbiddenInEmail(cp)) {
+      return "An email address cannot contain spaces or control characters.";
+    }
+  }
+  const std::size_t length = Utf8Length(email);
+  if (length > kMaxEmailChars) return "That email address is too long.";
+  if (length < kMinEmailChars) return kEmailFormat;
+  const std::size_t at = email.find('@');
+  if (at == std::string_view::npos || email.find('@', at + 1) != email.npos) {
+    return kEmailFormat;
+  }
+  const std::string_view local = email.substr(0, at);
+  if (local.empty()) return kEmailFormat;
+  if (Utf8Length(local) > kMaxLocalChars) {
+    return "The part before the @ is too long.";
+  }
+  if (!IsValidDomain(email.substr(at + 1))) return kEmailFormat;
+  return "";
+}
+
+std::string PasswordError(std::string_view password) {
+  if (!IsValidUtf8(password)) return "The password is not valid text.";
+  const std::size_t length = Utf8Length(password);
+  if (length < kMinPasswordChars) return "Use at least 8 characters.";
+  if (length > kMaxPasswordChars) return "Use at most 256 characters.";
+  return "";
+}
+
+std::string NormalizeEmail(std::string_view email) {
+  return AsciiLowerCopy(email);
+}
+
+}  // namespace reg

@@ -1,0 +1,79 @@
+// Outside bytes to fields: UTF-8, url-encoded and JSON bodies, field rules.
+// Every function here is pure and thread-safe.
+#ifndef FCGI_HTTP_FORM_H_
+#define FCGI_HTTP_FORM_H_
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace reg {
+
+// Strict UTF-8 (RFC 3629): rejects overlong forms, surrogates
+// (U+D800..U+DFFF), code points above U+10FFFF and truncated sequences.
+bool IsValidUtf8(std::string_view s);
+
+// The number of code points in "s". REQUIRES: IsValidUtf8(s).
+std::size_t Utf8Length(std::string_view s);
+
+// "s" without leading and trailing ASCII whitespace (space, \t, \n, \r,
+// \f, \v). The result points into "s".
+std::string_view TrimSpace(std::string_view s);
+
+// Field name to value; both valid UTF-8.
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+// At most this many fields in a url-encoded body.
+constexpr std::size_t kMaxFields = 32;
+
+// Decodes an application/x-www-form-urlencoded body: pieces split on '&'
+// (empty pieces skipped), "key=value" or a bare "key" (empty value), '+'
+// is a space, %XX with hex digits of either case.
+// Returns Malformed on a bad %-escape, a key or value that is not UTF-8,
+// a key given twice, or more than kMaxFields fields.
+Result<Fields> ParseUrlEncoded(std::string_view body);
+
+enum class BodyKind { kForm, kJson };
+
+// The body kind named by a Content-Type header value. The media type is
+// compared case-insensitively; parameters are allowed, but a charset other
+// than utf-8 (quoted or not, any case) is not. Returns a kUnsupportedMedia
+// Status for anything else, including an empty value.
+Result<BodyKind> BodyKindFor(std::string_view content_type);
+
+// Parses a body of the given kind. Form: ParseUrlEncoded. JSON: the root
+// must be an object; its string members are copied, other members are
+// ignored unless named "email", "password" or "token". Returns Malformed
+// for bad JSON (including an empty body or invalid UTF-8), a non-object
+// root, or "<name> must be a string".
+Result<Fields> ParseBody(BodyKind kind, std::string_view body);
+
+// "" when "email" follows the contract's rules (3 to 254 code points, one
+// '@', local part 1 to 64 code points, a dotted domain of LDH labels of at
+// most 63 characters, no whitespace or control character anywhere), else a
+// short English message for the person. REQUIRES: "email" already trimmed.
+std::string EmailError(std::string_view email);
+
+// "" when "password" is valid UTF-8 of 8 to 256 code points, else a short
+// English message for the person.
+std::string PasswordError(std::string_view password);
+
+// Limits of the field rules, shared with the HTML form.
+constexpr std::size_t kMinEmailChars = 3;
+constexpr std::size_t kMaxEmailChars = 254;
+constexpr std::size_t kMaxLocalChars = 64;
+constexpr std::size_t kMaxLabelChars = 63;
+constexpr std::size_t kMinPasswordChars = 8;
+constexpr std::size_t kMaxPasswordChars = 256;
+
+// The key under which "email" is unique: an ASCII-lowercased copy
+// (non-ASCII bytes unchanged).
+std::string NormalizeEmail(std::string_view email);
+
+}  // namespace reg
+
+#endif  // FCGI_HTTP_FORM_H_

@@ -1,0 +1,62 @@
+// Every page the service serves, as complete HTML documents (UTF-8).
+// Pages link /static/app.css (and the registration page /static/app.js),
+// carry no inline style or script (the CSP forbids them) and no
+// third-party resource. Every dynamic value goes through HtmlEscape. All
+// functions are pure and thread-safe.
+#ifndef FCGI_HTTP_HTML_H_
+#define FCGI_HTTP_HTML_H_
+
+#include <string>
+#include <string_view>
+
+namespace reg {
+
+// "s" with & < > " ' replaced by character references, safe both in text
+// and in a quoted attribute value.
+std::string HtmlEscape(std::string_view s);
+
+// What the registration page shows. Empty strings show nothing.
+struct RegisterForm {
+  // The address as typed, shown again in the field.
+  std::string email;
+  // Messages beside each field, and one above the form.
+  std::string email_error;
+  std::string password_error;
+  std::string form_error;
+};
+
+// The registration page: <form method="post" action="/register"> with the
+// email and password inputs, each error beside its field (the first
+// invalid field is focused on load, and the title starts "Error: "). The
+// password is never echoed. Works with JavaScript off; /static/app.js adds
+// checks as the user types and posts without leaving the page.
+std::string RegisterPage(const RegisterForm& form);
+
+// "Check your inbox", after a registration.
+std::string SentPage();
+
+// The page behind a verification link: one button that posts "token" to
+// /activate. Opening it changes nothing.
+std::string ActivatePage(std::string_view token);
+
+// "Your email is verified": worded for a first verification and for a
+// repeated press of the same link alike.
+std::string VerifiedPage();
+
+// 200 page for a link pressed again, or an account another link verified.
+std::string AlreadyVerifiedPage();
+
+// For 410: the link expired; how to get a new one.
+std::string ExpiredPage();
+
+// For 404: an unknown link or page.
+std::string NotFoundPage();
+
+// A generic error page (400, 403, 405, 413, 415, 429, 500, 503). "title"
+// and "message" are plain text (escaped here).
+std::string ErrorPage(int http_status, std::string_view title,
+                      std::string_view message);
+
+}  // namespace reg
+
+#endif  // FCGI_HTTP_HTML_H_

@@ -1,0 +1,39 @@
+#include "http/password_policy.h"
+
+#include <fstream>
+
+#include "http/form.h"
+
+namespace reg {
+
+Result<PasswordPolicy> PasswordPolicy::Load(const std::string& path,
+                                            size_t min_chars) {
+  std::ifstream in(path);
+  if (!in)
+    return Status::NotFound("common-password list \"" + path + "\" unreadable");
+  PasswordPolicy policy;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("#!comment:", 0) == 0 || !IsValidUtf8(line)) continue;
+    if (Utf8Length(line) < min_chars) continue;
+    policy.common_.insert(NormalizeEmail(line));  // ASCII lowercase
+  }
+  return policy;
+}
+
+std::string PasswordPolicy::Check(std::string_view password,
+                                  std::string_view email) const {
+  const std::string lower = NormalizeEmail(password);
+  const std::string address = NormalizeEmail(email);
+  const std::string local = address.substr(0, address.find('@'));
+  if (lower == address || (!local.empty() && lower == local)) {
+    return "Do not use your email address as your password.";
+  }
+  if (common_.count(lower) != 0) {
+    return "This password is too common. Choose one that is harder to guess.";
+  }
+  return std::string();
+}
+
+}  // namespace reg

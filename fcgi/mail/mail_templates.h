@@ -1,0 +1,27 @@
+// The words of the two mails the service sends, as text and HTML, before
+// RenderMail turns them into a message.
+#ifndef FCGI_MAIL_MAIL_TEMPLATES_H_
+#define FCGI_MAIL_MAIL_TEMPLATES_H_
+
+#include <string>
+#include <string_view>
+
+namespace reg {
+
+// Subject and bodies of a mail, before rendering.
+struct MailText {
+  std::string subject, text, html;
+};
+
+// The verification mail: "link" (BASE_URL/activate?token=T) on a line of
+// its own in the text part and as <a href> in the HTML part; says the link
+// works for "ttl_hours" hours.
+MailText VerificationMail(std::string_view link, int ttl_hours);
+
+// The notice sent when a verified address registers again. Holds no link
+// that activates anything.
+MailText AccountExistsMail(std::string_view base_url);
+
+}  // namespace reg
+
+#endif  // FCGI_MAIL_MAIL_TEMPLATES_H_

@@ -1,0 +1,248 @@
+#include "mail/mime.h"
+
+#include <cstdio>
+#include <string>
+
+#include "http/form.h"
+
+namespace reg {
+namespace {
+
+// Raw bytes per encoded-word: base64 of 36 bytes is 48 characters, so a
+// word is 60 characters long.
+constexpr std::size_t kWordBytes = 36;
+// RFC 5322 2.1.1: at most 998 octets per line, CRLF excluded.
+constexpr std::size_t kMaxLineOctets = 998;
+
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  const auto byte = [in](std::size_t k) -> std::uint32_t {
+    return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u;
+  };
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+bool IsControl(char c) {
+  return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+}
+
+Status CheckHeaderText(std::string_view s, const char* what) {
+  for (char c : s) {
+    if (IsControl(c)) {
+      return Status::InvalidArgument(std::string(what) + ": control character");
+    }
+  }
+  return Status::Ok();
+}
+
+// One address: exactly one '@' with text on both sides, no white space or
+// control character; the domain holds nothing that could end the header or
+// start another address. The local part may hold specials ("<", ",", ...):
+// QuoteAddress quotes them.
+Status CheckAddress(std::string_view a, const char* what) {
+  Status s = CheckHeaderText(a, what);
+  if (!s.ok()) return s;
+  const std::size_t at = a.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == a.size() ||
+      a.find('@', at + 1) != std::string_view::npos ||
+      a.find_first_of(" \t") != std::string_view::npos ||
+      a.substr(at + 1).find_first_of("<>,;\"()[]\\:") !=
+          std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + ": not a bare address");
+  }
+  return Status::Ok();
+}
+
+// RFC 5322 atext, plus any byte of a UTF-8 sequence (RFC 6532).
+bool IsAtext(char c) {
+  const unsigned char u = static_cast<unsigned char>(c);
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || u >= 0x80 ||
+         std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) !=
+             std::string_view::npos;
+}
+
+bool IsDotAtom(std::string_view local) {
+  if (local.empty() || local.front() == '.' || local.back() == '.')
+    return false;
+  for (std::size_t i = 0; i < local.size(); i++) {
+    if (local[i] == '.') {
+      if (local[i + 1] == '.') return false;
+    } else if (!IsAtext(local[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string QuoteAddress(std::string_view address) {
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return std::string(address);
+  const std::string_view local = address.substr(0, at);
+  if (IsDotAtom(local)) return std::string(address);
+  std::string out = "\"";
+  for (char c : local) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += "\"";
+  out += address.substr(at);
+  return out;
+}
+
+namespace {
+
+bool IsValidUnique(std::string_view u) {
+  if (u.size() < 16 || u.size() > 64) return false;
+  for (char c : u) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// One MIME part: "--boundary", its headers, and "body" with CRLF line ends.
+// The result ends with CRLF, which belongs to the next delimiter.
+Result<std::string> Part(std::string_view boundary, const char* type,
+                         std::string_view body) {
+  if (!IsValidUtf8(body)) return Status::InvalidArgument("body: not UTF-8");
+  std::string out;
+  out.reserve(body.size() + body.size() / 32 + 2);
+  const Status too_long = Status::InvalidArgument("body: line over 998 octets");
+  bool ascii = true;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n') continue;
+    if (c == '\r') return Status::InvalidArgument("body: bare CR");
+    if (c == '\0') return Status::InvalidArgument("body: NUL");
+    if (c == '\n') {
+      if (out.size() - line_start > kMaxLineOctets) return too_long;
+      out += "\r\n";
+      line_start = out.size();
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
+    out += c;
+  }
+  if (out.size() - line_start > kMaxLineOctets) return too_long;
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
+    out += "\r\n";
+  }
+  return "--" + std::string(boundary) + "\r\nContent-Type: " + type +
+         "; charset=utf-8\r\nContent-Transfer-Encoding: " +
+         (ascii ? "7bit" : "8bit") + "\r\n\r\n" + out;
+}
+
+}  // namespace
+
+std::string EncodeHeaderText(std::string_view utf8) {
+  bool plain = utf8.find("=?") == std::string_view::npos;
+  for (char c : utf8) plain = plain && c >= 0x20 && c <= 0x7E;
+  if (plain) return std::string(utf8);
+  std::string out;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    std::size_t end = i;
+    while (end < utf8.size()) {
+      // One lead byte and its continuation bytes (at most 4 in all).
+      std::size_t next = end + 1;
+      while (next < utf8.size() && next - end < 4 &&
+             (static_cast<unsigned char>(utf8[next]) & 0xC0) == 0x80) {
+        ++next;
+      }
+      if (next - i > kWordBytes) break;
+      end = next;
+    }
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + Base64(utf8.substr(i, end - i)) + "?=";
+    i = end;
+  }
+  return out;
+}
+
+std::string Rfc5322Date(std::int64_t unix_s) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed",
+                                          "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr",
+                                            "May", "Jun", "Jul", "Aug",
+                                            "Sep", "Oct", "Nov", "Dec"};
+  std::int64_t days = unix_s / 86400;
+  std::int64_t secs = unix_s % 86400;
+  if (secs < 0) secs += 86400, days -= 1;
+  const int weekday =
+      static_cast<int>(((days % 7) + 7 + 4) % 7);  // 1970-01-01: Thu
+  // days_from_civil inverted (H. Hinnant, "chrono-Compatible Low-Level
+  // Date Algorithms").
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe =
+      (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d +0000",
+                kDays[weekday], static_cast<int>(day), kMonths[month - 1],
+                static_cast<long long>(year), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+  return buf;
+}
+
+Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
+                                std::string_view unique) {
+  Status s = CheckAddress(parts.from, "from");
+  if (s.ok()) s = CheckAddress(parts.to, "to");
+  if (s.ok()) s = CheckHeaderText(parts.subject, "subject");
+  if (!s.ok()) return s;
+  if (!IsValidUnique(unique)) {
+    return Status::InvalidArgument("unique: want 16 to 64 of [A-Za-z0-9_-]");
+  }
+  const std::string boundary = "=_reg_" + std::string(unique);
+  Result<std::string> text = Part(boundary, "text/plain", parts.text);
+  if (!text.ok()) return text.status();
+  Result<std::string> html = Part(boundary, "text/html", parts.html);
+  if (!html.ok()) return html.status();
+
+  RenderedMail mail;
+  mail.message_id = "<" + std::string(unique) + "@" +
+                    parts.from.substr(parts.from.rfind('@') + 1) + ">";
+  std::string& b = mail.bytes;
+  b += "From: " + QuoteAddress(parts.from) + "\r\n";
+  b += "To: " + QuoteAddress(parts.to) + "\r\n";
+  b += "Subject: " + EncodeHeaderText(parts.subject) + "\r\n";
+  b += "Date: " + Rfc5322Date(unix_s) + "\r\n";
+  b += "Message-ID: " + mail.message_id + "\r\n";
+  b += "MIME-Version: 1.0\r\n";
+  b += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
+  // RFC 5322 2.1.1: no line over 998 octets, header lines included (an
+  // over-long address or unfoldable subject is refused, not sent broken).
+  for (std::size_t start = 0, end;
+       (end = b.find("\r\n", start)) != std::string::npos; start = end + 2) {
+    if (end - start > kMaxLineOctets) {
+      return Status::InvalidArgument("header line over 998 octets");
+    }
+  }
+  b += "\r\n";
+  b += text.value();
+  b += html.value();
+  b += "--" + boundary + "--\r\n";
+  return mail;
+}
+
+}  // namespace reg

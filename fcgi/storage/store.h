@@ -1,0 +1,85 @@
+// Store: accounts and verification tokens in SQLite.
+#ifndef FCGI_STORAGE_STORE_H_
+#define FCGI_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "storage/db.h"
+
+namespace reg {
+
+enum class MailKind { kVerify, kExists };
+
+struct NewRegistration {
+  std::string email;          // trimmed, as typed: where mail goes
+  std::string email_norm;     // NormalizeEmail(email)
+  std::string password_hash;  // HashPassword(...)
+  std::string token_hash;     // TokenHash(token) of the token in the mail
+};
+
+struct RegisterLimits {
+  std::int64_t token_ttl_ms = 86400 * 1000LL;
+  int mail_cap = 3;  // mails to one address per hour; 0: no cap
+  // A sweep leaves a new job to the post path for this long.
+  std::int64_t sweep_grace_ms = 3000;
+};
+
+// The mail to queue, rendered and sealed by the caller once the kind is
+// known (inside the transaction, so keep it quick).
+struct PreparedMail {
+  std::string message_id;
+  std::string sealed;
+};
+using MailRenderer = std::function<Result<PreparedMail>(MailKind)>;
+
+struct RegisterOutcome {
+  MailKind kind = MailKind::kVerify;
+  std::int64_t job_id = 0;  // 0: over the mail cap, nothing queued
+};
+
+enum class TokenState { kValid, kUsed };
+enum class Activation { kVerified, kAlreadyVerified };
+
+// Not thread-safe: one Store per thread, over that thread's Database.
+class Store {
+ public:
+  Store(Database* db, const Clock* clock) : db_(db), clock_(clock) {}
+
+  // Records the registration and queues its mail job in one transaction.
+  // A new address gets an account and a verification mail; an unverified
+  // one a new token and verification mail; a verified one an "account
+  // exists" notice. A taken email is not an error. Nothing is written on
+  // error (SQLITE_BUSY comes back as kUnavailable).
+  Result<RegisterOutcome> Register(const NewRegistration& reg,
+                                   const RegisterLimits& limits,
+                                   const MailRenderer& render);
+
+  // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
+  // unused one. Writes nothing.
+  Result<TokenState> CheckToken(const std::string& token_hash);
+
+  // Verifies the account of the token. kVerified when this call verified
+  // it; kAlreadyVerified for a used token (a double click) or an account
+  // another link verified first. NotFound / Gone as CheckToken.
+  Result<Activation> Activate(const std::string& token_hash);
+
+  // OK while the database answers a query.
+  Status Ping();
+
+ private:
+  Status Bump(const char* counter);
+
+  Database* db_;
+  const Clock* clock_;
+};
+
+// Adds "delta" to the named counter inside the caller's transaction.
+Status BumpCounter(Database* db, std::string_view name, std::int64_t delta);
+
+}  // namespace reg
+
+#endif  // FCGI_STORAGE_STORE_H_
