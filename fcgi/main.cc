@@ -1,6 +1,7 @@
 // registrar: the FastCGI responder. spawn-fcgi hands it the listening
 // socket as fd 0; it serves it with config.threads request threads and
-// does post-answer work on the Dispatcher's pool.
+// does post-answer work on the MailPool; the Sweeper and the Heartbeat
+// run beside them.
 #include <curl/curl.h>
 #include <fcgiapp.h>
 #include <pthread.h>
@@ -20,7 +21,10 @@
 #include "base/log.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
-#include "delivery/dispatcher.h"
+#include "delivery/deliver.h"
+#include "delivery/heartbeat.h"
+#include "delivery/mail_pool.h"
+#include "delivery/sweeper.h"
 #include "handlers/handlers.h"
 #include "http/form.h"
 #include "http/password_policy.h"
@@ -52,7 +56,7 @@ std::atomic<bool> g_stopping{false};
 extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
 void RequestLoop(const Services& services, const Router& router,
-                 Dispatcher* dispatcher, Worker* self) {
+                 MailPool* pool, Worker* self) {
   Result<std::unique_ptr<Database>> db = Database::Open(
       DatabasePath(*services.config), true, services.config->sqlite_sync_full);
   if (!db.ok()) {
@@ -72,12 +76,14 @@ void RequestLoop(const Services& services, const Router& router,
     FCGX_PutStr(bytes.data(), static_cast<int>(bytes.size()), fcgx.get()->out);
     // nginx completes the answer now; what follows never delays it.
     FCGX_Finish_r(fcgx.get());
-    if (reply.after.kind != Task::Kind::kNone) {
-      const long long id = reply.after.job_id;
+    if (const PostJob* post = std::get_if<PostJob>(&reply.after)) {
       if (services.config->fault_kill_after_answer) raise(SIGKILL);
-      if (!dispatcher->Submit(std::move(reply.after))) {
-        Log("job %lld: mail queue full, left to the sweep", id);
+      if (!pool->Submit(*post)) {
+        Log("job %lld: mail queue full, left to the sweep",
+            static_cast<long long>(post->id));
       }
+    } else if (!std::holds_alternative<std::monostate>(reply.after)) {
+      (void)pool->Submit(std::move(reply.after));  // else the sweep sends it
     }
   }
   self->done = true;
@@ -162,14 +168,18 @@ int Run() {
   Services services{&config,         &clock,     &signer.value(),
                     &sealer.value(), &hash_gate, &passwords};
   const Router router = MakeRouter();
-  Dispatcher dispatcher(config, clock, signer.value(), sealer.value());
-  dispatcher.Start();
+  Heartbeat heartbeat(config, clock);
+  MailPool pool(config, clock, signer.value(), sealer.value(), heartbeat);
+  Sweeper sweeper(config, clock, sealer.value(), heartbeat);
+  heartbeat.Start();
+  pool.Start();
+  sweeper.Start();
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < config.threads; i++) {
     auto w = std::make_unique<Worker>();
     Worker* self = w.get();
     w->thread = std::thread(RequestLoop, std::cref(services), std::cref(router),
-                            &dispatcher, self);
+                            &pool, self);
     workers.push_back(std::move(w));
   }
   Log("started: %d request threads, %d mail threads", config.threads,
@@ -203,10 +213,13 @@ int Run() {
       clean = false;
     }
   }
-  clean = dispatcher.Stop(std::chrono::milliseconds(200)) && clean;
+  clean = pool.Stop(std::chrono::milliseconds(200)) && clean;
+  clean = sweeper.Stop(std::chrono::milliseconds(100)) && clean;
+  clean = heartbeat.Stop(std::chrono::milliseconds(100)) && clean;
   if (!clean) {
-    // A send or request still in flight: its job keeps its lease and is
-    // sent again after it, so leaving now loses nothing.
+    // A send or request still in flight: its claim is no longer renewed
+    // and runs out after the lease, then a sweep sends the job again, so
+    // leaving now loses nothing.
     Log("stopped (work in flight left to the sweep)");
     std::_Exit(0);
   }

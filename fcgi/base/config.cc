@@ -26,7 +26,7 @@ constexpr IntVar kIntVars[] = {
     {"RETRY_FOR_S", 60, 30 * 86400, &Config::retry_for_s},
     {"MAIL_CAP", 0, 1000000, &Config::mail_cap},
     {"SWEEP_S", 1, 3600, &Config::sweep_s},
-    {"LEASE_S", 5, 120, &Config::lease_s},
+    {"LEASE_S", 2, 120, &Config::lease_s},
     {"SMTP_TIMEOUT_S", 1, 300, &Config::smtp_timeout_s},
     {"FAULT_KILL_AFTER_ANSWER", 0, 1, &Config::fault_kill_after_answer},
 };

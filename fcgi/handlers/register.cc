@@ -109,7 +109,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
     reply.response = Response::SeeOther("/register/sent");
   }
   if (outcome.value().job_id != 0)
-    reply.after = Task::Post(outcome.value().job_id);
+    reply.after = PostJob{outcome.value().job_id};
   return reply;
 }
 

@@ -48,6 +48,48 @@ Status Outbox::Event(std::int64_t id, std::int64_t now, const char* event,
   return Status();
 }
 
+Result<JobState> Outbox::State(std::int64_t id) {
+  Status s;
+  sqlite3_stmt* find =
+      db_->Prepare("SELECT state FROM outbox WHERE id = ?", &s);
+  if (find == nullptr) return s;
+  Binder(find).Int(id);
+  int rc = sqlite3_step(find);
+  if (rc == SQLITE_DONE) return Status::NotFound("no such job");
+  if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "find job");
+  std::string state = ColumnText(find, 0);
+  sqlite3_reset(find);
+  for (int i = 0; i < 4; i++) {
+    if (state == kStateNames[i]) return static_cast<JobState>(i);
+  }
+  return Status::Internal("job " + std::to_string(id) + ": state " + state);
+}
+
+Result<std::vector<ClaimRef>> Outbox::Renew(
+    const std::vector<ClaimRef>& claims) {
+  std::vector<ClaimRef> lost;
+  if (claims.empty()) return lost;
+  const std::int64_t until = clock_->NowMs() + policy_.lease_ms;
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  Status s;
+  sqlite3_stmt* renew = db_->Prepare(
+      "UPDATE outbox SET lease_until_ms = ? "
+      "WHERE id = ? AND state = 'sending' AND attempts = ?",
+      &s);
+  if (renew == nullptr) return s;
+  for (const ClaimRef& claim : claims) {
+    sqlite3_reset(renew);
+    Binder(renew).Int(until).Int(claim.id).Int(claim.attempts);
+    int rc = sqlite3_step(renew);
+    if (rc != SQLITE_DONE) return SqliteError(db_->raw(), rc, "renew lease");
+    if (sqlite3_changes(db_->raw()) == 0) lost.push_back(claim);
+  }
+  s = txn.Commit();
+  if (!s.ok()) return s;
+  return lost;
+}
+
 Result<ClaimOutcome> Outbox::Claim(std::int64_t id) {
   const std::int64_t now = clock_->NowMs();
   Transaction txn(db_);
@@ -55,13 +97,17 @@ Result<ClaimOutcome> Outbox::Claim(std::int64_t id) {
   Status s;
   sqlite3_stmt* claim = db_->Prepare(
       "UPDATE outbox SET state = 'sending', lease_until_ms = ?, "
-      "attempts = attempts + 1 "
+      "attempts = attempts + 1, claimed_by = ? "
       "WHERE id = ? AND (state = 'queued' OR "
       "(state = 'sending' AND lease_until_ms <= ?)) "
       "RETURNING rcpt, message, attempts, created_ms",
       &s);
   if (claim == nullptr) return s;
-  Binder(claim).Int(now + policy_.lease_ms).Int(id).Int(now);
+  Binder(claim)
+      .Int(now + policy_.lease_ms)
+      .Text(policy_.claimant)
+      .Int(id)
+      .Int(now);
   int rc = sqlite3_step(claim);
   ClaimOutcome outcome;
   if (rc == SQLITE_ROW) {
@@ -83,19 +129,9 @@ Result<ClaimOutcome> Outbox::Claim(std::int64_t id) {
   }
   if (rc != SQLITE_DONE) return SqliteError(db_->raw(), rc, "claim job");
   sqlite3_reset(claim);
-
-  sqlite3_stmt* find =
-      db_->Prepare("SELECT state FROM outbox WHERE id = ?", &s);
-  if (find == nullptr) return s;
-  Binder(find).Int(id);
-  rc = sqlite3_step(find);
-  if (rc == SQLITE_DONE) return Status::NotFound("no such job");
-  if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "find job");
-  std::string state = ColumnText(find, 0);
-  sqlite3_reset(find);
-  for (int i = 0; i < 4; i++) {
-    if (state == kStateNames[i]) outcome.state = static_cast<JobState>(i);
-  }
+  Result<JobState> state = State(id);
+  if (!state.ok()) return state.status();
+  outcome.state = state.value();
   return outcome;  // nothing written; the guard rolls back
 }
 
@@ -106,7 +142,7 @@ Result<std::vector<ClaimedJob>> Outbox::ClaimDue(int limit) {
   Status s;
   sqlite3_stmt* claim = db_->Prepare(
       "UPDATE outbox SET state = 'sending', lease_until_ms = ?1, "
-      "attempts = attempts + 1 WHERE id IN ("
+      "attempts = attempts + 1, claimed_by = ?4 WHERE id IN ("
       "  SELECT id FROM outbox"
       "  WHERE (state = 'queued' AND next_attempt_ms <= ?2)"
       "     OR (state = 'sending' AND lease_until_ms <= ?2)"
@@ -114,7 +150,11 @@ Result<std::vector<ClaimedJob>> Outbox::ClaimDue(int limit) {
       "RETURNING id, rcpt, message, attempts, created_ms",
       &s);
   if (claim == nullptr) return s;
-  Binder(claim).Int(now + policy_.lease_ms).Int(now).Int(limit);
+  Binder(claim)
+      .Int(now + policy_.lease_ms)
+      .Int(now)
+      .Int(limit)
+      .Text(policy_.claimant);
   std::vector<ClaimedJob> jobs;
   int rc;
   while ((rc = sqlite3_step(claim)) == SQLITE_ROW) {
@@ -155,7 +195,7 @@ Result<bool> Outbox::Transition(const ClaimedJob& job, const char* state,
   sqlite3_stmt* stmt = db_->Prepare(
       "UPDATE outbox SET state = ?, next_attempt_ms = ?, last_reply = ?, "
       "lease_until_ms = NULL, sent_ms = CASE WHEN ? THEN ? ELSE sent_ms END "
-      "WHERE id = ? AND state = 'sending' AND lease_until_ms = ?",
+      "WHERE id = ? AND state = 'sending' AND attempts = ?",
       &s);
   if (stmt == nullptr) return s;
   Binder(stmt)
@@ -165,7 +205,7 @@ Result<bool> Outbox::Transition(const ClaimedJob& job, const char* state,
       .Int(sent ? 1 : 0)
       .Int(now)
       .Int(job.id)
-      .Int(job.lease_until_ms);
+      .Int(job.attempts);
   int rc = sqlite3_step(stmt);
   if (rc != SQLITE_DONE) return SqliteError(db_->raw(), rc, "update job");
   return sqlite3_changes(db_->raw()) > 0;

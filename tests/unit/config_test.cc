@@ -48,7 +48,7 @@ constexpr IntCase kInts[] = {
     {"RETRY_FOR_S", &Config::retry_for_s, 60, 30 * 86400},
     {"MAIL_CAP", &Config::mail_cap, 0, 1000000},
     {"SWEEP_S", &Config::sweep_s, 1, 3600},
-    {"LEASE_S", &Config::lease_s, 5, 120},
+    {"LEASE_S", &Config::lease_s, 2, 120},
     {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 300},
 };
 

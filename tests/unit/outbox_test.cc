@@ -50,6 +50,7 @@ OutboxPolicy SmallPolicy() {
   p.retry_ms = 30 * kSecond;
   p.max_retry_ms = kHour;
   p.retry_for_ms = 2 * kHour;
+  p.claimant = "123@test-host";
   return p;
 }
 
@@ -201,7 +202,7 @@ TEST_F(OutboxTest, AnOutcomeReportedUnderALostClaimChangesNothing) {
   ClaimedJob old_claim = MustClaim(id);
   clock_.AdvanceMs(policy_.lease_ms + 1);
   ClaimedJob new_claim = MustClaim(id);
-  ASSERT_NE(old_claim.lease_until_ms, new_claim.lease_until_ms);
+  ASSERT_NE(old_claim.attempts, new_claim.attempts);
 
   EXPECT_OK(outbox_->MarkSent(old_claim, "250 late"));
   EXPECT_OK(outbox_->MarkRetry(old_claim, "421 late", "4xx"));
@@ -217,6 +218,58 @@ TEST_F(OutboxTest, AnOutcomeReportedUnderALostClaimChangesNothing) {
   ASSERT_OK(outbox_->MarkSent(new_claim, "250 ok"));
   EXPECT_EQ(Row(id).state, "sent");
   EXPECT_EQ(Counter(db_.get(), "mail_sent_total"), 1);
+}
+
+TEST_F(OutboxTest, ARenewedClaimOutlivesItsFirstLeaseAndIsNotTaken) {
+  const std::int64_t id = Queue("ann@example.com");
+  ClaimedJob job = MustClaim(id);
+  for (int i = 0; i < 5; i++) {
+    clock_.AdvanceMs(policy_.lease_ms / 3);
+    Result<std::vector<ClaimRef>> lost = outbox_->Renew({job.ref()});
+    ASSERT_OK(lost);
+    EXPECT_TRUE(lost.value().empty());
+  }
+  // Five thirds of a lease since the claim, and nobody can take it.
+  Result<ClaimOutcome> other = outbox_->Claim(id);
+  ASSERT_OK(other);
+  EXPECT_FALSE(other.value().job.has_value());
+  Result<std::vector<ClaimedJob>> swept = outbox_->ClaimDue(10);
+  ASSERT_OK(swept);
+  EXPECT_TRUE(swept.value().empty());
+  ASSERT_OK(outbox_->MarkSent(job, "250 ok"));
+  EXPECT_EQ(Row(id).state, "sent");
+  EXPECT_EQ(Row(id).attempts, 1);
+}
+
+TEST_F(OutboxTest, RenewingALostOrFinishedClaimReportsItLost) {
+  const std::int64_t a = Queue("a@example.com");
+  const std::int64_t b = Queue("b@example.com");
+  ClaimedJob old_a = MustClaim(a);
+  ClaimedJob done_b = MustClaim(b);
+  ASSERT_OK(outbox_->MarkSent(done_b, "250 ok"));
+  clock_.AdvanceMs(policy_.lease_ms);
+  ClaimedJob new_a = MustClaim(a);  // the lease ran out: another process
+  Result<std::vector<ClaimRef>> lost =
+      outbox_->Renew({old_a.ref(), done_b.ref(), new_a.ref()});
+  ASSERT_OK(lost);
+  ASSERT_EQ(lost.value().size(), 2u);
+  EXPECT_EQ(lost.value()[0].id, a);
+  EXPECT_EQ(lost.value()[0].attempts, 1);
+  EXPECT_EQ(lost.value()[1].id, b);
+}
+
+TEST_F(OutboxTest, AClaimRecordsItsClaimant) {
+  const std::int64_t id = Queue("ann@example.com");
+  MustClaim(id);
+  sqlite3_stmt* raw = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db_->raw(),
+                               "SELECT claimed_by FROM outbox WHERE id = ?",
+                               -1, &raw, nullptr),
+            SQLITE_OK);
+  SqliteStmt stmt(raw);
+  sqlite3_bind_int64(stmt.get(), 1, id);
+  ASSERT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW);
+  EXPECT_EQ(ColumnText(stmt.get(), 0), policy_.claimant);
 }
 
 // --- ClaimDue ----------------------------------------------------------------
@@ -305,7 +358,8 @@ TEST_F(OutboxTest, ASweepRecordsAClaimedEvent) {
 TEST_F(OutboxTest, RetryDelayDoublesFromRetryMsUpToTheCap) {
   Outbox outbox(
       db_.get(), &clock_,
-      OutboxPolicy{120 * kSecond, 30 * kSecond, 3600 * kSecond, 48 * kHour});
+      OutboxPolicy{120 * kSecond, 30 * kSecond, 3600 * kSecond, 48 * kHour,
+                   "test"});
   const std::int64_t expected_s[] = {30, 60, 120, 240, 480, 960, 1920, 3600};
   for (int attempts = 1; attempts <= 8; attempts++) {
     EXPECT_EQ(outbox.RetryDelayMs(attempts), expected_s[attempts - 1] * kSecond)

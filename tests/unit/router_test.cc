@@ -241,7 +241,7 @@ Result<Reply> PostHandler(const Request&, Context& context) {
   if (!s.ok()) return s;
   Reply reply;
   reply.response = Response::Text(202, "queued");
-  reply.after = Task::Post(7);
+  reply.after = PostJob{7};
   return reply;
 }
 
@@ -326,8 +326,8 @@ TEST_F(RouterTest, AKnownRouteRunsItsHandlerWithTheContext) {
 
   Reply post = Dispatch("POST", "/page");
   EXPECT_EQ(post.response.status, 202);
-  EXPECT_EQ(post.after.kind, Task::Kind::kPostJob);
-  EXPECT_EQ(post.after.job_id, 7);
+  ASSERT_TRUE(std::holds_alternative<PostJob>(post.after));
+  EXPECT_EQ(std::get<PostJob>(post.after).id, 7);
   EXPECT_EQ(calls.post, 1);
 }
 
@@ -335,7 +335,7 @@ TEST_F(RouterTest, AnUnknownPathIs404) {
   Reply r = Dispatch("GET", "/nowhere");
   EXPECT_EQ(r.response.status, 404);
   EXPECT_EQ(Header(r.response, "Allow"), "");
-  EXPECT_EQ(r.after.kind, Task::Kind::kNone);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r.after));
   // Paths match exactly.
   EXPECT_EQ(Dispatch("GET", "/page/").response.status, 404);
   EXPECT_EQ(Dispatch("GET", "/PAGE").response.status, 404);
@@ -399,7 +399,7 @@ TEST_F(RouterTest, AHandlerThatThrowsGives500) {
   Reply r;
   EXPECT_NO_THROW(r = Dispatch("GET", "/throw"));
   EXPECT_EQ(r.response.status, 500);
-  EXPECT_EQ(r.after.kind, Task::Kind::kNone);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r.after));
   EXPECT_EQ(r.response.body.find("boom"), std::string::npos);
 }
 
@@ -407,7 +407,7 @@ TEST_F(RouterTest, AHandlerErrorBecomesItsHttpAnswer) {
   Reply busy = Dispatch("POST", "/busy");
   EXPECT_EQ(busy.response.status, 503);
   EXPECT_EQ(Header(busy.response, "Retry-After"), "5");
-  EXPECT_EQ(busy.after.kind, Task::Kind::kNone);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(busy.after));
 
   Request r;
   r.method = "POST";

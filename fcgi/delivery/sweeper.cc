@@ -1,0 +1,95 @@
+#include "delivery/sweeper.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/log.h"
+#include "delivery/deliver.h"
+#include "mail/smtp.h"
+
+namespace reg {
+namespace {
+
+constexpr int kMaxSweepBatch = 16;
+
+}  // namespace
+
+int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms) {
+  const std::int64_t fits = lease_ms / 2 / std::max<std::int64_t>(1, send_ms);
+  return static_cast<int>(
+      std::clamp<std::int64_t>(fits, 1, kMaxSweepBatch));
+}
+
+Sweeper::Sweeper(const Config& config, const Clock& clock,
+                 const Sealer& sealer, Heartbeat& heartbeat)
+    : config_(config), clock_(clock), sealer_(sealer), heartbeat_(heartbeat) {}
+
+Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
+
+void Sweeper::Start() {
+  threads_.Spawn([this] { Loop(); });
+}
+
+bool Sweeper::Stop(std::chrono::milliseconds deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  return threads_.Join(deadline);
+}
+
+bool Sweeper::stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
+}
+
+void Sweeper::Loop() {
+  ThreadOutbox thread_outbox = OpenOutbox(config_, clock_, "sweeper");
+  Outbox* outbox = thread_outbox.outbox.get();
+  CurlSmtpMailer mailer(config_);  // one connection for a whole batch
+  const std::int64_t lease_ms = config_.lease_s * 1000LL;
+  // A mail's send time, smoothed; the first batch assumes a slow server.
+  std::int64_t send_ms = lease_ms / 4;
+  for (;;) {
+    // Sweep at start-up, then every sweep_s; keep going while batches
+    // come back full so a backlog drains at once.
+    bool full = false;
+    if (outbox) {
+      const int limit = SweepBatch(lease_ms, send_ms);
+      Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
+      if (!jobs.ok()) {
+        Log("sweep: %s", jobs.status().ToString().c_str());
+      } else {
+        full = static_cast<int>(jobs.value().size()) == limit;
+        for (const ClaimedJob& job : jobs.value()) heartbeat_.Hold(job.ref());
+        for (const ClaimedJob& job : jobs.value()) {
+          // The rest of a stopped batch waits for its leases to run out.
+          if (!stopping()) {
+            // Just before SMTP: is the claim still ours? (atomic renewal)
+            Result<std::vector<ClaimRef>> lost = outbox->Renew({job.ref()});
+            if (lost.ok() && lost.value().empty()) {
+              const std::int64_t start = clock_.NowMs();
+              (void)Deliver(job, outbox, &mailer, sealer_);
+              send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
+            } else {
+              Log("job %lld: %s; not sent by this sweep",
+                  static_cast<long long>(job.id),
+                  lost.ok() ? "claim lost" : lost.status().ToString().c_str());
+            }
+          }
+          heartbeat_.Release(job.ref());
+        }
+      }
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) break;
+    if (!full) {
+      cv_.wait_for(lock, std::chrono::seconds(config_.sweep_s),
+                   [this] { return stopping_; });
+      if (stopping_) break;
+    }
+  }
+}
+
+}  // namespace reg
