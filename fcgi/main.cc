@@ -28,7 +28,7 @@
 #include "handlers/handlers.h"
 #include "http/form.h"
 #include "http/password_policy.h"
-#include "storage/db.h"
+#include "storage/storage.h"
 
 namespace reg {
 namespace {
@@ -56,18 +56,17 @@ std::atomic<bool> g_stopping{false};
 extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
 void RequestLoop(const Services& services, const Router& router,
-                 MailPool* pool, Worker* self) {
-  Result<std::unique_ptr<Database>> db = Database::Open(
-      DatabasePath(*services.config), true, services.config->sqlite_sync_full);
-  if (!db.ok()) {
-    Log("request thread: %s", db.status().ToString().c_str());
+                 Storage* storage, MailPool* pool, Worker* self) {
+  Result<std::unique_ptr<Store>> store = storage->NewStore();
+  Result<std::unique_ptr<Outbox>> outbox = storage->NewOutbox();
+  if (!store.ok() || !outbox.ok()) {
+    Log("request thread: %s", (store.ok() ? outbox.status() : store.status())
+                                  .ToString()
+                                  .c_str());
     self->done = true;
     return;
   }
-  Store store(db.value().get(), services.clock);
-  Outbox outbox(db.value().get(), services.clock,
-                OutboxPolicyFor(*services.config));
-  Context context{services, store, outbox};
+  Context context{services, *store.value(), *outbox.value()};
   FcgiRequest fcgx;
   while (!g_stopping && FCGX_Accept_r(fcgx.get()) == 0) {
     Request request = ReadFcgiRequest(fcgx.get());
@@ -135,13 +134,11 @@ int Run() {
         sealer.status().ToString().c_str());
     return 1;
   }
-  {
-    Result<std::unique_ptr<Database>> db =
-        Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
-    if (!db.ok()) {
-      Log("%s", db.status().ToString().c_str());
-      return 1;
-    }
+  SystemClock clock;
+  Result<std::unique_ptr<Storage>> storage = OpenStorage(config, clock);
+  if (!storage.ok()) {
+    Log("%s", storage.status().ToString().c_str());
+    return 1;
   }
   if (config.scrypt_log2_n < 14) {
     Log("warning: SCRYPT_LOG2_N=%d is below 14: passwords are weakly hashed "
@@ -163,14 +160,14 @@ int Run() {
           loaded_list.status().message().c_str());
     }
   }
-  SystemClock clock;
   HashGate hash_gate(config.hash_cap);
   Services services{&config,         &clock,     &signer.value(),
                     &sealer.value(), &hash_gate, &passwords};
   const Router router = MakeRouter();
-  Heartbeat heartbeat(config, clock);
-  MailPool pool(config, clock, signer.value(), sealer.value(), heartbeat);
-  Sweeper sweeper(config, clock, sealer.value(), heartbeat);
+  Heartbeat heartbeat(config, *storage.value());
+  MailPool pool(config, clock, *storage.value(), signer.value(),
+                sealer.value(), heartbeat);
+  Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat);
   heartbeat.Start();
   pool.Start();
   sweeper.Start();
@@ -179,7 +176,7 @@ int Run() {
     auto w = std::make_unique<Worker>();
     Worker* self = w.get();
     w->thread = std::thread(RequestLoop, std::cref(services), std::cref(router),
-                            &pool, self);
+                            storage.value().get(), &pool, self);
     workers.push_back(std::move(w));
   }
   Log("started: %d request threads, %d mail threads", config.threads,

@@ -12,8 +12,7 @@
 
 #include "base/clock.h"
 #include "base/config.h"
-#include "storage/db.h"
-#include "storage/outbox_admin.h"
+#include "storage/storage.h"
 
 namespace reg {
 namespace {
@@ -46,8 +45,8 @@ bool ParseId(const char* text, std::int64_t* id) {
   return true;
 }
 
-int Jobs(Database* db, const std::string& state, int limit) {
-  Result<std::vector<JobRow>> rows = ListJobs(db, state, limit);
+int Jobs(Outbox& outbox, const std::string& state, int limit) {
+  Result<std::vector<JobRow>> rows = outbox.ListJobs(state, limit);
   if (!rows.ok()) return Fail(rows.status());
   std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE",
               "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
@@ -62,17 +61,19 @@ int Jobs(Database* db, const std::string& state, int limit) {
   return 0;
 }
 
-int Show(Database* db, std::int64_t id) {
+int Show(Outbox& outbox, std::int64_t id) {
   std::vector<JobEvent> events;
-  Result<JobRow> row = GetJob(db, id, &events);
+  Result<JobRow> row = outbox.GetJob(id, &events);
   if (!row.ok()) return Fail(row.status());
   const JobRow& r = row.value();
   std::printf(
       "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
-      "attempts   %d\nqueued     %s\nnext try   %s\nlast reply %s\nhistory:\n",
+      "attempts   %d\nqueued     %s\nnext try   %s\nclaimed by %s\n"
+      "last reply %s\nhistory:\n",
       static_cast<long long>(r.id), r.kind.c_str(), r.rcpt.c_str(),
       r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
       r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
+      r.claimed_by.empty() ? "-" : r.claimed_by.c_str(),
       r.last_reply.empty() ? "-" : r.last_reply.c_str());
   for (const JobEvent& e : events) {
     std::printf("  %s  %-9s %s\n", Time(e.at_ms).c_str(), e.event.c_str(),
@@ -105,16 +106,20 @@ int Run(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  Config where;
-  where.data_dir = data_dir;
-  Result<std::unique_ptr<Database>> db =
-      Database::Open(DatabasePath(where), /*create=*/false);
-  if (!db.ok()) {
-    if (db.status().code() == Code::kNotFound) {
-      return Fail(
-          Status::NotFound(db.status().message() + " (is DATA_DIR right?)"));
+  config.value().data_dir = data_dir;
+  // The workers' own storage code, on their database; never creates one.
+  SystemClock clock;
+  Result<std::unique_ptr<Storage>> storage =
+      OpenStorage(config.value(), clock, /*create=*/false);
+  Result<std::unique_ptr<Outbox>> outbox =
+      storage.ok() ? storage.value()->NewOutbox()
+                   : Result<std::unique_ptr<Outbox>>(storage.status());
+  if (!outbox.ok()) {
+    if (outbox.status().code() == Code::kNotFound) {
+      return Fail(Status::NotFound(outbox.status().message() +
+                                   " (is DATA_DIR right?)"));
     }
-    return Fail(db.status());
+    return Fail(outbox.status());
   }
   const std::string& cmd = args[0];
   std::int64_t id = 0;
@@ -125,13 +130,13 @@ int Run(int argc, char** argv) {
       std::fputs(kUsage, stderr);
       return 2;
     }
-    return Jobs(db.value().get(), state, limit);
+    return Jobs(*outbox.value(), state, limit);
   }
   if (cmd == "show" && args.size() == 2 && ParseId(args[1].c_str(), &id)) {
-    return Show(db.value().get(), id);
+    return Show(*outbox.value(), id);
   }
   if (cmd == "retry" && args.size() == 2 && ParseId(args[1].c_str(), &id)) {
-    Status s = RequeueJob(db.value().get(), id, SystemClock().NowMs());
+    Status s = outbox.value()->RequeueJob(id);
     if (!s.ok()) return Fail(s);
     std::printf("job %lld queued again; a sweep sends it within SWEEP_S\n",
                 static_cast<long long>(id));

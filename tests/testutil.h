@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/status.h"
+#include "fake_clock.h"
 
 namespace reg {
 

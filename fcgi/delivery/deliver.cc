@@ -1,35 +1,16 @@
 #include "delivery/deliver.h"
 
-#include <unistd.h>
-
 #include "base/log.h"
 
 namespace reg {
 
-OutboxPolicy OutboxPolicyFor(const Config& config) {
-  OutboxPolicy p;
-  p.lease_ms = config.lease_s * 1000LL;
-  p.retry_ms = config.retry_s * 1000LL;
-  p.retry_for_ms = config.retry_for_s * 1000LL;
-  char host[256] = "";
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  p.claimant = std::to_string(getpid()) + "@" + host;
-  return p;
-}
-
-ThreadOutbox OpenOutbox(const Config& config, const Clock& clock,
-                        const char* who) {
-  ThreadOutbox t;
-  Result<std::unique_ptr<Database>> db =
-      Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
-  if (!db.ok()) {
-    Log("%s: %s", who, db.status().ToString().c_str());
-    return t;
+std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who) {
+  Result<std::unique_ptr<Outbox>> outbox = storage.NewOutbox();
+  if (!outbox.ok()) {
+    Log("%s: %s", who, outbox.status().ToString().c_str());
+    return nullptr;
   }
-  t.db = std::move(db).value();
-  t.outbox =
-      std::make_unique<Outbox>(t.db.get(), &clock, OutboxPolicyFor(config));
-  return t;
+  return std::move(outbox).value();
 }
 
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,

@@ -4,27 +4,16 @@
 
 #include <memory>
 
-#include "base/clock.h"
-#include "base/config.h"
 #include "crypto/seal.h"
 #include "mail/smtp.h"
-#include "storage/db.h"
 #include "storage/outbox.h"
+#include "storage/storage.h"
 
 namespace reg {
 
-// The outbox's lease and retry schedule from the settings; the claimant is
-// this process ("pid@host").
-OutboxPolicy OutboxPolicyFor(const Config& config);
-
-// A thread's own connection and outbox; outbox is null when the database
-// could not be opened (logged, naming "who").
-struct ThreadOutbox {
-  std::unique_ptr<Database> db;
-  std::unique_ptr<Outbox> outbox;
-};
-ThreadOutbox OpenOutbox(const Config& config, const Clock& clock,
-                        const char* who);
+// A thread's own Outbox, or null when it could not be opened (logged,
+// naming "who").
+std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who);
 
 // Opens the sealed message, sends it and records sent / retry / failed.
 // Logs the outcome (job id and reply; never the message). Returns the

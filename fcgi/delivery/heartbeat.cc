@@ -8,9 +8,8 @@
 
 namespace reg {
 
-Heartbeat::Heartbeat(const Config& config, const Clock& clock)
-    : config_(config),
-      clock_(clock),
+Heartbeat::Heartbeat(const Config& config, Storage& storage)
+    : storage_(storage),
       interval_(std::max<std::int64_t>(100, config.lease_s * 1000LL / 3)) {}
 
 Heartbeat::~Heartbeat() { Stop(std::chrono::milliseconds(0)); }
@@ -40,8 +39,8 @@ void Heartbeat::Release(const ClaimRef& claim) {
 }
 
 void Heartbeat::Loop() {
-  ThreadOutbox thread_outbox = OpenOutbox(config_, clock_, "heartbeat");
-  Outbox* outbox = thread_outbox.outbox.get();
+  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "heartbeat");
+  Outbox* outbox = owned.get();
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait_for(lock, interval_, [this] { return stopping_; });

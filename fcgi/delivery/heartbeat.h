@@ -9,17 +9,17 @@
 #include <map>
 #include <mutex>
 
-#include "base/clock.h"
 #include "base/config.h"
 #include "base/thread_group.h"
 #include "storage/outbox.h"
+#include "storage/storage.h"
 
 namespace reg {
 
 // Thread-safe.
 class Heartbeat {
  public:
-  Heartbeat(const Config& config, const Clock& clock);
+  Heartbeat(const Config& config, Storage& storage);
   ~Heartbeat();  // Stop()s
 
   // Starts the renewing thread.
@@ -38,8 +38,7 @@ class Heartbeat {
  private:
   void Loop();
 
-  const Config& config_;
-  const Clock& clock_;
+  Storage& storage_;
   const std::chrono::milliseconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;   // stopping_ changed

@@ -8,10 +8,11 @@
 namespace reg {
 
 MailPool::MailPool(const Config& config, const Clock& clock,
-                   const JobSigner& signer, const Sealer& sealer,
-                   Heartbeat& heartbeat)
+                   Storage& storage, const JobSigner& signer,
+                   const Sealer& sealer, Heartbeat& heartbeat)
     : config_(config),
       clock_(clock),
+      storage_(storage),
       signer_(signer),
       sealer_(sealer),
       heartbeat_(heartbeat) {}
@@ -51,8 +52,8 @@ bool MailPool::Stop(std::chrono::milliseconds deadline) {
 }
 
 void MailPool::Loop() {
-  ThreadOutbox thread_outbox = OpenOutbox(config_, clock_, "mail thread");
-  Outbox* outbox = thread_outbox.outbox.get();
+  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "mail thread");
+  Outbox* outbox = owned.get();
   CurlSmtpMailer mailer(config_);
   JobPoster poster(config_.internal_url, &signer_, &clock_);
   for (;;) {

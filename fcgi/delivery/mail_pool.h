@@ -16,6 +16,7 @@
 #include "crypto/seal.h"
 #include "delivery/heartbeat.h"
 #include "delivery/task.h"
+#include "storage/storage.h"
 
 namespace reg {
 
@@ -23,8 +24,9 @@ namespace reg {
 // connection.
 class MailPool {
  public:
-  MailPool(const Config& config, const Clock& clock, const JobSigner& signer,
-           const Sealer& sealer, Heartbeat& heartbeat);
+  MailPool(const Config& config, const Clock& clock, Storage& storage,
+           const JobSigner& signer, const Sealer& sealer,
+           Heartbeat& heartbeat);
   ~MailPool();  // Stop()s
 
   // Starts config.mail_threads threads.
@@ -45,6 +47,7 @@ class MailPool {
 
   const Config& config_;
   const Clock& clock_;
+  Storage& storage_;
   const JobSigner& signer_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;

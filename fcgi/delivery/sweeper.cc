@@ -20,9 +20,13 @@ int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms) {
       std::clamp<std::int64_t>(fits, 1, kMaxSweepBatch));
 }
 
-Sweeper::Sweeper(const Config& config, const Clock& clock,
+Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,
                  const Sealer& sealer, Heartbeat& heartbeat)
-    : config_(config), clock_(clock), sealer_(sealer), heartbeat_(heartbeat) {}
+    : config_(config),
+      clock_(clock),
+      storage_(storage),
+      sealer_(sealer),
+      heartbeat_(heartbeat) {}
 
 Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
 
@@ -45,8 +49,8 @@ bool Sweeper::stopping() {
 }
 
 void Sweeper::Loop() {
-  ThreadOutbox thread_outbox = OpenOutbox(config_, clock_, "sweeper");
-  Outbox* outbox = thread_outbox.outbox.get();
+  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "sweeper");
+  Outbox* outbox = owned.get();
   CurlSmtpMailer mailer(config_);  // one connection for a whole batch
   const std::int64_t lease_ms = config_.lease_s * 1000LL;
   // A mail's send time, smoothed; the first batch assumes a slow server.

@@ -14,6 +14,7 @@
 #include "base/thread_group.h"
 #include "crypto/seal.h"
 #include "delivery/heartbeat.h"
+#include "storage/storage.h"
 
 namespace reg {
 
@@ -26,8 +27,8 @@ int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms);
 // Thread-safe.
 class Sweeper {
  public:
-  Sweeper(const Config& config, const Clock& clock, const Sealer& sealer,
-          Heartbeat& heartbeat);
+  Sweeper(const Config& config, const Clock& clock, Storage& storage,
+          const Sealer& sealer, Heartbeat& heartbeat);
   ~Sweeper();  // Stop()s
 
   void Start();
@@ -41,6 +42,7 @@ class Sweeper {
 
   const Config& config_;
   const Clock& clock_;
+  Storage& storage_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;
 

@@ -1,4 +1,6 @@
-// Store: accounts and verification tokens in SQLite.
+// Store: accounts and verification tokens, as any storage engine keeps
+// them. The interface speaks Status, rows and times (Unix milliseconds);
+// storage/sqlite/ is one engine behind it.
 #ifndef FCGI_STORAGE_STORE_H_
 #define FCGI_STORAGE_STORE_H_
 
@@ -6,9 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "base/clock.h"
 #include "base/status.h"
-#include "storage/db.h"
 
 namespace reg {
 
@@ -29,7 +29,7 @@ struct RegisterLimits {
 };
 
 // The mail to queue, rendered and sealed by the caller once the kind is
-// known (inside the transaction, so keep it quick).
+// known.
 struct PreparedMail {
   std::string message_id;
   std::string sealed;
@@ -44,41 +44,47 @@ struct RegisterOutcome {
 enum class TokenState { kValid, kUsed };
 enum class Activation { kVerified, kAlreadyVerified };
 
-// Not thread-safe: one Store per thread, over that thread's Database.
+// What /internal/metrics reads of the accounts, counted from the rows.
+struct StoreTotals {
+  std::int64_t registrations = 0;  // mail jobs queued by registrations + capped
+  std::int64_t activations = 0;    // accounts verified
+  std::int64_t capped = 0;         // registrations MAIL_CAP sent nothing for
+};
+
+// One Store per thread; not thread-safe. Every write is durable (on disk,
+// surviving power loss) before the call returns; reads never wait for a
+// writer.
 class Store {
  public:
-  Store(Database* db, const Clock* clock) : db_(db), clock_(clock) {}
+  virtual ~Store() = default;
 
-  // Records the registration and queues its mail job in one transaction.
-  // A new address gets an account and a verification mail; an unverified
-  // one a new token and verification mail; a verified one an "account
-  // exists" notice. A taken email is not an error. Nothing is written on
-  // error (SQLITE_BUSY comes back as kUnavailable).
-  Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                   const RegisterLimits& limits,
-                                   const MailRenderer& render);
+  // Records the registration and queues its mail job (Outbox::Enqueue) in
+  // one transaction. A new address gets an account and a verification
+  // mail; an unverified one a new token and verification mail; a verified
+  // one an "account exists" notice. A taken email is not an error.
+  // "render" is called before the transaction, and again inside it only
+  // if the account changed in between. Nothing is written on error
+  // (kUnavailable when the database stayed busy).
+  virtual Result<RegisterOutcome> Register(const NewRegistration& reg,
+                                           const RegisterLimits& limits,
+                                           const MailRenderer& render) = 0;
 
   // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
   // unused one. Writes nothing.
-  Result<TokenState> CheckToken(const std::string& token_hash);
+  virtual Result<TokenState> CheckToken(const std::string& token_hash) = 0;
 
   // Verifies the account of the token. kVerified when this call verified
   // it; kAlreadyVerified for a used token (a double click) or an account
-  // another link verified first. NotFound / Gone as CheckToken.
-  Result<Activation> Activate(const std::string& token_hash);
+  // another link verified first. NotFound / Gone as CheckToken; those
+  // (and a used token) are answered from a read, without a write.
+  virtual Result<Activation> Activate(const std::string& token_hash) = 0;
+
+  // The totals /internal/metrics shows, from the rows. Writes nothing.
+  virtual Result<StoreTotals> Totals() = 0;
 
   // OK while the database answers a query.
-  Status Ping();
-
- private:
-  Status Bump(const char* counter);
-
-  Database* db_;
-  const Clock* clock_;
+  virtual Status Ping() = 0;
 };
-
-// Adds "delta" to the named counter inside the caller's transaction.
-Status BumpCounter(Database* db, std::string_view name, std::int64_t delta);
 
 }  // namespace reg
 

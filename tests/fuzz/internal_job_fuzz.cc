@@ -11,14 +11,12 @@
 #include <string>
 #include <string_view>
 
-#include "base/clock.h"
 #include "crypto/job_signer.h"
+#include "fake_clock.h"
 #include "fuzz_util.h"
 #include "handlers/context.h"
 #include "handlers/handlers.h"
-#include "storage/db.h"
-#include "storage/outbox.h"
-#include "storage/store.h"
+#include "storage/sqlite/engine.h"
 
 namespace {
 
@@ -29,7 +27,7 @@ constexpr std::string_view kKey =
 // runs until the process exits).
 struct World {
   reg::FakeClock clock;
-  std::unique_ptr<reg::Database> db;
+  std::unique_ptr<reg::SqliteStorage> storage;
   std::unique_ptr<reg::JobSigner> signer;
   std::unique_ptr<reg::Store> store;
   std::unique_ptr<reg::Outbox> outbox;
@@ -40,17 +38,23 @@ struct World {
 World& TheWorld() {
   static World* w = [] {
     auto* world = new World;
-    reg::Result<std::unique_ptr<reg::Database>> db =
-        reg::Database::Open(":memory:");
-    FUZZ_CHECK(db.ok());
-    world->db = std::move(db).value();
+    // Each connection to ":memory:" is a database of its own, migrated
+    // and empty: the outbox has no job.
+    reg::Result<std::unique_ptr<reg::SqliteStorage>> storage =
+        reg::SqliteStorage::Open(":memory:", true, true, &world->clock, {});
+    FUZZ_CHECK(storage.ok());
+    world->storage = std::move(storage).value();
     reg::Result<reg::JobSigner> signer =
         reg::JobSigner::Create(std::string(kKey));
     FUZZ_CHECK(signer.ok());
     world->signer = std::make_unique<reg::JobSigner>(std::move(signer).value());
-    world->store = std::make_unique<reg::Store>(world->db.get(), &world->clock);
-    world->outbox = std::make_unique<reg::Outbox>(
-        world->db.get(), &world->clock, reg::OutboxPolicy{});
+    reg::Result<std::unique_ptr<reg::Store>> store =
+        world->storage->NewStore();
+    reg::Result<std::unique_ptr<reg::Outbox>> outbox =
+        world->storage->NewOutbox();
+    FUZZ_CHECK(store.ok() && outbox.ok());
+    world->store = std::move(store).value();
+    world->outbox = std::move(outbox).value();
     world->services.clock = &world->clock;
     world->services.signer = world->signer.get();
     world->context = std::make_unique<reg::Context>(

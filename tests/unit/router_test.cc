@@ -14,9 +14,7 @@
 #include "base/config.h"
 #include "base/hash_gate.h"
 #include "handlers/context.h"
-#include "storage/db.h"
-#include "storage/outbox.h"
-#include "storage/store.h"
+#include "storage/sqlite/engine.h"
 #include "testutil.h"
 
 namespace reg {
@@ -273,18 +271,23 @@ class RouterTest : public ::testing::Test {
             .string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
-    Result<std::unique_ptr<Database>> db = Database::Open(dir_ + "/router.db");
-    ASSERT_OK(db);
-    db_ = std::move(db).value();
-    store_ = std::make_unique<Store>(db_.get(), &clock_);
-    outbox_ = std::make_unique<Outbox>(db_.get(), &clock_, OutboxPolicy());
+    Result<std::unique_ptr<SqliteStorage>> storage = SqliteStorage::Open(
+        dir_ + "/router.db", true, true, &clock_, OutboxPolicy());
+    ASSERT_OK(storage);
+    storage_ = std::move(storage).value();
+    Result<std::unique_ptr<Store>> store = storage_->NewStore();
+    ASSERT_OK(store);
+    store_ = std::move(store).value();
+    Result<std::unique_ptr<Outbox>> outbox = storage_->NewOutbox();
+    ASSERT_OK(outbox);
+    outbox_ = std::move(outbox).value();
     context_ = std::make_unique<Context>(Context{services_, *store_, *outbox_});
   }
   void TearDown() override {
     context_.reset();
     outbox_.reset();
     store_.reset();
-    db_.reset();
+    storage_.reset();
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
@@ -304,7 +307,7 @@ class RouterTest : public ::testing::Test {
   HashGate gate_{1};
   // The handlers here use no signer or sealer.
   Services services_{&config_, &clock_, nullptr, nullptr, &gate_};
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<SqliteStorage> storage_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Context> context_;

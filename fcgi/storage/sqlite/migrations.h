@@ -1,6 +1,6 @@
-// The schema migrations in sql/, compiled in (tools/embed_sql.sh).
-#ifndef FCGI_STORAGE_MIGRATIONS_H_
-#define FCGI_STORAGE_MIGRATIONS_H_
+// The SQLite schema migrations in sql/, compiled in (tools/embed_sql.sh).
+#ifndef FCGI_STORAGE_SQLITE_MIGRATIONS_H_
+#define FCGI_STORAGE_SQLITE_MIGRATIONS_H_
 
 namespace reg {
 
@@ -16,4 +16,4 @@ extern const int kMigrationCount;
 
 }  // namespace reg
 
-#endif  // FCGI_STORAGE_MIGRATIONS_H_
+#endif  // FCGI_STORAGE_SQLITE_MIGRATIONS_H_

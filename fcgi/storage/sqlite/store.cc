@@ -1,0 +1,205 @@
+// SqliteStore: accounts and tokens (engine.h).
+#include <optional>
+
+#include "storage/sqlite/engine.h"
+
+namespace reg {
+namespace {
+
+// The mail an address gets: an "account exists" notice once verified.
+Result<MailKind> KindFor(Database& db, const std::string& email_norm) {
+  Stmt find(db, "find account",
+            "SELECT verified_ms IS NOT NULL FROM users WHERE email_norm = ?");
+  find.Text(email_norm);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  return row.value() && find.ColumnInt(0) != 0 ? MailKind::kExists
+                                               : MailKind::kVerify;
+}
+
+// The account of "email_norm", created if new: {id, verified}.
+Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
+    Database& db, const NewRegistration& reg, std::int64_t now) {
+  {
+    Stmt find(db, "find account",
+              "SELECT id, verified_ms IS NOT NULL FROM users "
+              "WHERE email_norm = ?");
+    find.Text(reg.email_norm);
+    Result<bool> row = find.Step();
+    if (!row.ok()) return row.status();
+    if (row.value()) {
+      return std::make_pair(find.ColumnInt(0), find.ColumnInt(1) != 0);
+    }
+  }
+  Stmt insert(db, "insert account",
+              "INSERT INTO users(email, email_norm, password_hash, created_ms) "
+              "VALUES(?, ?, ?, ?)");
+  insert.Text(reg.email).Text(reg.email_norm).Text(reg.password_hash).Int(now);
+  Status s = insert.Run();
+  if (!s.ok()) return s;
+  return std::make_pair(insert.last_insert_id(), false);
+}
+
+// Mails queued to the account since "since_ms".
+Result<std::int64_t> MailsSince(Database& db, std::int64_t user_id,
+                                std::int64_t since_ms) {
+  Stmt count(db, "count mails",
+             "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?");
+  count.Int(user_id).Int(since_ms);
+  Result<bool> row = count.Step();
+  if (!row.ok()) return row.status();
+  return count.ColumnInt(0);
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<Database> reader, WriteLane* lane,
+                         const Clock* clock, OutboxPolicy policy)
+    : reader_(std::move(reader)),
+      lane_(lane),
+      clock_(clock),
+      outbox_(reader_.get(), lane, clock, std::move(policy)) {}
+
+Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
+                                              const RegisterLimits& limits,
+                                              const MailRenderer& render) {
+  // Render and seal before the transaction, for the kind the account has
+  // now (a read: no lock); the transaction renders again only if a link
+  // verified the account in between.
+  Result<MailKind> guess = KindFor(*reader_, reg.email_norm);
+  if (!guess.ok()) return guess.status();
+  Result<PreparedMail> mail = render(guess.value());
+  if (!mail.ok()) return mail.status();
+
+  RegisterOutcome outcome;
+  Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
+    Database& db = txn.db();
+    const std::int64_t now = clock_->NowMs();
+    outcome = RegisterOutcome();
+    Result<std::pair<std::int64_t, bool>> account =
+        FindOrCreateAccount(db, reg, now);
+    if (!account.ok()) return account.status();
+    const auto [user_id, verified] = account.value();
+    outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
+
+    if (limits.mail_cap > 0) {
+      Result<std::int64_t> recent = MailsSince(db, user_id, now - 3600 * 1000LL);
+      if (!recent.ok()) return recent.status();
+      if (recent.value() >= limits.mail_cap) {
+        // Answered as usual, nothing sent. The one counter left on a
+        // write path: no row records a capped registration.
+        Stmt bump(db, "count capped",
+                  "INSERT INTO counters(name, value) "
+                  "VALUES('mail_capped_total', 1) ON CONFLICT(name) "
+                  "DO UPDATE SET value = value + 1");
+        return bump.Run();
+      }
+    }
+
+    if (outcome.kind == MailKind::kVerify) {
+      Stmt token(db, "insert token",
+                 "INSERT INTO tokens(hash, user_id, password_hash, "
+                 "created_ms, expires_ms) VALUES(?, ?, ?, ?, ?)");
+      token.Text(reg.token_hash)
+          .Int(user_id)
+          .Text(reg.password_hash)
+          .Int(now)
+          .Int(now + limits.token_ttl_ms);
+      Status st = token.Run();
+      if (!st.ok()) return st;
+    }
+
+    std::optional<Result<PreparedMail>> again;
+    if (outcome.kind != guess.value()) {
+      again.emplace(render(outcome.kind));
+      if (!again->ok()) return again->status();
+    }
+    const PreparedMail& m = again ? again->value() : mail.value();
+    NewJob job;
+    job.user_id = user_id;
+    job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
+    job.rcpt = reg.email;
+    job.message_id = m.message_id;
+    job.sealed = m.sealed;
+    job.created_ms = now;
+    job.due_ms = now + limits.sweep_grace_ms;
+    Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+    if (!id.ok()) return id.status();
+    outcome.job_id = id.value();
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash) {
+  Stmt find(*reader_, "find token",
+            "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?");
+  find.Text(token_hash);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::NotFound("unknown token");
+  if (find.ColumnInt(1) != 0) return TokenState::kUsed;
+  if (clock_->NowMs() >= find.ColumnInt(0)) return Status::Gone("token expired");
+  return TokenState::kValid;
+}
+
+Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
+  // The first look-up reads: an unknown, expired or used token (a random
+  // one, a double click) costs no write transaction.
+  Result<TokenState> state = CheckToken(token_hash);
+  if (!state.ok()) return state.status();
+  if (state.value() == TokenState::kUsed) return Activation::kAlreadyVerified;
+
+  bool newly_verified = false;
+  Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
+    Database& db = txn.db();
+    const std::int64_t now = clock_->NowMs();
+    newly_verified = false;
+    Stmt use(db, "use token",
+             "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
+             "RETURNING user_id, password_hash");
+    use.Int(now).Text(token_hash);
+    Result<bool> used = use.Step();
+    if (!used.ok()) return used.status();
+    if (!used.value()) return Status();  // another click came first
+    const std::int64_t user_id = use.ColumnInt(0);
+    const std::string password_hash = use.ColumnText(1);
+    if (Status done = use.Run(); !done.ok()) return done;
+    // The account takes the password of the registration this link was
+    // for, unless another link verified it first.
+    Stmt verify(db, "verify account",
+                "UPDATE users SET verified_ms = ?, password_hash = ? "
+                "WHERE id = ? AND verified_ms IS NULL");
+    verify.Int(now).Text(password_hash).Int(user_id);
+    Status st = verify.Run();
+    if (!st.ok()) return st;
+    newly_verified = verify.changes() > 0;
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return newly_verified ? Activation::kVerified : Activation::kAlreadyVerified;
+}
+
+Result<StoreTotals> SqliteStore::Totals() {
+  Stmt totals(*reader_, "totals",
+              "SELECT (SELECT count(*) FROM outbox), "
+              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+              "(SELECT coalesce(sum(value), 0) FROM counters "
+              " WHERE name = 'mail_capped_total')");
+  Result<bool> row = totals.Step();
+  if (!row.ok()) return row.status();
+  StoreTotals t;
+  t.capped = totals.ColumnInt(2);
+  t.registrations = totals.ColumnInt(0) + t.capped;
+  t.activations = totals.ColumnInt(1);
+  return t;
+}
+
+Status SqliteStore::Ping() {
+  Stmt ping(*reader_, "ping", "SELECT count(*) FROM counters");
+  Result<bool> row = ping.Step();
+  return row.ok() ? Status() : row.status();
+}
+
+}  // namespace reg

@@ -1,0 +1,23 @@
+-- 002: who holds a claim; metrics read from the rows at scrape time.
+-- "pid@host" of the process that claimed the job last: with the lease it
+-- tells an operator which process is sending a job.
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+
+-- Why an attempt was put back (connect, timeout, 4xx, network, tls), on
+-- 'retry' events: mail_retries_total{reason} counts them.
+ALTER TABLE outbox_events ADD COLUMN reason TEXT;
+
+-- What /internal/metrics reads, so a scrape reads indexes, never the rows
+-- (whose sealed messages fill overflow pages):
+-- the delivery histogram (answer-to-250 times of sent jobs),
+CREATE INDEX outbox_sent ON outbox(state, sent_ms, created_ms) WHERE state = 'sent';
+-- retries by reason,
+CREATE INDEX outbox_events_retry ON outbox_events(event, reason)
+  WHERE event = 'retry';
+-- activations (accounts verified).
+CREATE INDEX users_verified ON users(verified_ms) WHERE verified_ms IS NOT NULL;
+
+-- The counters the transactions used to bump are now counted from the
+-- rows; only mail_capped_total (no row records a capped registration)
+-- stays a counter.
+DELETE FROM counters WHERE name <> 'mail_capped_total';
