@@ -2,7 +2,7 @@
 # Both install missing Debian packages first (tools/deps.sh).
 
 PKG_CONFIG ?= pkg-config
-PKGS       := fcgi sqlite3 libcurl libcrypto
+PKGS       := fcgi sqlite3 libcurl libcrypto libpq
 CXX        ?= g++
 CXXFLAGS   ?= -O2 -g
 CXXFLAGS   += -std=c++20 -pthread -Wall -Wextra -Wshadow -Werror

@@ -27,6 +27,31 @@ phase() {
   if [ $rc -eq 0 ]; then results+=(ok); else results+=("FAILED (exit $rc)"); failed=1; fi
 }
 
+# together NAME COMMAND [NAME COMMAND...]: runs the commands at once, each
+# into its own log; prints each one's summary (its whole log if it failed).
+together() {
+  local dir pids=() labels=() i rc=0
+  dir=$(mktemp -d)
+  while [ $# -ge 2 ]; do
+    labels+=("$1")
+    bash -c "$2" > "$dir/${#labels[@]}.log" 2>&1 &
+    pids+=($!)
+    shift 2
+  done
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then
+      printf -- '--- %s: passed\n' "${labels[$i]}"
+      sed -n '/^\[==========\] .* ran\./,$p' "$dir/$((i + 1)).log"
+    else
+      printf -- '--- %s: FAILED, its whole output:\n' "${labels[$i]}"
+      cat "$dir/$((i + 1)).log"
+      rc=1
+    fi
+  done
+  rm -rf "$dir"
+  return $rc
+}
+
 total_start=$SECONDS
 # Without the binaries no test can run: a failed build ends here.
 phase "build: plain, ASan+UBSan, TSan (-j$nproc)" \
@@ -38,10 +63,11 @@ fi
 phase "unit tests" build/unit_tests
 phase "browser test (headless Chromium)" env BUILD=build tests/browser/run.sh
 phase "unit tests, ASan+UBSan" "$asan/unit_tests"
-phase "integration tests, responder under ASan+UBSan" \
-  env REGISTRAR_BUILD=$asan build/integration_tests
-phase "integration tests, responder under TSan" \
-  env REGISTRAR_BUILD=$tsan build/integration_tests
+# The two sanitized passes at once: each mostly waits on its stack, and
+# together they take little more than one alone.
+phase "integration tests under ASan+UBSan and TSan, at once" \
+  together "ASan+UBSan" "env REGISTRAR_BUILD=$asan build/integration_tests" \
+           "TSan" "env REGISTRAR_BUILD=$tsan build/integration_tests"
 # tee keeps the output live and a copy for the closing summary.
 phase "integration tests" \
   bash -c 'set -o pipefail; REGISTRAR_BUILD=build build/integration_tests | tee "$1"' _ "$last_log"

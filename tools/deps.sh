@@ -12,6 +12,8 @@ spawn-fcgi           /usr/bin/spawn-fcgi
 nginx-light          /usr/sbin/nginx
 libcurl4-openssl-dev /usr/include/x86_64-linux-gnu/curl/curl.h
 libsqlite3-dev       /usr/include/sqlite3.h
+libpq-dev            /usr/include/postgresql/libpq-fe.h
+postgresql-15        /usr/lib/postgresql/15/bin/initdb
 libssl-dev           /usr/include/openssl/evp.h
 nlohmann-json3-dev   /usr/include/nlohmann/json.hpp
 libgtest-dev         /usr/include/gtest/gtest.h
@@ -52,3 +54,6 @@ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # The Debian nginx package starts a system nginx on port 80 where it can;
 # this project never needs it.
 if command -v service >/dev/null 2>&1; then service nginx stop >/dev/null 2>&1 || true; fi
+# Likewise Debian's postgresql-15 makes and starts a "main" cluster; the
+# tests run throwaway clusters of their own (tests/pg_server.h).
+if command -v pg_ctlcluster >/dev/null 2>&1; then pg_ctlcluster 15 main stop >/dev/null 2>&1 || true; fi

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "crypto/job_signer.h"
+#include "testutil.h"
 
 namespace reg::testing {
 namespace {
@@ -133,18 +134,6 @@ HttpResponse Http(const std::string& method, const std::string& url,
   curl_slist_free_all(list);
   curl_easy_cleanup(h);
   return r;
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 std::string MakeTempDir() {

@@ -27,7 +27,6 @@ HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body = "",
                   const std::vector<std::string>& headers = {});
 
-int FreePort();
 std::string MakeTempDir();
 std::string ReadFile(const std::string& path);
 void WriteFileAtomic(const std::string& path, const std::string& content);

@@ -1,0 +1,133 @@
+// Pg: a thin RAII layer over libpq, the PostgreSQL engine's ground floor.
+// One PgConnection owns one server connection; parameters go as text, rows
+// come back as text, errors come back as Status (PgError). No exceptions.
+#ifndef FCGI_STORAGE_POSTGRES_PG_H_
+#define FCGI_STORAGE_POSTGRES_PG_H_
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/handles.h"
+#include "base/status.h"
+#include "storage/migrations.h"
+
+namespace reg {
+
+using PgConnPtr = std::unique_ptr<PGconn, Deleter<PQfinish>>;
+using PgResultPtr = std::unique_ptr<PGresult, Deleter<PQclear>>;
+
+// Translates a failed libpq call into a Status naming "context". Lost or
+// refused connections (SQLSTATE class 08, or no result at all), a server
+// shutting down (57P01-57P03), too many connections (53300), and
+// serialization failures and deadlocks (40001, 40P01: try again) become
+// kUnavailable; everything else kInternal. The SQLSTATE ends the message.
+Status PgError(PGconn* conn, const PGresult* result, std::string_view context);
+
+// A parameter of a query: text, an integer, or SQL NULL (the default).
+class PgParam {
+ public:
+  PgParam() = default;
+  PgParam(std::string_view text) : value_(std::string(text)) {}  // NOLINT
+  PgParam(const char* text) : value_(std::string(text)) {}        // NOLINT
+  PgParam(std::int64_t n) : value_(std::to_string(n)) {}          // NOLINT
+  PgParam(int n) : value_(std::to_string(n)) {}                   // NOLINT
+
+  const char* data() const { return value_ ? value_->c_str() : nullptr; }
+
+ private:
+  std::optional<std::string> value_;
+};
+
+// The rows of a finished query (owns the PGresult). Row and column indexes
+// are 0-based; REQUIRES: row < size(), col < the query's column count.
+class PgRows {
+ public:
+  explicit PgRows(PgResultPtr result) : result_(std::move(result)) {}
+
+  int size() const { return PQntuples(result_.get()); }
+  bool empty() const { return size() == 0; }
+  std::string Text(int row, int col) const;
+  std::int64_t Int(int row, int col) const;  // 0 for NULL or non-numbers
+  bool IsNull(int row, int col) const;
+  // Rows an INSERT, UPDATE or DELETE touched.
+  std::int64_t affected() const;
+
+ private:
+  PgResultPtr result_;
+};
+
+// One connection. Not thread-safe: one PgConnection per thread.
+class PgConnection {
+ public:
+  // Connects with "conninfo" (a postgresql:// URI or "key=value ..."), a
+  // connect_timeout of 5 s unless conninfo sets one. kUnavailable when the
+  // server cannot be reached, kInternal for a malformed conninfo.
+  static Result<std::unique_ptr<PgConnection>> Open(
+      const std::string& conninfo);
+
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs "sql" ($1, $2, ... for "params"), prepared once per connection and
+  // kept (keyed by the pointer: pass string literals). Outside a
+  // transaction, a connection known to be lost is re-established first (at
+  // most once a second; meanwhile kUnavailable at once). Inside one, a lost
+  // connection is kUnavailable: its work is gone, the caller starts over.
+  Result<PgRows> Query(const char* sql,
+                       std::initializer_list<PgParam> params = {});
+
+  // Runs one or more statements without parameters (DDL, BEGIN); rows, if
+  // any, are dropped. Reconnects as Query does.
+  Status Exec(const char* sql);
+
+  // False once the connection is known to be lost (a query failed on it).
+  bool connected() const;
+
+ private:
+  friend class PgTransaction;
+  explicit PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {}
+  Status EnsureConnected();
+
+  PgConnPtr conn_;
+  std::map<const char*, std::string> prepared_;  // sql -> statement name
+  bool in_transaction_ = false;
+  std::chrono::steady_clock::time_point last_reconnect_{};
+};
+
+// BEGIN on construction (check status()); ROLLBACK on destruction unless
+// Commit() succeeded. A connection the server dropped while idle is
+// replaced before BEGIN. Copying is disabled. COMMIT is never sent twice:
+// a Commit() that fails with kUnavailable may or may not have committed.
+class PgTransaction {
+ public:
+  explicit PgTransaction(PgConnection* conn);
+  ~PgTransaction();
+  PgTransaction(const PgTransaction&) = delete;
+  PgTransaction& operator=(const PgTransaction&) = delete;
+
+  const Status& status() const { return status_; }
+  Status Commit();
+
+ private:
+  PgConnection* conn_;
+  Status status_;
+  bool open_ = false;
+};
+
+// Applies the "count" migrations (ascending versions) newer than the
+// database's, each in its own transaction that also records its version in
+// schema_version. Holds a session advisory lock meanwhile, so hosts that
+// start at once apply each migration exactly once.
+Status PgMigrate(PgConnection* conn, const Migration* migrations, int count);
+
+}  // namespace reg
+
+#endif  // FCGI_STORAGE_POSTGRES_PG_H_
