@@ -23,7 +23,7 @@ endif
 
 MAINS      := fcgi/main.cc fcgi/regctl_main.cc
 LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(filter-out $(MAINS),$(sort $(shell find fcgi -name "*.cc")))) \
-              $(BUILD)/gen/schema.o
+              $(BUILD)/gen/schema.o $(BUILD)/gen/pg_schema.o
 UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
 INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
 SERVICE    := $(BUILD)/registrar $(BUILD)/regctl
@@ -97,11 +97,18 @@ $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
 $(BUILD)/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
 
+# The migrations, compiled in: sql/*.sql for SQLite, sql/postgres/*.sql.
 $(BUILD)/gen/schema.cc: $(sort $(wildcard sql/*.sql)) tools/embed_sql.sh
 	@mkdir -p $(@D)
-	tools/embed_sql.sh $(sort $(wildcard sql/*.sql)) > $@.tmp && mv $@.tmp $@
+	tools/embed_sql.sh storage/sqlite/migrations.h kMigrations \
+	  $(sort $(wildcard sql/*.sql)) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/schema.o: $(BUILD)/gen/schema.cc
+$(BUILD)/gen/pg_schema.cc: $(sort $(wildcard sql/postgres/*.sql)) tools/embed_sql.sh
+	@mkdir -p $(@D)
+	tools/embed_sql.sh storage/postgres/migrations.h kPgMigrations \
+	  $(sort $(wildcard sql/postgres/*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: %.cc

@@ -29,20 +29,30 @@ class PgServer {
             dir_.File("initdb.log") + " 2>&1") != 0) {
       return;
     }
-    if (!Start()) return;
-    ok_ = Run(as_ + kBin + "createdb -h 127.0.0.1 -p " +
-              std::to_string(port_) + " -U registrar registrar") == 0;
+    ok_ = Start();
   }
   ~PgServer() { Stop(); }
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
 
-  // False if initdb, the start or createdb failed (see log()).
+  // One server for the whole test binary, started on first use and
+  // stopped at exit. Suites keep apart by database (CreateDatabase).
+  static PgServer& Shared() {
+    static PgServer server;
+    return server;
+  }
+
+  // False if initdb or the start failed (see log()).
   bool ok() const { return ok_; }
-  // The database "registrar" as its owner, over TCP.
-  std::string url() const {
-    return "postgresql://registrar@127.0.0.1:" + std::to_string(port_) +
-           "/registrar";
+  // Creates database "name" (owned by "registrar"); its URL, or "" if
+  // createdb failed.
+  std::string CreateDatabase(const std::string& name) {
+    if (Run(as_ + kBin + "createdb -h 127.0.0.1 -p " + std::to_string(port_) +
+            " -U registrar " + name) != 0) {
+      return "";
+    }
+    return "postgresql://registrar@127.0.0.1:" + std::to_string(port_) + "/" +
+           name;
   }
   int port() const { return port_; }
   std::string log() const { return dir_.File("server.log"); }

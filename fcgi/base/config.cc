@@ -44,6 +44,7 @@ constexpr StringVar kStringVars[] = {
     {"SMTP_USER", &Config::smtp_user},
     {"SMTP_PASSWORD", &Config::smtp_password},
     {"MAIL_FROM", &Config::mail_from},
+    {"DATABASE_URL", &Config::database_url},
     {"COMMON_PASSWORDS", &Config::common_passwords},
 };
 

@@ -55,6 +55,9 @@ struct Config {
   int sweep_s = 30;
   // A "sending" claim expires after this; the job can then be claimed again.
   int lease_s = 120;
+  // DATABASE_URL: a PostgreSQL connection string shared by every host;
+  // empty: SQLite in data_dir (one host).
+  std::string database_url;
   // SQLITE_SYNC=full (default): each commit is on disk before the answer.
   // SQLITE_SYNC=normal: faster; survives a process crash, but a power loss
   // can roll back the last answered registrations.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "storage/postgres/engine.h"
 #include "storage/sqlite/engine.h"
 
 namespace reg {
@@ -48,10 +49,16 @@ OutboxPolicy OutboxPolicyFor(const Config& config) {
 
 Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock, bool create) {
+  if (!config.database_url.empty()) {
+    // Times come from the database: every host reads the same clock.
+    Result<std::unique_ptr<PgStorage>> pg =
+        PgStorage::Open(config.database_url, nullptr, OutboxPolicyFor(config));
+    if (!pg.ok()) return pg.status();
+    return std::unique_ptr<Storage>(std::move(pg).value());
+  }
   Result<std::unique_ptr<SqliteStorage>> sqlite =
-      SqliteStorage::Open(DatabasePath(config), create,
-                          config.sqlite_sync_full, &clock,
-                          OutboxPolicyFor(config));
+      SqliteStorage::Open(DatabasePath(config), create, config.sqlite_sync_full,
+                          &clock, OutboxPolicyFor(config));
   if (!sqlite.ok()) return sqlite.status();
   return std::unique_ptr<Storage>(std::move(sqlite).value());
 }

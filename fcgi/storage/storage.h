@@ -1,5 +1,5 @@
-// Storage: the engine behind Store and Outbox, one per process. Today
-// SQLite (storage/sqlite/); the interfaces leave room for another engine.
+// Storage: the engine behind Store and Outbox, one per process: SQLite
+// (storage/sqlite/) for one host, PostgreSQL (storage/postgres/) for many.
 #ifndef FCGI_STORAGE_STORAGE_H_
 #define FCGI_STORAGE_STORAGE_H_
 
@@ -26,9 +26,9 @@ class Storage {
 // this process ("pid@host").
 OutboxPolicy OutboxPolicyFor(const Config& config);
 
-// Opens the engine the settings name (SQLite at DATA_DIR/registrar.db),
-// applying pending migrations. Without "create", a missing database is
-// NotFound (regctl never creates one).
+// Opens the engine the settings name (PostgreSQL at DATABASE_URL, else
+// SQLite at DATA_DIR/registrar.db), applying pending migrations. Without
+// "create", a missing database is NotFound (regctl never creates one).
 Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock,
                                              bool create = true);

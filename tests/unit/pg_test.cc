@@ -11,25 +11,26 @@ namespace {
 
 class PgTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new PgServer(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
+  static void SetUpTestSuite() {
+    server_ = &PgServer::Shared();
+    if (server_->ok()) url_ = server_->CreateDatabase("pg_test");
   }
   void SetUp() override {
-    ASSERT_TRUE(server_->ok()) << "PostgreSQL did not start; see "
-                               << server_->log();
+    ASSERT_TRUE(server_->ok())
+        << "PostgreSQL did not start; see " << server_->log();
+    ASSERT_FALSE(url_.empty()) << "createdb failed";
   }
   std::unique_ptr<PgConnection> Connect() {
-    Result<std::unique_ptr<PgConnection>> conn =
-        PgConnection::Open(server_->url());
+    Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(url_);
     EXPECT_OK(conn);
     return conn.ok() ? std::move(conn).value() : nullptr;
   }
 
   static PgServer* server_;
+  static std::string url_;
 };
 PgServer* PgTest::server_ = nullptr;
+std::string PgTest::url_;
 
 TEST_F(PgTest, QueryBindsTextIntegersAndNullAsParameters) {
   auto conn = Connect();
@@ -47,7 +48,7 @@ TEST_F(PgTest, QueryBindsTextIntegersAndNullAsParameters) {
 TEST_F(PgTest, AnUnreachableServerIsUnavailable) {
   Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(
       "postgresql://registrar@127.0.0.1:" + std::to_string(FreePort()) +
-      "/registrar");
+      "/pg_test");
   ASSERT_FALSE(conn.ok());
   EXPECT_EQ(conn.status().code(), Code::kUnavailable)
       << conn.status().ToString();
@@ -107,9 +108,9 @@ TEST_F(PgTest, MigrationsRacingFromTwoConnectionsApplyEachOnce) {
   std::thread racers[2];
   for (int i = 0; i < 2; i++) {
     racers[i] = std::thread([&, i] {
-      auto conn = PgConnection::Open(server_->url());
-      results[i] = conn.ok() ? PgMigrate(conn.value().get(), kSteps, 2)
-                             : conn.status();
+      auto conn = PgConnection::Open(url_);
+      results[i] =
+          conn.ok() ? PgMigrate(conn.value().get(), kSteps, 2) : conn.status();
     });
   }
   for (std::thread& t : racers) t.join();

@@ -38,15 +38,14 @@ std::string Summary(const char* sql) {
 Status PgError(PGconn* conn, const PGresult* result, std::string_view context) {
   std::string msg(context);
   msg += ": ";
-  const char* state =
-      result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
-                        : nullptr;
+  const char* state = result != nullptr
+                          ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
+                          : nullptr;
   // The primary message only: DETAIL lines may quote the values of a row
   // (an address in a unique violation), and logs never hold those.
   const char* primary =
-      result != nullptr
-          ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
-          : nullptr;
+      result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)
+                        : nullptr;
   if (primary != nullptr) {
     msg += primary;
   } else {
@@ -77,6 +76,17 @@ bool PgRows::IsNull(int row, int col) const {
   return PQgetisnull(result_.get(), row, col) != 0;
 }
 
+std::string PgRows::Bytes(int row, int col) const {
+  size_t n = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(
+                                           PQgetvalue(result_.get(), row, col)),
+                                       &n);
+  if (raw == nullptr) return "";
+  std::string bytes(reinterpret_cast<const char*>(raw), n);
+  PQfreemem(raw);
+  return bytes;
+}
+
 std::int64_t PgRows::affected() const {
   return std::strtoll(PQcmdTuples(result_.get()), nullptr, 10);
 }
@@ -103,7 +113,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(
   }
   // NOTICEs ("relation already exists, skipping") are chatter, not errors;
   // libpq's default prints each to stderr, that is, the worker log.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(std::move(conn)));
 }
 
@@ -130,7 +141,7 @@ Status PgConnection::EnsureConnected() {
 }
 
 Result<PgRows> PgConnection::Query(const char* sql,
-                                   std::initializer_list<PgParam> params) {
+                                   const std::vector<PgParam>& params) {
   Status s = EnsureConnected();
   if (!s.ok()) return s;
   auto it = prepared_.find(sql);
@@ -144,11 +155,16 @@ Result<PgRows> PgConnection::Query(const char* sql,
     it = prepared_.emplace(sql, std::move(name)).first;
   }
   std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const PgParam& p : params) values.push_back(p.data());
+  std::vector<int> lengths, formats;
+  for (const PgParam& p : params) {
+    values.push_back(p.data());
+    lengths.push_back(p.length());
+    formats.push_back(p.binary() ? 1 : 0);
+  }
   PgResultPtr r(PQexecPrepared(conn_.get(), it->second.c_str(),
                                static_cast<int>(values.size()), values.data(),
-                               nullptr, nullptr, /*resultFormat=*/0));
+                               lengths.data(), formats.data(),
+                               /*resultFormat=*/0));
   const ExecStatusType st =
       r != nullptr ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -216,8 +232,8 @@ Status PgMigrate(PgConnection* conn, const Migration* migrations, int count) {
       PgTransaction tx(conn);
       if (!tx.status().ok()) return tx.status();
       st = conn->Exec(m.sql);
-      if (!st.ok()) return Status(st.code(), std::string(m.name) + ": " +
-                                                 st.message());
+      if (!st.ok())
+        return Status(st.code(), std::string(m.name) + ": " + st.message());
       Result<PgRows> recorded = conn->Query(
           "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
           {m.version, m.name});

@@ -14,10 +14,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/handles.h"
 #include "base/status.h"
-#include "storage/migrations.h"
+#include "storage/migration.h"
 
 namespace reg {
 
@@ -31,19 +32,30 @@ using PgResultPtr = std::unique_ptr<PGresult, Deleter<PQclear>>;
 // kUnavailable; everything else kInternal. The SQLSTATE ends the message.
 Status PgError(PGconn* conn, const PGresult* result, std::string_view context);
 
-// A parameter of a query: text, an integer, or SQL NULL (the default).
+// A parameter of a query: text, an integer, bytes (for bytea), or SQL NULL
+// (the default).
 class PgParam {
  public:
   PgParam() = default;
+  static PgParam Bytes(std::string_view bytes) {
+    PgParam p(bytes);
+    p.binary_ = true;
+    return p;
+  }
   PgParam(std::string_view text) : value_(std::string(text)) {}  // NOLINT
-  PgParam(const char* text) : value_(std::string(text)) {}        // NOLINT
-  PgParam(std::int64_t n) : value_(std::to_string(n)) {}          // NOLINT
-  PgParam(int n) : value_(std::to_string(n)) {}                   // NOLINT
+  PgParam(const std::string& text) : value_(text) {}             // NOLINT
+  PgParam(const char* text) : value_(std::string(text)) {}       // NOLINT
+  PgParam(long n) : value_(std::to_string(n)) {}                 // NOLINT
+  PgParam(long long n) : value_(std::to_string(n)) {}            // NOLINT
+  PgParam(int n) : value_(std::to_string(n)) {}                  // NOLINT
 
   const char* data() const { return value_ ? value_->c_str() : nullptr; }
+  int length() const { return value_ ? static_cast<int>(value_->size()) : 0; }
+  bool binary() const { return binary_; }
 
  private:
   std::optional<std::string> value_;
+  bool binary_ = false;
 };
 
 // The rows of a finished query (owns the PGresult). Row and column indexes
@@ -57,6 +69,8 @@ class PgRows {
   std::string Text(int row, int col) const;
   std::int64_t Int(int row, int col) const;  // 0 for NULL or non-numbers
   bool IsNull(int row, int col) const;
+  // A bytea column's bytes.
+  std::string Bytes(int row, int col) const;
   // Rows an INSERT, UPDATE or DELETE touched.
   std::int64_t affected() const;
 
@@ -82,7 +96,10 @@ class PgConnection {
   // most once a second; meanwhile kUnavailable at once). Inside one, a lost
   // connection is kUnavailable: its work is gone, the caller starts over.
   Result<PgRows> Query(const char* sql,
-                       std::initializer_list<PgParam> params = {});
+                       std::initializer_list<PgParam> params = {}) {
+    return Query(sql, std::vector<PgParam>(params));
+  }
+  Result<PgRows> Query(const char* sql, const std::vector<PgParam>& params);
 
   // Runs one or more statements without parameters (DDL, BEGIN); rows, if
   // any, are dropped. Reconnects as Query does.

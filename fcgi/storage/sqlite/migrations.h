@@ -2,15 +2,11 @@
 #ifndef FCGI_STORAGE_SQLITE_MIGRATIONS_H_
 #define FCGI_STORAGE_SQLITE_MIGRATIONS_H_
 
+#include "storage/migration.h"
+
 namespace reg {
 
-struct Migration {
-  int version;       // the file's number; PRAGMA user_version after it runs
-  const char* name;  // the file name, for messages
-  const char* sql;
-};
-
-// In ascending version order.
+// In ascending version order; PRAGMA user_version is the last one run.
 extern const Migration kMigrations[];
 extern const int kMigrationCount;
 

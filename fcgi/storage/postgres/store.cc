@@ -1,0 +1,203 @@
+// PgStorage and PgStore: connections, migrations, accounts and tokens
+// (engine.h).
+#include <optional>
+
+#include "storage/postgres/engine.h"
+#include "storage/postgres/migrations.h"
+
+namespace reg {
+
+Result<std::int64_t> PgNowMs(PgConnection& conn, const Clock* clock) {
+  if (clock != nullptr) return clock->NowMs();
+  Result<PgRows> now = conn.Query("SELECT reg_now_ms()");
+  if (!now.ok()) return now.status();
+  return now.value().Int(0, 0);
+}
+
+Result<std::unique_ptr<PgStorage>> PgStorage::Open(const std::string& url,
+                                                   const Clock* clock,
+                                                   OutboxPolicy policy) {
+  Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(url);
+  if (!conn.ok()) return conn.status();
+  Status s = PgMigrate(conn.value().get(), kPgMigrations, kPgMigrationCount);
+  if (!s.ok()) return s;
+  return std::unique_ptr<PgStorage>(
+      new PgStorage(url, clock, std::move(policy)));
+}
+
+Result<std::unique_ptr<Store>> PgStorage::NewStore() {
+  Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(url_);
+  if (!conn.ok()) return conn.status();
+  return std::unique_ptr<Store>(
+      new PgStore(std::move(conn).value(), clock_, policy_));
+}
+
+Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
+  Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(url_);
+  if (!conn.ok()) return conn.status();
+  return std::unique_ptr<Outbox>(
+      new PgOutbox(std::move(conn).value(), clock_, policy_));
+}
+
+PgStore::PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock,
+                 OutboxPolicy policy)
+    : conn_(std::move(conn)),
+      clock_(clock),
+      outbox_(conn_.get(), clock, std::move(policy)) {}
+
+Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
+                                          const RegisterLimits& limits,
+                                          const MailRenderer& render) {
+  // Render and seal before the transaction, for the kind the account has
+  // now; the transaction renders again only if that changed in between.
+  Result<PgRows> known = conn_->Query(
+      "SELECT verified_ms IS NOT NULL FROM users WHERE email_norm = $1",
+      {reg.email_norm});
+  if (!known.ok()) return known.status();
+  const MailKind guess =
+      !known.value().empty() && known.value().Text(0, 0) == "t"
+          ? MailKind::kExists
+          : MailKind::kVerify;
+  Result<PreparedMail> mail = render(guess);
+  if (!mail.ok()) return mail.status();
+
+  PgTransaction tx(conn_.get());
+  if (!tx.status().ok()) return tx.status();
+  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
+  if (!now.ok()) return now.status();
+  // The account, created if new. A registration racing for the same new
+  // address waits on the unique index, then finds the row; FOR UPDATE
+  // holds it, so the mail cap counts one registration at a time.
+  Result<PgRows> inserted = conn_->Query(
+      "INSERT INTO users(email, email_norm, password_hash, created_ms) "
+      "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
+      "RETURNING id",
+      {reg.email, reg.email_norm, reg.password_hash, now.value()});
+  if (!inserted.ok()) return inserted.status();
+  std::int64_t user_id = 0;
+  bool verified = false;
+  if (!inserted.value().empty()) {
+    user_id = inserted.value().Int(0, 0);
+  } else {
+    Result<PgRows> found = conn_->Query(
+        "SELECT id, verified_ms IS NOT NULL FROM users "
+        "WHERE email_norm = $1 FOR UPDATE",
+        {reg.email_norm});
+    if (!found.ok()) return found.status();
+    if (found.value().empty()) return Status::Unavailable("account vanished");
+    user_id = found.value().Int(0, 0);
+    verified = found.value().Text(0, 1) == "t";
+  }
+  RegisterOutcome outcome;
+  outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
+
+  if (limits.mail_cap > 0) {
+    Result<PgRows> recent = conn_->Query(
+        "SELECT count(*) FROM outbox WHERE user_id = $1 AND created_ms > $2",
+        {user_id, now.value() - 3600 * 1000LL});
+    if (!recent.ok()) return recent.status();
+    if (recent.value().Int(0, 0) >= limits.mail_cap) {
+      // Answered as usual, nothing sent; no row records it but this.
+      Result<PgRows> bump = conn_->Query(
+          "INSERT INTO counters(name, value) VALUES('mail_capped_total', 1) "
+          "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1");
+      if (!bump.ok()) return bump.status();
+      Status s = tx.Commit();
+      if (!s.ok()) return s;
+      return outcome;
+    }
+  }
+
+  if (outcome.kind == MailKind::kVerify) {
+    Result<PgRows> token = conn_->Query(
+        "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
+        "expires_ms) VALUES($1, $2, $3, $4, $5)",
+        {reg.token_hash, user_id, reg.password_hash, now.value(),
+         now.value() + limits.token_ttl_ms});
+    if (!token.ok()) return token.status();
+  }
+  std::optional<Result<PreparedMail>> again;
+  if (outcome.kind != guess) {
+    again.emplace(render(outcome.kind));
+    if (!again->ok()) return again->status();
+  }
+  const PreparedMail& m = again ? again->value() : mail.value();
+  NewJob job;
+  job.user_id = user_id;
+  job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
+  job.rcpt = reg.email;
+  job.message_id = m.message_id;
+  job.sealed = m.sealed;
+  job.created_ms = now.value();
+  job.due_ms = now.value() + limits.sweep_grace_ms;
+  PgTxn txn(conn_.get(), now.value());
+  Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+  if (!id.ok()) return id.status();
+  outcome.job_id = id.value();
+  Status s = tx.Commit();
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Result<TokenState> PgStore::CheckToken(const std::string& token_hash) {
+  const PgParam test_now =
+      clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam();
+  Result<PgRows> found = conn_->Query(
+      "SELECT used_ms IS NOT NULL, "
+      "expires_ms <= coalesce($2::bigint, reg_now_ms()) "
+      "FROM tokens WHERE hash = $1",
+      {token_hash, test_now});
+  if (!found.ok()) return found.status();
+  if (found.value().empty()) return Status::NotFound("unknown token");
+  if (found.value().Text(0, 0) == "t") return TokenState::kUsed;
+  if (found.value().Text(0, 1) == "t") return Status::Gone("token expired");
+  return TokenState::kValid;
+}
+
+Result<Activation> PgStore::Activate(const std::string& token_hash) {
+  // The first look-up reads: an unknown, expired or used token costs no
+  // write transaction.
+  Result<TokenState> state = CheckToken(token_hash);
+  if (!state.ok()) return state.status();
+  if (state.value() == TokenState::kUsed) return Activation::kAlreadyVerified;
+
+  PgTransaction tx(conn_.get());
+  if (!tx.status().ok()) return tx.status();
+  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
+  if (!now.ok()) return now.status();
+  Result<PgRows> used = conn_->Query(
+      "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL "
+      "RETURNING user_id, password_hash",
+      {now.value(), token_hash});
+  if (!used.ok()) return used.status();
+  if (used.value().empty()) return Activation::kAlreadyVerified;  // a race
+  // The account takes the password of the registration this link was
+  // for, unless another link verified it first.
+  Result<PgRows> verify = conn_->Query(
+      "UPDATE users SET verified_ms = $1, password_hash = $2 "
+      "WHERE id = $3 AND verified_ms IS NULL",
+      {now.value(), used.value().Text(0, 1), used.value().Int(0, 0)});
+  if (!verify.ok()) return verify.status();
+  const bool newly_verified = verify.value().affected() > 0;
+  Status s = tx.Commit();
+  if (!s.ok()) return s;
+  return newly_verified ? Activation::kVerified : Activation::kAlreadyVerified;
+}
+
+Result<StoreTotals> PgStore::Totals() {
+  Result<PgRows> totals = conn_->Query(
+      "SELECT (SELECT count(*) FROM outbox), "
+      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+      "(SELECT coalesce(sum(value), 0) FROM counters "
+      " WHERE name = 'mail_capped_total')");
+  if (!totals.ok()) return totals.status();
+  StoreTotals t;
+  t.capped = totals.value().Int(0, 2);
+  t.registrations = totals.value().Int(0, 0) + t.capped;
+  t.activations = totals.value().Int(0, 1);
+  return t;
+}
+
+Status PgStore::Ping() { return conn_->Query("SELECT 1").status(); }
+
+}  // namespace reg

@@ -1,0 +1,70 @@
+-- 001 (PostgreSQL): accounts, verification tokens, the mail outbox and its
+-- history; the same tables as SQLite's sql/001 and 002, in one step.
+-- Applied once, under an advisory lock, recorded in schema_version.
+-- Times are Unix milliseconds, from the database's clock (reg_now_ms):
+-- every host reads the same clock, so skew between hosts cannot free a
+-- live claim or delay a due job.
+
+CREATE FUNCTION reg_now_ms() RETURNS bigint LANGUAGE sql STABLE
+  AS $$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$;
+
+CREATE TABLE users (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email         text NOT NULL,           -- as typed, trimmed: where mail goes
+  email_norm    text NOT NULL UNIQUE,    -- ASCII-lowercased: uniqueness is case-insensitive
+  password_hash text NOT NULL,           -- $scrypt$ln=..,r=8,p=1$salt$key
+  created_ms    bigint NOT NULL,
+  verified_ms   bigint                   -- NULL until a link is used
+);
+CREATE INDEX users_verified ON users(verified_ms) WHERE verified_ms IS NOT NULL;
+
+-- Only a hash of each token is kept; a token carries the password hash of
+-- the registration it was mailed for (see sql/001_init.sql).
+CREATE TABLE tokens (
+  hash          text PRIMARY KEY,        -- lowercase hex SHA-256 of the token
+  user_id       bigint NOT NULL REFERENCES users(id),
+  password_hash text NOT NULL,
+  created_ms    bigint NOT NULL,
+  expires_ms    bigint NOT NULL,
+  used_ms       bigint
+);
+CREATE INDEX tokens_user ON tokens(user_id);
+
+-- One row per mail, the message rendered once and sealed.
+CREATE TABLE outbox (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id         bigint NOT NULL REFERENCES users(id),
+  kind            text NOT NULL CHECK (kind IN ('verify', 'exists')),
+  rcpt            text NOT NULL,
+  message_id      text NOT NULL UNIQUE,
+  message         bytea NOT NULL,
+  state           text NOT NULL DEFAULT 'queued'
+                  CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+  attempts        integer NOT NULL DEFAULT 0,
+  created_ms      bigint NOT NULL,       -- when the answer's transaction committed
+  next_attempt_ms bigint NOT NULL,       -- a sweep may claim a queued job from then on
+  lease_until_ms  bigint,                -- while 'sending': the claim holds until then
+  last_reply      text,                  -- last SMTP reply or transport error
+  sent_ms         bigint,
+  claimed_by      text                   -- "pid@host" of the last claim
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+CREATE INDEX outbox_user ON outbox(user_id, created_ms);
+CREATE INDEX outbox_sent ON outbox(sent_ms, created_ms) WHERE state = 'sent';
+
+CREATE TABLE outbox_events (
+  id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  job_id bigint NOT NULL REFERENCES outbox(id),
+  at_ms  bigint NOT NULL,
+  event  text NOT NULL,                  -- queued, claimed, sent, retry, failed, requeued
+  detail text,
+  reason text                            -- on 'retry': connect, timeout, 4xx, network, tls
+);
+CREATE INDEX outbox_events_job ON outbox_events(job_id);
+CREATE INDEX outbox_events_retry ON outbox_events(reason) WHERE event = 'retry';
+
+-- mail_capped_total: no row records a capped registration.
+CREATE TABLE counters (
+  name  text PRIMARY KEY,
+  value bigint NOT NULL
+);
