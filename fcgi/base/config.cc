@@ -45,6 +45,7 @@ constexpr StringVar kStringVars[] = {
     {"SMTP_PASSWORD", &Config::smtp_password},
     {"MAIL_FROM", &Config::mail_from},
     {"DATABASE_URL", &Config::database_url},
+    {"JOB_SECRET_FILE", &Config::job_secret_file},
     {"COMMON_PASSWORDS", &Config::common_passwords},
 };
 
@@ -127,6 +128,7 @@ std::string DatabasePath(const Config& config) {
 }
 
 std::string SecretPath(const Config& config) {
+  if (!config.job_secret_file.empty()) return config.job_secret_file;
   return config.data_dir + "/job.secret";
 }
 

@@ -58,6 +58,9 @@ struct Config {
   // DATABASE_URL: a PostgreSQL connection string shared by every host;
   // empty: SQLite in data_dir (one host).
   std::string database_url;
+  // JOB_SECRET_FILE: the job secret; empty: data_dir/job.secret. Hosts
+  // sharing a database must hold the same secret.
+  std::string job_secret_file;
   // SQLITE_SYNC=full (default): each commit is on disk before the answer.
   // SQLITE_SYNC=normal: faster; survives a process crash, but a power loss
   // can roll back the last answered registrations.

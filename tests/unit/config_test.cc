@@ -223,6 +223,16 @@ TEST(LoadConfig, StringVariablesAreCopied) {
   EXPECT_EQ(SecretPath(loaded.value()), "/var/lib/reg/job.secret");
 }
 
+TEST(LoadConfig, SeveralHostsShareADatabaseUrlAndASecretFile) {
+  Result<Config> loaded =
+      Load({{"DATA_DIR", "/var/lib/reg"},
+            {"DATABASE_URL", "postgresql://reg@db.internal/reg"},
+            {"JOB_SECRET_FILE", "/etc/registrar/job.secret"}});
+  ASSERT_OK(loaded);
+  EXPECT_EQ(loaded.value().database_url, "postgresql://reg@db.internal/reg");
+  EXPECT_EQ(SecretPath(loaded.value()), "/etc/registrar/job.secret");
+}
+
 TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
   for (const char* name : {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL",
                            "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM"}) {
