@@ -16,8 +16,7 @@ constexpr int kMaxSweepBatch = 16;
 
 int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms) {
   const std::int64_t fits = lease_ms / 2 / std::max<std::int64_t>(1, send_ms);
-  return static_cast<int>(
-      std::clamp<std::int64_t>(fits, 1, kMaxSweepBatch));
+  return static_cast<int>(std::clamp<std::int64_t>(fits, 1, kMaxSweepBatch));
 }
 
 Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,

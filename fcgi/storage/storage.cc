@@ -49,9 +49,8 @@ OutboxPolicy OutboxPolicyFor(const Config& config) {
 Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock, bool create) {
   Result<std::unique_ptr<SqliteStorage>> sqlite =
-      SqliteStorage::Open(DatabasePath(config), create,
-                          config.sqlite_sync_full, &clock,
-                          OutboxPolicyFor(config));
+      SqliteStorage::Open(DatabasePath(config), create, config.sqlite_sync_full,
+                          &clock, OutboxPolicyFor(config));
   if (!sqlite.ok()) return sqlite.status();
   return std::unique_ptr<Storage>(std::move(sqlite).value());
 }

@@ -48,8 +48,7 @@ World& TheWorld() {
         reg::JobSigner::Create(std::string(kKey));
     FUZZ_CHECK(signer.ok());
     world->signer = std::make_unique<reg::JobSigner>(std::move(signer).value());
-    reg::Result<std::unique_ptr<reg::Store>> store =
-        world->storage->NewStore();
+    reg::Result<std::unique_ptr<reg::Store>> store = world->storage->NewStore();
     reg::Result<std::unique_ptr<reg::Outbox>> outbox =
         world->storage->NewOutbox();
     FUZZ_CHECK(store.ok() && outbox.ok());

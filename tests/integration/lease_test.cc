@@ -57,9 +57,9 @@ TEST(Lease, AServerSlowerThanALeaseGetsEveryMailOnce) {
   for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
   // Each job was claimed once and sent at its first attempt.
   EXPECT_EQ(One(stack, "SELECT count(*) FROM outbox WHERE attempts != 1"), "0");
-  EXPECT_EQ(One(stack,
-                "SELECT count(*) FROM outbox_events WHERE event = 'claimed'"),
-            std::to_string(kMails));
+  EXPECT_EQ(
+      One(stack, "SELECT count(*) FROM outbox_events WHERE event = 'claimed'"),
+      std::to_string(kMails));
   EXPECT_TRUE(stack.Stop());
 }
 
@@ -85,8 +85,8 @@ TEST(Lease, AWorkerKilledMidSendHasItsJobSentByAnotherAfterTheLease) {
       << claimant;
   // Well past a lease: the heartbeat keeps the claim.
   std::this_thread::sleep_for(std::chrono::seconds(4));
-  EXPECT_EQ(One(stack, "SELECT attempts FROM outbox WHERE id = " +
-                           std::to_string(id)),
+  EXPECT_EQ(One(stack,
+                "SELECT attempts FROM outbox WHERE id = " + std::to_string(id)),
             "1");
   ASSERT_EQ(kill(sender, SIGKILL), 0) << stack.Output();
   const auto killed = std::chrono::steady_clock::now();
@@ -97,9 +97,9 @@ TEST(Lease, AWorkerKilledMidSendHasItsJobSentByAnotherAfterTheLease) {
     return One(stack, "SELECT state FROM outbox WHERE id = " +
                           std::to_string(id)) == "sent";
   }));
-  const double after_s = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - killed)
-                             .count();
+  const double after_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed)
+          .count();
   EXPECT_EQ(MessageIds(sink).size(), 1u);
   EXPECT_EQ(sink.MailCount(), 1);
   // The second attempt, or a third if the 451 went to the second.

@@ -374,8 +374,7 @@ TEST_F(StoreTest, ActivatingAnUnknownExpiredOrUsedTokenWritesNothing) {
   ASSERT_OK(used);
   EXPECT_EQ(used.value(), Activation::kAlreadyVerified);
   clock_.AdvanceMs(limits_.token_ttl_ms);
-  EXPECT_EQ(store_->Activate(TokenHash("tok-2")).status().code(),
-            Code::kGone);
+  EXPECT_EQ(store_->Activate(TokenHash("tok-2")).status().code(), Code::kGone);
   EXPECT_EQ(DataVersion(), version);
 }
 
@@ -509,7 +508,8 @@ TEST_F(StoreTest, EightThreadsRegisteringAtOnceWriteEveryRegistrationOnce) {
     });
   }
   for (std::thread& t : threads) t.join();
-  for (int t = 0; t < kThreads; t++) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  for (int t = 0; t < kThreads; t++)
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
   const int written = kThreads * kEach * 4 / 5;
   EXPECT_EQ(Rows(db_.get(), "users"), written);
   EXPECT_EQ(Rows(db_.get(), "tokens"), written);
@@ -521,8 +521,7 @@ TEST_F(StoreTest, AFailureInsideABatchRollsBackOnlyThatPiece) {
   Result<std::unique_ptr<WriteLane>> lane = WriteLane::Open(path(), true, true);
   ASSERT_OK(lane);
   ASSERT_OK(lane.value()->Run(Durability::kDurable, [](SqliteTxn& txn) {
-    return txn.db().Exec(
-        "INSERT INTO counters(name, value) VALUES('kept', 1)");
+    return txn.db().Exec("INSERT INTO counters(name, value) VALUES('kept', 1)");
   }));
   Status failed =
       lane.value()->Run(Durability::kRelaxed, [](SqliteTxn& txn) -> Status {
@@ -532,8 +531,9 @@ TEST_F(StoreTest, AFailureInsideABatchRollsBackOnlyThatPiece) {
         return Status::Internal("changed my mind");
       });
   EXPECT_EQ(failed.code(), Code::kInternal);
-  EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM counters "
-                                "WHERE name IN ('kept', 'undone')"),
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM counters "
+                     "WHERE name IN ('kept', 'undone')"),
             1);
 }
 

@@ -51,7 +51,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     return SqliteError(db.get(), rc, "open database \"" + path + "\"");
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  // Debian's build defaults to no busy wait at all (FACTS §5): set one first.
+  // SQLite waits for no lock unless told to (busy timeout 0): set a wait.
   rc = sqlite3_busy_handler(db.get(), WaitForLock, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "busy handler");
   std::unique_ptr<Database> database(new Database(std::move(db)));
@@ -93,7 +93,8 @@ Status Database::Exec(const char* sql) {
 
 Status Database::SetSyncFull(bool full) {
   if (full == sync_full_) return Status();
-  Status s = Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  Status s =
+      Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   if (s.ok()) sync_full_ = full;
   return s;
 }

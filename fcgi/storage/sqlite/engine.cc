@@ -17,8 +17,8 @@ Result<std::unique_ptr<Store>> SqliteStorage::NewStore() {
   Result<std::unique_ptr<Database>> reader =
       Database::Open(path_, false, sync_full_);
   if (!reader.ok()) return reader.status();
-  return std::unique_ptr<Store>(new SqliteStore(
-      std::move(reader).value(), lane_.get(), clock_, policy_));
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::move(reader).value(), lane_.get(), clock_, policy_));
 }
 
 Result<std::unique_ptr<Outbox>> SqliteStorage::NewOutbox() {

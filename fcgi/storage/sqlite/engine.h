@@ -9,10 +9,10 @@
 
 #include "base/clock.h"
 #include "storage/outbox.h"
-#include "storage/storage.h"
-#include "storage/store.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/write_lane.h"
+#include "storage/storage.h"
+#include "storage/store.h"
 
 namespace reg {
 

@@ -36,7 +36,7 @@ JobRow RowFrom(const Stmt& stmt) {
   return row;
 }
 
-#define JOB_COLUMNS                                                       \
+#define JOB_COLUMNS                                                            \
   "id, kind, rcpt, state, attempts, created_ms, next_attempt_ms, last_reply, " \
   "claimed_by"
 
@@ -128,8 +128,8 @@ Result<JobRow> SqliteOutbox::GetJob(std::int64_t id,
     Result<bool> row = history.Step();
     if (!row.ok()) return row.status();
     if (!row.value()) return job;
-    events->push_back({history.ColumnInt(0), history.ColumnText(1),
-                       history.ColumnText(2)});
+    events->push_back(
+        {history.ColumnInt(0), history.ColumnText(1), history.ColumnText(2)});
   }
 }
 

@@ -43,8 +43,9 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
 // Mails queued to the account since "since_ms".
 Result<std::int64_t> MailsSince(Database& db, std::int64_t user_id,
                                 std::int64_t since_ms) {
-  Stmt count(db, "count mails",
-             "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?");
+  Stmt count(
+      db, "count mails",
+      "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?");
   count.Int(user_id).Int(since_ms);
   Result<bool> row = count.Step();
   if (!row.ok()) return row.status();
@@ -83,7 +84,8 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
     if (limits.mail_cap > 0) {
-      Result<std::int64_t> recent = MailsSince(db, user_id, now - 3600 * 1000LL);
+      Result<std::int64_t> recent =
+          MailsSince(db, user_id, now - 3600 * 1000LL);
       if (!recent.ok()) return recent.status();
       if (recent.value() >= limits.mail_cap) {
         // Answered as usual, nothing sent. The one counter left on a
@@ -133,14 +135,16 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
 }
 
 Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash) {
-  Stmt find(*reader_, "find token",
-            "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?");
+  Stmt find(
+      *reader_, "find token",
+      "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?");
   find.Text(token_hash);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
   if (!row.value()) return Status::NotFound("unknown token");
   if (find.ColumnInt(1) != 0) return TokenState::kUsed;
-  if (clock_->NowMs() >= find.ColumnInt(0)) return Status::Gone("token expired");
+  if (clock_->NowMs() >= find.ColumnInt(0))
+    return Status::Gone("token expired");
   return TokenState::kValid;
 }
 
