@@ -30,7 +30,7 @@ Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
   return insert.Run();
 }
 
-SqliteOutbox::SqliteOutbox(std::unique_ptr<Database> reader, WriteLane* lane,
+SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
                            const Clock* clock, OutboxPolicy policy)
     : owned_(std::move(reader)),
       reader_(owned_.get()),
@@ -38,8 +38,8 @@ SqliteOutbox::SqliteOutbox(std::unique_ptr<Database> reader, WriteLane* lane,
       clock_(clock),
       policy_(std::move(policy)) {}
 
-SqliteOutbox::SqliteOutbox(Database* reader, WriteLane* lane,
-                           const Clock* clock, OutboxPolicy policy)
+SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
+                           OutboxPolicy policy)
     : reader_(reader), lane_(lane), clock_(clock), policy_(std::move(policy)) {}
 
 Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
@@ -63,7 +63,9 @@ Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
 }
 
 Result<JobState> SqliteOutbox::State(std::int64_t id) {
-  Stmt find(*reader_, "find job", "SELECT state FROM outbox WHERE id = ?");
+  Result<Database*> db = reader_->Get();
+  if (!db.ok()) return db.status();
+  Stmt find(*db.value(), "find job", "SELECT state FROM outbox WHERE id = ?");
   find.Int(id);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
