@@ -61,6 +61,10 @@ void Sweeper::Loop() {
     if (outbox) {
       const int limit = SweepBatch(lease_ms, send_ms);
       Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
+      // Until half a lease after the claim nobody else can take these jobs
+      // (a claim needs the lease run out), whatever this process's
+      // heartbeat did; after that, each claim is checked before its send.
+      const std::int64_t sure_until = clock_.NowMs() + lease_ms / 2;
       if (!jobs.ok()) {
         Log("sweep: %s", jobs.status().ToString().c_str());
       } else {
@@ -69,8 +73,10 @@ void Sweeper::Loop() {
         for (const ClaimedJob& job : jobs.value()) {
           // The rest of a stopped batch waits for its leases to run out.
           if (!stopping()) {
-            // Just before SMTP: is the claim still ours? (atomic renewal)
-            Result<std::vector<ClaimRef>> lost = outbox->Renew({job.ref()});
+            // Just before SMTP: is the claim still ours? The renewal checks
+            // and extends it in one statement.
+            Result<std::vector<ClaimRef>> lost = std::vector<ClaimRef>();
+            if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
               (void)Deliver(job, outbox, &mailer, sealer_);

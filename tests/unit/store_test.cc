@@ -81,6 +81,43 @@ TEST_F(StoreTest, OpeningAMigratedFileAgainChangesNothing) {
   EXPECT_EQ(Totals().registrations, 1);
 }
 
+// A database written by the code before migration 002 keeps its queued
+// mail: the sealed message moves to outbox_messages.
+TEST(Database, Migration002MovesTheMessagesOutOfTheJobRows) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("old.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb old(raw);
+    ASSERT_STREQ(kMigrations[0].name, "001_init.sql");
+    ASSERT_EQ(
+        sqlite3_exec(old.get(), kMigrations[0].sql, nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(
+                  old.get(),
+                  "PRAGMA user_version=1;"
+                  "INSERT INTO users(id, email, email_norm, password_hash, "
+                  "created_ms) VALUES(1, 'a@b.c', 'a@b.c', 'h', 1);"
+                  "INSERT INTO outbox(id, user_id, kind, rcpt, message_id, "
+                  "message, created_ms, next_attempt_ms) "
+                  "VALUES(7, 1, 'verify', 'a@b.c', '<7@x>', 'sealed-7', 1, 1);",
+                  nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  FakeClock clock;
+  Result<std::unique_ptr<SqliteStorage>> storage =
+      SqliteStorage::Open(dir.File("old.db"), true, true, &clock, {});
+  ASSERT_OK(storage);
+  Result<std::unique_ptr<Outbox>> outbox = storage.value()->NewOutbox();
+  ASSERT_OK(outbox);
+  Result<ClaimOutcome> claim = outbox.value()->Claim(7);
+  ASSERT_OK(claim);
+  ASSERT_TRUE(claim.value().job.has_value());
+  EXPECT_EQ(claim.value().job->sealed, "sealed-7");
+  EXPECT_EQ(claim.value().job->rcpt, "a@b.c");
+}
+
 // Two processes on one file: each has its own engine and write lane.
 TEST(Database, TwoEnginesOnOneNewFileBothWork) {
   TempDir dir;
