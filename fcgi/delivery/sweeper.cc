@@ -11,6 +11,11 @@ namespace reg {
 namespace {
 
 constexpr int kMaxSweepBatch = 16;
+// Sweep loops per process: with two, one's database work and the server's
+// handling of its mail overlap the other's SMTP exchange (a backlog drains
+// faster than one connection's round trips allow), and the claims keep
+// them from ever taking the same job.
+constexpr int kSweepLoops = 2;
 
 }  // namespace
 
@@ -30,7 +35,7 @@ Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,
 Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
 
 void Sweeper::Start() {
-  threads_.Spawn([this] { Loop(); });
+  for (int i = 0; i < kSweepLoops; i++) threads_.Spawn([this] { Loop(); });
 }
 
 bool Sweeper::Stop(std::chrono::milliseconds deadline) {

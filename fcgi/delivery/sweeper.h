@@ -1,4 +1,4 @@
-// Sweeper: one thread per process that claims due jobs and sends them
+// Sweeper: two threads per process that claim due jobs and send them
 // (task.h says which jobs those are), at start-up and every SWEEP_S, and
 // batch after batch while a backlog lasts. A job whose send starts more
 // than half a lease after its batch was claimed has its claim checked and
