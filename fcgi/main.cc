@@ -60,9 +60,8 @@ void RequestLoop(const Services& services, const Router& router,
   Result<std::unique_ptr<Store>> store = storage->NewStore();
   Result<std::unique_ptr<Outbox>> outbox = storage->NewOutbox();
   if (!store.ok() || !outbox.ok()) {
-    Log("request thread: %s", (store.ok() ? outbox.status() : store.status())
-                                  .ToString()
-                                  .c_str());
+    Log("request thread: %s",
+        (store.ok() ? outbox.status() : store.status()).ToString().c_str());
     self->done = true;
     return;
   }
@@ -115,7 +114,7 @@ int Run() {
   sigemptyset(&wake.sa_mask);
   sigaction(SIGUSR1, &wake, nullptr);
   // SIGTERM/SIGINT are blocked in every thread and taken by sigwait below
-  // (libfcgi's own handlers do not stop a threaded process: FACTS §6).
+  // (libfcgi installs no handler that would stop a threaded process).
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
@@ -165,8 +164,8 @@ int Run() {
                     &sealer.value(), &hash_gate, &passwords};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, *storage.value());
-  MailPool pool(config, clock, *storage.value(), signer.value(),
-                sealer.value(), heartbeat);
+  MailPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
+                heartbeat);
   Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat);
   heartbeat.Start();
   pool.Start();

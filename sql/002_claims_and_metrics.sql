@@ -1,4 +1,5 @@
--- 002: who holds a claim; metrics read from the rows at scrape time.
+-- 002: who holds a claim; the sealed messages in a table of their own;
+-- metrics read from the rows at scrape time.
 -- "pid@host" of the process that claimed the job last: with the lease it
 -- tells an operator which process is sending a job.
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
@@ -21,3 +22,13 @@ CREATE INDEX users_verified ON users(verified_ms) WHERE verified_ms IS NOT NULL;
 -- rows; only mail_capped_total (no row records a capped registration)
 -- stays a counter.
 DELETE FROM counters WHERE name <> 'mail_capped_total';
+
+-- The sealed message apart from the job's row: a claim or an outcome
+-- rewrites the job's row, and the message (a few KiB, in overflow pages)
+-- would be rewritten with it at every state change.
+CREATE TABLE outbox_messages (
+  job_id  INTEGER PRIMARY KEY REFERENCES outbox(id),
+  message BLOB NOT NULL
+);
+INSERT INTO outbox_messages(job_id, message) SELECT id, message FROM outbox;
+ALTER TABLE outbox DROP COLUMN message;

@@ -41,7 +41,7 @@ class Heartbeat {
   Storage& storage_;
   const std::chrono::milliseconds interval_;
   std::mutex mu_;
-  std::condition_variable cv_;   // stopping_ changed
+  std::condition_variable cv_;    // stopping_ changed
   std::map<ClaimRef, int> held_;  // claim -> holders (normally 1)
   bool stopping_ = false;
   ThreadGroup threads_;

@@ -7,9 +7,9 @@
 
 namespace reg {
 
-MailPool::MailPool(const Config& config, const Clock& clock,
-                   Storage& storage, const JobSigner& signer,
-                   const Sealer& sealer, Heartbeat& heartbeat)
+MailPool::MailPool(const Config& config, const Clock& clock, Storage& storage,
+                   const JobSigner& signer, const Sealer& sealer,
+                   Heartbeat& heartbeat)
     : config_(config),
       clock_(clock),
       storage_(storage),

@@ -25,8 +25,7 @@ namespace reg {
 class MailPool {
  public:
   MailPool(const Config& config, const Clock& clock, Storage& storage,
-           const JobSigner& signer, const Sealer& sealer,
-           Heartbeat& heartbeat);
+           const JobSigner& signer, const Sealer& sealer, Heartbeat& heartbeat);
   ~MailPool();  // Stop()s
 
   // Starts config.mail_threads threads.

@@ -1,6 +1,8 @@
-// Sweeper: one thread per process that claims due jobs and sends them
+// Sweeper: two threads per process that claim due jobs and send them
 // (task.h says which jobs those are), at start-up and every SWEEP_S, and
-// batch after batch while a backlog lasts.
+// batch after batch while a backlog lasts. A job whose send starts more
+// than half a lease after its batch was claimed has its claim checked and
+// renewed first (Outbox::Renew), and is skipped if the claim was lost.
 #ifndef FCGI_DELIVERY_SWEEPER_H_
 #define FCGI_DELIVERY_SWEEPER_H_
 

@@ -2,6 +2,7 @@
 // transaction, answer; the job is posted after the answer is finished.
 #include <nlohmann/json.hpp>
 
+#include "base/encoding.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "handlers/handlers.h"

@@ -32,7 +32,7 @@ class Mailer {
 
 // libcurl SMTP with one kept connection, reused across messages. After any
 // failure the handle is thrown away (libcurl 7.88 would otherwise re-use a
-// timed-out connection: FACTS §4).
+// connection that timed out).
 class CurlSmtpMailer : public Mailer {
  public:
   explicit CurlSmtpMailer(const Config& config);

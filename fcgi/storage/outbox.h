@@ -77,7 +77,10 @@ struct ClaimOutcome {
   std::optional<ClaimedJob> job;       // set when this call claimed it
 };
 
-// What /internal/metrics reads of the outbox, counted from the rows.
+// What /internal/metrics reads of the outbox, counted from the rows at
+// scrape time (nothing is counted on the write path). An engine that
+// deletes old rows (retention) must keep what it deletes in its totals, so
+// that the *_total figures built from these never go down.
 struct OutboxStats {
   std::int64_t by_state[4] = {0, 0, 0, 0};  // indexed by JobState
   std::int64_t oldest_waiting_ms = 0;       // created_ms; 0: none waiting

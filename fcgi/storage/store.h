@@ -44,7 +44,8 @@ struct RegisterOutcome {
 enum class TokenState { kValid, kUsed };
 enum class Activation { kVerified, kAlreadyVerified };
 
-// What /internal/metrics reads of the accounts, counted from the rows.
+// What /internal/metrics reads of the accounts, counted from the rows (see
+// OutboxStats on deleting rows).
 struct StoreTotals {
   std::int64_t registrations = 0;  // mail jobs queued by registrations + capped
   std::int64_t activations = 0;    // accounts verified

@@ -30,14 +30,14 @@ CREATE TABLE tokens (
 );
 CREATE INDEX tokens_user ON tokens(user_id);
 
--- One row per mail, the message rendered once and sealed.
+-- One row per mail; its message, rendered once and sealed, in
+-- outbox_messages below.
 CREATE TABLE outbox (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   user_id         bigint NOT NULL REFERENCES users(id),
   kind            text NOT NULL CHECK (kind IN ('verify', 'exists')),
   rcpt            text NOT NULL,
   message_id      text NOT NULL UNIQUE,
-  message         bytea NOT NULL,
   state           text NOT NULL DEFAULT 'queued'
                   CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
   attempts        integer NOT NULL DEFAULT 0,
@@ -51,6 +51,14 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
 CREATE INDEX outbox_user ON outbox(user_id, created_ms);
 CREATE INDEX outbox_sent ON outbox(sent_ms, created_ms) WHERE state = 'sent';
+
+-- The sealed message apart from the job's row: a claim or an outcome
+-- writes a new version of the job's row (MVCC), and a message of a few KiB
+-- would be copied (or its TOAST pointer rewritten) with it each time.
+CREATE TABLE outbox_messages (
+  job_id  bigint PRIMARY KEY REFERENCES outbox(id),
+  message bytea NOT NULL
+);
 
 CREATE TABLE outbox_events (
   id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

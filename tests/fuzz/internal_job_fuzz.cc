@@ -1,9 +1,10 @@
 // Fuzzes the body of POST /internal/mail through the real handler,
 // HandleInternalMail: the fuzzed body is signed correctly so every input
-// reaches the JSON parse and the job_id checks, over an empty in-memory
-// outbox. Then any answer but "no such job" must mean the body has no
-// positive integer job_id, and every body without one must be refused
-// before the outbox is asked.
+// reaches the JSON parse and the job_id checks, over an empty outbox. Then any
+// answer but "no such job" must mean the body has no positive integer job_id,
+// and every body without one must be refused before the outbox is asked.
+#include <stdlib.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,18 +39,20 @@ struct World {
 World& TheWorld() {
   static World* w = [] {
     auto* world = new World;
-    // Each connection to ":memory:" is a database of its own, migrated
-    // and empty: the outbox has no job.
+    // A fresh file (its folder is left behind; the target runs until the
+    // process exits): the outbox has no job.
+    char dir[] = "/tmp/internal_job_fuzz.XXXXXX";
+    FUZZ_CHECK(mkdtemp(dir) != nullptr);
     reg::Result<std::unique_ptr<reg::SqliteStorage>> storage =
-        reg::SqliteStorage::Open(":memory:", true, true, &world->clock, {});
+        reg::SqliteStorage::Open(std::string(dir) + "/fuzz.db", true, false,
+                                 &world->clock, {});
     FUZZ_CHECK(storage.ok());
     world->storage = std::move(storage).value();
     reg::Result<reg::JobSigner> signer =
         reg::JobSigner::Create(std::string(kKey));
     FUZZ_CHECK(signer.ok());
     world->signer = std::make_unique<reg::JobSigner>(std::move(signer).value());
-    reg::Result<std::unique_ptr<reg::Store>> store =
-        world->storage->NewStore();
+    reg::Result<std::unique_ptr<reg::Store>> store = world->storage->NewStore();
     reg::Result<std::unique_ptr<reg::Outbox>> outbox =
         world->storage->NewOutbox();
     FUZZ_CHECK(store.ok() && outbox.ok());

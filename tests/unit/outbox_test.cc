@@ -349,7 +349,8 @@ TEST_F(OutboxTest, RetryDelayDoublesFromRetryMsUpToTheCap) {
                             48 * kHour, "test"};
   const std::int64_t expected_s[] = {30, 60, 120, 240, 480, 960, 1920, 3600};
   for (int attempts = 1; attempts <= 8; attempts++) {
-    EXPECT_EQ(RetryDelayMs(policy, attempts), expected_s[attempts - 1] * kSecond)
+    EXPECT_EQ(RetryDelayMs(policy, attempts),
+              expected_s[attempts - 1] * kSecond)
         << "after " << attempts << " attempts";
   }
   EXPECT_EQ(RetryDelayMs(policy, 9), 3600 * kSecond);
@@ -513,14 +514,14 @@ TEST_F(OutboxTest, AScrapeReadsIndexesNotTheJobRows) {
   for (const char* q : queries) {
     std::string plan;  // the "detail" column of every step
     sqlite3_stmt* raw = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db_->raw(),
-                                 (std::string("EXPLAIN QUERY PLAN ") + q).c_str(),
-                                 -1, &raw, nullptr),
+    ASSERT_EQ(sqlite3_prepare_v2(
+                  db_->raw(), (std::string("EXPLAIN QUERY PLAN ") + q).c_str(),
+                  -1, &raw, nullptr),
               SQLITE_OK);
     SqliteStmt explain(raw);
     while (sqlite3_step(explain.get()) == SQLITE_ROW) {
-      plan += reinterpret_cast<const char*>(
-          sqlite3_column_text(explain.get(), 3));
+      plan +=
+          reinterpret_cast<const char*>(sqlite3_column_text(explain.get(), 3));
       plan += "; ";
     }
     EXPECT_NE(plan.find("COVERING INDEX"), std::string::npos)

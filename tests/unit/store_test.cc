@@ -81,6 +81,43 @@ TEST_F(StoreTest, OpeningAMigratedFileAgainChangesNothing) {
   EXPECT_EQ(Totals().registrations, 1);
 }
 
+// A database written by the code before migration 002 keeps its queued
+// mail: the sealed message moves to outbox_messages.
+TEST(Database, Migration002MovesTheMessagesOutOfTheJobRows) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("old.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb old(raw);
+    ASSERT_STREQ(kMigrations[0].name, "001_init.sql");
+    ASSERT_EQ(
+        sqlite3_exec(old.get(), kMigrations[0].sql, nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(
+                  old.get(),
+                  "PRAGMA user_version=1;"
+                  "INSERT INTO users(id, email, email_norm, password_hash, "
+                  "created_ms) VALUES(1, 'a@b.c', 'a@b.c', 'h', 1);"
+                  "INSERT INTO outbox(id, user_id, kind, rcpt, message_id, "
+                  "message, created_ms, next_attempt_ms) "
+                  "VALUES(7, 1, 'verify', 'a@b.c', '<7@x>', 'sealed-7', 1, 1);",
+                  nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  FakeClock clock;
+  Result<std::unique_ptr<SqliteStorage>> storage =
+      SqliteStorage::Open(dir.File("old.db"), true, true, &clock, {});
+  ASSERT_OK(storage);
+  Result<std::unique_ptr<Outbox>> outbox = storage.value()->NewOutbox();
+  ASSERT_OK(outbox);
+  Result<ClaimOutcome> claim = outbox.value()->Claim(7);
+  ASSERT_OK(claim);
+  ASSERT_TRUE(claim.value().job.has_value());
+  EXPECT_EQ(claim.value().job->sealed, "sealed-7");
+  EXPECT_EQ(claim.value().job->rcpt, "a@b.c");
+}
+
 // Two processes on one file: each has its own engine and write lane.
 TEST(Database, TwoEnginesOnOneNewFileBothWork) {
   TempDir dir;
@@ -374,8 +411,7 @@ TEST_F(StoreTest, ActivatingAnUnknownExpiredOrUsedTokenWritesNothing) {
   ASSERT_OK(used);
   EXPECT_EQ(used.value(), Activation::kAlreadyVerified);
   clock_.AdvanceMs(limits_.token_ttl_ms);
-  EXPECT_EQ(store_->Activate(TokenHash("tok-2")).status().code(),
-            Code::kGone);
+  EXPECT_EQ(store_->Activate(TokenHash("tok-2")).status().code(), Code::kGone);
   EXPECT_EQ(DataVersion(), version);
 }
 
@@ -509,7 +545,8 @@ TEST_F(StoreTest, EightThreadsRegisteringAtOnceWriteEveryRegistrationOnce) {
     });
   }
   for (std::thread& t : threads) t.join();
-  for (int t = 0; t < kThreads; t++) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  for (int t = 0; t < kThreads; t++)
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
   const int written = kThreads * kEach * 4 / 5;
   EXPECT_EQ(Rows(db_.get(), "users"), written);
   EXPECT_EQ(Rows(db_.get(), "tokens"), written);
@@ -521,8 +558,7 @@ TEST_F(StoreTest, AFailureInsideABatchRollsBackOnlyThatPiece) {
   Result<std::unique_ptr<WriteLane>> lane = WriteLane::Open(path(), true, true);
   ASSERT_OK(lane);
   ASSERT_OK(lane.value()->Run(Durability::kDurable, [](SqliteTxn& txn) {
-    return txn.db().Exec(
-        "INSERT INTO counters(name, value) VALUES('kept', 1)");
+    return txn.db().Exec("INSERT INTO counters(name, value) VALUES('kept', 1)");
   }));
   Status failed =
       lane.value()->Run(Durability::kRelaxed, [](SqliteTxn& txn) -> Status {
@@ -532,8 +568,9 @@ TEST_F(StoreTest, AFailureInsideABatchRollsBackOnlyThatPiece) {
         return Status::Internal("changed my mind");
       });
   EXPECT_EQ(failed.code(), Code::kInternal);
-  EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM counters "
-                                "WHERE name IN ('kept', 'undone')"),
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM counters "
+                     "WHERE name IN ('kept', 'undone')"),
             1);
 }
 

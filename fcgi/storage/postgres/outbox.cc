@@ -96,13 +96,16 @@ PgOutbox::PgOutbox(PgConnection* conn, const Clock* clock, OutboxPolicy policy)
 Result<std::int64_t> PgOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   PgConnection& conn = static_cast<PgTxn&>(txn).conn();
   Result<PgRows> inserted = conn.Query(
-      "INSERT INTO outbox(user_id, kind, rcpt, message_id, message, "
-      "created_ms, next_attempt_ms) VALUES($1, $2, $3, $4, $5, $6, $7) "
-      "RETURNING id",
-      {job.user_id, job.kind, job.rcpt, job.message_id,
-       PgParam::Bytes(job.sealed), job.created_ms, job.due_ms});
+      "INSERT INTO outbox(user_id, kind, rcpt, message_id, created_ms, "
+      "next_attempt_ms) VALUES($1, $2, $3, $4, $5, $6) RETURNING id",
+      {job.user_id, job.kind, job.rcpt, job.message_id, job.created_ms,
+       job.due_ms});
   if (!inserted.ok()) return inserted.status();
   const std::int64_t id = inserted.value().Int(0, 0);
+  Result<PgRows> message = conn.Query(
+      "INSERT INTO outbox_messages(job_id, message) VALUES($1, $2)",
+      {id, PgParam::Bytes(job.sealed)});
+  if (!message.ok()) return message.status();
   Status s = RecordEvent(conn, id, job.created_ms, "queued", "");
   if (!s.ok()) return s;
   return id;
@@ -125,11 +128,11 @@ Result<ClaimOutcome> PgOutbox::Claim(std::int64_t id) {
   // A racing claim of the same row waits for this one, then finds the
   // row no longer claimable: one claim wins, on any host.
   Result<PgRows> claimed = conn_->Query(
-      "UPDATE outbox SET state = 'sending', lease_until_ms = $1, "
-      "attempts = attempts + 1, claimed_by = $2 "
-      "WHERE id = $3 AND (state = 'queued' OR "
-      "(state = 'sending' AND lease_until_ms <= $4)) "
-      "RETURNING id, rcpt, message, attempts, created_ms",
+      "UPDATE outbox o SET state = 'sending', lease_until_ms = $1, "
+      "attempts = attempts + 1, claimed_by = $2 FROM outbox_messages m "
+      "WHERE o.id = $3 AND m.job_id = o.id AND (o.state = 'queued' OR "
+      "(o.state = 'sending' AND o.lease_until_ms <= $4)) "
+      "RETURNING o.id, o.rcpt, m.message, o.attempts, o.created_ms",
       {now.value() + policy_.lease_ms, policy_.claimant, id, now.value()});
   if (!claimed.ok()) return claimed.status();
   ClaimOutcome outcome;
@@ -160,13 +163,14 @@ Result<std::vector<ClaimedJob>> PgOutbox::ClaimDue(int limit) {
   if (!now.ok()) return now.status();
   // SKIP LOCKED: rows another host is claiming right now are left to it.
   Result<PgRows> claimed = conn_->Query(
-      "UPDATE outbox SET state = 'sending', lease_until_ms = $1, "
-      "attempts = attempts + 1, claimed_by = $4 WHERE id IN ("
+      "UPDATE outbox o SET state = 'sending', lease_until_ms = $1, "
+      "attempts = attempts + 1, claimed_by = $4 FROM outbox_messages m "
+      "WHERE m.job_id = o.id AND o.id IN ("
       "  SELECT id FROM outbox"
       "  WHERE (state = 'queued' AND next_attempt_ms <= $2)"
       "     OR (state = 'sending' AND lease_until_ms <= $2)"
       "  ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) "
-      "RETURNING id, rcpt, message, attempts, created_ms",
+      "RETURNING o.id, o.rcpt, m.message, o.attempts, o.created_ms",
       {now.value() + policy_.lease_ms, now.value(), limit, policy_.claimant});
   if (!claimed.ok()) return claimed.status();
   std::vector<ClaimedJob> jobs;

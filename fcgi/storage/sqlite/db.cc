@@ -38,7 +38,8 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                 bool create, bool sync_full) {
+                                                 bool create, bool sync_full,
+                                                 bool migrate) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create) flags |= SQLITE_OPEN_CREATE;
@@ -51,7 +52,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     return SqliteError(db.get(), rc, "open database \"" + path + "\"");
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  // Debian's build defaults to no busy wait at all (FACTS §5): set one first.
+  // SQLite waits for no lock unless told to (busy timeout 0): set a wait.
   rc = sqlite3_busy_handler(db.get(), WaitForLock, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "busy handler");
   std::unique_ptr<Database> database(new Database(std::move(db)));
@@ -74,8 +75,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                 : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   if (!s.ok()) return s;
   database->sync_full_ = sync_full;
-  s = database->Migrate();
-  if (!s.ok()) return s;
+  if (migrate) {
+    s = database->Migrate();
+    if (!s.ok()) return s;
+  }
   return database;
 }
 
@@ -93,7 +96,8 @@ Status Database::Exec(const char* sql) {
 
 Status Database::SetSyncFull(bool full) {
   if (full == sync_full_) return Status();
-  Status s = Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  Status s =
+      Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   if (s.ok()) sync_full_ = full;
   return s;
 }
@@ -146,6 +150,16 @@ sqlite3_stmt* Database::Prepare(const char* sql, Status* status) {
   sqlite3_stmt* result = stmt.get();
   stmts_.emplace(sql, std::move(stmt));
   return result;
+}
+
+Result<Database*> Reader::Get() {
+  if (db_ == nullptr) {
+    Result<std::unique_ptr<Database>> db =
+        Database::Open(path_, /*create=*/false, sync_full_, /*migrate=*/false);
+    if (!db.ok()) return db.status();
+    db_ = std::move(db).value();
+  }
+  return db_.get();
 }
 
 Stmt::Stmt(Database& db, const char* what, const char* sql)

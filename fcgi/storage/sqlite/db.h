@@ -28,13 +28,15 @@ class Database {
  public:
   // Opens (or, with "create", creates) the file at "path" with WAL, a busy
   // wait of up to 5 s and foreign keys on, then applies pending migrations
-  // (safe when several processes start at once). "sync_full" chooses
-  // synchronous=FULL (a commit survives power loss) over NORMAL (it
-  // survives a crash of the process, not of the machine).
-  // A missing file without "create" is kNotFound.
+  // (safe when several processes start at once; "migrate" false leaves
+  // that to another connection). "sync_full" chooses synchronous=FULL (a
+  // commit survives power loss) over NORMAL (it survives a crash of the
+  // process, not of the machine). A missing file without "create" is
+  // kNotFound.
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
                                                 bool create = true,
-                                                bool sync_full = true);
+                                                bool sync_full = true,
+                                                bool migrate = true);
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -60,6 +62,21 @@ class Database {
   int user_version_ = 0;
   bool sync_full_ = true;
   std::map<const char*, SqliteStmt> stmts_;
+};
+
+// A read connection opened on first use, so that threads that only write
+// (through the WriteLane) never hold one. Not thread-safe.
+class Reader {
+ public:
+  Reader(std::string path, bool sync_full)
+      : path_(std::move(path)), sync_full_(sync_full) {}
+  // The connection, opened now if it is not yet.
+  Result<Database*> Get();
+
+ private:
+  const std::string path_;
+  const bool sync_full_;
+  std::unique_ptr<Database> db_;
 };
 
 // One use of a cached prepared statement: bind in order (every bind's

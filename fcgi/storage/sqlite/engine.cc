@@ -13,20 +13,18 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
       path, sync_full, clock, std::move(policy), std::move(lane).value()));
 }
 
+// Each connection opens on its first read (Reader): a thread that only
+// writes never holds one.
 Result<std::unique_ptr<Store>> SqliteStorage::NewStore() {
-  Result<std::unique_ptr<Database>> reader =
-      Database::Open(path_, false, sync_full_);
-  if (!reader.ok()) return reader.status();
-  return std::unique_ptr<Store>(new SqliteStore(
-      std::move(reader).value(), lane_.get(), clock_, policy_));
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::make_unique<Reader>(path_, sync_full_), lane_.get(),
+                      clock_, policy_));
 }
 
 Result<std::unique_ptr<Outbox>> SqliteStorage::NewOutbox() {
-  Result<std::unique_ptr<Database>> reader =
-      Database::Open(path_, false, sync_full_);
-  if (!reader.ok()) return reader.status();
-  return std::unique_ptr<Outbox>(new SqliteOutbox(
-      std::move(reader).value(), lane_.get(), clock_, policy_));
+  return std::unique_ptr<Outbox>(
+      new SqliteOutbox(std::make_unique<Reader>(path_, sync_full_), lane_.get(),
+                       clock_, policy_));
 }
 
 }  // namespace reg

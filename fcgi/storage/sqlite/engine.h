@@ -1,6 +1,7 @@
 // The SQLite engine: Storage, Store and Outbox over one file in WAL mode.
-// Each Store and Outbox reads on a connection of its own (readers never
-// wait for the writer) and writes through the process's WriteLane.
+// Each Store and Outbox reads on a connection of its own, opened on its
+// first read (readers never wait for the writer), and writes through the
+// process's WriteLane.
 #ifndef FCGI_STORAGE_SQLITE_ENGINE_H_
 #define FCGI_STORAGE_SQLITE_ENGINE_H_
 
@@ -9,10 +10,10 @@
 
 #include "base/clock.h"
 #include "storage/outbox.h"
-#include "storage/storage.h"
-#include "storage/store.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/write_lane.h"
+#include "storage/storage.h"
+#include "storage/store.h"
 
 namespace reg {
 
@@ -48,9 +49,9 @@ class SqliteStorage : public Storage {
 class SqliteOutbox : public Outbox {
  public:
   // Reads on "reader" (owned, or borrowed from the Store it serves).
-  SqliteOutbox(std::unique_ptr<Database> reader, WriteLane* lane,
+  SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
                const Clock* clock, OutboxPolicy policy);
-  SqliteOutbox(Database* reader, WriteLane* lane, const Clock* clock,
+  SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
                OutboxPolicy policy);
 
   Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) override;
@@ -77,8 +78,8 @@ class SqliteOutbox : public Outbox {
                       std::int64_t next_attempt_ms, std::string_view reply,
                       const char* event, std::string_view reason);
 
-  std::unique_ptr<Database> owned_;
-  Database* const reader_;
+  std::unique_ptr<Reader> owned_;
+  Reader* const reader_;
   WriteLane* const lane_;
   const Clock* const clock_;
   const OutboxPolicy policy_;
@@ -86,7 +87,7 @@ class SqliteOutbox : public Outbox {
 
 class SqliteStore : public Store {
  public:
-  SqliteStore(std::unique_ptr<Database> reader, WriteLane* lane,
+  SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
               const Clock* clock, OutboxPolicy policy);
 
   Result<RegisterOutcome> Register(const NewRegistration& reg,
@@ -98,7 +99,7 @@ class SqliteStore : public Store {
   Status Ping() override;
 
  private:
-  std::unique_ptr<Database> reader_;
+  std::unique_ptr<Reader> reader_;
   WriteLane* const lane_;
   const Clock* const clock_;
   SqliteOutbox outbox_;  // joins Register's transaction (Enqueue)

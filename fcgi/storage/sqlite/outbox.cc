@@ -7,14 +7,28 @@
 namespace reg {
 namespace {
 
-ClaimedJob ClaimedFrom(const Stmt& row, int first_col) {
+// A claimed job from "RETURNING id, rcpt, attempts, created_ms".
+ClaimedJob ClaimedFrom(const Stmt& row) {
   ClaimedJob job;
-  job.id = row.ColumnInt(first_col);
-  job.rcpt = row.ColumnText(first_col + 1);
-  job.sealed = row.ColumnText(first_col + 2);
-  job.attempts = static_cast<int>(row.ColumnInt(first_col + 3));
-  job.created_ms = row.ColumnInt(first_col + 4);
+  job.id = row.ColumnInt(0);
+  job.rcpt = row.ColumnText(1);
+  job.attempts = static_cast<int>(row.ColumnInt(2));
+  job.created_ms = row.ColumnInt(3);
   return job;
+}
+
+// Reads the sealed message of a job just claimed.
+Status ReadMessage(Database& db, ClaimedJob* job) {
+  Stmt find(db, "find message",
+            "SELECT message FROM outbox_messages WHERE job_id = ?");
+  find.Int(job->id);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) {
+    return Status::Internal("job " + std::to_string(job->id) + ": no message");
+  }
+  job->sealed = find.ColumnText(0);
+  return Status();
 }
 
 }  // namespace
@@ -30,7 +44,7 @@ Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
   return insert.Run();
 }
 
-SqliteOutbox::SqliteOutbox(std::unique_ptr<Database> reader, WriteLane* lane,
+SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
                            const Clock* clock, OutboxPolicy policy)
     : owned_(std::move(reader)),
       reader_(owned_.get()),
@@ -38,32 +52,38 @@ SqliteOutbox::SqliteOutbox(std::unique_ptr<Database> reader, WriteLane* lane,
       clock_(clock),
       policy_(std::move(policy)) {}
 
-SqliteOutbox::SqliteOutbox(Database* reader, WriteLane* lane,
-                           const Clock* clock, OutboxPolicy policy)
+SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
+                           OutboxPolicy policy)
     : reader_(reader), lane_(lane), clock_(clock), policy_(std::move(policy)) {}
 
 Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   Database& db = static_cast<SqliteTxn&>(txn).db();
   Stmt insert(db, "insert job",
-              "INSERT INTO outbox(user_id, kind, rcpt, message_id, message, "
-              "created_ms, next_attempt_ms) VALUES(?, ?, ?, ?, ?, ?, ?)");
+              "INSERT INTO outbox(user_id, kind, rcpt, message_id, "
+              "created_ms, next_attempt_ms) VALUES(?, ?, ?, ?, ?, ?)");
   insert.Int(job.user_id)
       .Text(job.kind)
       .Text(job.rcpt)
       .Text(job.message_id)
-      .Blob(job.sealed)
       .Int(job.created_ms)
       .Int(job.due_ms);
   Status s = insert.Run();
   if (!s.ok()) return s;
   const std::int64_t id = insert.last_insert_id();
+  Stmt message(db, "insert message",
+               "INSERT INTO outbox_messages(job_id, message) VALUES(?, ?)");
+  message.Int(id).Blob(job.sealed);
+  s = message.Run();
+  if (!s.ok()) return s;
   s = RecordEvent(db, id, job.created_ms, "queued", "");
   if (!s.ok()) return s;
   return id;
 }
 
 Result<JobState> SqliteOutbox::State(std::int64_t id) {
-  Stmt find(*reader_, "find job", "SELECT state FROM outbox WHERE id = ?");
+  Result<Database*> db = reader_->Get();
+  if (!db.ok()) return db.status();
+  Stmt find(*db.value(), "find job", "SELECT state FROM outbox WHERE id = ?");
   find.Int(id);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
@@ -83,13 +103,15 @@ Result<ClaimOutcome> SqliteOutbox::Claim(std::int64_t id) {
                  "attempts = attempts + 1, claimed_by = ? "
                  "WHERE id = ? AND (state = 'queued' OR "
                  "(state = 'sending' AND lease_until_ms <= ?)) "
-                 "RETURNING id, rcpt, message, attempts, created_ms");
+                 "RETURNING id, rcpt, attempts, created_ms");
       claim.Int(now + policy_.lease_ms).Text(policy_.claimant).Int(id).Int(now);
       Result<bool> row = claim.Step();
       if (!row.ok()) return row.status();
       if (row.value()) {
-        outcome.job = ClaimedFrom(claim, 0);
+        outcome.job = ClaimedFrom(claim);
         if (Status done = claim.Run(); !done.ok()) return done;
+        Status st = ReadMessage(db, &*outcome.job);
+        if (!st.ok()) return st;
         return RecordEvent(db, id, now, "claimed", "post");
       }
     }
@@ -121,7 +143,7 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
                  "  WHERE (state = 'queued' AND next_attempt_ms <= ?2)"
                  "     OR (state = 'sending' AND lease_until_ms <= ?2)"
                  "  ORDER BY next_attempt_ms LIMIT ?3) "
-                 "RETURNING id, rcpt, message, attempts, created_ms");
+                 "RETURNING id, rcpt, attempts, created_ms");
       claim.Int(now + policy_.lease_ms)
           .Int(now)
           .Int(limit)
@@ -130,11 +152,12 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
         Result<bool> row = claim.Step();
         if (!row.ok()) return row.status();
         if (!row.value()) break;
-        jobs.push_back(ClaimedFrom(claim, 0));
+        jobs.push_back(ClaimedFrom(claim));
       }
     }
-    for (const ClaimedJob& job : jobs) {
-      Status st = RecordEvent(db, job.id, now, "claimed", "sweep");
+    for (ClaimedJob& job : jobs) {
+      Status st = ReadMessage(db, &job);
+      if (st.ok()) st = RecordEvent(db, job.id, now, "claimed", "sweep");
       if (!st.ok()) return st;
     }
     return Status();

@@ -36,16 +36,19 @@ JobRow RowFrom(const Stmt& stmt) {
   return row;
 }
 
-#define JOB_COLUMNS                                                       \
+#define JOB_COLUMNS                                                            \
   "id, kind, rcpt, state, attempts, created_ms, next_attempt_ms, last_reply, " \
   "claimed_by"
 
 }  // namespace
 
 Result<OutboxStats> SqliteOutbox::Stats() {
+  Result<Database*> db = reader_->Get();
+  if (!db.ok()) return db.status();
+  Database& reader = *db.value();
   OutboxStats stats;
   {
-    Stmt states(*reader_, "count jobs",
+    Stmt states(reader, "count jobs",
                 "SELECT state, count(*) FROM outbox GROUP BY state");
     for (;;) {
       Result<bool> row = states.Step();
@@ -58,7 +61,7 @@ Result<OutboxStats> SqliteOutbox::Stats() {
     }
   }
   {
-    Stmt oldest(*reader_, "oldest job",
+    Stmt oldest(reader, "oldest job",
                 "SELECT min(created_ms) FROM outbox "
                 "WHERE state IN ('queued', 'sending')");
     Result<bool> row = oldest.Step();
@@ -66,7 +69,7 @@ Result<OutboxStats> SqliteOutbox::Stats() {
     stats.oldest_waiting_ms = oldest.ColumnIsNull(0) ? 0 : oldest.ColumnInt(0);
   }
   {
-    Stmt retries(*reader_, "count retries",
+    Stmt retries(reader, "count retries",
                  "SELECT reason, count(*) FROM outbox_events "
                  "WHERE event = 'retry' "
                  "GROUP BY reason ORDER BY reason");
@@ -78,7 +81,7 @@ Result<OutboxStats> SqliteOutbox::Stats() {
       stats.retries.emplace_back(retries.ColumnText(0), retries.ColumnInt(1));
     }
   }
-  Stmt delivery(*reader_, "delivery histogram", DeliverySql().c_str());
+  Stmt delivery(reader, "delivery histogram", DeliverySql().c_str());
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     delivery.Int(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
   }
@@ -94,7 +97,10 @@ Result<OutboxStats> SqliteOutbox::Stats() {
 
 Result<std::vector<JobRow>> SqliteOutbox::ListJobs(const std::string& state,
                                                    int limit) {
-  Stmt list(*reader_, "list jobs",
+  Result<Database*> db = reader_->Get();
+  if (!db.ok()) return db.status();
+  Database& reader = *db.value();
+  Stmt list(reader, "list jobs",
             "SELECT " JOB_COLUMNS
             " FROM outbox WHERE ?1 = '' OR state = ?1 "
             "ORDER BY id DESC LIMIT ?2");
@@ -110,9 +116,12 @@ Result<std::vector<JobRow>> SqliteOutbox::ListJobs(const std::string& state,
 
 Result<JobRow> SqliteOutbox::GetJob(std::int64_t id,
                                     std::vector<JobEvent>* events) {
+  Result<Database*> db = reader_->Get();
+  if (!db.ok()) return db.status();
+  Database& reader = *db.value();
   JobRow job;
   {
-    Stmt find(*reader_, "find job",
+    Stmt find(reader, "find job",
               "SELECT " JOB_COLUMNS " FROM outbox WHERE id = ?");
     find.Int(id);
     Result<bool> row = find.Step();
@@ -120,7 +129,7 @@ Result<JobRow> SqliteOutbox::GetJob(std::int64_t id,
     if (!row.value()) return Status::NotFound("no job " + std::to_string(id));
     job = RowFrom(find);
   }
-  Stmt history(*reader_, "job events",
+  Stmt history(reader, "job events",
                "SELECT at_ms, event, detail FROM outbox_events "
                "WHERE job_id = ? ORDER BY rowid");
   history.Int(id);
@@ -128,8 +137,8 @@ Result<JobRow> SqliteOutbox::GetJob(std::int64_t id,
     Result<bool> row = history.Step();
     if (!row.ok()) return row.status();
     if (!row.value()) return job;
-    events->push_back({history.ColumnInt(0), history.ColumnText(1),
-                       history.ColumnText(2)});
+    events->push_back(
+        {history.ColumnInt(0), history.ColumnText(1), history.ColumnText(2)});
   }
 }
 

@@ -43,8 +43,9 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
 // Mails queued to the account since "since_ms".
 Result<std::int64_t> MailsSince(Database& db, std::int64_t user_id,
                                 std::int64_t since_ms) {
-  Stmt count(db, "count mails",
-             "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?");
+  Stmt count(
+      db, "count mails",
+      "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?");
   count.Int(user_id).Int(since_ms);
   Result<bool> row = count.Step();
   if (!row.ok()) return row.status();
@@ -53,7 +54,7 @@ Result<std::int64_t> MailsSince(Database& db, std::int64_t user_id,
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::unique_ptr<Database> reader, WriteLane* lane,
+SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
                          const Clock* clock, OutboxPolicy policy)
     : reader_(std::move(reader)),
       lane_(lane),
@@ -66,7 +67,9 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
   // Render and seal before the transaction, for the kind the account has
   // now (a read: no lock); the transaction renders again only if a link
   // verified the account in between.
-  Result<MailKind> guess = KindFor(*reader_, reg.email_norm);
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Result<MailKind> guess = KindFor(*reader.value(), reg.email_norm);
   if (!guess.ok()) return guess.status();
   Result<PreparedMail> mail = render(guess.value());
   if (!mail.ok()) return mail.status();
@@ -83,7 +86,8 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
     if (limits.mail_cap > 0) {
-      Result<std::int64_t> recent = MailsSince(db, user_id, now - 3600 * 1000LL);
+      Result<std::int64_t> recent =
+          MailsSince(db, user_id, now - 3600 * 1000LL);
       if (!recent.ok()) return recent.status();
       if (recent.value() >= limits.mail_cap) {
         // Answered as usual, nothing sent. The one counter left on a
@@ -133,14 +137,18 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
 }
 
 Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash) {
-  Stmt find(*reader_, "find token",
-            "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?");
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Stmt find(
+      *reader.value(), "find token",
+      "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?");
   find.Text(token_hash);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
   if (!row.value()) return Status::NotFound("unknown token");
   if (find.ColumnInt(1) != 0) return TokenState::kUsed;
-  if (clock_->NowMs() >= find.ColumnInt(0)) return Status::Gone("token expired");
+  if (clock_->NowMs() >= find.ColumnInt(0))
+    return Status::Gone("token expired");
   return TokenState::kValid;
 }
 
@@ -182,7 +190,9 @@ Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
 }
 
 Result<StoreTotals> SqliteStore::Totals() {
-  Stmt totals(*reader_, "totals",
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Stmt totals(*reader.value(), "totals",
               "SELECT (SELECT count(*) FROM outbox), "
               "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
               "(SELECT coalesce(sum(value), 0) FROM counters "
@@ -197,7 +207,9 @@ Result<StoreTotals> SqliteStore::Totals() {
 }
 
 Status SqliteStore::Ping() {
-  Stmt ping(*reader_, "ping", "SELECT count(*) FROM counters");
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Stmt ping(*reader.value(), "ping", "SELECT count(*) FROM counters");
   Result<bool> row = ping.Step();
   return row.ok() ? Status() : row.status();
 }

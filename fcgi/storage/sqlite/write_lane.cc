@@ -60,7 +60,8 @@ Status WriteLane::Commit(const std::vector<Piece*>& batch) {
     s = RunPlain(db, "savepoint", "SAVEPOINT piece");
     if (!s.ok()) break;
     p->result = (*p->work)(txn);
-    if (!p->result.ok()) s = RunPlain(db, "roll back piece", "ROLLBACK TO piece");
+    if (!p->result.ok())
+      s = RunPlain(db, "roll back piece", "ROLLBACK TO piece");
     if (s.ok()) s = RunPlain(db, "release piece", "RELEASE piece");
     if (!s.ok()) break;
   }
