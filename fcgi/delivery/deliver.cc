@@ -1,5 +1,7 @@
 #include "delivery/deliver.h"
 
+#include <thread>
+
 #include "base/log.h"
 
 namespace reg {
@@ -14,33 +16,52 @@ std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who) {
 }
 
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
-                                    Mailer* mailer, const Sealer& sealer) {
+                                    Mailer* mailer, const Sealer& sealer,
+                                    std::chrono::milliseconds keep_trying) {
   Result<std::string> message = sealer.Open(job.sealed);
+  SendResult r;
   if (!message.ok()) {
     // Sealed under another secret: no attempt can ever succeed.
-    Status s = outbox->MarkFailed(job, message.status().ToString());
     Log("job %lld: %s", static_cast<long long>(job.id),
         message.status().ToString().c_str());
-    if (!s.ok()) return s;
-    return SendResult::Outcome::kPermanent;
-  }
-  SendResult r = mailer->Send(job.rcpt, message.value());
-  Status s;
-  switch (r.outcome) {
-    case SendResult::Outcome::kSent:
-      s = outbox->MarkSent(job, r.reply);
-      break;
-    case SendResult::Outcome::kRetry:
+    r.outcome = SendResult::Outcome::kPermanent;
+    r.reply = message.status().ToString();
+  } else {
+    r = mailer->Send(job.rcpt, message.value());
+    if (r.outcome == SendResult::Outcome::kRetry) {
       Log("job %lld: attempt %d: %s (%s), will retry",
           static_cast<long long>(job.id), job.attempts, r.reply.c_str(),
           r.reason.c_str());
-      s = outbox->MarkRetry(job, r.reply, r.reason);
-      break;
-    case SendResult::Outcome::kPermanent:
+    } else if (r.outcome == SendResult::Outcome::kPermanent) {
       Log("job %lld: refused for good: %s", static_cast<long long>(job.id),
           r.reply.c_str());
-      s = outbox->MarkFailed(job, r.reply);
-      break;
+    }
+  }
+  // Each outcome is recorded against this claim only (id, attempts), so a
+  // try whose COMMIT went through unseen makes the next one a no-op.
+  const auto record = [&] {
+    switch (r.outcome) {
+      case SendResult::Outcome::kSent:
+        return outbox->MarkSent(job, r.reply);
+      case SendResult::Outcome::kRetry:
+        return outbox->MarkRetry(job, r.reply, r.reason);
+      case SendResult::Outcome::kPermanent:
+        break;
+    }
+    return outbox->MarkFailed(job, r.reply);
+  };
+  const auto give_up = std::chrono::steady_clock::now() + keep_trying;
+  Status s = record();
+  for (bool logged = false;
+       s.code() == Code::kUnavailable &&
+       std::chrono::steady_clock::now() + std::chrono::seconds(1) <= give_up;
+       s = record()) {
+    if (!logged) {
+      Log("job %lld: recording the outcome: %s; trying again every second",
+          static_cast<long long>(job.id), s.ToString().c_str());
+      logged = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (!s.ok()) {
     Log("job %lld: recording the outcome failed: %s",

@@ -2,6 +2,7 @@
 #ifndef FCGI_DELIVERY_DELIVER_H_
 #define FCGI_DELIVERY_DELIVER_H_
 
+#include <chrono>
 #include <memory>
 
 #include "crypto/seal.h"
@@ -16,11 +17,16 @@ namespace reg {
 std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who);
 
 // Opens the sealed message, sends it and records sent / retry / failed.
-// Logs the outcome (job id and reply; never the message). Returns the
-// outcome, or the Status of a database failure (the lease then frees the
-// job for another attempt).
+// Logs the outcome (job id and reply; never the message). While the
+// database cannot be reached (kUnavailable), the recording is tried again
+// every second for up to "keep_trying" (the caller keeps the claim held
+// meanwhile): a mail the server accepted during an outage is recorded as
+// sent once the database is back, not sent again after its lease. Returns
+// the outcome, or the Status of a database failure that outlasted that
+// (the lease then frees the job for another attempt).
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
-                                    Mailer* mailer, const Sealer& sealer);
+                                    Mailer* mailer, const Sealer& sealer,
+                                    std::chrono::milliseconds keep_trying);
 
 }  // namespace reg
 

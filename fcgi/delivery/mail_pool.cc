@@ -80,7 +80,8 @@ void MailPool::Loop() {
       if (!claim.value().job) continue;  // sent, or being sent elsewhere
       const ClaimedJob& job = *claim.value().job;
       heartbeat_.Hold(job.ref());
-      (void)Deliver(job, outbox, &mailer, sealer_);
+      (void)Deliver(job, outbox, &mailer, sealer_,
+                    std::chrono::seconds(config_.lease_s));
       heartbeat_.Release(job.ref());
     }
   }

@@ -84,7 +84,8 @@ void Sweeper::Loop() {
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
-              (void)Deliver(job, outbox, &mailer, sealer_);
+              (void)Deliver(job, outbox, &mailer, sealer_,
+                            std::chrono::seconds(config_.lease_s));
               send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
             } else {
               Log("job %lld: %s; not sent by this sweep",

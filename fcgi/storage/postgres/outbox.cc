@@ -102,9 +102,9 @@ Result<std::int64_t> PgOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
        job.due_ms});
   if (!inserted.ok()) return inserted.status();
   const std::int64_t id = inserted.value().Int(0, 0);
-  Result<PgRows> message = conn.Query(
-      "INSERT INTO outbox_messages(job_id, message) VALUES($1, $2)",
-      {id, PgParam::Bytes(job.sealed)});
+  Result<PgRows> message =
+      conn.Query("INSERT INTO outbox_messages(job_id, message) VALUES($1, $2)",
+                 {id, PgParam::Bytes(job.sealed)});
   if (!message.ok()) return message.status();
   Status s = RecordEvent(conn, id, job.created_ms, "queued", "");
   if (!s.ok()) return s;

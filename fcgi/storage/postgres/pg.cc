@@ -92,7 +92,7 @@ std::int64_t PgRows::affected() const {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(
-    const std::string& conninfo) {
+    const std::string& conninfo, bool defer) {
   char* error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
   if (parsed == nullptr) {
@@ -107,7 +107,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(
   const char* values[] = {"5", conninfo.c_str(), nullptr};
   PgConnPtr conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (conn == nullptr) return Status::Internal("PQconnectdbParams: no memory");
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
+  if (PQstatus(conn.get()) != CONNECTION_OK && !defer) {
     return Status::Unavailable("connect to PostgreSQL: " +
                                Chomp(PQerrorMessage(conn.get())));
   }

@@ -83,9 +83,12 @@ class PgConnection {
  public:
   // Connects with "conninfo" (a postgresql:// URI or "key=value ..."), a
   // connect_timeout of 5 s unless conninfo sets one. kUnavailable when the
-  // server cannot be reached, kInternal for a malformed conninfo.
-  static Result<std::unique_ptr<PgConnection>> Open(
-      const std::string& conninfo);
+  // server cannot be reached, unless "defer": then the connection comes
+  // back unconnected and connects on first use, as after a loss (a thread
+  // started during an outage carries on once the server is back).
+  // kInvalidArgument for a malformed conninfo.
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo,
+                                                    bool defer = false);
 
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;

@@ -25,15 +25,19 @@ Result<std::unique_ptr<PgStorage>> PgStorage::Open(const std::string& url,
       new PgStorage(url, clock, std::move(policy)));
 }
 
+// A thread's connection: opened now if the server answers, else on the
+// thread's first query (the thread outlives an outage either way).
 Result<std::unique_ptr<Store>> PgStorage::NewStore() {
-  Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(url_);
+  Result<std::unique_ptr<PgConnection>> conn =
+      PgConnection::Open(url_, /*defer=*/true);
   if (!conn.ok()) return conn.status();
   return std::unique_ptr<Store>(
       new PgStore(std::move(conn).value(), clock_, policy_));
 }
 
 Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
-  Result<std::unique_ptr<PgConnection>> conn = PgConnection::Open(url_);
+  Result<std::unique_ptr<PgConnection>> conn =
+      PgConnection::Open(url_, /*defer=*/true);
   if (!conn.ok()) return conn.status();
   return std::unique_ptr<Outbox>(
       new PgOutbox(std::move(conn).value(), clock_, policy_));
