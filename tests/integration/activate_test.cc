@@ -58,8 +58,9 @@ class ActivateTest : public StackSuite {
   // "1" while the account of "email" is not verified, "0" once it is.
   static std::string Unverified(const std::string& email) {
     std::vector<std::string> rows = stack().Query(
-        "SELECT verified_ms IS NULL FROM users WHERE email_norm = '" + email +
-        "'");
+        "SELECT CASE WHEN verified_ms IS NULL THEN 1 ELSE 0 END FROM users "
+        "WHERE email_norm = '" +
+        email + "'");
     return rows.empty() ? "no account" : rows[0];
   }
 };

@@ -16,6 +16,9 @@ std::string Regctl(const Stack& stack, const std::string& args) {
   const char* build = std::getenv("REGISTRAR_BUILD");
   std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
                     "/regctl -d " + stack.data_dir() + " " + args + " 2>&1";
+  if (!stack.database_url().empty()) {
+    cmd = "DATABASE_URL='" + stack.database_url() + "' " + cmd;
+  }
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[4096];

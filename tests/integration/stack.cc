@@ -11,15 +11,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "crypto/job_signer.h"
+#include "pg_server.h"
+#include "storage/postgres/pg.h"
 #include "testutil.h"
 
 namespace reg::testing {
@@ -136,10 +141,37 @@ HttpResponse Http(const std::string& method, const std::string& url,
   return r;
 }
 
+namespace {
+
+// The directories MakeTempDir made; removed by the destructor at exit,
+// after every suite stopped its processes.
+class MadeDirs {
+ public:
+  ~MadeDirs() {
+    if (std::getenv("REGISTRAR_KEEP_TEST_DIRS") != nullptr) return;
+    std::error_code ignored;
+    for (const std::string& d : dirs_) std::filesystem::remove_all(d, ignored);
+  }
+  void Add(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(dir);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+MadeDirs made_dirs;
+
+}  // namespace
+
 std::string MakeTempDir() {
   std::string tmpl = "/tmp/registrar-test-XXXXXX";
   char* dir = mkdtemp(tmpl.data());
-  return dir != nullptr ? std::string(dir) : std::string();
+  if (dir == nullptr) return std::string();
+  made_dirs.Add(dir);
+  return dir;
 }
 
 std::string ReadFile(const std::string& path) {
@@ -233,12 +265,35 @@ int Sink::HeldCount() const {
   return static_cast<int>(Files(dir_ + "/held", "").size());
 }
 
+bool UsingPostgres() {
+  const char* engine = std::getenv("REGISTRAR_ENGINE");
+  return engine != nullptr && std::string(engine) == "postgres";
+}
+
+std::string NewPgDatabase() {
+  static std::atomic<int> n{0};
+  PgServer& server = PgServer::Shared();
+  if (!server.ok()) return "";
+  return server.CreateDatabase("stack_" + std::to_string(++n));
+}
+
+bool PgStop() { return PgServer::Shared().ok() && PgServer::Shared().Stop(); }
+bool PgStart() { return PgServer::Shared().ok() && PgServer::Shared().Start(); }
+
 Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
              std::string data_dir)
     : port_(FreePort()),
       data_dir_(data_dir.empty() ? MakeTempDir() : std::move(data_dir)) {
+  std::error_code ignored;  // a given DATA_DIR may not exist yet
+  std::filesystem::create_directories(data_dir_, ignored);
   env["PORT"] = std::to_string(port_);
   env["DATA_DIR"] = data_dir_;
+  if (UsingPostgres() && env.count("DATABASE_URL") == 0) {
+    env["DATABASE_URL"] = NewPgDatabase();
+  }
+  database_url_ = env.count("DATABASE_URL") ? env["DATABASE_URL"] : "";
+  secret_file_ = env.count("JOB_SECRET_FILE") ? env["JOB_SECRET_FILE"]
+                                              : data_dir_ + "/job.secret";
   if (sink != nullptr) env["SMTP_URL"] = sink->url();
   env.emplace("RATE_LIMIT", "0");
   env.emplace("MAIL_CAP", "0");
@@ -299,6 +354,58 @@ bool Stack::Stop() {
   return clean;
 }
 
+namespace {
+
+// "pid" and every process below it (from /proc), parents first.
+std::vector<pid_t> WithDescendants(pid_t pid) {
+  std::map<pid_t, std::vector<pid_t>> children;
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      const pid_t p = std::atoi(e->d_name);
+      if (p <= 0) continue;
+      std::string stat = ReadFile("/proc/" + std::to_string(p) + "/stat");
+      size_t paren = stat.rfind(')');
+      if (paren == std::string::npos) continue;
+      std::istringstream rest(stat.substr(paren + 2));
+      std::string state;
+      pid_t parent = 0;
+      rest >> state >> parent;
+      children[parent].push_back(p);
+    }
+    closedir(d);
+  }
+  std::vector<pid_t> all = {pid};
+  for (size_t i = 0; i < all.size(); i++) {
+    for (pid_t c : children[all[i]]) all.push_back(c);
+  }
+  return all;
+}
+
+}  // namespace
+
+void Stack::Kill() {
+  if (pid_ <= 0) return;
+  // The workers (spawn-fcgi's children, long since init's), and nginx and
+  // its workers, the log tail and the rest (the stack script's).
+  std::vector<pid_t> pids = WorkerPids();
+  for (pid_t p : WithDescendants(NginxPid())) pids.push_back(p);
+  for (pid_t p : WithDescendants(pid_)) pids.push_back(p);
+  for (pid_t p : pids) {
+    if (p > 0) kill(p, SIGKILL);
+  }
+  Reap(pid_, 5000);
+  pid_ = -1;
+  // The workers and nginx, no longer anyone's children, go to init.
+  for (pid_t p : pids) {
+    WaitFor([p] {
+      std::string stat = ReadFile("/proc/" + std::to_string(p) + "/stat");
+      size_t paren = stat.rfind(')');
+      return stat.empty() || (paren != std::string::npos &&
+                              stat.compare(paren, 4, ") Z ") == 0);
+    });
+  }
+}
+
 std::string Stack::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
@@ -344,6 +451,16 @@ double Stack::Metric(const std::string& name) const {
 
 std::vector<std::string> Stack::Query(const std::string& sql) const {
   std::vector<std::string> rows;
+  if (!database_url_.empty()) {
+    auto conn = PgConnection::Open(database_url_);
+    if (!conn.ok()) return rows;
+    auto result = conn.value()->Query(sql.c_str());
+    if (!result.ok()) return rows;
+    for (int i = 0; i < result.value().size(); i++) {
+      rows.push_back(result.value().Text(i, 0));
+    }
+    return rows;
+  }
   sqlite3* db = nullptr;
   if (sqlite3_open_v2((data_dir_ + "/registrar.db").c_str(), &db,
                       SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
@@ -432,7 +549,7 @@ std::string MailHeader(const std::string& mail, const std::string& name) {
 
 std::string SignJob(const Stack& stack, long long timestamp,
                     const std::string& body) {
-  std::string secret = ReadFile(stack.data_dir() + "/job.secret");
+  std::string secret = ReadFile(stack.job_secret_file());
   Result<JobSigner> signer = JobSigner::Create(secret);
   return signer.ok() ? signer.value().Sign(timestamp, body) : std::string();
 }

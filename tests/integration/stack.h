@@ -27,6 +27,8 @@ HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body = "",
                   const std::vector<std::string>& headers = {});
 
+// A new directory under /tmp, removed when the test binary exits, pass or
+// fail (REGISTRAR_KEEP_TEST_DIRS=1 keeps them for a look).
 std::string MakeTempDir();
 std::string ReadFile(const std::string& path);
 void WriteFileAtomic(const std::string& path, const std::string& content);
@@ -57,9 +59,23 @@ class Sink {
   pid_t pid_ = -1;
 };
 
+// The engine of this run's stacks: PostgreSQL when the test binary runs
+// with REGISTRAR_ENGINE=postgres, else SQLite in each stack's DATA_DIR.
+bool UsingPostgres();
+// A new, empty database on the PostgreSQL server this test binary starts
+// on first use (tests/pg_server.h; stopped and removed at exit): its URL,
+// "" if the server or createdb failed.
+std::string NewPgDatabase();
+// The PostgreSQL server of NewPgDatabase (starting it if need be): false
+// when it could not start. Stop/Start let a test take it away and back.
+bool PgStop();
+bool PgStart();
+
 // One running stack. Extra environment ("SCRYPT_LOG2_N", ...) is passed
 // to tools/stack; PORT, DATA_DIR and (when a sink is given) SMTP_URL are
 // set here. RATE_LIMIT and MAIL_CAP default to 0 (off) unless given.
+// Under UsingPostgres(), a stack given no DATABASE_URL gets a database of
+// its own (NewPgDatabase).
 class Stack {
  public:
   explicit Stack(std::map<std::string, std::string> env, const Sink* sink,
@@ -71,9 +87,16 @@ class Stack {
   // sanitizer report.
   bool Stop();
   bool running() const { return pid_ > 0; }
+  // SIGKILL to tools/stack, every worker and nginx at once, as when the
+  // host dies: nothing gets to clean up or record anything.
+  void Kill();
 
   int port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
+  // The stack's DATABASE_URL, "" on SQLite.
+  const std::string& database_url() const { return database_url_; }
+  // The job secret's path (JOB_SECRET_FILE or DATA_DIR/job.secret).
+  const std::string& job_secret_file() const { return secret_file_; }
   std::string Url(const std::string& path) const;
   HttpResponse Get(const std::string& path,
                    const std::vector<std::string>& headers = {}) const;
@@ -87,8 +110,9 @@ class Stack {
   pid_t NginxPid() const;
   // The value of one metric line (exact name with labels); -1 if absent.
   double Metric(const std::string& name) const;
-  // Runs one SQL query on the stack's database (read-only); the first
-  // column of each row.
+  // Runs one SQL query on the stack's database (SQLite read-only, or its
+  // PostgreSQL database); the first column of each row as text. Write
+  // queries both engines take alike (booleans: CASE ... THEN 1 ELSE 0).
   std::vector<std::string> Query(const std::string& sql) const;
   // The id of the newest mail job to "email" (as typed), 0 if none.
   long long JobIdFor(const std::string& email) const;
@@ -98,6 +122,8 @@ class Stack {
  private:
   int port_;
   std::string data_dir_;
+  std::string database_url_;
+  std::string secret_file_;
   pid_t pid_ = -1;
   std::vector<pid_t> started_;  // every pid the stack reported
 };
