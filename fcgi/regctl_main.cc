@@ -1,8 +1,16 @@
-// regctl: the operator's view of the mail outbox, on the same database the
-// workers use (DATA_DIR, or -d DIR).
+// regctl: the operator's view of the accounts and the mail outbox, on the
+// same database the workers use: DATA_DIR from -d, else the environment,
+// else the service's environment file (-e FILE, default
+// /etc/registrar/registrar.env when it exists), else ./run.
 //   regctl jobs [STATE] [-n LIMIT]   list jobs, newest first
 //   regctl show ID                   one job and its history
 //   regctl retry ID                  put a failed job back in the queue
+//   regctl accounts [TEXT] [-n N]    accounts whose address contains TEXT
+//   regctl account ADDRESS           one account: registered, verified, mails
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +20,8 @@
 
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/env_file.h"
+#include "storage/account_admin.h"
 #include "storage/db.h"
 #include "storage/outbox_admin.h"
 
@@ -19,9 +29,14 @@ namespace reg {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: regctl [-d DATA_DIR] jobs [queued|sending|sent|failed] [-n LIMIT]\n"
-    "       regctl [-d DATA_DIR] show JOB_ID\n"
-    "       regctl [-d DATA_DIR] retry JOB_ID\n";
+    "usage: regctl [-d DATA_DIR | -e ENV_FILE] jobs [queued|sending|sent|failed]"
+    " [-n LIMIT]\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] show JOB_ID\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] retry JOB_ID\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] accounts [TEXT] [-n LIMIT]\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] account ADDRESS\n";
+
+constexpr const char* kDefaultEnvFile = "/etc/registrar/registrar.env";
 
 std::string Time(std::int64_t ms) {
   if (ms == 0) return "-";
@@ -81,16 +96,65 @@ int Show(Database* db, std::int64_t id) {
   return 0;
 }
 
+int Accounts(Database* db, const std::string& part, int limit) {
+  Result<std::vector<AccountRow>> rows = ListAccounts(db, part, limit);
+  if (!rows.ok()) return Fail(rows.status());
+  std::printf("%-8s %-20s %-20s %-5s %s\n", "ID", "REGISTERED", "VERIFIED",
+              "MAILS", "ADDRESS");
+  for (const AccountRow& r : rows.value()) {
+    std::printf("%-8lld %-20s %-20s %-5d %s\n", static_cast<long long>(r.id),
+                Time(r.created_ms).c_str(), Time(r.verified_ms).c_str(),
+                r.mails, r.email.c_str());
+  }
+  return 0;
+}
+
+int Account(Database* db, const std::string& email) {
+  Result<AccountRow> row = FindAccount(db, email);
+  if (!row.ok()) return Fail(row.status());
+  const AccountRow& r = row.value();
+  Result<std::vector<std::int64_t>> jobs = AccountJobIds(db, r.id);
+  if (!jobs.ok()) return Fail(jobs.status());
+  std::printf("account    %lld\naddress    %s\nregistered %s\nverified   %s\n",
+              static_cast<long long>(r.id), r.email.c_str(),
+              Time(r.created_ms).c_str(),
+              r.verified_ms == 0 ? "no" : Time(r.verified_ms).c_str());
+  std::printf("mails      %d%s", r.mails, r.mails > 0 ? " (jobs" : "\n");
+  for (std::int64_t id : jobs.value()) {
+    std::printf(" %lld", static_cast<long long>(id));
+  }
+  if (r.mails > 0) std::printf("; regctl show ID)\n");
+  return 0;
+}
+
+// Files regctl makes next to the database (registrar.db-wal, -shm) must
+// stay openable by the workers: only the owner of DATA_DIR may run it.
+Status CheckRunAs(const std::string& data_dir) {
+  struct stat st;
+  if (stat(data_dir.c_str(), &st) != 0) {
+    return Status::NotFound(data_dir + ": no such folder (is DATA_DIR right?)");
+  }
+  if (st.st_uid == geteuid()) return Status::Ok();
+  const passwd* owner = getpwuid(st.st_uid);
+  const std::string name =
+      owner != nullptr ? owner->pw_name : std::to_string(st.st_uid);
+  return Status::InvalidArgument(
+      data_dir + " belongs to " + name +
+      ": run regctl as that user (runuser -u " + name +
+      " -- regctl ...), or files it creates there could not be opened by the "
+      "service");
+}
+
 int Run(int argc, char** argv) {
-  Result<Config> config =
-      LoadConfig([](const char* name) { return std::getenv(name); });
-  if (!config.ok()) return Fail(config.status());
-  std::string data_dir = config.value().data_dir;
+  std::string data_dir;
+  std::string env_path;
   std::vector<std::string> args;
   int limit = 50;
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
       data_dir = argv[++i];
+    } else if (std::strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
+      env_path = argv[++i];
     } else if (std::strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
       limit = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "-h") == 0 ||
@@ -105,6 +169,21 @@ int Run(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  EnvMap env_file;
+  if (env_path.empty() && access(kDefaultEnvFile, F_OK) == 0) {
+    env_path = kDefaultEnvFile;
+  }
+  if (!env_path.empty() && data_dir.empty()) {
+    Result<EnvMap> read = ReadEnvFile(env_path);
+    if (!read.ok()) return Fail(read.status());
+    env_file = std::move(read).value();
+  }
+  if (data_dir.empty()) {
+    Result<Config> config = LoadConfig(EnvThenFile(env_file));
+    if (!config.ok()) return Fail(config.status());
+    data_dir = config.value().data_dir;
+  }
+  if (Status s = CheckRunAs(data_dir); !s.ok()) return Fail(s);
   Config where;
   where.data_dir = data_dir;
   Result<std::unique_ptr<Database>> db =
@@ -136,6 +215,12 @@ int Run(int argc, char** argv) {
     std::printf("job %lld queued again; a sweep sends it within SWEEP_S\n",
                 static_cast<long long>(id));
     return 0;
+  }
+  if (cmd == "accounts" && args.size() <= 2) {
+    return Accounts(db.value().get(), args.size() == 2 ? args[1] : "", limit);
+  }
+  if (cmd == "account" && args.size() == 2) {
+    return Account(db.value().get(), args[1]);
   }
   std::fputs(kUsage, stderr);
   return 2;

@@ -45,6 +45,8 @@ constexpr StringVar kStringVars[] = {
     {"SMTP_PASSWORD", &Config::smtp_password},
     {"MAIL_FROM", &Config::mail_from},
     {"COMMON_PASSWORDS", &Config::common_passwords},
+    {"LOG_FILE", &Config::log_file},
+    {"PID_FILE", &Config::pid_file},
 };
 
 Status Bad(const char* name, const char* value, const std::string& why) {

@@ -14,8 +14,15 @@ namespace reg {
 enum class SmtpTls { kTry, kRequired, kOff };
 
 struct Config {
-  // Folder for the database, job.secret and logs.
+  // Folder for the database and job.secret.
   std::string data_dir = "./run";
+  // LOG_FILE: the workers append their log here themselves (spawn-fcgi
+  // leaves forked workers no stderr); "" means stderr (journald under
+  // systemd). Opened before the other settings are read.
+  std::string log_file;
+  // PID_FILE: the file spawn-fcgi -P wrote. When set, the last worker to
+  // stop on SIGTERM removes it and the FastCGI socket it listened on.
+  std::string pid_file;
   // Public URL used in the links inside mails (no trailing slash).
   std::string base_url = "http://127.0.0.1:8080";
   // Where a worker posts signed mail jobs (through nginx).
