@@ -31,8 +31,8 @@ BINS       := $(SERVICE) $(BUILD)/unit_tests $(BUILD)/integration_tests
 
 BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/bench/*.cc))
 
-.PHONY: all service deps run test test-build build-plain build-asan build-tsan \
-        unit integration browser bench fuzz clean format
+.PHONY: all service deps build-deps run test test-build build-plain build-asan build-tsan \
+        unit integration browser bench fuzz clean format install deb
 all: $(BINS)
 
 # The service alone: the responder and regctl, no tests.
@@ -40,6 +40,10 @@ service: $(SERVICE)
 
 deps:
 	@tools/deps.sh
+
+# Only what building the service needs (make deb on a fresh host).
+build-deps:
+	@tools/deps.sh build
 
 # Install first, then build in a fresh make so pkg-config sees the packages.
 run: deps
@@ -133,6 +137,85 @@ $(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/tests/fuzz/%.o $(LIB_OBJS)
 
 -include $(FUZZ_OBJS:.o=.d)
 # --- fuzzing (make fuzz) ---
+
+# --- install and package (make install, make deb) ---
+# `make install` puts the service where Debian expects it, under DESTDIR:
+# binaries and static files under PREFIX, the systemd units, sysusers.d and
+# tmpfiles.d entries, /etc/registrar/registrar.env, the nginx site (in
+# sites-available/ only) and logrotate. The paths inside the units and the
+# site follow PREFIX. Then, on the host, run PKGLIBDIR/setup (the user and
+# folders) as root; the package's postinst does that. README.md, "Deploying".
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+PKGLIBDIR   := $(PREFIX)/lib/registrar
+PKGDATADIR  := $(PREFIX)/share/registrar
+# The files name the packaged paths (/usr/lib/registrar, /usr/share/registrar).
+RELOCATE    := sed -e 's|/usr/lib/registrar|$(PKGLIBDIR)|g' \
+                   -e 's|/usr/share/registrar|$(PKGDATADIR)|g' \
+                   -e 's|/usr/sbin/regctl|$(PREFIX)/sbin/regctl|g'
+
+install: $(SERVICE)
+	install -d $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(PREFIX)/sbin \
+	  $(DESTDIR)$(PKGDATADIR)/static $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/registrar $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0755 $(BUILD)/registrar $(DESTDIR)$(PKGLIBDIR)/registrar
+	install -m 0755 $(BUILD)/regctl $(DESTDIR)$(PREFIX)/sbin/regctl
+	install -m 0755 deploy/setup $(DESTDIR)$(PKGLIBDIR)/setup
+	install -m 0644 nginx/static/* $(DESTDIR)$(PKGDATADIR)/static/
+	for u in deploy/systemd/*; do \
+	  $(RELOCATE) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	install -m 0644 deploy/sysusers.d/registrar.conf $(DESTDIR)$(SYSUSERSDIR)/registrar.conf
+	install -m 0644 deploy/tmpfiles.d/registrar.conf $(DESTDIR)$(TMPFILESDIR)/registrar.conf
+	install -m 0640 deploy/registrar.env $(DESTDIR)$(SYSCONFDIR)/registrar/registrar.env
+	$(RELOCATE) nginx/registrar.site.conf.example > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar
+	install -m 0644 deploy/logrotate/registrar $(DESTDIR)$(SYSCONFDIR)/logrotate.d/registrar
+
+# `make deb`: build/registrar_VERSION_ARCH.deb with dpkg-deb (no debhelper):
+# `make install PREFIX=/usr` into build/deb, stripped binaries, docs, the
+# maintainer scripts of deploy/debian/ (postinst runs setup), conffiles.
+DEB_VERSION ?= 0.1.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_ROOT    := build/deb/root
+DEB_FILE    := build/registrar_$(DEB_VERSION)_$(DEB_ARCH).deb
+# What the binaries link (libfcgi, SQLite, libcurl, OpenSSL, libstdc++), at
+# the versions of Debian 12.
+DEB_DEPENDS := libc6 (>= 2.36), libcurl4 (>= 7.88), libfcgi0ldbl (>= 2.4.2), \
+               libsqlite3-0 (>= 3.40), libssl3 (>= 3.0), libstdc++6 (>= 12), \
+               libgcc-s1 (>= 3.0)
+
+deb: build-deps
+	+@$(MAKE) --no-print-directory -j$(NPROC) service
+	rm -rf build/deb build/registrar_*.deb
+	+@$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+	  $(DEB_ROOT)/usr/lib/registrar/registrar $(DEB_ROOT)/usr/sbin/regctl
+	install -d $(DEB_ROOT)/DEBIAN $(DEB_ROOT)/usr/share/doc/registrar
+	install -m 0644 deploy/debian/copyright $(DEB_ROOT)/usr/share/doc/registrar/copyright
+	gzip -9n < README.md > $(DEB_ROOT)/usr/share/doc/registrar/README.md.gz
+	printf 'registrar (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- registrar maintainers <registrar@localhost>  %s\n' \
+	  '$(DEB_VERSION)' "$$(git rev-parse --short HEAD 2>/dev/null || echo source)" \
+	  "$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
+	  | gzip -9n > $(DEB_ROOT)/usr/share/doc/registrar/changelog.gz
+	chmod 0644 $(DEB_ROOT)/usr/share/doc/registrar/*
+	install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm $(DEB_ROOT)/DEBIAN/
+	install -m 0644 deploy/debian/conffiles $(DEB_ROOT)/DEBIAN/conffiles
+	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
+	  -e 's|@DEPENDS@|$(DEB_DEPENDS)|' \
+	  -e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
+	  deploy/debian/control.in > $(DEB_ROOT)/DEBIAN/control
+	cd $(DEB_ROOT) && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' -printf '%P\0' \
+	  | sort -z | xargs -0 md5sum > DEBIAN/md5sums
+	chmod 0644 $(DEB_ROOT)/DEBIAN/md5sums
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB_FILE)
+	@echo "make deb: $(DEB_FILE)"
 
 clean:
 	rm -rf build

@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages this project needs, skipping those present.
 # As root it runs apt-get; otherwise it prints the one apt-get line and fails.
 # Each row: package, then a file that proves it is installed.
+# `tools/deps.sh build`: only what building the service needs (make deb).
 set -eu
 rows='
 g++                  /usr/bin/g++
@@ -31,8 +32,12 @@ fonts-dejavu-core    /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 nodejs               /usr/bin/node
 npm                  /usr/bin/npm
 '
+build_only='g++ make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev'
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
   [ -n "$pkg" ] || continue
+  if [ "${1:-}" = build ]; then
+    case " $build_only " in *" $pkg "*) ;; *) continue ;; esac
+  fi
   # Any nginx flavour will do for nginx-light; any node/npm on PATH will do
   # (a nodesource node bundles npm and clashes with Debian's npm package).
   if [ "$pkg" = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi
