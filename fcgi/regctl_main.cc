@@ -128,20 +128,21 @@ int Account(Database* db, const std::string& email) {
 }
 
 // Files regctl makes next to the database (registrar.db-wal, -shm) must
-// stay openable by the workers: only the owner of DATA_DIR may run it.
+// stay openable by the workers. Run by the owner of DATA_DIR they are; run
+// by root too, because SQLite gives them the database file's owner when it
+// runs as root. Anyone else is refused before touching anything.
 Status CheckRunAs(const std::string& data_dir) {
   struct stat st;
   if (stat(data_dir.c_str(), &st) != 0) {
     return Status::NotFound(data_dir + ": no such folder (is DATA_DIR right?)");
   }
-  if (st.st_uid == geteuid()) return Status::Ok();
+  if (st.st_uid == geteuid() || geteuid() == 0) return Status::Ok();
   const passwd* owner = getpwuid(st.st_uid);
   const std::string name =
       owner != nullptr ? owner->pw_name : std::to_string(st.st_uid);
   return Status::InvalidArgument(
-      data_dir + " belongs to " + name +
-      ": run regctl as that user (runuser -u " + name +
-      " -- regctl ...), or files it creates there could not be opened by the "
+      data_dir + " belongs to " + name + ": run regctl as " + name +
+      " or as root, so that the files it makes there stay openable by the "
       "service");
 }
 
