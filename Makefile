@@ -171,8 +171,8 @@ install: $(SERVICE)
 	for u in deploy/systemd/*; do \
 	  $(RELOCATE) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
 	done
-	install -m 0644 deploy/sysusers.d/registrar.conf $(DESTDIR)$(SYSUSERSDIR)/registrar.conf
-	install -m 0644 deploy/tmpfiles.d/registrar.conf $(DESTDIR)$(TMPFILESDIR)/registrar.conf
+	install -m 0644 deploy/sysusers/registrar.conf $(DESTDIR)$(SYSUSERSDIR)/registrar.conf
+	install -m 0644 deploy/tmpfiles/registrar.conf $(DESTDIR)$(TMPFILESDIR)/registrar.conf
 	install -m 0640 deploy/registrar.env $(DESTDIR)$(SYSCONFDIR)/registrar/registrar.env
 	$(RELOCATE) nginx/registrar.site.conf.example > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar
