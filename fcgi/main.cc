@@ -142,18 +142,24 @@ int Run(int argc, char** argv) {
     return 2;
   }
   EnvMap env_file;
+  Status env_read;
   if (argc == 2) {
     Result<EnvMap> read = ReadEnvFile(argv[1]);
-    if (!read.ok()) return StartFailed(2, read.status().message());
-    env_file = std::move(read).value();
+    if (read.ok()) {
+      env_file = std::move(read).value();
+    } else {
+      env_read = read.status();
+    }
   }
   const auto getenv = EnvThenFile(env_file);
-  // The log first, so that a bad setting is logged where operators look.
+  // The log first (from the environment if the file failed), so that a
+  // bad setting is logged where operators look.
   if (const char* log_file = getenv("LOG_FILE");
       log_file != nullptr && *log_file != '\0') {
     Status opened = OpenLogFile(log_file);
     if (!opened.ok()) return StartFailed(1, opened.message());
   }
+  if (!env_read.ok()) return StartFailed(2, env_read.message());
   Result<Config> loaded = LoadConfig(getenv);
   if (!loaded.ok()) return StartFailed(2, loaded.status().message());
   const Config config = std::move(loaded).value();
