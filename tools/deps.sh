@@ -22,6 +22,7 @@ libgmock-dev         /usr/include/gmock/gmock.h
 python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 sqlite3              /usr/bin/sqlite3
 curl                 /usr/bin/curl
+systemd              /usr/bin/systemd-analyze
 john-data            /usr/share/john/password.lst
 wrk                  /usr/bin/wrk
 clang                /usr/bin/clang++
