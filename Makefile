@@ -200,7 +200,7 @@ deb: build-deps
 	install -d $(DEB_ROOT)/DEBIAN $(DEB_ROOT)/usr/share/doc/registrar
 	install -m 0644 deploy/debian/copyright $(DEB_ROOT)/usr/share/doc/registrar/copyright
 	gzip -9n < README.md > $(DEB_ROOT)/usr/share/doc/registrar/README.md.gz
-	printf 'registrar (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- registrar maintainers <registrar@localhost>  %s\n' \
+	printf 'registrar (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- registrar maintainers <registrar@example.com>  %s\n' \
 	  '$(DEB_VERSION)' "$$(git rev-parse --short HEAD 2>/dev/null || echo source)" \
 	  "$$(date -R -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})" \
 	  | gzip -9n > $(DEB_ROOT)/usr/share/doc/registrar/changelog.gz

@@ -21,7 +21,10 @@ ls -ld /var/lib/registrar /var/log/registrar /run/registrar /etc/registrar/regis
 ls /etc/nginx/sites-enabled/
 echo "== lintian"
 apt-get install -y -qq --no-install-recommends lintian > /dev/null
-lintian --fail-on error "$deb" && echo "lintian: no errors"
+lintian_ok=1
+lintian --fail-on error "$deb" || lintian_ok=0
 echo "== test tools: systemd (systemd-analyze), python3-aiosmtpd (the sink), curl"
 apt-get install -y -qq --no-install-recommends systemd python3-aiosmtpd curl > /dev/null
 tests/deploy/run.sh --fresh
+[ $lintian_ok = 1 ] || { echo "lintian found errors (above)"; exit 1; }
+echo "lintian: no errors"

@@ -72,6 +72,7 @@ if [ $fresh -eq 1 ]; then
   svc_user=registrar
   svc_group=registrar
   run_dir=/run/registrar
+  access_log=/var/log/nginx/registrar.access.log
   log_dir=/var/log/registrar
   data_dir=/var/lib/registrar
   env_file=/etc/registrar/registrar.env
@@ -82,6 +83,7 @@ if [ $fresh -eq 1 ]; then
   }
 else
   root=$work/root
+  access_log=$work/registrar.access.log
   svc_user=nobody
   svc_group=nogroup
   log_dir=$work/log
@@ -200,7 +202,7 @@ check "the workers' pid file is written" wait_for 5 test -s "$run_dir/registrar.
 sock=$run_dir/registrar.sock
 check "the socket is www-data's, mode 0600" test "$(stat -c '%U %a' "$sock")" = "www-data 600"
 worker=$(head -n 1 "$run_dir/registrar.pid" 2>/dev/null || echo 0)
-check "the workers run as $svc_user" test "$(ps -o user= -p "$worker" | tr -d ' ')" = "$svc_user"
+check "the workers run as $svc_user" test "$(stat -c %U "/proc/$worker")" = "$svc_user"
 can_connect() {  # can_connect UID GID: does a process with these ids reach the socket?
   setpriv --reuid="$1" --regid="$2" --clear-groups /usr/bin/python3 -c \
     'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
@@ -257,7 +259,7 @@ check "the link opens the verify page (200)" \
 code=$(curl -s -o /dev/null -w '%{http_code}' -d "token=$token" "$base/activate")
 check "POST /activate verifies the account (got $code)" test "$code" = 200
 check "nginx's access log holds the path, never the token" \
-  bash -c 'grep -q "/activate" "$1" && ! grep -q "$2" "$1"' _ "$work/registrar.access.log" "$token"
+  bash -c 'grep -q "/activate" "$1" && ! grep -q "$2" "$1"' _ "$access_log" "$token"
 
 # regctl as the README shows it: the same env file finds the same data.
 regctl_cmd=$(readme_block regctl | rewrite)
