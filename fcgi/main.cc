@@ -193,9 +193,9 @@ int Run(int argc, char** argv) {
   Result<JobSigner> signer = JobSigner::Create(secret.value());
   Result<Sealer> sealer = Sealer::Create(secret.value());
   if (!signer.ok() || !sealer.ok()) {
-    return StartFailed(1, "crypto set-up failed: " +
-                              signer.status().ToString() + " " +
-                              sealer.status().ToString());
+    return StartFailed(
+        1, "crypto set-up failed: " + signer.status().ToString() + " " +
+               sealer.status().ToString());
   }
   {
     Result<std::unique_ptr<Database>> db =

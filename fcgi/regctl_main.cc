@@ -29,7 +29,8 @@ namespace reg {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: regctl [-d DATA_DIR | -e ENV_FILE] jobs [queued|sending|sent|failed]"
+    "usage: regctl [-d DATA_DIR | -e ENV_FILE] jobs "
+    "[queued|sending|sent|failed]"
     " [-n LIMIT]\n"
     "       regctl [-d DATA_DIR | -e ENV_FILE] show JOB_ID\n"
     "       regctl [-d DATA_DIR | -e ENV_FILE] retry JOB_ID\n"

@@ -162,10 +162,10 @@ Result<std::string> LoadSecret(const std::string& path) {
     return Status::Internal(path + ": not a regular file");
   }
   if (st.st_uid != geteuid()) {
-    return Status::Internal(
-        path + ": owned by uid " + std::to_string(st.st_uid) +
-        ", not by the user the workers run as (uid " +
-        std::to_string(geteuid()) + ")");
+    return Status::Internal(path + ": owned by uid " +
+                            std::to_string(st.st_uid) +
+                            ", not by the user the workers run as (uid " +
+                            std::to_string(geteuid()) + ")");
   }
   if ((st.st_mode & 077) != 0) {
     return Status::Internal(path + ": readable by group or others (chmod 600 " +

@@ -3,8 +3,8 @@
 namespace reg {
 namespace {
 
-#define ACCOUNT_COLUMNS                                              \
-  "u.id, u.email, u.created_ms, COALESCE(u.verified_ms, 0), "        \
+#define ACCOUNT_COLUMNS                                       \
+  "u.id, u.email, u.created_ms, COALESCE(u.verified_ms, 0), " \
   "(SELECT COUNT(*) FROM outbox o WHERE o.user_id = u.id)"
 
 AccountRow ReadAccount(sqlite3_stmt* stmt) {

@@ -27,9 +27,8 @@ int UidOf(pid_t pid) {
 
 // The pids whose parent is "parent" (nginx's workers).
 std::vector<pid_t> ChildrenOf(pid_t parent) {
-  std::istringstream ids(ReadFile("/proc/" + std::to_string(parent) +
-                                  "/task/" + std::to_string(parent) +
-                                  "/children"));
+  std::istringstream ids(ReadFile("/proc/" + std::to_string(parent) + "/task/" +
+                                  std::to_string(parent) + "/children"));
   std::vector<pid_t> pids;
   for (pid_t p; ids >> p;) pids.push_back(p);
   return pids;
