@@ -31,6 +31,9 @@ BINS       := $(SERVICE) $(BUILD)/unit_tests $(BUILD)/integration_tests
 
 BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/bench/*.cc))
 
+# `make` alone builds the service (the responder and regctl), not the tests.
+.DEFAULT_GOAL := service
+
 .PHONY: all service deps build-deps run test test-build build-plain build-asan build-tsan \
         unit integration browser bench fuzz clean format install deb
 all: $(BINS)
