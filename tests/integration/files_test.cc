@@ -1,7 +1,7 @@
 // Files and users (issue 12, item 5): tools/stack keeps DATA_DIR to the
 // workers' user (mode 0700), refuses one that another user owns or others
-// can write, and, started as root, runs nginx's workers and the FastCGI
-// workers as an unprivileged user; the socket is that user's alone.
+// can write, and, started as root, runs all of itself (nginx, the FastCGI
+// workers, the sink) as an unprivileged user; the socket is that user's.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +46,7 @@ TEST_F(StackAsRoot, RunsEveryWorkerUnprivilegedWithAPrivateDataDir) {
   ASSERT_TRUE(stack.running()) << stack.Output();
   ASSERT_FALSE(stack.WorkerPids().empty());
   for (pid_t p : stack.WorkerPids()) EXPECT_NE(UidOf(p), 0) << "worker " << p;
+  EXPECT_NE(UidOf(stack.NginxPid()), 0) << "nginx's master";
   std::vector<pid_t> nginx_workers = ChildrenOf(stack.NginxPid());
   ASSERT_FALSE(nginx_workers.empty());
   for (pid_t p : nginx_workers) EXPECT_NE(UidOf(p), 0) << "nginx worker " << p;
