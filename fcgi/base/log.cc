@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -13,8 +14,10 @@ namespace reg {
 namespace {
 
 // The stderr the process started with, while it is still starting and the
-// log went to a file; -1 otherwise.
-int g_startup_stderr = -1;
+// log went to a file; -1 otherwise. Atomic: threads log while main starts.
+// StartupDone leaves the descriptor open, so a line racing it never goes
+// to a descriptor number reused for something else.
+std::atomic<int> g_startup_stderr{-1};
 
 void WriteAll(int fd, const char* data, size_t len) {
   ssize_t ignored = write(fd, data, len);
@@ -39,10 +42,7 @@ Status OpenLogFile(const std::string& path) {
   return Status::Ok();
 }
 
-void StartupDone() {
-  if (g_startup_stderr >= 0) close(g_startup_stderr);
-  g_startup_stderr = -1;
-}
+void StartupDone() { g_startup_stderr = -1; }
 
 void Log(const char* format, ...) {
   char line[1024];
@@ -67,7 +67,7 @@ void Log(const char* format, ...) {
   line[len++] = '\n';
   // One write per line keeps lines whole across threads and processes.
   WriteAll(STDERR_FILENO, line, len);
-  if (g_startup_stderr >= 0) WriteAll(g_startup_stderr, line, len);
+  if (const int fd = g_startup_stderr; fd >= 0) WriteAll(fd, line, len);
 }
 
 }  // namespace reg

@@ -34,6 +34,8 @@ done
 command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/registrar-bench.XXXXXX")
+# tools/stack started as root runs as STACK_USER, who must reach its DATA_DIR.
+chmod 0711 "$work"
 stack_pid= sink_pid= wrk_pid=
 cleanup() {
   local rc=$?

@@ -29,6 +29,8 @@ if ! cmp -s "$here/package-lock.json" "$here/node_modules/.installed-lock.json" 
 fi
 
 tmp=$(mktemp -d)
+# tools/stack started as root runs as STACK_USER, who must reach its DATA_DIR.
+chmod 0711 "$tmp"
 pids=()
 stop_stacks() {
   local pid
