@@ -176,9 +176,12 @@ install: $(SERVICE)
 	done
 	install -m 0644 deploy/sysusers/registrar.conf $(DESTDIR)$(SYSUSERSDIR)/registrar.conf
 	install -m 0644 deploy/tmpfiles/registrar.conf $(DESTDIR)$(TMPFILESDIR)/registrar.conf
-	install -m 0640 deploy/registrar.env $(DESTDIR)$(SYSCONFDIR)/registrar/registrar.env
-	$(RELOCATE) nginx/registrar.site.conf.example > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar
-	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar
+	@# The settings and the site are the operator's once there: never overwritten.
+	env=$(DESTDIR)$(SYSCONFDIR)/registrar/registrar.env; \
+	if [ -e $$env ]; then echo "kept $$env"; else install -m 0640 deploy/registrar.env $$env; fi
+	site=$(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar; \
+	if [ -e $$site ]; then echo "kept $$site"; \
+	else $(RELOCATE) nginx/registrar.site.conf.example > $$site && chmod 0644 $$site; fi
 	install -m 0644 deploy/logrotate/registrar $(DESTDIR)$(SYSCONFDIR)/logrotate.d/registrar
 
 # `make deb`: build/registrar_VERSION_ARCH.deb with dpkg-deb (no debhelper):
