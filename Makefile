@@ -191,11 +191,8 @@ DEB_VERSION ?= 0.1.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)
 DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_ROOT    := build/deb/root
 DEB_FILE    := build/registrar_$(DEB_VERSION)_$(DEB_ARCH).deb
-# What the binaries link (libfcgi, SQLite, libcurl, OpenSSL, libstdc++), at
-# the versions of Debian 12.
-DEB_DEPENDS := libc6 (>= 2.36), libcurl4 (>= 7.88), libfcgi0ldbl (>= 2.4.2), \
-               libsqlite3-0 (>= 3.40), libssl3 (>= 3.0), libstdc++6 (>= 12), \
-               libgcc-s1 (>= 3.0)
+# Depends: the package of each library the binaries link, at least at the
+# version installed where the package is built (tools/deb-depends.sh).
 
 deb: build-deps
 	+@$(MAKE) --no-print-directory -j$(NPROC) service
@@ -213,8 +210,8 @@ deb: build-deps
 	chmod 0644 $(DEB_ROOT)/usr/share/doc/registrar/*
 	install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm $(DEB_ROOT)/DEBIAN/
 	install -m 0644 deploy/debian/conffiles $(DEB_ROOT)/DEBIAN/conffiles
-	sed -e 's|@VERSION@|$(DEB_VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
-	  -e 's|@DEPENDS@|$(DEB_DEPENDS)|' \
+	deps=$$(tools/deb-depends.sh $(DEB_ROOT)/usr/lib/registrar/registrar $(DEB_ROOT)/usr/sbin/regctl) \
+	&& sed -e 's|@VERSION@|$(DEB_VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' -e "s|@DEPENDS@|$$deps|" \
 	  -e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
 	  deploy/debian/control.in > $(DEB_ROOT)/DEBIAN/control
 	cd $(DEB_ROOT) && find . -type f ! -path './DEBIAN/*' ! -path './etc/*' -printf '%P\0' \

@@ -33,7 +33,7 @@ fonts-dejavu-core    /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 nodejs               /usr/bin/node
 npm                  /usr/bin/npm
 '
-build_only='g++ make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev'
+build_only='g++ make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libpq-dev'
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
   [ -n "$pkg" ] || continue
   if [ "${1:-}" = build ]; then
