@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "base/env_file.h"
 #include "base/hash_gate.h"
 #include "base/log.h"
+#include "base/mail_settings.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "delivery/dispatcher.h"
@@ -162,7 +165,15 @@ int Run(int argc, char** argv) {
   if (!env_read.ok()) return StartFailed(2, env_read.message());
   Result<Config> loaded = LoadConfig(getenv);
   if (!loaded.ok()) return StartFailed(2, loaded.status().message());
-  const Config config = std::move(loaded).value();
+  Config config = std::move(loaded).value();
+  if (config.smtp_helo.empty()) {
+    config.smtp_helo = DefaultEhloName(HostFqdn(), config.base_url);
+  }
+  if (!config.smtp_ca_file.empty() &&
+      access(config.smtp_ca_file.c_str(), R_OK) != 0) {
+    return StartFailed(2, "config: SMTP_CA_FILE=" + config.smtp_ca_file +
+                              ": " + std::strerror(errno));
+  }
   int sock_type = 0;
   socklen_t len = sizeof sock_type;
   if (getsockopt(0, SOL_SOCKET, SO_TYPE, &sock_type, &len) != 0) {
@@ -201,6 +212,9 @@ int Run(int argc, char** argv) {
     Result<std::unique_ptr<Database>> db =
         Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
     if (!db.ok()) return StartFailed(1, db.status().ToString());
+  }
+  for (const std::string& line : MailWarnings(config)) {
+    Log("%s", line.c_str());
   }
   if (config.scrypt_log2_n < 14) {
     Log("warning: SCRYPT_LOG2_N=%d is below 14: passwords are weakly hashed "

@@ -32,12 +32,20 @@ struct Config {
   // SMTP AUTH credentials; empty means no AUTH.
   std::string smtp_user;
   std::string smtp_password;
-  // STARTTLS policy for smtp:// URLs (SMTP_TLS=try|required|off).
+  // STARTTLS policy for smtp:// URLs (SMTP_TLS=try|required|off); unset:
+  // required for a host other than a loopback one, try for a loopback one.
   SmtpTls smtp_tls = SmtpTls::kTry;
+  // The EHLO name, an IP address always as a literal ("[192.0.2.1]");
+  // "" until the worker fills in the default (base/mail_settings.h).
+  std::string smtp_helo;
+  // PEM file of the CAs trusted for the SMTP server ("": the system's).
+  std::string smtp_ca_file;
   // One common password per line, refused at registration ("" for none).
   std::string common_passwords = "/usr/share/john/password.lst";
-  // Envelope sender and From header.
+  // Envelope sender and From header's address; MAIL_FROM may also give a
+  // display name ("Example <no-reply@example.com>"), kept in mail_from_name.
   std::string mail_from = "no-reply@localhost";
+  std::string mail_from_name;
   // Request threads per process, each with its own FCGX_Request.
   int threads = 8;
   // Background threads per process that post jobs and send mail.
@@ -66,8 +74,15 @@ struct Config {
   // SQLITE_SYNC=normal: faster; survives a process crash, but a power loss
   // can roll back the last answered registrations.
   bool sqlite_sync_full = true;
-  // Whole-send limit for one SMTP message.
-  int smtp_timeout_s = 15;
+  // The longest wait for one reply of the SMTP server: RFC 5321
+  // 4.5.3.2.6 has a client wait 10 minutes for the reply to the final dot
+  // (giving up earlier sends the mail twice: FACTS.md 7). Connecting, TLS
+  // and EHLO have their own short limit, smtp_connect_s.
+  int smtp_timeout_s = 600;
+  int smtp_connect_s = 10;
+  // A kept SMTP connection idle this long is closed (with QUIT), well
+  // before a server's usual 300 s timeout.
+  int smtp_idle_s = 60;
   // Test hook (FAULT_KILL_AFTER_ANSWER=1): the process SIGKILLs itself
   // right after finishing an answer that queued a mail job, before posting
   // it, to prove the sweep delivers. Never set in production.

@@ -105,7 +105,14 @@ void Dispatcher::PoolLoop() {
     Task task;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      // Nothing to do for SMTP_IDLE_S: close the kept SMTP connection
+      // before the server times it out.
+      while (!cv_.wait_for(lock, std::chrono::seconds(config_.smtp_idle_s),
+                           [this] { return stopping_ || !tasks_.empty(); })) {
+        lock.unlock();
+        mailer.CloseIfIdle();
+        lock.lock();
+      }
       if (stopping_) break;
       task = std::move(tasks_.front());
       tasks_.pop_front();
@@ -124,8 +131,9 @@ void Dispatcher::PoolLoop() {
 void Dispatcher::SweepLoop() {
   ThreadOutbox thread_outbox = OpenOutbox("sweeper");
   Outbox* outbox = thread_outbox.outbox.get();
-  CurlSmtpMailer mailer(config_);  // one connection for a whole batch
   for (;;) {
+    // One connection for a whole batch, closed (QUIT) after it.
+    CurlSmtpMailer mailer(config_);
     // Sweep at start-up, then every sweep_s; keep going while batches
     // come back full so a backlog drains at once.
     bool full = false;

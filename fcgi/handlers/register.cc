@@ -43,7 +43,8 @@ Result<PreparedMail> Prepare(const Services& services, MailKind kind,
   if (!s.ok()) return s;
   const std::string unique = Base64UrlEncode(
       std::string_view(reinterpret_cast<char*>(random), sizeof random));
-  MailParts parts{config.mail_from, to, text.subject, text.text, text.html};
+  MailParts parts{config.mail_from, to,        text.subject,
+                  text.text,        text.html, config.mail_from_name};
   Result<RenderedMail> mail = RenderMail(parts, services.clock->NowS(), unique);
   if (!mail.ok()) return mail.status();
   Result<std::string> sealed = services.sealer->Seal(mail.value().bytes);

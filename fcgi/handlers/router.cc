@@ -165,7 +165,13 @@ Reply Router::Dispatch(const Request& request, Context& context) const {
   try {
     Result<Reply> r = found->handler(request, context);
     if (r.ok()) return std::move(r).value();
-    const Status s = r.status();
+    Status s = r.status();
+    if (s.code() == Code::kInvalidArgument) {
+      // A handler answers a field at fault itself (422, the form again);
+      // an InvalidArgument that comes back is a failure inside (a mail
+      // that would not render, say): logged and a 500, never a field error.
+      s = Status::Internal(s.message());
+    }
     if (HttpStatusFor(s) >= 500) {
       Log("%s %s: %s", request.method.c_str(), request.path.c_str(),
           s.ToString().c_str());

@@ -34,7 +34,8 @@ class Router {
 
   // Finds the route and runs it. Unknown path: 404; known path, other
   // method: 405 with Allow. Handler errors become error answers, logged
-  // when they are the server's fault. Never throws.
+  // when they are the server's fault; a handler's kInvalidArgument is one
+  // (field errors are the handler's own 422 replies): 500. Never throws.
   Reply Dispatch(const Request& request, Context& context) const;
 
  private:

@@ -49,7 +49,9 @@ constexpr IntCase kInts[] = {
     {"MAIL_CAP", &Config::mail_cap, 0, 1000000},
     {"SWEEP_S", &Config::sweep_s, 1, 3600},
     {"LEASE_S", &Config::lease_s, 5, 120},
-    {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 300},
+    {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 900},
+    {"SMTP_CONNECT_S", &Config::smtp_connect_s, 1, 120},
+    {"SMTP_IDLE_S", &Config::smtp_idle_s, 1, 240},
 };
 
 std::string RangeError(const IntCase& c, const std::string& value) {
@@ -225,7 +227,8 @@ TEST(LoadConfig, StringVariablesAreCopied) {
 
 TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
   for (const char* name : {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL",
-                           "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM"}) {
+                           "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
+                           "SMTP_HELO", "SMTP_CA_FILE"}) {
     for (const char* value : {"smtp://a\r\nb", "smtp://a\tb", "smtp://a\x7f"}) {
       const std::string error = Error({{name, value}});
       EXPECT_EQ(error.rfind(std::string("config: ") + name + "=", 0), 0u)
@@ -233,6 +236,90 @@ TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
       EXPECT_NE(error.find("control character"), std::string::npos) << error;
       EXPECT_EQ(error.find("smtp://a"), std::string::npos) << error;
     }
+  }
+}
+
+TEST(LoadConfig, SmtpTlsDefaultsToRequiredExceptForALoopbackHost) {
+  for (const char* url : {"smtp://mail.example.com:587", "smtp://192.0.2.7",
+                          "smtp://[2001:db8::1]:25"}) {
+    Result<Config> c = Load({{"SMTP_URL", url}});
+    ASSERT_OK(c) << url;
+    EXPECT_EQ(c.value().smtp_tls, SmtpTls::kRequired) << url;
+  }
+  for (const char* url : {"smtp://127.0.0.1:2525", "smtp://localhost:25",
+                          "smtp://[::1]:25", "smtp://127.0.0.2"}) {
+    Result<Config> c = Load({{"SMTP_URL", url}});
+    ASSERT_OK(c) << url;
+    EXPECT_EQ(c.value().smtp_tls, SmtpTls::kTry) << url;
+  }
+  Result<Config> off =
+      Load({{"SMTP_URL", "smtp://mail.example.com"}, {"SMTP_TLS", "off"}});
+  ASSERT_OK(off);
+  EXPECT_EQ(off.value().smtp_tls, SmtpTls::kOff);
+}
+
+TEST(LoadConfig, CredentialsWithoutTlsToAnotherHostStopTheStart) {
+  for (const char* tls : {"off", "try"}) {
+    const std::string error = Error({{"SMTP_URL", "smtp://mail.example.com"},
+                                     {"SMTP_TLS", tls},
+                                     {"SMTP_USER", "reg"},
+                                     {"SMTP_PASSWORD", "secret"}});
+    EXPECT_EQ(error.rfind("config: SMTP_USER=reg: ", 0), 0u) << error;
+    EXPECT_NE(error.find("without TLS to mail.example.com"), std::string::npos)
+        << error;
+    EXPECT_EQ(error.find("secret"), std::string::npos) << error;
+  }
+  EXPECT_OK(Load({{"SMTP_URL", "smtp://mail.example.com"},
+                  {"SMTP_USER", "reg"}}));  // required by default
+  EXPECT_OK(Load({{"SMTP_URL", "smtps://mail.example.com"},
+                  {"SMTP_TLS", "off"},
+                  {"SMTP_USER", "reg"}}));
+  EXPECT_OK(Load({{"SMTP_URL", "smtp://127.0.0.1:2525"},
+                  {"SMTP_TLS", "off"},
+                  {"SMTP_USER", "reg"}}));
+}
+
+TEST(LoadConfig, MailFromTakesADisplayNameAndKeepsTheAddressApart) {
+  Result<Config> named =
+      Load({{"MAIL_FROM", "Example <no-reply@example.com>"}});
+  ASSERT_OK(named);
+  EXPECT_EQ(named.value().mail_from, "no-reply@example.com");
+  EXPECT_EQ(named.value().mail_from_name, "Example");
+  Result<Config> bare = Load({{"MAIL_FROM", "no-reply@example.com"}});
+  ASSERT_OK(bare);
+  EXPECT_EQ(bare.value().mail_from, "no-reply@example.com");
+  EXPECT_EQ(bare.value().mail_from_name, "");
+}
+
+TEST(LoadConfig, ABadMailFromStopsTheStartNamingIt) {
+  for (const char* bad : {"Example", "Example <no-reply>", "a@b@example.com",
+                          "Example no-reply@example.com", "<a@example.com",
+                          "z\xC3\xB6@example.com", "a@exa_mple.com"}) {
+    const std::string error = Error({{"MAIL_FROM", bad}});
+    EXPECT_EQ(error.rfind(std::string("config: MAIL_FROM=") + bad + ": ", 0),
+              0u)
+        << error;
+  }
+}
+
+TEST(LoadConfig, SmtpHeloTakesANameOrAnAddressAndWritesAnAddressAsALiteral) {
+  const std::pair<const char*, const char*> table[] = {
+      {"mail.example.com", "mail.example.com"},
+      {"192.0.2.1", "[192.0.2.1]"},
+      {"[192.0.2.1]", "[192.0.2.1]"},
+      {"2001:db8::1", "[IPv6:2001:db8::1]"},
+      {"[IPv6:2001:db8::1]", "[IPv6:2001:db8::1]"},
+  };
+  for (const auto& [given, sent] : table) {
+    Result<Config> c = Load({{"SMTP_HELO", given}});
+    ASSERT_OK(c) << given;
+    EXPECT_EQ(c.value().smtp_helo, sent);
+  }
+  for (const char* bad : {"bad name", "-x.example", "[999.1.1.1]", "a_b.c"}) {
+    const std::string error = Error({{"SMTP_HELO", bad}});
+    EXPECT_EQ(error.rfind(std::string("config: SMTP_HELO=") + bad + ": ", 0),
+              0u)
+        << error;
   }
 }
 

@@ -260,8 +260,9 @@ Result<Reply> BusyHandler(const Request&, Context&) {
   return Status::Unavailable("database busy");
 }
 
+// What a bad MAIL_FROM used to give: RenderMail's InvalidArgument.
 Result<Reply> InvalidHandler(const Request&, Context&) {
-  return Status::InvalidArgument("email");
+  return Status::InvalidArgument("from: not a bare address");
 }
 
 class RouterTest : public ::testing::Test {
@@ -409,13 +410,21 @@ TEST_F(RouterTest, AHandlerErrorBecomesItsHttpAnswer) {
   EXPECT_EQ(Header(busy.response, "Retry-After"), "5");
   EXPECT_EQ(busy.after.kind, Task::Kind::kNone);
 
+}
+
+TEST_F(RouterTest, AnInvalidArgumentFromInsideIsLoggedAnd500NotAFieldError) {
   Request r;
   r.method = "POST";
   r.path = "/invalid";
   r.accept = "application/json";
+  ::testing::internal::CaptureStderr();
   Reply invalid = Dispatch(r);
-  EXPECT_EQ(invalid.response.status, 422);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(invalid.response.status, 500);
   EXPECT_EQ(Header(invalid.response, "Content-Type"), "application/json");
+  EXPECT_EQ(invalid.response.body.find("errors"), std::string::npos);
+  EXPECT_NE(log.find("POST /invalid: "), std::string::npos) << log;
+  EXPECT_NE(log.find("from: not a bare address"), std::string::npos) << log;
 }
 
 }  // namespace
