@@ -26,8 +26,12 @@ LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(filter-out $(MAINS),$(sort $(shell 
               $(BUILD)/gen/schema.o
 UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
 INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
+# The mail tests (a private Postfix) share the integration tests' fixture.
+MAIL_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/mail/*.cc)) \
+              $(BUILD)/tests/integration/stack.o
 SERVICE    := $(BUILD)/registrar $(BUILD)/regctl
-BINS       := $(SERVICE) $(BUILD)/unit_tests $(BUILD)/integration_tests
+BINS       := $(SERVICE) $(BUILD)/unit_tests $(BUILD)/integration_tests \
+              $(BUILD)/mail_tests
 
 BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/bench/*.cc))
 
@@ -35,7 +39,7 @@ BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/benc
 .DEFAULT_GOAL := service
 
 .PHONY: all service deps build-deps run test test-build build-plain build-asan build-tsan \
-        unit integration browser bench fuzz clean format install deb
+        unit integration mail browser bench fuzz clean format install deb
 all: $(BINS)
 
 # The service alone: the responder and regctl, no tests.
@@ -79,6 +83,10 @@ integration: $(SERVICE)
 	+@$(MAKE) --no-print-directory SANITIZE= build/integration_tests
 	REGISTRAR_BUILD=$(BUILD) build/integration_tests
 
+# The mail against a private Postfix (root only; tests/mail).
+mail: $(SERVICE) $(BUILD)/mail_tests
+	REGISTRAR_BUILD=$(BUILD) $(BUILD)/mail_tests
+
 # End-to-end in headless Chromium (tests/browser/run.sh).
 browser: $(BUILD)/registrar
 	BUILD=$(BUILD) tests/browser/run.sh
@@ -102,6 +110,9 @@ $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
 
 $(BUILD)/integration_tests: $(INTEG_OBJS) $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
+
+$(BUILD)/mail_tests: $(MAIL_OBJS) $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
 
 $(BUILD)/gen/schema.cc: $(sort $(wildcard sql/*.sql)) tools/embed_sql.sh
@@ -226,5 +237,5 @@ clean:
 format:
 	clang-format -i $$(find fcgi tests -name "*.cc" -o -name "*.h")
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) $(MAIL_OBJS:.o=.d) \
          $(BUILD)/fcgi/main.d $(BUILD)/fcgi/regctl_main.d

@@ -32,6 +32,8 @@ chromium             /usr/bin/chromium
 fonts-dejavu-core    /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 nodejs               /usr/bin/node
 npm                  /usr/bin/npm
+postfix              /usr/sbin/postfix
+openssl              /usr/bin/openssl
 '
 build_only='g++ make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libpq-dev'
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
@@ -54,6 +56,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing $missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail server to be: none (the mail tests run a
+# private instance of their own; nothing system-wide is set up or started).
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
