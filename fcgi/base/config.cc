@@ -76,8 +76,7 @@ bool HasControlChar(const std::string& s) {
 Status CheckMailSettings(Config* config, bool loopback) {
   Result<MailFrom> from = ParseMailFrom(config->mail_from);
   if (!from.ok()) {
-    return Bad("MAIL_FROM", config->mail_from.c_str(),
-               from.status().message());
+    return Bad("MAIL_FROM", config->mail_from.c_str(), from.status().message());
   }
   config->mail_from = from.value().address;
   config->mail_from_name = from.value().name;

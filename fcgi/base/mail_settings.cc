@@ -6,23 +6,17 @@
 
 #include <cstring>
 
+#include "base/ascii.h"
 #include "base/config.h"
 
 namespace reg {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -112,7 +106,8 @@ Result<MailFrom> ParseMailFrom(std::string_view value) {
       name = name.substr(1, name.size() - 2);
       std::string unquoted;
       for (std::size_t i = 0; i < name.size(); i++) {
-        if (name[i] == '\\' && i + 1 < name.size()) ++i;
+        if (name[i] == '\\' && i + 1 < name.size())
+          ++i;
         else if (name[i] == '"' || name[i] == '\\')
           return Status::InvalidArgument("the name has an unescaped quote");
         unquoted += name[i];
@@ -125,8 +120,7 @@ Result<MailFrom> ParseMailFrom(std::string_view value) {
     }
   }
   if (from.address.find_first_of(" \t") != std::string::npos) {
-    return Status::InvalidArgument(
-        "want an address, or a name and <address>");
+    return Status::InvalidArgument("want an address, or a name and <address>");
   }
   Status s = CheckAddress(from.address);
   if (!s.ok()) return s;
@@ -148,17 +142,15 @@ std::string UrlHost(std::string_view url) {
   if (!rest.empty() && rest.front() == '[') {
     const std::size_t close = rest.find(']');
     if (close == std::string_view::npos) return "";
-    return Lower(rest.substr(1, close - 1));
+    return AsciiLower(rest.substr(1, close - 1));
   }
-  return Lower(rest.substr(0, rest.find(':')));
+  return AsciiLower(rest.substr(0, rest.find(':')));
 }
 
-bool IsIpAddress(std::string_view host) {
-  return IsIpv4(host) || IsIpv6(host);
-}
+bool IsIpAddress(std::string_view host) { return IsIpv4(host) || IsIpv6(host); }
 
 bool IsLoopbackHost(std::string_view host) {
-  const std::string h = Lower(host);
+  const std::string h = AsciiLower(host);
   if (h == "localhost" || h == "::1") return true;
   if (h.size() > 10 && h.compare(h.size() - 10, 10, ".localhost") == 0)
     return true;
@@ -206,7 +198,7 @@ std::vector<std::string> MailWarnings(const Config& config) {
   std::vector<std::string> lines;
   if (IsLoopbackHost(UrlHost(config.smtp_url))) return lines;
   const std::string& from = config.mail_from;
-  const std::string domain = Lower(from.substr(from.rfind('@') + 1));
+  const std::string domain = AsciiLower(from.substr(from.rfind('@') + 1));
   if (domain.find('.') == std::string::npos || IsLoopbackHost(domain)) {
     lines.push_back("warning: MAIL_FROM=" + from + ": the domain " + domain +
                     " is not a real domain; receivers that check the "

@@ -3,19 +3,12 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
 #include "base/log.h"
 #include "http/html.h"
 
 namespace reg {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
 
 // "host:port" → {host, port}; "[::1]:8080" → {"[::1]", "8080"}.
 std::pair<std::string, std::string> SplitHostPort(std::string_view authority) {
@@ -23,9 +16,9 @@ std::pair<std::string, std::string> SplitHostPort(std::string_view authority) {
   size_t bracket = authority.rfind(']');
   if (colon == std::string_view::npos ||
       (bracket != std::string_view::npos && colon < bracket)) {
-    return {Lower(authority), ""};
+    return {AsciiLower(authority), ""};
   }
-  return {Lower(authority.substr(0, colon)),
+  return {AsciiLower(authority.substr(0, colon)),
           std::string(authority.substr(colon + 1))};
 }
 
@@ -110,20 +103,20 @@ Response ErrorResponse(const Request& request, const Status& status) {
 }
 
 Status CheckSameSite(const Request& request) {
-  if (Lower(request.sec_fetch_site) == "cross-site") {
+  if (AsciiLower(request.sec_fetch_site) == "cross-site") {
     return Status(Code::kForbidden, "cross-site request (Sec-Fetch-Site)");
   }
   if (request.origin.empty()) return Status();
   // A browser sends "Origin: null" under some referrer policies even for
   // its own site's form; Sec-Fetch-Site (which no page can forge) says so.
   if (request.origin == "null" &&
-      Lower(request.sec_fetch_site) == "same-origin") {
+      AsciiLower(request.sec_fetch_site) == "same-origin") {
     return Status();
   }
   const Status forbidden(Code::kForbidden, "cross-site request (Origin)");
   size_t sep = request.origin.find("://");
   if (sep == std::string::npos) return forbidden;  // "null" and the like
-  const std::string scheme = Lower(request.origin.substr(0, sep));
+  const std::string scheme = AsciiLower(request.origin.substr(0, sep));
   std::string_view authority(request.origin);
   authority.remove_prefix(sep + 3);
   if (authority.find('/') != std::string_view::npos) return forbidden;

@@ -60,8 +60,8 @@ int Debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   std::string line(text);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
     line.pop_back();
-  if (line.size() >= 12 && (line.compare(0, 4, "250-") == 0 ||
-                            line.compare(0, 4, "250 ") == 0)) {
+  if (line.size() >= 12 &&
+      (line.compare(0, 4, "250-") == 0 || line.compare(0, 4, "250 ") == 0)) {
     const std::string_view keyword = std::string_view(line).substr(4);
     if (StartsWithNoCase(keyword, "SMTPUTF8") &&
         (keyword.size() == 8 || keyword[8] == ' ')) {
@@ -183,7 +183,8 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (connect_s + 2 * reply_s) * 1000L);
   // libcurl itself stops reusing a connection idle this long.
-  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, static_cast<long>(config_.smtp_idle_s));
+  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN,
+                   static_cast<long>(config_.smtp_idle_s));
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, Debug);
@@ -229,7 +230,8 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     result.reply =
         "not sent: the server does not offer SMTPUTF8, which the "
         "recipient's non-ASCII address needs (RFC 6531)";
-    if (!upload.stopped) result.reply += "; it said: " + ReplyLine(transcript.lines, code);
+    if (!upload.stopped)
+      result.reply += "; it said: " + ReplyLine(transcript.lines, code);
     return result;
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {

@@ -52,8 +52,8 @@ class Postfix {
   std::vector<std::string> Mails() const {
     std::vector<std::string> names;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(
-             dir_ + "/mail/inbox/new", ec)) {
+    for (const auto& e :
+         std::filesystem::directory_iterator(dir_ + "/mail/inbox/new", ec)) {
       names.push_back(e.path().string());
     }
     std::sort(names.begin(), names.end());
@@ -256,9 +256,9 @@ class PostfixWithoutSmtputf8Test : public PostfixSuite {
 TEST_F(PostfixWithoutSmtputf8Test, ANonAsciiAddressFailsForGoodUnsent) {
   const std::string to = "zo\xC3\xAB@example.com";
   ASSERT_EQ(stack_->Register(to, kPassword).status, 202);
-  EXPECT_TRUE(WaitFor([&] { return JobColumn(*stack_, "state", to) ==
-                                   "failed"; }))
-      << JobColumn(*stack_, "state", to);
+  EXPECT_TRUE(WaitFor([&] {
+    return JobColumn(*stack_, "state", to) == "failed";
+  })) << JobColumn(*stack_, "state", to);
   EXPECT_THAT(JobColumn(*stack_, "last_reply", to), HasSubstr("SMTPUTF8"));
   EXPECT_EQ(stack_->Metric("mail_failed_total"), 1);
   // An ASCII address still goes, without SMTPUTF8.

@@ -226,9 +226,9 @@ TEST(LoadConfig, StringVariablesAreCopied) {
 }
 
 TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
-  for (const char* name : {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL",
-                           "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM",
-                           "SMTP_HELO", "SMTP_CA_FILE"}) {
+  for (const char* name :
+       {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL", "SMTP_USER",
+        "SMTP_PASSWORD", "MAIL_FROM", "SMTP_HELO", "SMTP_CA_FILE"}) {
     for (const char* value : {"smtp://a\r\nb", "smtp://a\tb", "smtp://a\x7f"}) {
       const std::string error = Error({{name, value}});
       EXPECT_EQ(error.rfind(std::string("config: ") + name + "=", 0), 0u)

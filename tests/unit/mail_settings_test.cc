@@ -62,8 +62,8 @@ TEST(UrlHost, TakesTheHostOutOfAUrl) {
 }
 
 TEST(IsLoopbackHost, KnowsLocalhostAnd127And1) {
-  for (const char* h : {"localhost", "LOCALHOST", "mail.localhost",
-                        "127.0.0.1", "127.1.2.3", "::1"}) {
+  for (const char* h : {"localhost", "LOCALHOST", "mail.localhost", "127.0.0.1",
+                        "127.1.2.3", "::1"}) {
     EXPECT_TRUE(IsLoopbackHost(h)) << h;
   }
   for (const char* h : {"example.com", "localhost.example.com", "128.0.0.1",
@@ -115,25 +115,25 @@ TEST(MailWarnings, NameALocalSenderAndLocalLinksWhenMailGoesOut) {
   std::vector<std::string> lines =
       MailWarnings(RealRelay("no-reply@localhost", "http://127.0.0.1:8080"));
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_TRUE(HasLine(lines, "warning: MAIL_FROM=no-reply@localhost: ",
-                      "will refuse or junk"));
-  EXPECT_TRUE(HasLine(lines, "warning: BASE_URL=http://127.0.0.1:8080: ",
-                      "spam"));
-  EXPECT_TRUE(HasLine(MailWarnings(RealRelay("a@intranet",
-                                             "https://reg.example.com")),
-                      "warning: MAIL_FROM=a@intranet: ", "not a real domain"));
   EXPECT_TRUE(HasLine(
-      MailWarnings(RealRelay("a@example.com", "http://localhost:8080")),
-      "warning: BASE_URL=http://localhost:8080: ", "loopback"));
-  EXPECT_TRUE(HasLine(
-      MailWarnings(RealRelay("a@example.com", "https://192.0.2.1")),
-      "warning: BASE_URL=https://192.0.2.1: ", "IP address"));
+      lines, "warning: MAIL_FROM=no-reply@localhost: ", "will refuse or junk"));
+  EXPECT_TRUE(
+      HasLine(lines, "warning: BASE_URL=http://127.0.0.1:8080: ", "spam"));
+  EXPECT_TRUE(
+      HasLine(MailWarnings(RealRelay("a@intranet", "https://reg.example.com")),
+              "warning: MAIL_FROM=a@intranet: ", "not a real domain"));
+  EXPECT_TRUE(
+      HasLine(MailWarnings(RealRelay("a@example.com", "http://localhost:8080")),
+              "warning: BASE_URL=http://localhost:8080: ", "loopback"));
+  EXPECT_TRUE(
+      HasLine(MailWarnings(RealRelay("a@example.com", "https://192.0.2.1")),
+              "warning: BASE_URL=https://192.0.2.1: ", "IP address"));
 }
 
 TEST(MailWarnings, SayNothingForARealLookingSetupOrTheLocalSink) {
-  EXPECT_TRUE(MailWarnings(RealRelay("no-reply@example.com",
-                                     "https://reg.example.com"))
-                  .empty());
+  EXPECT_TRUE(
+      MailWarnings(RealRelay("no-reply@example.com", "https://reg.example.com"))
+          .empty());
   Config dev;  // the defaults: the dev sink on 127.0.0.1
   EXPECT_TRUE(MailWarnings(dev).empty());
 }

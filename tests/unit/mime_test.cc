@@ -64,8 +64,12 @@ std::string DecodeEncodedWords(const std::string& header) {
 
 MailParts VerificationParts() {
   MailText text = VerificationMail(kLink, 24);
-  return {"no-reply@example.org", "J\xC3\xBCrgen@example.com", text.subject,
-          text.text, text.html, ""};
+  return {"no-reply@example.org",
+          "J\xC3\xBCrgen@example.com",
+          text.subject,
+          text.text,
+          text.html,
+          ""};
 }
 
 TEST(EncodeHeaderText, LeavesPlainAsciiUnchanged) {
@@ -198,7 +202,8 @@ TEST(RenderMail, PutsTheDisplayNameInFromAndTheDomainInMessageId) {
   parts.from_name = "Caf\xC3\xA9 Example";
   Result<RenderedMail> r = RenderMail(parts, 1700000000, kUnique);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  const std::string from = "From: " + FormatMailbox(parts.from_name, parts.from);
+  const std::string from =
+      "From: " + FormatMailbox(parts.from_name, parts.from);
   EXPECT_EQ(r.value().bytes.rfind(from + "\r\n", 0), 0u) << r.value().bytes;
   EXPECT_EQ(r.value().message_id, "<Abc123_-xyz456789@example.org>");
   parts.from_name = "Evil\r\nBcc: x@example.com";

@@ -409,7 +409,6 @@ TEST_F(RouterTest, AHandlerErrorBecomesItsHttpAnswer) {
   EXPECT_EQ(busy.response.status, 503);
   EXPECT_EQ(Header(busy.response, "Retry-After"), "5");
   EXPECT_EQ(busy.after.kind, Task::Kind::kNone);
-
 }
 
 TEST_F(RouterTest, AnInvalidArgumentFromInsideIsLoggedAnd500NotAFieldError) {
