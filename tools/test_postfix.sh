@@ -107,5 +107,4 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
-postfix -c "$conf" check
 postfix -c "$conf" start

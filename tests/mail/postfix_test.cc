@@ -248,6 +248,27 @@ TEST_F(PostfixTest, PostfixLoggedNoWarningAboutOurSessions) {
   EXPECT_EQ(Complaints(log), "");
 }
 
+TEST_F(PostfixTest, TheCertificateMustNameTheHostOfSmtpUrl) {
+  // The test's certificate names 127.0.0.1 and mail.test, not localhost:
+  // the same server reached as localhost is refused, never sent to. (Last:
+  // its broken sessions would spoil the counts above.)
+  std::map<std::string, std::string> env = RelayEnv(*postfix_);
+  env["SMTP_URL"] = "smtp://localhost:" + postfix_->url().substr(17);
+  Stack other(env, nullptr);
+  ASSERT_TRUE(other.running()) << other.Output();
+  const std::string to = "eve@example.com";
+  ASSERT_EQ(other.Register(to, kPassword).status, 202);
+  EXPECT_TRUE(WaitFor([&] {
+    return other.Metric("mail_retries_total{reason=\"tls\"}") >= 1;
+  }));
+  EXPECT_THAT(JobColumn(other, "last_reply", to),
+              HasSubstr("certificate subject name"));
+  EXPECT_TRUE(other.Stop());
+  for (const std::string& m : postfix_->Mails()) {
+    EXPECT_NE(Header(m, "To"), to);
+  }
+}
+
 class PostfixWithoutSmtputf8Test : public PostfixSuite {
  protected:
   static void SetUpTestSuite() { Start(false); }
