@@ -126,6 +126,10 @@ Result<Config> LoadConfig(
   while (!config.base_url.empty() && config.base_url.back() == '/') {
     config.base_url.pop_back();
   }
+  // The mailer appends "/<EHLO name>" (libcurl's EHLO argument).
+  while (!config.smtp_url.empty() && config.smtp_url.back() == '/') {
+    config.smtp_url.pop_back();
+  }
   const std::string smtp_host = UrlHost(config.smtp_url);
   const bool loopback = IsLoopbackHost(smtp_host);
   config.smtp_tls = loopback ? SmtpTls::kTry : SmtpTls::kRequired;

@@ -184,6 +184,10 @@ TEST(LoadConfig, SmtpUrlMustBeSmtpOrSmtps) {
   ASSERT_OK(tls);
   EXPECT_EQ(tls.value().smtp_url, "smtps://mail.example:465");
 
+  Result<Config> slash = Load({{"SMTP_URL", "smtp://mail.example:25/"}});
+  ASSERT_OK(slash);
+  EXPECT_EQ(slash.value().smtp_url, "smtp://mail.example:25");
+
   const std::string error = Error({{"SMTP_URL", "http://mail.example"}});
   EXPECT_EQ(error.rfind("config: SMTP_URL=http://mail.example: ", 0), 0u)
       << error;
