@@ -84,7 +84,6 @@ void RequestLoop(const Services& services, const Router& router,
     FCGX_Finish_r(fcgx.get());
     if (reply.after.kind != Task::Kind::kNone) {
       const long long id = reply.after.job_id;
-      if (services.config->fault_kill_after_answer) raise(SIGKILL);
       if (!dispatcher->Submit(std::move(reply.after))) {
         Log("job %lld: mail queue full, left to the sweep", id);
       }

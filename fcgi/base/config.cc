@@ -27,12 +27,15 @@ constexpr IntVar kIntVars[] = {
     {"RETRY_S", 1, 3600, &Config::retry_s},
     {"RETRY_FOR_S", 60, 30 * 86400, &Config::retry_for_s},
     {"MAIL_CAP", 0, 1000000, &Config::mail_cap},
+    {"MAIL_CAP_TOTAL", 0, 100000000, &Config::mail_cap_total},
+    {"RETAIN_UNVERIFIED_S", 1, 3650 * 86400, &Config::retain_unverified_s},
+    {"RETAIN_MAIL_S", 1, 3650 * 86400, &Config::retain_mail_s},
+    {"ACTIVATE_ASKS_PASSWORD", 0, 1, &Config::activate_asks_password},
     {"SWEEP_S", 1, 3600, &Config::sweep_s},
     {"LEASE_S", 5, 120, &Config::lease_s},
     {"SMTP_TIMEOUT_S", 1, 900, &Config::smtp_timeout_s},
     {"SMTP_CONNECT_S", 1, 120, &Config::smtp_connect_s},
     {"SMTP_IDLE_S", 1, 240, &Config::smtp_idle_s},
-    {"FAULT_KILL_AFTER_ANSWER", 0, 1, &Config::fault_kill_after_answer},
 };
 
 struct StringVar {

@@ -64,8 +64,19 @@ struct Config {
   int retry_s = 30;
   // A job still failing this long after it was queued is given up.
   int retry_for_s = 48 * 3600;
-  // Mails to one address per hour (0: no cap).
+  // Mails to one mailbox per hour, case and +tag ignored (0: no cap).
   int mail_cap = 3;
+  // Mails per hour for the whole service (0: no cap).
+  int mail_cap_total = 10000;
+  // Unverified accounts (tokens, mail jobs) are deleted this long after
+  // their last link expired.
+  int retain_unverified_s = 7 * 86400;
+  // Sent mails' sealed bodies are deleted this long after sending; the job
+  // row and its history stay.
+  int retain_mail_s = 7 * 86400;
+  // ACTIVATE_ASKS_PASSWORD=1: POST /activate also needs the password of the
+  // registration the link was mailed for.
+  int activate_asks_password = 0;
   // How often each process sweeps for jobs nobody is sending.
   int sweep_s = 30;
   // A "sending" claim expires after this; the job can then be claimed again.
@@ -83,10 +94,6 @@ struct Config {
   // A kept SMTP connection idle this long is closed (with QUIT), well
   // before a server's usual 300 s timeout.
   int smtp_idle_s = 60;
-  // Test hook (FAULT_KILL_AFTER_ANSWER=1): the process SIGKILLs itself
-  // right after finishing an answer that queued a mail job, before posting
-  // it, to prove the sweep delivers. Never set in production.
-  int fault_kill_after_answer = 0;
 };
 
 // Reads every setting through "getenv" (std::getenv in production).

@@ -4,6 +4,7 @@
 #include "delivery/deliver.h"
 #include "delivery/job_poster.h"
 #include "mail/smtp.h"
+#include "storage/retention.h"
 #include "storage/db.h"
 
 namespace reg {
@@ -128,6 +129,20 @@ void Dispatcher::PoolLoop() {
   Exited();
 }
 
+void Dispatcher::ApplyRetentionOnce(Database* db) {
+  RetentionPolicy policy;
+  policy.unverified_ms = config_.retain_unverified_s * 1000LL;
+  policy.mail_body_ms = config_.retain_mail_s * 1000LL;
+  Result<RetentionResult> r = ApplyRetention(db, clock_, policy);
+  if (!r.ok()) {
+    Log("retention: %s", r.status().ToString().c_str());
+  } else if (r.value().accounts > 0 || r.value().mail_bodies > 0) {
+    Log("retention: deleted %lld unverified accounts, %lld sent mail bodies",
+        static_cast<long long>(r.value().accounts),
+        static_cast<long long>(r.value().mail_bodies));
+  }
+}
+
 void Dispatcher::SweepLoop() {
   ThreadOutbox thread_outbox = OpenOutbox("sweeper");
   Outbox* outbox = thread_outbox.outbox.get();
@@ -151,6 +166,7 @@ void Dispatcher::SweepLoop() {
           (void)Deliver(job, outbox, &mailer, sealer_);
         }
       }
+      if (!full) ApplyRetentionOnce(thread_outbox.db.get());
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) break;

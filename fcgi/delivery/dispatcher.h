@@ -58,6 +58,8 @@ class Dispatcher {
   void Exited();  // a thread leaves: running_--, wake Stop()
   void PoolLoop();
   void SweepLoop();
+  // Deletes what is past RETAIN_UNVERIFIED_S / RETAIN_MAIL_S (logged).
+  void ApplyRetentionOnce(Database* db);
 
   const Config& config_;
   const Clock& clock_;

@@ -49,6 +49,15 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
                   "Mails given up: a 5xx, or retries past 48 h."},
            Simple{"mail_capped_total",
                   "Registrations that sent nothing (MAIL_CAP)."},
+           Simple{"mail_capped_service_total",
+                  "Registrations that sent nothing: the service sent "
+                  "MAIL_CAP_TOTAL mails in the last hour."},
+           Simple{"retention_accounts_deleted_total",
+                  "Unverified accounts deleted with their tokens "
+                  "(RETAIN_UNVERIFIED_S after their last link expired)."},
+           Simple{"retention_mail_bodies_deleted_total",
+                  "Sealed bodies of sent mails deleted (RETAIN_MAIL_S after "
+                  "sending); the job and its history stay."},
        }) {
     Header(&out, c.name, "counter", c.help);
     Line(&out, c.name, static_cast<double>(Counter(stats, c.name)));

@@ -36,7 +36,8 @@ Result<PreparedMail> Prepare(const Services& services, MailKind kind,
   MailText text =
       kind == MailKind::kVerify
           ? VerificationMail(config.base_url + "/activate?token=" + token,
-                             std::max(1, config.token_ttl_s / 3600))
+                             std::max(1, config.token_ttl_s / 3600),
+                             services.clock->NowS())
           : AccountExistsMail(config.base_url);
   unsigned char random[16];
   Status s = RandomBytes(random, sizeof random);
@@ -91,11 +92,13 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   if (!token.ok()) return token.status();
   reg.email = email;
   reg.email_norm = NormalizeEmail(email);
+  reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
 
   RegisterLimits limits;
   limits.token_ttl_ms = config.token_ttl_s * 1000LL;
   limits.mail_cap = config.mail_cap;
+  limits.mail_cap_total = config.mail_cap_total;
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, limits, [&](MailKind kind) {
         return Prepare(services, kind, email, token.value());

@@ -53,6 +53,11 @@ Response ErrorResponse(const Request& request, const Status& status);
 // passes only with Sec-Fetch-Site: same-origin).
 Status CheckSameSite(const Request& request);
 
+// OK for a request nginx's internal listener passed (Request::internal)
+// from a loopback client; NotFound for any other listener, Forbidden for
+// another client or none. Dispatch applies it to every /internal/ path.
+Status CheckInternal(const Request& request);
+
 }  // namespace reg
 
 #endif  // FCGI_HANDLERS_ROUTER_H_

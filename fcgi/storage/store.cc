@@ -18,6 +18,42 @@ Status BumpCounter(Database* db, std::string_view name, std::int64_t delta) {
 
 Status Store::Bump(const char* counter) { return BumpCounter(db_, counter, 1); }
 
+Result<std::int64_t> Store::CountMailsSince(const char* sql,
+                                            std::string_view mailbox,
+                                            std::int64_t since_ms) {
+  Status s;
+  sqlite3_stmt* count = db_->Prepare(sql, &s);
+  if (count == nullptr) return s;
+  Binder b(count);
+  if (!mailbox.empty()) b.Text(mailbox);
+  b.Int(since_ms);
+  int rc = sqlite3_step(count);
+  if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "count mails");
+  const std::int64_t n = ColumnInt(count, 0);
+  sqlite3_reset(count);
+  return n;
+}
+
+Result<const char*> Store::MailCapHit(const std::string& mailbox,
+                                      const RegisterLimits& limits,
+                                      std::int64_t now) {
+  const std::int64_t hour_ago = now - 3600 * 1000LL;
+  if (limits.mail_cap > 0) {
+    Result<std::int64_t> n = CountMailsSince(
+        "SELECT count(*) FROM outbox WHERE mailbox = ? AND created_ms > ?",
+        mailbox, hour_ago);
+    if (!n.ok()) return n.status();
+    if (n.value() >= limits.mail_cap) return "mail_capped_total";
+  }
+  if (limits.mail_cap_total > 0) {
+    Result<std::int64_t> n = CountMailsSince(
+        "SELECT count(*) FROM outbox WHERE created_ms > ?", "", hour_ago);
+    if (!n.ok()) return n.status();
+    if (n.value() >= limits.mail_cap_total) return "mail_capped_service_total";
+  }
+  return static_cast<const char*>(nullptr);
+}
+
 Result<RegisterOutcome> Store::Register(const NewRegistration& reg,
                                         const RegisterLimits& limits,
                                         const MailRenderer& render) {
@@ -61,22 +97,15 @@ Result<RegisterOutcome> Store::Register(const NewRegistration& reg,
   RegisterOutcome outcome;
   outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
-  if (limits.mail_cap > 0) {
-    sqlite3_stmt* count = db_->Prepare(
-        "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?", &s);
-    if (count == nullptr) return s;
-    Binder(count).Int(user_id).Int(now - 3600 * 1000LL);
-    rc = sqlite3_step(count);
-    if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "count mails");
-    std::int64_t recent = ColumnInt(count, 0);
-    sqlite3_reset(count);
-    if (recent >= limits.mail_cap) {
-      s = Bump("mail_capped_total");
-      if (!s.ok()) return s;
-      s = txn.Commit();
-      if (!s.ok()) return s;
-      return outcome;  // answered as usual, nothing sent
-    }
+  // Past a cap the registration is answered as usual and sends nothing.
+  Result<const char*> capped = MailCapHit(reg.mailbox, limits, now);
+  if (!capped.ok()) return capped.status();
+  if (capped.value() != nullptr) {
+    s = Bump(capped.value());
+    if (!s.ok()) return s;
+    s = txn.Commit();
+    if (!s.ok()) return s;
+    return outcome;
   }
 
   if (outcome.kind == MailKind::kVerify) {
@@ -99,7 +128,7 @@ Result<RegisterOutcome> Store::Register(const NewRegistration& reg,
   if (!mail.ok()) return mail.status();
   sqlite3_stmt* job = db_->Prepare(
       "INSERT INTO outbox(user_id, kind, rcpt, message_id, message, "
-      "created_ms, next_attempt_ms) VALUES(?, ?, ?, ?, ?, ?, ?)",
+      "created_ms, next_attempt_ms, mailbox) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
       &s);
   if (job == nullptr) return s;
   Binder(job)
@@ -109,7 +138,8 @@ Result<RegisterOutcome> Store::Register(const NewRegistration& reg,
       .Text(mail.value().message_id)
       .Blob(mail.value().sealed)
       .Int(now)
-      .Int(now + limits.sweep_grace_ms);
+      .Int(now + limits.sweep_grace_ms)
+      .Text(reg.mailbox);
   rc = sqlite3_step(job);
   if (rc != SQLITE_DONE) return SqliteError(db_->raw(), rc, "insert job");
   outcome.job_id = sqlite3_last_insert_rowid(db_->raw());
@@ -142,6 +172,20 @@ Result<TokenState> Store::CheckToken(const std::string& token_hash) {
   if (used) return TokenState::kUsed;
   if (clock_->NowMs() >= expires) return Status::Gone("token expired");
   return TokenState::kValid;
+}
+
+Result<std::string> Store::TokenPasswordHash(const std::string& token_hash) {
+  Status s;
+  sqlite3_stmt* stmt =
+      db_->Prepare("SELECT password_hash FROM tokens WHERE hash = ?", &s);
+  if (stmt == nullptr) return s;
+  Binder(stmt).Text(token_hash);
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return Status::NotFound("unknown token");
+  if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "find token");
+  std::string hash = ColumnText(stmt, 0);
+  sqlite3_reset(stmt);
+  return hash;
 }
 
 Result<Activation> Store::Activate(const std::string& token_hash) {

@@ -17,13 +17,16 @@ enum class MailKind { kVerify, kExists };
 struct NewRegistration {
   std::string email;          // trimmed, as typed: where mail goes
   std::string email_norm;     // NormalizeEmail(email)
+  std::string mailbox;        // MailboxKey(email): what MAIL_CAP counts
   std::string password_hash;  // HashPassword(...)
   std::string token_hash;     // TokenHash(token) of the token in the mail
 };
 
 struct RegisterLimits {
   std::int64_t token_ttl_ms = 86400 * 1000LL;
-  int mail_cap = 3;  // mails to one address per hour; 0: no cap
+  int mail_cap = 3;  // mails to one mailbox per hour; 0: no cap
+  // Mails per hour for the whole service (MAIL_CAP_TOTAL); 0: no cap.
+  int mail_cap_total = 0;
   // A sweep leaves a new job to the post path for this long.
   std::int64_t sweep_grace_ms = 3000;
 };
@@ -62,6 +65,10 @@ class Store {
   // unused one. Writes nothing.
   Result<TokenState> CheckToken(const std::string& token_hash);
 
+  // The password hash of the registration the token was mailed for;
+  // NotFound for an unknown token. Writes nothing.
+  Result<std::string> TokenPasswordHash(const std::string& token_hash);
+
   // Verifies the account of the token. kVerified when this call verified
   // it; kAlreadyVerified for a used token (a double click) or an account
   // another link verified first. NotFound / Gone as CheckToken.
@@ -72,6 +79,15 @@ class Store {
 
  private:
   Status Bump(const char* counter);
+  // count(*) of "sql" bound to (mailbox unless empty, since_ms).
+  Result<std::int64_t> CountMailsSince(const char* sql,
+                                       std::string_view mailbox,
+                                       std::int64_t since_ms);
+  // The counter to bump when a mail to "mailbox" now would pass MAIL_CAP
+  // or MAIL_CAP_TOTAL; nullptr when it may go.
+  Result<const char*> MailCapHit(const std::string& mailbox,
+                                 const RegisterLimits& limits,
+                                 std::int64_t now);
 
   Database* db_;
   const Clock* clock_;

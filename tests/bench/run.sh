@@ -21,7 +21,7 @@ jobs=${BENCH_JOBS:-10000}
 loop_mails=${BENCH_LOOP_MAILS:-2000}
 export WORKERS=${WORKERS:-2} THREADS=${THREADS:-8} MAIL_THREADS=${MAIL_THREADS:-4}
 export HASH_CAP=${HASH_CAP:-2}
-export RATE_LIMIT=0 MAIL_CAP=0  # the bench is one client posting thousands
+export RATE_LIMIT=0 MAIL_CAP=0 MAIL_CAP_TOTAL=0 CONN_LIMIT=0  # one client posting thousands
 py=/usr/bin/python3             # Debian's, with aiosmtpd (FACTS §4)
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -80,12 +80,14 @@ set_delay() {
   mv "$1/control.json.tmp" "$1/control.json"
 }
 
-# start_stack DATA_DIR [VAR=value...]: tools/stack on a free port; sets port.
+# start_stack DATA_DIR [VAR=value...]: tools/stack on free ports; sets port
+# and internal_port.
 start_stack() {
   local dir=$1; shift
   port=$(free_port)
+  internal_port=$(free_port)
   mkdir -p "$dir"
-  env DATA_DIR="$dir" PORT="$port" BUILD="$build" "$@" \
+  env DATA_DIR="$dir" PORT="$port" INTERNAL_PORT="$internal_port" BUILD="$build" "$@" \
     "$root/tools/stack" >"$dir/stack.out" 2>&1 &
   stack_pid=$!
   for _ in $(seq 300); do
@@ -103,7 +105,7 @@ stop_stack() {
 }
 
 metric() {
-  curl -fsS --max-time 10 "http://127.0.0.1:$port/internal/metrics" |
+  curl -fsS --max-time 10 "http://127.0.0.1:$internal_port/internal/metrics" |
     awk -v n="$1" '$1 == n { printf "%d\n", $2; found = 1 } END { if (!found) print -1 }'
 }
 

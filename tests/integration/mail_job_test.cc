@@ -89,20 +89,20 @@ TEST_F(MailJobTest, EveryMailHasItsOwnMessageId) {
 TEST_F(MailJobTest, UnsignedOrBadlySignedJobsAre401) {
   const std::string body = R"({"job_id":1})";
   const std::string ct = "Content-Type: application/json";
-  EXPECT_EQ(stack().Post("/internal/mail", body, {ct}).status, 401);
+  EXPECT_EQ(stack().InternalPost("/internal/mail", body, {ct}).status, 401);
   const long long now = Now();
   std::string sig = SignJob(stack(), now, body);
   ASSERT_FALSE(sig.empty());
   std::string bad = sig;
   bad.back() = bad.back() == '0' ? '1' : '0';
   EXPECT_EQ(stack()
-                .Post("/internal/mail", body,
+                .InternalPost("/internal/mail", body,
                       {ct, "X-Job-Timestamp: " + std::to_string(now),
                        "X-Job-Signature: " + bad})
                 .status,
             401);
   EXPECT_EQ(stack()
-                .Post("/internal/mail", R"({"job_id":2})",
+                .InternalPost("/internal/mail", R"({"job_id":2})",
                       {ct, "X-Job-Timestamp: " + std::to_string(now),
                        "X-Job-Signature: " + sig})
                 .status,
@@ -113,7 +113,7 @@ TEST_F(MailJobTest, UnsignedOrBadlySignedJobsAre401) {
   for (long long skew : {310LL, -310LL}) {
     const long long ts = Now() + skew;
     EXPECT_EQ(stack()
-                  .Post("/internal/mail", body,
+                  .InternalPost("/internal/mail", body,
                         {ct, "X-Job-Timestamp: " + std::to_string(ts),
                          "X-Job-Signature: " + SignJob(stack(), ts, body)})
                   .status,
@@ -126,7 +126,7 @@ TEST_F(MailJobTest, SignedPostOfAnUnknownJobIs404) {
   const std::string body = R"({"job_id":987654321})";
   const long long now = Now();
   HttpResponse r =
-      stack().Post("/internal/mail", body,
+      stack().InternalPost("/internal/mail", body,
                    {"Content-Type: application/json",
                     "X-Job-Timestamp: " + std::to_string(now),
                     "X-Job-Signature: " + SignJob(stack(), now, body)});
@@ -145,7 +145,7 @@ TEST_F(MailJobTest, SignedPostOfASentJobIs200AndSendsNothingMore) {
   const std::string body = "{\"job_id\":" + std::to_string(id) + "}";
   const long long now = Now();
   HttpResponse r =
-      stack().Post("/internal/mail", body,
+      stack().InternalPost("/internal/mail", body,
                    {"Content-Type: application/json",
                     "X-Job-Timestamp: " + std::to_string(now),
                     "X-Job-Signature: " + SignJob(stack(), now, body)});

@@ -521,7 +521,7 @@ TEST_F(RegisterTest, HealthzAnswersOk) {
 }
 
 TEST_F(RegisterTest, MetricsHaveTheContractsLines) {
-  HttpResponse r = stack().Get("/internal/metrics");
+  HttpResponse r = Http("GET", stack().InternalUrl("/internal/metrics"));
   EXPECT_EQ(r.status, 200) << r.error;
   for (const char* name : {"registrations_total", "mail_sent_total",
                            "mail_failed_total", "mail_queue_depth"}) {

@@ -136,6 +136,12 @@ HttpResponse Http(const std::string& method, const std::string& url,
   return r;
 }
 
+int FreePortOtherThan(int taken) {
+  int port = FreePort();
+  while (port == taken) port = FreePort();
+  return port;
+}
+
 std::string MakeTempDir() {
   std::string tmpl = "/tmp/registrar-test-XXXXXX";
   char* dir = mkdtemp(tmpl.data());
@@ -236,12 +242,16 @@ int Sink::HeldCount() const {
 Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
              std::string data_dir)
     : port_(FreePort()),
+      internal_port_(FreePortOtherThan(port_)),
       data_dir_(data_dir.empty() ? MakeTempDir() : std::move(data_dir)) {
   env["PORT"] = std::to_string(port_);
+  env["INTERNAL_PORT"] = std::to_string(internal_port_);
   env["DATA_DIR"] = data_dir_;
   if (sink != nullptr) env["SMTP_URL"] = sink->url();
   env.emplace("RATE_LIMIT", "0");
   env.emplace("MAIL_CAP", "0");
+  env.emplace("MAIL_CAP_TOTAL", "0");
+  env.emplace("CONN_LIMIT", "0");
   env.emplace("SCRYPT_LOG2_N", "4");
   env.emplace("WORKERS", "2");
   env.emplace("THREADS", "4");
@@ -303,6 +313,10 @@ std::string Stack::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
+std::string Stack::InternalUrl(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(internal_port_) + path;
+}
+
 HttpResponse Stack::Get(const std::string& path,
                         const std::vector<std::string>& headers) const {
   return Http("GET", Url(path), "", headers);
@@ -311,6 +325,12 @@ HttpResponse Stack::Get(const std::string& path,
 HttpResponse Stack::Post(const std::string& path, const std::string& body,
                          const std::vector<std::string>& headers) const {
   return Http("POST", Url(path), body, headers);
+}
+
+HttpResponse Stack::InternalPost(const std::string& path,
+                                 const std::string& body,
+                                 const std::vector<std::string>& headers) const {
+  return Http("POST", InternalUrl(path), body, headers);
 }
 
 HttpResponse Stack::Register(const std::string& email,
@@ -330,7 +350,7 @@ pid_t Stack::NginxPid() const {
 }
 
 double Stack::Metric(const std::string& name) const {
-  HttpResponse r = Get("/internal/metrics");
+  HttpResponse r = Http("GET", InternalUrl("/internal/metrics"));
   std::istringstream in(r.body);
   std::string line;
   while (std::getline(in, line)) {

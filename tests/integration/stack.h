@@ -27,6 +27,8 @@ HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body = "",
                   const std::vector<std::string>& headers = {});
 
+// A free loopback port other than "taken" (FreePort: testutil.h).
+int FreePortOtherThan(int taken);
 std::string MakeTempDir();
 std::string ReadFile(const std::string& path);
 void WriteFileAtomic(const std::string& path, const std::string& content);
@@ -58,8 +60,9 @@ class Sink {
 };
 
 // One running stack. Extra environment ("SCRYPT_LOG2_N", ...) is passed
-// to tools/stack; PORT, DATA_DIR and (when a sink is given) SMTP_URL are
-// set here. RATE_LIMIT and MAIL_CAP default to 0 (off) unless given.
+// to tools/stack; PORT, INTERNAL_PORT, DATA_DIR and (when a sink is given)
+// SMTP_URL are set here. RATE_LIMIT, CONN_LIMIT, MAIL_CAP and
+// MAIL_CAP_TOTAL default to 0 (off) unless given.
 class Stack {
  public:
   explicit Stack(std::map<std::string, std::string> env, const Sink* sink,
@@ -73,19 +76,26 @@ class Stack {
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
+  int internal_port() const { return internal_port_; }
   const std::string& data_dir() const { return data_dir_; }
+  // A URL on the public listener, and on the internal one (/internal/…).
   std::string Url(const std::string& path) const;
+  std::string InternalUrl(const std::string& path) const;
   HttpResponse Get(const std::string& path,
                    const std::vector<std::string>& headers = {}) const;
   HttpResponse Post(const std::string& path, const std::string& body,
                     const std::vector<std::string>& headers = {}) const;
+  // POST to the internal listener.
+  HttpResponse InternalPost(const std::string& path, const std::string& body,
+                            const std::vector<std::string>& headers = {}) const;
   // POST /register as JSON; returns the answer.
   HttpResponse Register(const std::string& email,
                         const std::string& password) const;
 
   std::vector<pid_t> WorkerPids() const;
   pid_t NginxPid() const;
-  // The value of one metric line (exact name with labels); -1 if absent.
+  // The value of one metric line (exact name with labels), from the
+  // internal listener; -1 if absent.
   double Metric(const std::string& name) const;
   // Runs one SQL query on the stack's database (read-only); the first
   // column of each row.
@@ -97,6 +107,7 @@ class Stack {
 
  private:
   int port_;
+  int internal_port_;
   std::string data_dir_;
   pid_t pid_ = -1;
   std::vector<pid_t> started_;  // every pid the stack reported

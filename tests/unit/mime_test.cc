@@ -63,7 +63,7 @@ std::string DecodeEncodedWords(const std::string& header) {
 }
 
 MailParts VerificationParts() {
-  MailText text = VerificationMail(kLink, 24);
+  MailText text = VerificationMail(kLink, 24, 1700000000);
   return {"no-reply@example.org",
           "J\xC3\xBCrgen@example.com",
           text.subject,
@@ -306,19 +306,31 @@ TEST(RenderMail, IsDeterministic) {
 }
 
 TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
-  const MailText m = VerificationMail("https://x.test/activate?token=a&b<", 1);
+  const MailText m = VerificationMail("https://x.test/activate?token=a&b<", 1, 0);
   EXPECT_EQ(m.subject, "Confirm your email address");
   EXPECT_THAT(m.text, HasSubstr("\nhttps://x.test/activate?token=a&b<\n"));
   EXPECT_THAT(m.text, HasSubstr("1 hour."));
-  EXPECT_THAT(m.text, HasSubstr("someone else may have typed"));
+  EXPECT_THAT(m.text, HasSubstr("If that was not you, ignore this mail"));
   EXPECT_THAT(
       m.html,
       HasSubstr("<a href=\"https://x.test/activate?token=a&amp;b&lt;\""));
   EXPECT_THAT(m.html, Not(HasSubstr("a&b<")));
 }
 
+TEST(VerificationMail, SaysWhenTheRegistrationWasMadeAndThatItCanBeIgnored) {
+  // 1700000000 is Tue, 14 Nov 2023 22:13:20 UTC.
+  const MailText m = VerificationMail(kLink, 24, 1700000000);
+  EXPECT_THAT(m.text, HasSubstr("on 14 November 2023 at 22:13 UTC."));
+  EXPECT_THAT(m.html, HasSubstr("on 14 November 2023 at 22:13 UTC."));
+  for (const std::string& part : {m.text, m.html}) {
+    EXPECT_THAT(part, HasSubstr("If that was not you, ignore this mail"));
+  }
+  EXPECT_THAT(VerificationMail(kLink, 24, 951782400).text,
+              HasSubstr("on 29 February 2000 at 00:00 UTC."));
+}
+
 TEST(VerificationMail, ShowsAButtonAndThePlainLinkBesideItStyledInline) {
-  const MailText m = VerificationMail(kLink, 24);
+  const MailText m = VerificationMail(kLink, 24, 1700000000);
   // The link twice in the HTML part: the button and the plain link.
   const std::string a = std::string("<a href=\"") + kLink + "\"";
   const auto first = m.html.find(a);

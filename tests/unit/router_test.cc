@@ -140,6 +140,41 @@ TEST(CheckSameSite, AHostWithoutPortLetsTheHostDecide) {
 // --- HttpStatusFor / ErrorResponse
 // -------------------------------------------------
 
+// --- CheckInternal
+// ---------------------------------------------------------------
+
+Request Internal(const std::string& remote_addr, bool internal) {
+  Request r;
+  r.method = "GET";
+  r.path = "/internal/metrics";
+  r.remote_addr = remote_addr;
+  r.internal = internal;
+  return r;
+}
+
+TEST(CheckInternal, TheInternalListenerOnLoopbackPasses) {
+  for (const char* addr : {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1",
+                           "unix:"}) {
+    EXPECT_OK(CheckInternal(Internal(addr, true))) << addr;
+  }
+}
+
+TEST(CheckInternal, AnyOtherListenerIs404EvenFromLoopback) {
+  // A proxy or tunnel on the same host makes every visitor 127.0.0.1.
+  EXPECT_EQ(CheckInternal(Internal("127.0.0.1", false)).code(),
+            Code::kNotFound);
+  EXPECT_EQ(CheckInternal(Internal("192.0.2.1", false)).code(),
+            Code::kNotFound);
+}
+
+TEST(CheckInternal, AnotherClientOrNoneIsForbidden) {
+  for (const char* addr : {"", "192.0.2.1", "::2", "128.0.0.1", "::ffff:10.0.0.1",
+                           "unix"}) {
+    EXPECT_EQ(CheckInternal(Internal(addr, true)).code(), Code::kForbidden)
+        << "'" << addr << "'";
+  }
+}
+
 TEST(HttpStatusFor, MapsEveryCode) {
   const std::pair<Code, int> table[] = {
       {Code::kOk, 200},

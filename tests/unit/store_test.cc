@@ -82,6 +82,7 @@ NewRegistration Registration(const std::string& email,
   NewRegistration r;
   r.email = email;
   r.email_norm = NormalizeEmail(email);
+  r.mailbox = MailboxKey(email);
   r.password_hash = password_hash;
   r.token_hash = TokenHash(token);
   return r;
@@ -304,6 +305,46 @@ TEST_F(StoreTest, AThirdMailWithinTheHourIsCappedAndAnsweredAsUsual) {
   EXPECT_GT(later.value().job_id, 0);
   EXPECT_EQ(Rows(db_.get(), "outbox"), 3);
   EXPECT_EQ(Counter(db_.get(), "mail_capped_total"), 1);
+}
+
+TEST_F(StoreTest, TheCapCountsAMailboxOnceWhateverItsCaseOrPlusTag) {
+  limits_.mail_cap = 2;
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  ASSERT_OK(Register("Ann+news@Example.com", "h", "tok-2"));
+  // Two accounts (the +tag makes another address), one mailbox.
+  EXPECT_EQ(Rows(db_.get(), "users"), 2);
+  for (const char* email : {"ANN@EXAMPLE.COM", "ann+x@example.com"}) {
+    Result<RegisterOutcome> capped = Register(email, "h", email);
+    ASSERT_OK(capped);
+    EXPECT_EQ(capped.value().job_id, 0) << email;
+  }
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 2);
+  EXPECT_EQ(Counter(db_.get(), "mail_capped_total"), 2);
+  // Another mailbox is not affected.
+  Result<RegisterOutcome> other = Register("anne@example.com", "h", "tok-3");
+  ASSERT_OK(other);
+  EXPECT_GT(other.value().job_id, 0);
+}
+
+TEST_F(StoreTest, TheServiceWideCapStopsMailToEveryAddressForAnHour) {
+  limits_.mail_cap = 0;
+  limits_.mail_cap_total = 3;
+  for (int i = 0; i < 3; i++) {
+    Result<RegisterOutcome> r = Register(
+        "user" + std::to_string(i) + "@example.com", "h", std::to_string(i));
+    ASSERT_OK(r);
+    EXPECT_GT(r.value().job_id, 0);
+  }
+  Result<RegisterOutcome> capped = Register("late@example.com", "h", "late");
+  ASSERT_OK(capped);
+  EXPECT_EQ(capped.value().job_id, 0);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 3);
+  EXPECT_EQ(Counter(db_.get(), "mail_capped_service_total"), 1);
+  EXPECT_EQ(Counter(db_.get(), "mail_capped_total"), 0);
+  clock_.AdvanceMs(3601 * 1000);
+  Result<RegisterOutcome> later = Register("later@example.com", "h", "later");
+  ASSERT_OK(later);
+  EXPECT_GT(later.value().job_id, 0);
 }
 
 TEST_F(StoreTest, TheCapAlsoHoldsForAVerifiedAccount) {
