@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/env_file.h"
+#include "base/escape.h"
 #include "storage/account_admin.h"
 #include "storage/db.h"
 #include "storage/outbox_admin.h"
@@ -67,13 +68,15 @@ int Jobs(Database* db, const std::string& state, int limit) {
   if (!rows.ok()) return Fail(rows.status());
   std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE",
               "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
+  // What came from outside (addresses, SMTP replies) is printed escaped.
   for (const JobRow& r : rows.value()) {
     std::printf("%-8lld %-7s %-8s %-3d %-20s %-20s %s%s%s\n",
                 static_cast<long long>(r.id), r.kind.c_str(), r.state.c_str(),
                 r.attempts, Time(r.created_ms).c_str(),
                 r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
-                r.rcpt.c_str(), r.last_reply.empty() ? "" : " / ",
-                r.last_reply.c_str());
+                EscapeControls(r.rcpt).c_str(),
+                r.last_reply.empty() ? "" : " / ",
+                EscapeControls(r.last_reply).c_str());
   }
   return 0;
 }
@@ -86,13 +89,14 @@ int Show(Database* db, std::int64_t id) {
   std::printf(
       "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
       "attempts   %d\nqueued     %s\nnext try   %s\nlast reply %s\nhistory:\n",
-      static_cast<long long>(r.id), r.kind.c_str(), r.rcpt.c_str(),
+      static_cast<long long>(r.id), r.kind.c_str(),
+      EscapeControls(r.rcpt).c_str(),
       r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
       r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
-      r.last_reply.empty() ? "-" : r.last_reply.c_str());
+      r.last_reply.empty() ? "-" : EscapeControls(r.last_reply).c_str());
   for (const JobEvent& e : events) {
     std::printf("  %s  %-9s %s\n", Time(e.at_ms).c_str(), e.event.c_str(),
-                e.detail.c_str());
+                EscapeControls(e.detail).c_str());
   }
   return 0;
 }
@@ -105,7 +109,7 @@ int Accounts(Database* db, const std::string& part, int limit) {
   for (const AccountRow& r : rows.value()) {
     std::printf("%-8lld %-20s %-20s %-5d %s\n", static_cast<long long>(r.id),
                 Time(r.created_ms).c_str(), Time(r.verified_ms).c_str(),
-                r.mails, r.email.c_str());
+                r.mails, EscapeControls(r.email).c_str());
   }
   return 0;
 }
@@ -117,7 +121,7 @@ int Account(Database* db, const std::string& email) {
   Result<std::vector<std::int64_t>> jobs = AccountJobIds(db, r.id);
   if (!jobs.ok()) return Fail(jobs.status());
   std::printf("account    %lld\naddress    %s\nregistered %s\nverified   %s\n",
-              static_cast<long long>(r.id), r.email.c_str(),
+              static_cast<long long>(r.id), EscapeControls(r.email).c_str(),
               Time(r.created_ms).c_str(),
               r.verified_ms == 0 ? "no" : Time(r.verified_ms).c_str());
   std::printf("mails      %d%s", r.mails, r.mails > 0 ? " (jobs" : "\n");

@@ -108,6 +108,24 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
+TEST_F(OutageTest, RegctlPrintsAServersReplyWithControlCharactersEscaped) {
+  const std::string to = "escape-reply@example.com";
+  // An escape sequence that would clear the operator's screen, and BEL.
+  sink().Control(
+      R"({"rcpt_replies": ["550 5.1.1 \u001b[2J\u001b[31mgone\u0007"]})");
+  ASSERT_EQ(stack().Register(to, "a good password").status, 202);
+  const long long id = stack().JobIdFor(to);
+  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "failed"; }));
+  for (const std::string& out :
+       {Regctl(stack(), "show " + std::to_string(id)),
+        Regctl(stack(), "jobs failed")}) {
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+    EXPECT_EQ(out.find('\x07'), std::string::npos) << out;
+    EXPECT_NE(out.find("\\x1b[2J\\x1b[31mgone\\x07"), std::string::npos)
+        << out;
+  }
+}
+
 // The worker is killed from outside after its answer, before anything
 // else sends its job: a dead INTERNAL_URL keeps the post from happening,
 // and the kill comes within the 3 s a new job is left to its post. The

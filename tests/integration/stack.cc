@@ -61,6 +61,8 @@ std::vector<pid_t> ReadPids(const std::string& path) {
   return pids;
 }
 
+}  // namespace
+
 // Starts argv with "env" added; stdout+stderr to "log". The child gets
 // SIGTERM if this test process dies, so nothing outlives a crashed test.
 pid_t Spawn(const std::vector<std::string>& argv,
@@ -92,8 +94,6 @@ bool Reap(pid_t pid, int ms) {
   }
   return false;
 }
-
-}  // namespace
 
 std::string HttpResponse::Header(const std::string& name) const {
   auto it = headers.find(name);

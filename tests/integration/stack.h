@@ -27,6 +27,14 @@ HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body = "",
                   const std::vector<std::string>& headers = {});
 
+// Starts argv with "env" added; stdout+stderr to "log". The child gets
+// SIGTERM if this test process dies, so nothing outlives a crashed test.
+pid_t Spawn(const std::vector<std::string>& argv,
+            const std::map<std::string, std::string>& env,
+            const std::string& log);
+// Waits up to "ms" for "pid" (our child) to exit.
+bool Reap(pid_t pid, int ms);
+
 // A free loopback port other than "taken" (FreePort: testutil.h).
 int FreePortOtherThan(int taken);
 std::string MakeTempDir();
