@@ -182,6 +182,8 @@ install: $(SERVICE)
 	install -m 0755 $(BUILD)/regctl $(DESTDIR)$(PREFIX)/sbin/regctl
 	install -m 0755 deploy/setup $(DESTDIR)$(PKGLIBDIR)/setup
 	install -m 0644 nginx/static/* $(DESTDIR)$(PKGDATADIR)/static/
+	install -d $(DESTDIR)$(PKGDATADIR)/nginx
+	install -m 0644 nginx/client_key.conf $(DESTDIR)$(PKGDATADIR)/nginx/client_key.conf
 	for u in deploy/systemd/*; do \
 	  $(RELOCATE) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
 	done

@@ -111,7 +111,8 @@ echo "deploy test: installed files"
 for f in usr/lib/registrar/registrar usr/sbin/regctl usr/lib/registrar/setup; do
   check "/$f is executable" test -x "$root/$f"
 done
-for f in usr/share/registrar/static/app.css lib/systemd/system/registrar.service \
+for f in usr/share/registrar/static/app.css usr/share/registrar/nginx/client_key.conf \
+         lib/systemd/system/registrar.service \
          lib/systemd/system/registrar.socket lib/systemd/system/registrar-spawn-fcgi.service \
          usr/lib/sysusers.d/registrar.conf usr/lib/tmpfiles.d/registrar.conf \
          etc/nginx/sites-available/registrar etc/logrotate.d/registrar; do
