@@ -90,8 +90,8 @@ int Show(Database* db, std::int64_t id) {
       "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
       "attempts   %d\nqueued     %s\nnext try   %s\nlast reply %s\nhistory:\n",
       static_cast<long long>(r.id), r.kind.c_str(),
-      EscapeControls(r.rcpt).c_str(),
-      r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
+      EscapeControls(r.rcpt).c_str(), r.state.c_str(), r.attempts,
+      Time(r.created_ms).c_str(),
       r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
       r.last_reply.empty() ? "-" : EscapeControls(r.last_reply).c_str());
   for (const JobEvent& e : events) {

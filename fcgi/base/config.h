@@ -25,8 +25,9 @@ struct Config {
   std::string pid_file;
   // Public URL used in the links inside mails (no trailing slash).
   std::string base_url = "http://127.0.0.1:8080";
-  // Where a worker posts signed mail jobs (through nginx).
-  std::string internal_url = "http://127.0.0.1:8080/internal/mail";
+  // Where a worker posts signed mail jobs (nginx's internal listener,
+  // INTERNAL_PORT = PORT + 1).
+  std::string internal_url = "http://127.0.0.1:8081/internal/mail";
   // smtp://host:port or smtps://host:port.
   std::string smtp_url = "smtp://127.0.0.1:2525";
   // SMTP AUTH credentials; empty means no AUTH.

@@ -4,8 +4,8 @@
 #include "delivery/deliver.h"
 #include "delivery/job_poster.h"
 #include "mail/smtp.h"
-#include "storage/retention.h"
 #include "storage/db.h"
+#include "storage/retention.h"
 
 namespace reg {
 namespace {

@@ -26,7 +26,8 @@ Status CheckActivationPassword(const Request& request, Context& context,
                                const std::string& token,
                                const std::string& password, Reply* reply) {
   const Config& config = *context.services.config;
-  Result<TokenState> state = context.store.CheckToken(TokenHash(token));
+  std::string hash;
+  Result<TokenState> state = context.store.CheckToken(TokenHash(token), &hash);
   if (!state.ok()) return state.status();  // 404, 410 first
   if (password.empty()) {
     *reply = WrongPassword(request, token,
@@ -34,12 +35,10 @@ Status CheckActivationPassword(const Request& request, Context& context,
                            "registered.");
     return Status::InvalidArgument("no password");
   }
-  Result<std::string> hash = context.store.TokenPasswordHash(TokenHash(token));
-  if (!hash.ok()) return hash.status();
   HashSlot slot(context.services.hash_gate,
                 std::chrono::milliseconds(config.hash_wait_ms));
   if (!slot.held()) return Status::Unavailable("all hash slots busy");
-  Result<bool> match = VerifyPassword(password, hash.value());
+  Result<bool> match = VerifyPassword(password, hash);
   if (!match.ok()) return match.status();
   if (!match.value()) {
     *reply = WrongPassword(request, token,

@@ -120,8 +120,7 @@ MailText VerificationMail(std::string_view link, int ttl_hours,
 
   const std::string href = HtmlEscape(link);
   std::string c = MailParagraph(
-      "Someone asked to create an account with this email address on " +
-      when +
+      "Someone asked to create an account with this email address on " + when +
       ". To "
       "confirm that it is yours, open the link and press the button "
       "&quot;Verify my email&quot; on the page that opens.");

@@ -7,13 +7,13 @@
 namespace reg {
 namespace {
 
-// Runs "sql" bound to "id"; the rows it changed.
-Result<std::int64_t> RunForId(Database* db, const char* sql, std::int64_t id,
-                              const char* what) {
+// Runs "sql" bound to "value"; the rows it changed.
+Result<std::int64_t> Run(Database* db, const char* sql, std::int64_t value,
+                         const char* what) {
   Status s;
   sqlite3_stmt* stmt = db->Prepare(sql, &s);
   if (stmt == nullptr) return s;
-  Binder(stmt).Int(id);
+  Binder(stmt).Int(value);
   int rc = sqlite3_step(stmt);
   if (rc != SQLITE_DONE) return SqliteError(db->raw(), rc, what);
   return static_cast<std::int64_t>(sqlite3_changes(db->raw()));
@@ -28,16 +28,15 @@ Result<RetentionResult> ApplyRetention(Database* db, const Clock& clock,
   Transaction txn(db);
   if (!txn.status().ok()) return txn.status();
 
+  Result<std::int64_t> bodies =
+      Run(db,
+          "UPDATE outbox SET message = X'' "
+          "WHERE state = 'sent' AND length(message) > 0 AND sent_ms < ?",
+          now - policy.mail_body_ms, "empty bodies");
+  if (!bodies.ok()) return bodies.status();
+  result.mail_bodies = bodies.value();
+
   Status s;
-  sqlite3_stmt* bodies = db->Prepare(
-      "UPDATE outbox SET message = X'' "
-      "WHERE state = 'sent' AND length(message) > 0 AND sent_ms < ?",
-      &s);
-  if (bodies == nullptr) return s;
-  Binder(bodies).Int(now - policy.mail_body_ms);
-  int rc = sqlite3_step(bodies);
-  if (rc != SQLITE_DONE) return SqliteError(db->raw(), rc, "empty bodies");
-  result.mail_bodies = sqlite3_changes(db->raw());
 
   const std::int64_t cutoff = now - policy.unverified_ms;
   sqlite3_stmt* find = db->Prepare(
@@ -51,7 +50,10 @@ Result<RetentionResult> ApplyRetention(Database* db, const Clock& clock,
   if (find == nullptr) return s;
   Binder(find).Int(cutoff).Int(policy.batch);
   std::vector<std::int64_t> ids;
-  while ((rc = sqlite3_step(find)) == SQLITE_ROW) ids.push_back(ColumnInt(find, 0));
+  int rc;
+  while ((rc = sqlite3_step(find)) == SQLITE_ROW) {
+    ids.push_back(ColumnInt(find, 0));
+  }
   if (rc != SQLITE_DONE) return SqliteError(db->raw(), rc, "find unverified");
   sqlite3_reset(find);
 
@@ -71,7 +73,7 @@ Result<RetentionResult> ApplyRetention(Database* db, const Clock& clock,
   };
   for (std::int64_t id : ids) {
     for (const Step& step : kDelete) {
-      Result<std::int64_t> n = RunForId(db, step.sql, id, step.what);
+      Result<std::int64_t> n = Run(db, step.sql, id, step.what);
       if (!n.ok()) return n.status();
       if (&step == &kDelete[3]) result.accounts += n.value();
     }

@@ -157,10 +157,13 @@ Result<RegisterOutcome> Store::Register(const NewRegistration& reg,
   return outcome;
 }
 
-Result<TokenState> Store::CheckToken(const std::string& token_hash) {
+Result<TokenState> Store::CheckToken(const std::string& token_hash,
+                                     std::string* password_hash) {
   Status s;
   sqlite3_stmt* stmt = db_->Prepare(
-      "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?", &s);
+      "SELECT expires_ms, used_ms IS NOT NULL, password_hash FROM tokens "
+      "WHERE hash = ?",
+      &s);
   if (stmt == nullptr) return s;
   Binder(stmt).Text(token_hash);
   int rc = sqlite3_step(stmt);
@@ -168,24 +171,11 @@ Result<TokenState> Store::CheckToken(const std::string& token_hash) {
   if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "find token");
   std::int64_t expires = ColumnInt(stmt, 0);
   bool used = ColumnInt(stmt, 1) != 0;
+  if (password_hash != nullptr) *password_hash = ColumnText(stmt, 2);
   sqlite3_reset(stmt);
   if (used) return TokenState::kUsed;
   if (clock_->NowMs() >= expires) return Status::Gone("token expired");
   return TokenState::kValid;
-}
-
-Result<std::string> Store::TokenPasswordHash(const std::string& token_hash) {
-  Status s;
-  sqlite3_stmt* stmt =
-      db_->Prepare("SELECT password_hash FROM tokens WHERE hash = ?", &s);
-  if (stmt == nullptr) return s;
-  Binder(stmt).Text(token_hash);
-  int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE) return Status::NotFound("unknown token");
-  if (rc != SQLITE_ROW) return SqliteError(db_->raw(), rc, "find token");
-  std::string hash = ColumnText(stmt, 0);
-  sqlite3_reset(stmt);
-  return hash;
 }
 
 Result<Activation> Store::Activate(const std::string& token_hash) {

@@ -62,12 +62,10 @@ class Store {
                                    const MailRenderer& render);
 
   // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
-  // unused one. Writes nothing.
-  Result<TokenState> CheckToken(const std::string& token_hash);
-
-  // The password hash of the registration the token was mailed for;
-  // NotFound for an unknown token. Writes nothing.
-  Result<std::string> TokenPasswordHash(const std::string& token_hash);
+  // unused one. Writes nothing. "password_hash", when given, gets the
+  // password hash of the registration the token was mailed for.
+  Result<TokenState> CheckToken(const std::string& token_hash,
+                                std::string* password_hash = nullptr);
 
   // Verifies the account of the token. kVerified when this call verified
   // it; kAlreadyVerified for a used token (a double click) or an account

@@ -34,8 +34,8 @@ class ScratchNginx {
     conf += "error_log " + dir_ + "/error.log warn;\n";
     conf += "events { worker_connections 64; }\nhttp {\n  access_log off;\n";
     for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
-      conf += std::string("  ") + t + "_temp_path " + dir_ + "/tmp/" + t +
-              ";\n";
+      conf +=
+          std::string("  ") + t + "_temp_path " + dir_ + "/tmp/" + t + ";\n";
     conf += http + "}\n";
     std::ofstream(dir_ + "/nginx.conf") << conf;
     pid_ = Spawn({"/usr/sbin/nginx", "-p", dir_, "-e", dir_ + "/error.log",
@@ -71,8 +71,8 @@ std::vector<std::string> SignedJobHeaders(const Stack& stack,
 }
 
 std::string JobState(const Stack& stack, long long id) {
-  auto rows = stack.Query("SELECT state FROM outbox WHERE id = " +
-                          std::to_string(id));
+  auto rows =
+      stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
   return rows.empty() ? "" : rows[0];
 }
 
@@ -83,22 +83,21 @@ std::string JobState(const Stack& stack, long long id) {
 class InternalListenerTest : public StackSuite {
  protected:
   static void SetUpTestSuite() {
-    StartStack({{"INTERNAL_URL", "http://127.0.0.1:" +
-                                     std::to_string(FreePort()) +
-                                     "/internal/mail"},
-                {"SWEEP_S", "3600"}});
+    StartStack(
+        {{"INTERNAL_URL",
+          "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail"},
+         {"SWEEP_S", "3600"}});
   }
 };
 
 TEST_F(InternalListenerTest, OnlyTheInternalListenerServesMetrics) {
-  HttpResponse internal =
-      Http("GET", stack().InternalUrl("/internal/metrics"));
+  HttpResponse internal = Http("GET", stack().InternalUrl("/internal/metrics"));
   EXPECT_EQ(internal.status, 200) << internal.error;
   EXPECT_THAT(internal.body, HasSubstr("registrations_total"));
   // The public listener, from loopback, however the path is written.
-  for (const char* path : {"/internal/metrics", "//internal/metrics",
-                           "/%69nternal/metrics", "/static/../internal/metrics",
-                           "/internal/mail"}) {
+  for (const char* path :
+       {"/internal/metrics", "//internal/metrics", "/%69nternal/metrics",
+        "/static/../internal/metrics", "/internal/mail"}) {
     HttpResponse r = stack().Get(path, {"Registrar-Internal: 1"});
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_THAT(r.body, Not(HasSubstr("registrations_total"))) << path;
@@ -112,14 +111,14 @@ TEST_F(InternalListenerTest, AProxyInFrontReachesNeitherMetricsNorJobs) {
   // A reverse proxy on the same host: every visitor it forwards arrives
   // at the public listener from 127.0.0.1.
   const int proxy_port = FreePort();
-  ScratchNginx proxy("  server {\n    listen 127.0.0.1:" +
-                         std::to_string(proxy_port) +
-                         ";\n    location / {\n      proxy_pass "
-                         "http://127.0.0.1:" +
-                         std::to_string(stack().port()) +
-                         ";\n      proxy_set_header Host $http_host;\n    }\n"
-                         "  }\n",
-                     proxy_port);
+  ScratchNginx proxy(
+      "  server {\n    listen 127.0.0.1:" + std::to_string(proxy_port) +
+          ";\n    location / {\n      proxy_pass "
+          "http://127.0.0.1:" +
+          std::to_string(stack().port()) +
+          ";\n      proxy_set_header Host $http_host;\n    }\n"
+          "  }\n",
+      proxy_port);
   ASSERT_TRUE(proxy.up()) << proxy.ErrorLog();
   const std::string via = "http://127.0.0.1:" + std::to_string(proxy_port);
   ASSERT_EQ(Http("GET", via + "/").status, 200);  // the proxy works
@@ -166,9 +165,9 @@ TEST(ClientKey, AnIpv6ClientIsCountedByItsSlash64AndIpv4ByItsAddress) {
                      port);
   ASSERT_TRUE(nginx.up()) << nginx.ErrorLog();
   auto key = [&](const std::string& addr, const char* method = "GET") {
-    HttpResponse r = Http(method, "http://127.0.0.1:" + std::to_string(port) +
-                                      "/",
-                          "", {"X-Real-IP: " + addr});
+    HttpResponse r =
+        Http(method, "http://127.0.0.1:" + std::to_string(port) + "/", "",
+             {"X-Real-IP: " + addr});
     return r.body;
   };
   EXPECT_EQ(key("192.0.2.7"), "192.0.2.7|");
@@ -178,8 +177,7 @@ TEST(ClientKey, AnIpv6ClientIsCountedByItsSlash64AndIpv4ByItsAddress) {
   const std::vector<std::vector<std::string>> same_64 = {
       {"2001:db8:1:2::5", "2001:db8:1:2:aaaa:bbbb:cccc:dddd",
        "2001:0db8:0001:0002:0:0:0:1", "2001:db8:1:2::"},
-      {"2001:db8::1", "2001:db8::ffff:1:2:3", "2001:db8:0:0:1::",
-       "2001:db8::"},
+      {"2001:db8::1", "2001:db8::ffff:1:2:3", "2001:db8:0:0:1::", "2001:db8::"},
       {"2001:0:0:5:1:2:3:4", "2001:0:0:5:9:9:9:9", "2001::5:0:0:0:1"},
       {"::1", "::2:3:4:5"},
   };
@@ -243,9 +241,8 @@ class RawClient {
 class FloodTest : public StackSuite {
  protected:
   static void SetUpTestSuite() {
-    StartStack({{"RATE_LIMIT", "2"},
-                {"CONN_LIMIT", "1"},
-                {"CLIENT_TIMEOUT_S", "2"}});
+    StartStack(
+        {{"RATE_LIMIT", "2"}, {"CONN_LIMIT", "1"}, {"CLIENT_TIMEOUT_S", "2"}});
   }
 };
 
@@ -288,9 +285,9 @@ TEST_F(FloodTest, ActivateAndResendPostsShareTheRegistrationRateLimit) {
     statuses.push_back(stack().Post("/activate", "token=x", {form}).status);
   EXPECT_EQ(statuses.back(), 429) << ::testing::PrintToString(statuses);
   EXPECT_EQ(statuses.front(), 404) << ::testing::PrintToString(statuses);
-  EXPECT_EQ(stack().Post("/register/resend", "email=a%40example.com", {form})
-                .status,
-            429);
+  EXPECT_EQ(
+      stack().Post("/register/resend", "email=a%40example.com", {form}).status,
+      429);
   EXPECT_EQ(stack().Post("/register", "email=a%40example.com", {form}).status,
             429);
   // Opening a link is not a post: mail scanners do it, it changes nothing.
@@ -315,8 +312,7 @@ class ActivatePasswordTest : public StackSuite {
   }
   std::string Verified(const std::string& to) {
     auto rows = stack().Query(
-        "SELECT verified_ms IS NOT NULL FROM users WHERE email = '" + to +
-        "'");
+        "SELECT verified_ms IS NOT NULL FROM users WHERE email = '" + to + "'");
     return rows.empty() ? "" : rows[0];
   }
 };
@@ -413,15 +409,14 @@ TEST_F(RetentionTest, SentBodiesAndUnverifiedAccountsGoVerifiedOnesStay) {
   EXPECT_GE(stack().Metric("retention_mail_bodies_deleted_total"), 1);
 
   // The unverified account goes with its token, its job and the history.
-  ASSERT_TRUE(WaitFor([&] {
-    return stack().Metric("retention_accounts_deleted_total") >= 1;
-  }));
-  EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email = '" + gone +
-                          "'"),
-            std::vector<std::string>{"0"});
-  EXPECT_EQ(stack().Query("SELECT count(*) FROM outbox WHERE rcpt = '" + gone +
-                          "'"),
-            std::vector<std::string>{"0"});
+  ASSERT_TRUE(WaitFor(
+      [&] { return stack().Metric("retention_accounts_deleted_total") >= 1; }));
+  EXPECT_EQ(
+      stack().Query("SELECT count(*) FROM users WHERE email = '" + gone + "'"),
+      std::vector<std::string>{"0"});
+  EXPECT_EQ(
+      stack().Query("SELECT count(*) FROM outbox WHERE rcpt = '" + gone + "'"),
+      std::vector<std::string>{"0"});
   EXPECT_EQ(stack().Query("SELECT count(*) FROM tokens"),
             std::vector<std::string>{"1"});  // the verified account's
   EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email = '" + kept +

@@ -97,14 +97,14 @@ TEST_F(MailJobTest, UnsignedOrBadlySignedJobsAre401) {
   bad.back() = bad.back() == '0' ? '1' : '0';
   EXPECT_EQ(stack()
                 .InternalPost("/internal/mail", body,
-                      {ct, "X-Job-Timestamp: " + std::to_string(now),
-                       "X-Job-Signature: " + bad})
+                              {ct, "X-Job-Timestamp: " + std::to_string(now),
+                               "X-Job-Signature: " + bad})
                 .status,
             401);
   EXPECT_EQ(stack()
                 .InternalPost("/internal/mail", R"({"job_id":2})",
-                      {ct, "X-Job-Timestamp: " + std::to_string(now),
-                       "X-Job-Signature: " + sig})
+                              {ct, "X-Job-Timestamp: " + std::to_string(now),
+                               "X-Job-Signature: " + sig})
                 .status,
             401);
   // Well past the 300 s window: a post that crosses a second boundary
@@ -112,12 +112,13 @@ TEST_F(MailJobTest, UnsignedOrBadlySignedJobsAre401) {
   // exact boundary is JobSigner's unit test.
   for (long long skew : {310LL, -310LL}) {
     const long long ts = Now() + skew;
-    EXPECT_EQ(stack()
-                  .InternalPost("/internal/mail", body,
-                        {ct, "X-Job-Timestamp: " + std::to_string(ts),
-                         "X-Job-Signature: " + SignJob(stack(), ts, body)})
-                  .status,
-              401)
+    EXPECT_EQ(
+        stack()
+            .InternalPost("/internal/mail", body,
+                          {ct, "X-Job-Timestamp: " + std::to_string(ts),
+                           "X-Job-Signature: " + SignJob(stack(), ts, body)})
+            .status,
+        401)
         << skew;
   }
 }
@@ -127,9 +128,9 @@ TEST_F(MailJobTest, SignedPostOfAnUnknownJobIs404) {
   const long long now = Now();
   HttpResponse r =
       stack().InternalPost("/internal/mail", body,
-                   {"Content-Type: application/json",
-                    "X-Job-Timestamp: " + std::to_string(now),
-                    "X-Job-Signature: " + SignJob(stack(), now, body)});
+                           {"Content-Type: application/json",
+                            "X-Job-Timestamp: " + std::to_string(now),
+                            "X-Job-Signature: " + SignJob(stack(), now, body)});
   EXPECT_EQ(r.status, 404);
 }
 
@@ -146,9 +147,9 @@ TEST_F(MailJobTest, SignedPostOfASentJobIs200AndSendsNothingMore) {
   const long long now = Now();
   HttpResponse r =
       stack().InternalPost("/internal/mail", body,
-                   {"Content-Type: application/json",
-                    "X-Job-Timestamp: " + std::to_string(now),
-                    "X-Job-Signature: " + SignJob(stack(), now, body)});
+                           {"Content-Type: application/json",
+                            "X-Job-Timestamp: " + std::to_string(now),
+                            "X-Job-Signature: " + SignJob(stack(), now, body)});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(stack().Metric("mail_sent_total"), sent);
   EXPECT_EQ(sink().MailCount(), before + 1);

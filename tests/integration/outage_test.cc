@@ -116,13 +116,11 @@ TEST_F(OutageTest, RegctlPrintsAServersReplyWithControlCharactersEscaped) {
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
   ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "failed"; }));
-  for (const std::string& out :
-       {Regctl(stack(), "show " + std::to_string(id)),
-        Regctl(stack(), "jobs failed")}) {
+  for (const std::string& out : {Regctl(stack(), "show " + std::to_string(id)),
+                                 Regctl(stack(), "jobs failed")}) {
     EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
     EXPECT_EQ(out.find('\x07'), std::string::npos) << out;
-    EXPECT_NE(out.find("\\x1b[2J\\x1b[31mgone\\x07"), std::string::npos)
-        << out;
+    EXPECT_NE(out.find("\\x1b[2J\\x1b[31mgone\\x07"), std::string::npos) << out;
   }
 }
 
@@ -207,8 +205,9 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
   std::vector<HttpResponse> answers(20);
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; i++) {
-    threads.emplace_back(
-        [&, i] { answers[i] = stack.InternalPost("/internal/mail", body, headers); });
+    threads.emplace_back([&, i] {
+      answers[i] = stack.InternalPost("/internal/mail", body, headers);
+    });
   }
   for (auto& t : threads) t.join();
   int claimed = 0;

@@ -327,9 +327,9 @@ HttpResponse Stack::Post(const std::string& path, const std::string& body,
   return Http("POST", Url(path), body, headers);
 }
 
-HttpResponse Stack::InternalPost(const std::string& path,
-                                 const std::string& body,
-                                 const std::vector<std::string>& headers) const {
+HttpResponse Stack::InternalPost(
+    const std::string& path, const std::string& body,
+    const std::vector<std::string>& headers) const {
   return Http("POST", InternalUrl(path), body, headers);
 }
 

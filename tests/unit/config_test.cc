@@ -47,6 +47,10 @@ constexpr IntCase kInts[] = {
     {"RETRY_S", &Config::retry_s, 1, 3600},
     {"RETRY_FOR_S", &Config::retry_for_s, 60, 30 * 86400},
     {"MAIL_CAP", &Config::mail_cap, 0, 1000000},
+    {"MAIL_CAP_TOTAL", &Config::mail_cap_total, 0, 100000000},
+    {"RETAIN_UNVERIFIED_S", &Config::retain_unverified_s, 1, 3650 * 86400},
+    {"RETAIN_MAIL_S", &Config::retain_mail_s, 1, 3650 * 86400},
+    {"ACTIVATE_ASKS_PASSWORD", &Config::activate_asks_password, 0, 1},
     {"SWEEP_S", &Config::sweep_s, 1, 3600},
     {"LEASE_S", &Config::lease_s, 5, 120},
     {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 900},
@@ -74,6 +78,15 @@ TEST(LoadConfig, AnEmptyEnvironmentGivesTheStructDefaults) {
   EXPECT_EQ(c.smtp_tls, d.smtp_tls);
   EXPECT_EQ(c.mail_from, d.mail_from);
   for (const IntCase& i : kInts) EXPECT_EQ(c.*i.field, d.*i.field) << i.name;
+}
+
+TEST(LoadConfig, HardeningDefaults) {
+  const Config d;
+  EXPECT_EQ(d.mail_cap_total, 10000);  // generous: mails an hour
+  EXPECT_EQ(d.retain_unverified_s, 7 * 86400);
+  EXPECT_EQ(d.retain_mail_s, 7 * 86400);
+  EXPECT_EQ(d.activate_asks_password, 0);  // opt-in
+  EXPECT_EQ(d.internal_url, "http://127.0.0.1:8081/internal/mail");
 }
 
 TEST(LoadConfig, EveryDefaultIsInsideItsOwnRange) {

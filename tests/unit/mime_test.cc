@@ -306,7 +306,8 @@ TEST(RenderMail, IsDeterministic) {
 }
 
 TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
-  const MailText m = VerificationMail("https://x.test/activate?token=a&b<", 1, 0);
+  const MailText m =
+      VerificationMail("https://x.test/activate?token=a&b<", 1, 0);
   EXPECT_EQ(m.subject, "Confirm your email address");
   EXPECT_THAT(m.text, HasSubstr("\nhttps://x.test/activate?token=a&b<\n"));
   EXPECT_THAT(m.text, HasSubstr("1 hour."));

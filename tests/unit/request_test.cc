@@ -92,7 +92,8 @@ TEST(BuildRequest, CopiesEveryParameter) {
 TEST(BuildRequest, OnlyTheInternalListenersParameterMarksARequestInternal) {
   EXPECT_TRUE(FakeFcgi({{"REGISTRAR_INTERNAL", "1"}}, "").Build().internal);
   // What a client can send: a header becomes HTTP_*, never the parameter.
-  EXPECT_FALSE(FakeFcgi({{"HTTP_REGISTRAR_INTERNAL", "1"}}, "").Build().internal);
+  EXPECT_FALSE(
+      FakeFcgi({{"HTTP_REGISTRAR_INTERNAL", "1"}}, "").Build().internal);
   EXPECT_FALSE(FakeFcgi({{"REGISTRAR_INTERNAL", ""}}, "").Build().internal);
   EXPECT_FALSE(FakeFcgi({{"REGISTRAR_INTERNAL", "0"}}, "").Build().internal);
 }

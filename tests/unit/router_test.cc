@@ -153,8 +153,8 @@ Request Internal(const std::string& remote_addr, bool internal) {
 }
 
 TEST(CheckInternal, TheInternalListenerOnLoopbackPasses) {
-  for (const char* addr : {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1",
-                           "unix:"}) {
+  for (const char* addr :
+       {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1", "unix:"}) {
     EXPECT_OK(CheckInternal(Internal(addr, true))) << addr;
   }
 }
@@ -168,8 +168,8 @@ TEST(CheckInternal, AnyOtherListenerIs404EvenFromLoopback) {
 }
 
 TEST(CheckInternal, AnotherClientOrNoneIsForbidden) {
-  for (const char* addr : {"", "192.0.2.1", "::2", "128.0.0.1", "::ffff:10.0.0.1",
-                           "unix"}) {
+  for (const char* addr :
+       {"", "192.0.2.1", "::2", "128.0.0.1", "::ffff:10.0.0.1", "unix"}) {
     EXPECT_EQ(CheckInternal(Internal(addr, true)).code(), Code::kForbidden)
         << "'" << addr << "'";
   }

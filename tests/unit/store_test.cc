@@ -16,6 +16,7 @@
 #include "http/form.h"
 #include "storage/db.h"
 #include "storage/migrations.h"
+#include "storage/retention.h"
 #include "testutil.h"
 
 namespace reg {
@@ -545,6 +546,83 @@ TEST_F(StoreTest, AnotherValidTokenOfAVerifiedAccountIsOkAndKeepsThePassword) {
 }
 
 TEST_F(StoreTest, PingAnswersOk) { EXPECT_OK(store_->Ping()); }
+
+// --- retention ---------------------------------------------------------------
+
+class RetentionTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    limits_.token_ttl_ms = 1000;
+    policy_.unverified_ms = 10 * 1000;
+    policy_.mail_body_ms = 5 * 1000;
+  }
+  RetentionResult Apply() {
+    Result<RetentionResult> r = ApplyRetention(db_.get(), clock_, policy_);
+    EXPECT_OK(r.status());
+    return r.ok() ? r.value() : RetentionResult{};
+  }
+  // Marks every job sent now.
+  void SendAll() {
+    ASSERT_OK(db_->Exec(("UPDATE outbox SET state = 'sent', sent_ms = " +
+                         std::to_string(clock_.NowMs()))
+                            .c_str()));
+  }
+  RetentionPolicy policy_;
+};
+
+TEST_F(RetentionTest,
+       AnUnverifiedAccountGoesWithItsTokensAndJobsAfterItsLastLink) {
+  ASSERT_OK(Register("gone@example.com", "h", "tok-1"));
+  clock_.AdvanceMs(500);
+  ASSERT_OK(Register("gone@example.com", "h", "tok-2"));  // the last link
+  SendAll();
+  ASSERT_OK(
+      db_->Exec("INSERT INTO outbox_events(job_id, at_ms, event) "
+                "SELECT id, 0, 'sent' FROM outbox"));
+  // The last link expires 1.5 s from the start; kept 10 s after that.
+  clock_.AdvanceMs(1000 + 10 * 1000 - 1);
+  EXPECT_EQ(Apply().accounts, 0);
+  EXPECT_EQ(Rows(db_.get(), "users"), 1);
+  clock_.AdvanceMs(2);
+  EXPECT_EQ(Apply().accounts, 1);
+  for (const char* table : {"users", "tokens", "outbox", "outbox_events"})
+    EXPECT_EQ(Rows(db_.get(), table), 0) << table;
+  EXPECT_EQ(Counter(db_.get(), "retention_accounts_deleted_total"), 1);
+  EXPECT_EQ(Apply().accounts, 0);  // nothing twice
+}
+
+TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
+  ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(Register("queued@example.com", "h", "tok-2"));  // never sent
+  clock_.AdvanceMs(3600 * 1000);
+  EXPECT_EQ(Apply().accounts, 0);
+  EXPECT_EQ(Rows(db_.get(), "users"), 2);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 2);
+  EXPECT_EQ(Counter(db_.get(), "retention_accounts_deleted_total"), 0);
+}
+
+TEST_F(RetentionTest, ASentBodyGoesAfterItsTimeAndTheRowStays) {
+  ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  SendAll();
+  ASSERT_OK(Register("unsent@example.com", "h", "tok-2"));
+  clock_.AdvanceMs(5 * 1000 - 1);
+  EXPECT_EQ(Apply().mail_bodies, 0);
+  clock_.AdvanceMs(2);
+  EXPECT_EQ(Apply().mail_bodies, 1);
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM outbox WHERE state = "
+                     "'sent' AND length(message) = 0"),
+            1);
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM outbox WHERE state = "
+                     "'queued' AND length(message) > 0"),
+            1);
+  EXPECT_EQ(Counter(db_.get(), "retention_mail_bodies_deleted_total"), 1);
+  EXPECT_EQ(Apply().mail_bodies, 0);
+}
 
 }  // namespace
 }  // namespace reg
