@@ -86,6 +86,7 @@ start_stack() {
   local dir=$1; shift
   port=$(free_port)
   internal_port=$(free_port)
+  while [ "$internal_port" = "$port" ]; do internal_port=$(free_port); done
   mkdir -p "$dir"
   env DATA_DIR="$dir" PORT="$port" INTERNAL_PORT="$internal_port" BUILD="$build" "$@" \
     "$root/tools/stack" >"$dir/stack.out" 2>&1 &
