@@ -70,12 +70,6 @@ std::vector<std::string> SignedJobHeaders(const Stack& stack,
           "X-Job-Signature: " + SignJob(stack, now, body)};
 }
 
-std::string JobState(const Stack& stack, long long id) {
-  auto rows =
-      stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
-  return rows.empty() ? "" : rows[0];
-}
-
 // --- /internal/ on its own listener -----------------------------------------
 
 // Posts go to a dead port and no sweep runs, so a job stays queued until a
@@ -136,14 +130,14 @@ TEST_F(InternalListenerTest, AProxyInFrontReachesNeitherMetricsNorJobs) {
   headers.push_back("Registrar-Internal: 1");
   HttpResponse post = Http("POST", via + "/internal/mail", body, headers);
   EXPECT_EQ(post.status, 404) << post.body;
-  EXPECT_EQ(JobState(stack(), id), "queued");
+  EXPECT_EQ(stack().JobState(id), "queued");
   EXPECT_EQ(sink().MailCount(), 0);
 
   // The same signed post on the internal listener sends it.
   HttpResponse direct = stack().InternalPost("/internal/mail", body,
                                              SignedJobHeaders(stack(), body));
   EXPECT_EQ(direct.status, 202) << direct.body;
-  ASSERT_TRUE(WaitFor([&] { return JobState(stack(), id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "sent"; }));
   EXPECT_EQ(sink().MailCount(), 1);
 }
 
@@ -402,7 +396,7 @@ TEST_F(RetentionTest, SentBodiesAndUnverifiedAccountsGoVerifiedOnesStay) {
                          std::to_string(kept_job)) ==
            std::vector<std::string>{"0"};
   }));
-  EXPECT_EQ(JobState(stack(), kept_job), "sent");
+  EXPECT_EQ(stack().JobState(kept_job), "sent");
   EXPECT_NE(stack().Query("SELECT count(*) FROM outbox_events WHERE job_id = " +
                           std::to_string(kept_job)),
             std::vector<std::string>{"0"});

@@ -40,12 +40,6 @@ std::string Attempts(const Stack& stack, long long id) {
   return rows.empty() ? "" : rows[0];
 }
 
-std::string State(const Stack& stack, long long id) {
-  auto rows =
-      stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
-  return rows.empty() ? "" : rows[0];
-}
-
 // A stack that retries after 1 s and sweeps every second.
 class OutageTest : public StackSuite {
  protected:
@@ -65,11 +59,11 @@ TEST_F(OutageTest, SmtpDownWhenTheUserRegistersThenBackDeliversTheMailOnce) {
     return stack().Metric("mail_retries_total{reason=\"connect\"}") >
            std::max(0.0, retries);
   }));
-  EXPECT_EQ(State(stack(), stack().JobIdFor(to)), "queued");
+  EXPECT_EQ(stack().JobState(stack().JobIdFor(to)), "queued");
   sink().Start();  // same port
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), to) == 1; }));
-  ASSERT_TRUE(
-      WaitFor([&] { return State(stack(), stack().JobIdFor(to)) == "sent"; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return stack().JobState(stack().JobIdFor(to)) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
@@ -79,7 +73,7 @@ TEST_F(OutageTest, Smtp451TwiceThen250SendsOneMailAfterThreeAttempts) {
       R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
   EXPECT_EQ(Attempts(stack(), id), "3");
   const std::string history = Regctl(stack(), "show " + std::to_string(id));
@@ -93,7 +87,7 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "failed"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "failed"; }));
   EXPECT_EQ(stack().Metric("mail_failed_total"), failed + 1);
   EXPECT_EQ(Attempts(stack(), id), "1");
   EXPECT_EQ(MailsTo(sink(), to), 0);
@@ -104,7 +98,7 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   sink().Control("{}");
   EXPECT_NE(Regctl(stack(), "retry " + std::to_string(id)).find("queued again"),
             std::string::npos);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
@@ -115,7 +109,7 @@ TEST_F(OutageTest, RegctlPrintsAServersReplyWithControlCharactersEscaped) {
       R"({"rcpt_replies": ["550 5.1.1 \u001b[2J\u001b[31mgone\u0007"]})");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "failed"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "failed"; }));
   for (const std::string& out : {Regctl(stack(), "show " + std::to_string(id)),
                                  Regctl(stack(), "jobs failed")}) {
     EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
@@ -153,7 +147,7 @@ TEST(KilledWorker, JobOfAWorkerKilledAfterItsAnswerIsSentOnceAWorkerIsBack) {
   const long long id = stack.JobIdFor(to);
   ASSERT_GT(id, 0);
   // Killed before anyone claimed the job.
-  ASSERT_EQ(State(stack, id), "queued");
+  ASSERT_EQ(stack.JobState(id), "queued");
   ASSERT_EQ(Attempts(stack, id), "0");
   ASSERT_TRUE(WaitFor([&] {
     std::vector<pid_t> pids = stack.WorkerPids();
@@ -217,7 +211,7 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
     claimed += a.body == R"({"status":"queued"})";
   }
   EXPECT_EQ(claimed, 1);
-  ASSERT_TRUE(WaitFor([&] { return State(stack, id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack.JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink, to), 1);
   EXPECT_EQ(stack.Metric("mail_sent_total"), 1);
   EXPECT_TRUE(stack.Stop());

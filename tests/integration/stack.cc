@@ -382,6 +382,12 @@ std::vector<std::string> Stack::Query(const std::string& sql) const {
   return rows;
 }
 
+std::string Stack::JobState(long long id) const {
+  std::vector<std::string> rows =
+      Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
+  return rows.empty() ? std::string() : rows[0];
+}
+
 long long Stack::JobIdFor(const std::string& email) const {
   std::string quoted;
   for (char c : email)

@@ -108,6 +108,8 @@ class Stack {
   // Runs one SQL query on the stack's database (read-only); the first
   // column of each row.
   std::vector<std::string> Query(const std::string& sql) const;
+  // The state of mail job "id" ("queued", "sent", ...), "" if none.
+  std::string JobState(long long id) const;
   // The id of the newest mail job to "email" (as typed), 0 if none.
   long long JobIdFor(const std::string& email) const;
   // Output of tools/stack so far (for failure messages).
