@@ -16,7 +16,9 @@ comma := ,
 NPROC ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD := build
 ifdef SANITIZE                       # make test SANITIZE=address,undefined
-  CXXFLAGS += -O1 -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+  # -g1: line tables for the reports' stack traces, no variable info (a
+  # third less compile time, measured on the heaviest test file).
+  CXXFLAGS += -O1 -g1 -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDFLAGS  += -fsanitize=$(SANITIZE)
   BUILD    := build/$(subst $(comma),-,$(SANITIZE))
 endif
