@@ -97,14 +97,14 @@ std::string HtmlEscape(std::string_view s) {
 }
 
 std::string RegisterPage(const RegisterForm& form) {
-  const bool invalid = !form.email_error.empty() ||
-                       !form.password_error.empty() || !form.form_error.empty();
+  const bool invalid =
+      !form.email_error.empty() || !form.password_error.empty();
   bool focus_taken = false;
   std::string m = "<h1>Create your account</h1>\n";
   m += "<p class=\"lead\">Enter your email address and choose a password. "
        "We will send you a link to confirm the address.</p>\n";
-  m += "<p class=\"form-error\" id=\"form-error\" role=\"alert\">" +
-       HtmlEscape(form.form_error) + "</p>\n";
+  // Filled by app.js when a request fails (network, 429, 503).
+  m += "<p class=\"form-error\" id=\"form-error\" role=\"alert\"></p>\n";
   m += "<form method=\"post\" action=\"/register\">\n";
   m += "<div class=\"field\">\n";
   m += "<label for=\"email\">Email address</label>\n";
