@@ -155,9 +155,14 @@ TEST(Database, AFileAtMigration002MigratesWithItsEmptiedBodies) {
             "message, created_ms, next_attempt_ms, mailbox) "
             "VALUES(7, 1, 'verify', 'a@b.c', '<7@x>', 'sealed-7', 1, 1, "
             "'a@b.c');"
+            // Counted by the release before: one more registration and
+            // sent mail than the rows show (retention deleted them).
             "INSERT INTO counters(name, value) "
             "VALUES('retention_mail_bodies_deleted_total', 1), "
-            "('registrations_total', 2);",
+            "('registrations_total', 3), ('mail_sent_total', 2), "
+            "('mail_delivery_seconds_count', 2), "
+            "('mail_delivery_seconds_bucket{le=\"0.05\"}', 2), "
+            "('mail_retries_total{reason=\"timeout\"}', 4);",
             nullptr, nullptr, nullptr),
         SQLITE_OK);
   }
@@ -178,10 +183,18 @@ TEST(Database, AFileAtMigration002MigratesWithItsEmptiedBodies) {
   ASSERT_OK(store);
   Result<StoreTotals> totals = store.value()->Totals();
   ASSERT_OK(totals);
-  EXPECT_EQ(totals.value().registrations, 2);
+  EXPECT_EQ(totals.value().registrations, 3);
   EXPECT_EQ(totals.value().retention_mail_bodies, 1);
   Result<std::unique_ptr<Outbox>> outbox = storage.value()->NewOutbox();
   ASSERT_OK(outbox);
+  Result<OutboxStats> stats = outbox.value()->Stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats.value().sent_total, 2);
+  EXPECT_EQ(stats.value().delivered, 2);
+  EXPECT_EQ(stats.value().delivered_within[0], 2);
+  EXPECT_EQ(
+      stats.value().retries,
+      (std::vector<std::pair<std::string, std::int64_t>>{{"timeout", 4}}));
   Result<ClaimOutcome> claim = outbox.value()->Claim(7);
   ASSERT_OK(claim);
   ASSERT_TRUE(claim.value().job.has_value());
