@@ -792,6 +792,22 @@ TEST_F(RetentionTest, DeletedJobsStayInEveryTotal) {
   EXPECT_EQ(Totals().registrations, totals_before.registrations + 1);
 }
 
+// Each run reads only the mails sent since the last one's cutoff.
+TEST_F(RetentionTest, ABodySentAfterEarlierRunsStillGoesOnTime) {
+  ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  for (int i = 0; i < 3; i++) {
+    clock_.AdvanceMs(4 * 1000);
+    EXPECT_EQ(Apply().mail_bodies, 0);
+  }
+  SendAll();
+  clock_.AdvanceMs(4 * 1000);
+  EXPECT_EQ(Apply().mail_bodies, 0);
+  clock_.AdvanceMs(1001);
+  EXPECT_EQ(Apply().mail_bodies, 1);
+  EXPECT_EQ(Rows(db_.get(), "outbox_messages"), 0);
+}
+
 TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
   ASSERT_OK(store_->Activate(TokenHash("tok-1")));

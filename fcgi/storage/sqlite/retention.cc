@@ -56,6 +56,16 @@ Status Retire(Database& db, std::int64_t user_id, Counts* retired) {
   return Status();
 }
 
+// The sent time up to which the sent mails' bodies are deleted (0: none).
+Result<std::int64_t> BodiesDoneThrough(Database& db) {
+  Stmt read(db, "bodies done through",
+            "SELECT value FROM counters "
+            "WHERE name = 'retention:bodies_done_through_ms'");
+  Result<bool> row = read.Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? read.ColumnInt(0) : 0;
+}
+
 Status AddCounter(Database& db, const std::string& name, std::int64_t delta) {
   Stmt bump(db, "add counter",
             "INSERT INTO counters(name, value) VALUES(?, ?) "
@@ -92,15 +102,28 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
     const std::int64_t now = clock_->NowMs();
     result = RetentionResult();
 
-    Stmt bodies(db, "delete bodies",
-                "DELETE FROM outbox_messages WHERE job_id IN "
-                "(SELECT m.job_id FROM outbox_messages m "
-                " JOIN outbox o ON o.id = m.job_id "
-                " WHERE o.state = 'sent' AND o.sent_ms < ?)");
-    bodies.Int(now - policy.mail_body_ms);
-    Status st = bodies.Run();
-    if (!st.ok()) return st;
-    result.mail_bodies = bodies.changes();
+    // Sent mails' bodies, from where the last run stopped (a mail is sent
+    // after any earlier cutoff): each run reads only the jobs sent since.
+    Result<std::int64_t> from = BodiesDoneThrough(db);
+    if (!from.ok()) return from.status();
+    const std::int64_t cutoff = now - policy.mail_body_ms;
+    Status st;
+    if (cutoff > from.value()) {
+      Stmt bodies(db, "delete bodies",
+                  "DELETE FROM outbox_messages WHERE job_id IN "
+                  "(SELECT id FROM outbox WHERE state = 'sent' "
+                  " AND sent_ms >= ? AND sent_ms < ?)");
+      bodies.Int(from.value()).Int(cutoff);
+      st = bodies.Run();
+      if (!st.ok()) return st;
+      result.mail_bodies = bodies.changes();
+      Stmt done(db, "bodies done",
+                "INSERT INTO counters(name, value) "
+                "VALUES('retention:bodies_done_through_ms', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+      st = done.Int(cutoff).Run();
+      if (!st.ok()) return st;
+    }
 
     std::vector<std::int64_t> ids;
     {
