@@ -1,24 +1,34 @@
-// registrar: the FastCGI responder. spawn-fcgi hands it the listening
-// socket as fd 0; it serves it with config.threads request threads and
-// does post-answer work on the MailPool; the Sweeper and the Heartbeat
-// run beside them.
+// registrar: the FastCGI responder. spawn-fcgi (or systemd) hands it the
+// listening socket as fd 0; it serves it with config.threads request
+// threads and does post-answer work on the MailPool; the Sweeper and the
+// Heartbeat run beside them.
+//   registrar [ENV_FILE]   settings from the environment, then ENV_FILE
 #include <curl/curl.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "base/config.h"
+#include "base/env_file.h"
 #include "base/hash_gate.h"
 #include "base/log.h"
+#include "base/mail_settings.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "delivery/deliver.h"
@@ -75,7 +85,6 @@ void RequestLoop(const Services& services, const Router& router,
     // nginx completes the answer now; what follows never delays it.
     FCGX_Finish_r(fcgx.get());
     if (const PostJob* post = std::get_if<PostJob>(&reply.after)) {
-      if (services.config->fault_kill_after_answer) raise(SIGKILL);
       if (!pool->Submit(*post)) {
         Log("job %lld: mail queue full, left to the sweep",
             static_cast<long long>(post->id));
@@ -87,26 +96,98 @@ void RequestLoop(const Services& services, const Router& router,
   self->done = true;
 }
 
-int Run() {
-  Result<Config> loaded =
-      LoadConfig([](const char* name) { return std::getenv(name); });
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
+// With PID_FILE set (spawn-fcgi), every worker holds a shared lock on the
+// pid file's folder while it runs; the one that stops last gets the
+// exclusive lock and removes the pid file and the socket it listened on.
+class LastOneOut {
+ public:
+  explicit LastOneOut(const std::string& pid_file) : pid_file_(pid_file) {
+    if (pid_file_.empty()) return;
+    const size_t slash = pid_file_.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : pid_file_.substr(0, slash + 1);
+    fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ >= 0) flock(fd_, LOCK_SH);
+  }
+  ~LastOneOut() {
+    if (fd_ >= 0) close(fd_);
+  }
+  LastOneOut(const LastOneOut&) = delete;
+  LastOneOut& operator=(const LastOneOut&) = delete;
+
+  void Leave() {
+    if (fd_ < 0) return;
+    flock(fd_, LOCK_UN);
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) return;  // others still serve
+    sockaddr_un addr = {};
+    socklen_t len = sizeof addr;
+    struct stat st;
+    if (getsockname(0, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+        addr.sun_family == AF_UNIX && addr.sun_path[0] != '\0' &&
+        stat(addr.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+      unlink(addr.sun_path);
+    }
+    unlink(pid_file_.c_str());
+    Log("last worker out: removed %s and the socket", pid_file_.c_str());
+  }
+
+ private:
+  std::string pid_file_;
+  int fd_ = -1;
+};
+
+// Every early exit says why: in the log and on the original stderr.
+int StartFailed(int code, const std::string& why) {
+  Log("cannot start: %s", why.c_str());
+  return code;
+}
+
+int Run(int argc, char** argv) {
+  if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+    std::fprintf(stderr, "usage: registrar [ENV_FILE]  (see README.md)\n");
     return 2;
   }
-  const Config config = std::move(loaded).value();
+  EnvMap env_file;
+  Status env_read;
+  if (argc == 2) {
+    Result<EnvMap> read = ReadEnvFile(argv[1]);
+    if (read.ok()) {
+      env_file = std::move(read).value();
+    } else {
+      env_read = read.status();
+    }
+  }
+  const auto getenv = EnvThenFile(env_file);
+  // The log first (from the environment if the file failed), so that a
+  // bad setting is logged where operators look.
+  if (const char* log_file = getenv("LOG_FILE");
+      log_file != nullptr && *log_file != '\0') {
+    Status opened = OpenLogFile(log_file);
+    if (!opened.ok()) return StartFailed(1, opened.message());
+  }
+  if (!env_read.ok()) return StartFailed(2, env_read.message());
+  Result<Config> loaded = LoadConfig(getenv);
+  if (!loaded.ok()) return StartFailed(2, loaded.status().message());
+  Config config = std::move(loaded).value();
+  if (config.smtp_helo.empty()) {
+    config.smtp_helo = DefaultEhloName(HostFqdn(), config.base_url);
+  }
+  if (!config.smtp_ca_file.empty() &&
+      access(config.smtp_ca_file.c_str(), R_OK) != 0) {
+    return StartFailed(2, "config: SMTP_CA_FILE=" + config.smtp_ca_file + ": " +
+                              std::strerror(errno));
+  }
   int sock_type = 0;
   socklen_t len = sizeof sock_type;
   if (getsockopt(0, SOL_SOCKET, SO_TYPE, &sock_type, &len) != 0) {
-    std::fprintf(stderr,
-                 "registrar: fd 0 is not a socket; start it with spawn-fcgi "
-                 "(see README.md)\n");
-    return 2;
+    return StartFailed(2,
+                       "fd 0 is not a socket; start it with spawn-fcgi or "
+                       "registrar.socket (see README.md)");
   }
+  LastOneOut last_one_out(config.pid_file);
   // libcurl's global init is not thread-safe: before any thread.
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    Log("curl_global_init failed");
-    return 1;
+    return StartFailed(1, "curl_global_init failed");
   }
   signal(SIGPIPE, SIG_IGN);
   struct sigaction wake = {};
@@ -122,32 +203,26 @@ int Run() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Result<std::string> secret = CreateSecretIfMissing(SecretPath(config));
-  if (!secret.ok()) {
-    Log("%s", secret.status().ToString().c_str());
-    return 1;
-  }
+  if (!secret.ok()) return StartFailed(1, secret.status().ToString());
   Result<JobSigner> signer = JobSigner::Create(secret.value());
   Result<Sealer> sealer = Sealer::Create(secret.value());
   if (!signer.ok() || !sealer.ok()) {
-    Log("crypto set-up failed: %s %s", signer.status().ToString().c_str(),
-        sealer.status().ToString().c_str());
-    return 1;
+    return StartFailed(
+        1, "crypto set-up failed: " + signer.status().ToString() + " " +
+               sealer.status().ToString());
   }
   SystemClock clock;
   Result<std::unique_ptr<Storage>> storage = OpenStorage(config, clock);
-  if (!storage.ok()) {
-    Log("%s", storage.status().ToString().c_str());
-    return 1;
+  if (!storage.ok()) return StartFailed(1, storage.status().ToString());
+  for (const std::string& line : MailWarnings(config)) {
+    Log("%s", line.c_str());
   }
   if (config.scrypt_log2_n < 14) {
     Log("warning: SCRYPT_LOG2_N=%d is below 14: passwords are weakly hashed "
         "(meant for tests and benchmarks only)",
         config.scrypt_log2_n);
   }
-  if (FCGX_Init() != 0) {
-    Log("FCGX_Init failed");
-    return 1;
-  }
+  if (FCGX_Init() != 0) return StartFailed(1, "FCGX_Init failed");
   PasswordPolicy passwords;
   if (!config.common_passwords.empty()) {
     Result<PasswordPolicy> loaded_list =
@@ -180,6 +255,7 @@ int Run() {
   }
   Log("started: %d request threads, %d mail threads", config.threads,
       config.mail_threads);
+  StartupDone();
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -217,9 +293,11 @@ int Run() {
     // and runs out after the lease, then a sweep sends the job again, so
     // leaving now loses nothing.
     Log("stopped (work in flight left to the sweep)");
+    last_one_out.Leave();
     std::_Exit(0);
   }
   curl_global_cleanup();
+  last_one_out.Leave();
   Log("stopped");
   return 0;
 }
@@ -227,4 +305,4 @@ int Run() {
 }  // namespace
 }  // namespace reg
 
-int main() { return reg::Run(); }
+int main(int argc, char** argv) { return reg::Run(argc, argv); }

@@ -1,8 +1,16 @@
-// regctl: the operator's view of the mail outbox, on the same database the
-// workers use (DATA_DIR, or -d DIR).
+// regctl: the operator's view of the accounts and the mail outbox, on the
+// same database the workers use: DATA_DIR from -d, else the environment,
+// else the service's environment file (-e FILE, default
+// /etc/registrar/registrar.env when it exists), else ./run.
 //   regctl jobs [STATE] [-n LIMIT]   list jobs, newest first
 //   regctl show ID                   one job and its history
 //   regctl retry ID                  put a failed job back in the queue
+//   regctl accounts [TEXT] [-n N]    accounts whose address contains TEXT
+//   regctl account ADDRESS           one account: registered, verified, mails
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,15 +20,23 @@
 
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/env_file.h"
+#include "base/escape.h"
 #include "storage/storage.h"
 
 namespace reg {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: regctl [-d DATA_DIR] jobs [queued|sending|sent|failed] [-n LIMIT]\n"
-    "       regctl [-d DATA_DIR] show JOB_ID\n"
-    "       regctl [-d DATA_DIR] retry JOB_ID\n";
+    "usage: regctl [-d DATA_DIR | -e ENV_FILE] jobs "
+    "[queued|sending|sent|failed]"
+    " [-n LIMIT]\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] show JOB_ID\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] retry JOB_ID\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] accounts [TEXT] [-n LIMIT]\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] account ADDRESS\n";
+
+constexpr const char* kDefaultEnvFile = "/etc/registrar/registrar.env";
 
 std::string Time(std::int64_t ms) {
   if (ms == 0) return "-";
@@ -50,13 +66,15 @@ int Jobs(Outbox& outbox, const std::string& state, int limit) {
   if (!rows.ok()) return Fail(rows.status());
   std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE",
               "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
+  // What came from outside (addresses, SMTP replies) is printed escaped.
   for (const JobRow& r : rows.value()) {
     std::printf("%-8lld %-7s %-8s %-3d %-20s %-20s %s%s%s\n",
                 static_cast<long long>(r.id), r.kind.c_str(), r.state.c_str(),
                 r.attempts, Time(r.created_ms).c_str(),
                 r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
-                r.rcpt.c_str(), r.last_reply.empty() ? "" : " / ",
-                r.last_reply.c_str());
+                EscapeControls(r.rcpt).c_str(),
+                r.last_reply.empty() ? "" : " / ",
+                EscapeControls(r.last_reply).c_str());
   }
   return 0;
 }
@@ -70,28 +88,79 @@ int Show(Outbox& outbox, std::int64_t id) {
       "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
       "attempts   %d\nqueued     %s\nnext try   %s\nclaimed by %s\n"
       "last reply %s\nhistory:\n",
-      static_cast<long long>(r.id), r.kind.c_str(), r.rcpt.c_str(),
-      r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
+      static_cast<long long>(r.id), r.kind.c_str(),
+      EscapeControls(r.rcpt).c_str(), r.state.c_str(), r.attempts,
+      Time(r.created_ms).c_str(),
       r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
-      r.claimed_by.empty() ? "-" : r.claimed_by.c_str(),
-      r.last_reply.empty() ? "-" : r.last_reply.c_str());
+      r.claimed_by.empty() ? "-" : EscapeControls(r.claimed_by).c_str(),
+      r.last_reply.empty() ? "-" : EscapeControls(r.last_reply).c_str());
   for (const JobEvent& e : events) {
     std::printf("  %s  %-9s %s\n", Time(e.at_ms).c_str(), e.event.c_str(),
-                e.detail.c_str());
+                EscapeControls(e.detail).c_str());
   }
   return 0;
 }
 
+int Accounts(Store& store, const std::string& part, int limit) {
+  Result<std::vector<AccountRow>> rows = store.ListAccounts(part, limit);
+  if (!rows.ok()) return Fail(rows.status());
+  std::printf("%-8s %-20s %-20s %-5s %s\n", "ID", "REGISTERED", "VERIFIED",
+              "MAILS", "ADDRESS");
+  for (const AccountRow& r : rows.value()) {
+    std::printf("%-8lld %-20s %-20s %-5d %s\n", static_cast<long long>(r.id),
+                Time(r.created_ms).c_str(), Time(r.verified_ms).c_str(),
+                r.mails, EscapeControls(r.email).c_str());
+  }
+  return 0;
+}
+
+int Account(Store& store, const std::string& email) {
+  Result<AccountRow> row = store.FindAccount(email);
+  if (!row.ok()) return Fail(row.status());
+  const AccountRow& r = row.value();
+  Result<std::vector<std::int64_t>> jobs = store.AccountJobIds(r.id);
+  if (!jobs.ok()) return Fail(jobs.status());
+  std::printf("account    %lld\naddress    %s\nregistered %s\nverified   %s\n",
+              static_cast<long long>(r.id), EscapeControls(r.email).c_str(),
+              Time(r.created_ms).c_str(),
+              r.verified_ms == 0 ? "no" : Time(r.verified_ms).c_str());
+  std::printf("mails      %d%s", r.mails, r.mails > 0 ? " (jobs" : "\n");
+  for (std::int64_t id : jobs.value()) {
+    std::printf(" %lld", static_cast<long long>(id));
+  }
+  if (r.mails > 0) std::printf("; regctl show ID)\n");
+  return 0;
+}
+
+// Files regctl makes next to the database (registrar.db-wal, -shm) must
+// stay openable by the workers. Run by the owner of DATA_DIR they are; run
+// by root too, because SQLite gives them the database file's owner when it
+// runs as root. Anyone else is refused before touching anything.
+Status CheckRunAs(const std::string& data_dir) {
+  struct stat st;
+  if (stat(data_dir.c_str(), &st) != 0) {
+    return Status::NotFound(data_dir + ": no such folder (is DATA_DIR right?)");
+  }
+  if (st.st_uid == geteuid() || geteuid() == 0) return Status::Ok();
+  const passwd* owner = getpwuid(st.st_uid);
+  const std::string name =
+      owner != nullptr ? owner->pw_name : std::to_string(st.st_uid);
+  return Status::InvalidArgument(
+      data_dir + " belongs to " + name + ": run regctl as " + name +
+      " or as root, so that the files it makes there stay openable by the "
+      "service");
+}
+
 int Run(int argc, char** argv) {
-  Result<Config> config =
-      LoadConfig([](const char* name) { return std::getenv(name); });
-  if (!config.ok()) return Fail(config.status());
-  std::string data_dir = config.value().data_dir;
+  std::string data_dir;
+  std::string env_path;
   std::vector<std::string> args;
   int limit = 50;
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
       data_dir = argv[++i];
+    } else if (std::strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
+      env_path = argv[++i];
     } else if (std::strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
       limit = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "-h") == 0 ||
@@ -106,20 +175,39 @@ int Run(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  config.value().data_dir = data_dir;
+  EnvMap env_file;
+  if (env_path.empty() && access(kDefaultEnvFile, F_OK) == 0) {
+    env_path = kDefaultEnvFile;
+  }
+  if (!env_path.empty() && data_dir.empty()) {
+    Result<EnvMap> read = ReadEnvFile(env_path);
+    if (!read.ok()) return Fail(read.status());
+    env_file = std::move(read).value();
+  }
+  if (data_dir.empty()) {
+    Result<Config> config = LoadConfig(EnvThenFile(env_file));
+    if (!config.ok()) return Fail(config.status());
+    data_dir = config.value().data_dir;
+  }
+  if (Status s = CheckRunAs(data_dir); !s.ok()) return Fail(s);
+  Config where;
+  where.data_dir = data_dir;
   // The workers' own storage code, on their database; never creates one.
   SystemClock clock;
   Result<std::unique_ptr<Storage>> storage =
-      OpenStorage(config.value(), clock, /*create=*/false);
+      OpenStorage(where, clock, /*create=*/false);
+  Result<std::unique_ptr<Store>> store =
+      storage.ok() ? storage.value()->NewStore()
+                   : Result<std::unique_ptr<Store>>(storage.status());
   Result<std::unique_ptr<Outbox>> outbox =
       storage.ok() ? storage.value()->NewOutbox()
                    : Result<std::unique_ptr<Outbox>>(storage.status());
-  if (!outbox.ok()) {
-    if (outbox.status().code() == Code::kNotFound) {
-      return Fail(Status::NotFound(outbox.status().message() +
-                                   " (is DATA_DIR right?)"));
+  if (!outbox.ok() || !store.ok()) {
+    const Status failed = outbox.ok() ? store.status() : outbox.status();
+    if (failed.code() == Code::kNotFound) {
+      return Fail(Status::NotFound(failed.message() + " (is DATA_DIR right?)"));
     }
-    return Fail(outbox.status());
+    return Fail(failed);
   }
   const std::string& cmd = args[0];
   std::int64_t id = 0;
@@ -141,6 +229,12 @@ int Run(int argc, char** argv) {
     std::printf("job %lld queued again; a sweep sends it within SWEEP_S\n",
                 static_cast<long long>(id));
     return 0;
+  }
+  if (cmd == "accounts" && args.size() <= 2) {
+    return Accounts(*store.value(), args.size() == 2 ? args[1] : "", limit);
+  }
+  if (cmd == "account" && args.size() == 2) {
+    return Account(*store.value(), args[1]);
   }
   std::fputs(kUsage, stderr);
   return 2;

@@ -78,6 +78,10 @@ phase "unit tests ASan+UBSan, integration on PostgreSQL, at once" \
 phase "integration tests under ASan+UBSan and TSan, at once" \
   together "ASan+UBSan" "env REGISTRAR_BUILD=$asan build/integration_tests --gtest_filter='-$pg_only'" \
            "TSan" "env REGISTRAR_BUILD=$tsan build/integration_tests --gtest_filter='-$pg_only'"
+phase "deployment (make install, make deb, README's spawn-fcgi)" tests/deploy/run.sh
+# Once, not under the sanitizers: the mail through a private Postfix.
+phase "mail tests (private Postfix)" \
+  env REGISTRAR_BUILD=build build/mail_tests
 # tee keeps the output live and a copy for the closing summary.
 phase "integration tests" \
   bash -c 'set -o pipefail; REGISTRAR_BUILD=build build/integration_tests --gtest_filter="-$2" | tee "$1"' _ "$last_log" "$pg_only"

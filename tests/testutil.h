@@ -2,9 +2,9 @@
 #ifndef TESTS_TESTUTIL_H_
 #define TESTS_TESTUTIL_H_
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>

@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages this project needs, skipping those present.
 # As root it runs apt-get; otherwise it prints the one apt-get line and fails.
 # Each row: package, then a file that proves it is installed.
+# `tools/deps.sh build`: only what building the service needs (make deb).
 set -eu
 rows='
 g++                  /usr/bin/g++
@@ -21,6 +22,7 @@ libgmock-dev         /usr/include/gmock/gmock.h
 python3-aiosmtpd     /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 sqlite3              /usr/bin/sqlite3
 curl                 /usr/bin/curl
+systemd              /usr/bin/systemd-analyze
 john-data            /usr/share/john/password.lst
 wrk                  /usr/bin/wrk
 clang                /usr/bin/clang++
@@ -30,9 +32,15 @@ chromium             /usr/bin/chromium
 fonts-dejavu-core    /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 nodejs               /usr/bin/node
 npm                  /usr/bin/npm
+postfix              /usr/sbin/postfix
+openssl              /usr/bin/openssl
 '
+build_only='g++ make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libpq-dev'
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
   [ -n "$pkg" ] || continue
+  if [ "${1:-}" = build ]; then
+    case " $build_only " in *" $pkg "*) ;; *) continue ;; esac
+  fi
   # Any nginx flavour will do for nginx-light; any node/npm on PATH will do
   # (a nodesource node bundles npm and clashes with Debian's npm package).
   if [ "$pkg" = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi
@@ -48,6 +56,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing $missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail server to be: none (the mail tests run a
+# private instance of their own; nothing system-wide is set up or started).
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

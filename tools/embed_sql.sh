@@ -2,7 +2,7 @@
 # embed_sql.sh HEADER ARRAY FILE...: writes a C++ file holding every
 # NNN_*.sql migration given, in order, as raw string literals in
 # reg::ARRAY (and reg::ARRAYCount... as ARRAY minus its "s" plus "Count"),
-# declared in HEADER: storage/sqlite/migrations.h (kMigrations) or
+# declared in HEADER: storage/migrations.h (kMigrations, SQLite) or
 # storage/postgres/migrations.h (kPgMigrations).
 set -eu
 header=$1 array=$2

@@ -24,7 +24,9 @@ Files in DIR
                      after the highest number already present).  Written
                      atomically (tmp + rename) BEFORE the 250 reply.
     mail/index.jsonl one JSON line per accepted mail, appended before the 250:
-                     {"file", "mail_from", "rcpt_tos", "message_id", "subject"}
+                     {"file", "mail_from", "rcpt_tos", "mail_options",
+                      "message_id", "subject"} (mail_options: the MAIL FROM
+                     parameters, e.g. ["SIZE=1234", "SMTPUTF8"])
                      ("file" is the bare name, e.g. "000001.eml"; message_id
                      and subject are null when the header is missing).
     held/NNNNNN      marker written when a mail is held by "hold_data" (own
@@ -54,6 +56,12 @@ Fault knobs: DIR/control.json
         Same, per end-of-DATA.  A non-2xx reply means the mail is NOT saved.
     "data_delay_s": 2.5
         Sleep (asynchronously) this long before answering end-of-DATA.
+    "rcpt_delay_s": 1.5
+        The same before answering each RCPT TO.
+    "smtputf8": false
+        New connections do not offer SMTPUTF8 in their EHLO reply (and
+        answer a command holding non-ASCII bytes with "500 Error: strict
+        ASCII mode").
     "hold_data": true
         At end-of-DATA write held/NNNNNN, then poll control.json every 20 ms
         until hold_data is false/absent, then continue.
@@ -207,7 +215,13 @@ class Sink:
         return bool(self.control().get("hold_data"))
 
     def data_delay(self):
-        v = self.control().get("data_delay_s")
+        return self.delay("data_delay_s")
+
+    def smtputf8(self):
+        return self.control().get("smtputf8", True) is not False
+
+    def delay(self, key):
+        v = self.control().get(key)
         try:
             v = float(v) if v is not None and not isinstance(v, bool) else 0.0
         except (TypeError, ValueError):
@@ -252,6 +266,7 @@ class Sink:
         self._atomic_write(os.path.join(self.mail_dir, name), raw)
         entry = {"file": name, "mail_from": envelope.mail_from,
                  "rcpt_tos": list(envelope.rcpt_tos),
+                 "mail_options": list(envelope.mail_options),
                  "message_id": header(msg, "Message-ID"),
                  "subject": header(msg, "Subject")}
         fd = os.open(os.path.join(self.mail_dir, "index.jsonl"),
@@ -320,6 +335,9 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
+        delay = self.sink.delay("rcpt_delay_s")
+        if delay:
+            await asyncio.sleep(delay)
         reply = self.sink._take("rcpt_replies", "rcpt_count")
         if reply is not None and not reply.startswith("2"):
             return reply
@@ -363,6 +381,8 @@ class SinkSMTP(SMTP):
     sink = None  # set per instance by the factory
 
     async def _handle_client(self):
+        # Read per connection: EHLO offers SMTPUTF8 unless told not to.
+        self.enable_SMTPUTF8 = self.sink.smtputf8()
         reply = self.sink.connect_reply()
         if reply is not None:
             await self.push(reply)

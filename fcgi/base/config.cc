@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "base/mail_settings.h"
+
 namespace reg {
 namespace {
 
@@ -25,10 +27,15 @@ constexpr IntVar kIntVars[] = {
     {"RETRY_S", 1, 3600, &Config::retry_s},
     {"RETRY_FOR_S", 60, 30 * 86400, &Config::retry_for_s},
     {"MAIL_CAP", 0, 1000000, &Config::mail_cap},
+    {"MAIL_CAP_TOTAL", 0, 100000000, &Config::mail_cap_total},
+    {"RETAIN_UNVERIFIED_S", 1, 3650 * 86400, &Config::retain_unverified_s},
+    {"RETAIN_MAIL_S", 1, 3650 * 86400, &Config::retain_mail_s},
+    {"ACTIVATE_ASKS_PASSWORD", 0, 1, &Config::activate_asks_password},
     {"SWEEP_S", 1, 3600, &Config::sweep_s},
     {"LEASE_S", 2, 120, &Config::lease_s},
-    {"SMTP_TIMEOUT_S", 1, 300, &Config::smtp_timeout_s},
-    {"FAULT_KILL_AFTER_ANSWER", 0, 1, &Config::fault_kill_after_answer},
+    {"SMTP_TIMEOUT_S", 1, 900, &Config::smtp_timeout_s},
+    {"SMTP_CONNECT_S", 1, 120, &Config::smtp_connect_s},
+    {"SMTP_IDLE_S", 1, 240, &Config::smtp_idle_s},
 };
 
 struct StringVar {
@@ -46,7 +53,11 @@ constexpr StringVar kStringVars[] = {
     {"MAIL_FROM", &Config::mail_from},
     {"DATABASE_URL", &Config::database_url},
     {"JOB_SECRET_FILE", &Config::job_secret_file},
+    {"SMTP_HELO", &Config::smtp_helo},
+    {"SMTP_CA_FILE", &Config::smtp_ca_file},
     {"COMMON_PASSWORDS", &Config::common_passwords},
+    {"LOG_FILE", &Config::log_file},
+    {"PID_FILE", &Config::pid_file},
 };
 
 Status Bad(const char* name, const char* value, const std::string& why) {
@@ -63,6 +74,34 @@ bool HasControlChar(const std::string& s) {
     if (c < 0x20 || c == 0x7f) return true;
   }
   return false;
+}
+
+// MAIL_FROM split into name and address, SMTP_HELO as a literal where it
+// is an IP address, and credentials never in clear to another host.
+Status CheckMailSettings(Config* config, bool loopback) {
+  Result<MailFrom> from = ParseMailFrom(config->mail_from);
+  if (!from.ok()) {
+    return Bad("MAIL_FROM", config->mail_from.c_str(), from.status().message());
+  }
+  config->mail_from = from.value().address;
+  config->mail_from_name = from.value().name;
+  if (!config->smtp_helo.empty()) {
+    Result<std::string> helo = EhloName(config->smtp_helo);
+    if (!helo.ok()) {
+      return Bad("SMTP_HELO", config->smtp_helo.c_str(),
+                 helo.status().message());
+    }
+    config->smtp_helo = helo.value();
+  }
+  const bool tls = config->smtp_url.rfind("smtps://", 0) == 0 ||
+                   config->smtp_tls == SmtpTls::kRequired;
+  if (!config->smtp_user.empty() && !tls && !loopback) {
+    return Bad("SMTP_USER", config->smtp_user.c_str(),
+               "credentials would cross the network without TLS to " +
+                   UrlHost(config->smtp_url) +
+                   "; set SMTP_TLS=required or use smtps://");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -92,6 +131,13 @@ Result<Config> LoadConfig(
   while (!config.base_url.empty() && config.base_url.back() == '/') {
     config.base_url.pop_back();
   }
+  // The mailer appends "/<EHLO name>" (libcurl's EHLO argument).
+  while (!config.smtp_url.empty() && config.smtp_url.back() == '/') {
+    config.smtp_url.pop_back();
+  }
+  const std::string smtp_host = UrlHost(config.smtp_url);
+  const bool loopback = IsLoopbackHost(smtp_host);
+  config.smtp_tls = loopback ? SmtpTls::kTry : SmtpTls::kRequired;
   if (const char* tls = getenv("SMTP_TLS"); tls != nullptr && *tls != '\0') {
     std::string t = tls;
     if (t == "try") {
@@ -120,6 +166,8 @@ Result<Config> LoadConfig(
       config.base_url.rfind("https://", 0) != 0) {
     return Bad("BASE_URL", config.base_url.c_str(), "not an http(s) URL");
   }
+  Status s = CheckMailSettings(&config, loopback);
+  if (!s.ok()) return s;
   return config;
 }
 

@@ -14,23 +14,39 @@ namespace reg {
 enum class SmtpTls { kTry, kRequired, kOff };
 
 struct Config {
-  // Folder for the database, job.secret and logs.
+  // Folder for the database and job.secret.
   std::string data_dir = "./run";
+  // LOG_FILE: the workers append their log here themselves (spawn-fcgi
+  // leaves forked workers no stderr); "" means stderr (journald under
+  // systemd). Opened before the other settings are read.
+  std::string log_file;
+  // PID_FILE: the file spawn-fcgi -P wrote. When set, the last worker to
+  // stop on SIGTERM removes it and the FastCGI socket it listened on.
+  std::string pid_file;
   // Public URL used in the links inside mails (no trailing slash).
   std::string base_url = "http://127.0.0.1:8080";
-  // Where a worker posts signed mail jobs (through nginx).
-  std::string internal_url = "http://127.0.0.1:8080/internal/mail";
+  // Where a worker posts signed mail jobs (nginx's internal listener,
+  // INTERNAL_PORT = PORT + 1).
+  std::string internal_url = "http://127.0.0.1:8081/internal/mail";
   // smtp://host:port or smtps://host:port.
   std::string smtp_url = "smtp://127.0.0.1:2525";
   // SMTP AUTH credentials; empty means no AUTH.
   std::string smtp_user;
   std::string smtp_password;
-  // STARTTLS policy for smtp:// URLs (SMTP_TLS=try|required|off).
+  // STARTTLS policy for smtp:// URLs (SMTP_TLS=try|required|off); unset:
+  // required for a host other than a loopback one, try for a loopback one.
   SmtpTls smtp_tls = SmtpTls::kTry;
+  // The EHLO name, an IP address always as a literal ("[192.0.2.1]");
+  // "" until the worker fills in the default (base/mail_settings.h).
+  std::string smtp_helo;
+  // PEM file of the CAs trusted for the SMTP server ("": the system's).
+  std::string smtp_ca_file;
   // One common password per line, refused at registration ("" for none).
   std::string common_passwords = "/usr/share/john/password.lst";
-  // Envelope sender and From header.
+  // Envelope sender and From header's address; MAIL_FROM may also give a
+  // display name ("Example <no-reply@example.com>"), kept in mail_from_name.
   std::string mail_from = "no-reply@localhost";
+  std::string mail_from_name;
   // Request threads per process, each with its own FCGX_Request.
   int threads = 8;
   // Background threads per process that post jobs and send mail.
@@ -49,8 +65,19 @@ struct Config {
   int retry_s = 30;
   // A job still failing this long after it was queued is given up.
   int retry_for_s = 48 * 3600;
-  // Mails to one address per hour (0: no cap).
+  // Mails to one mailbox per hour, case and +tag ignored (0: no cap).
   int mail_cap = 3;
+  // Mails per hour for the whole service (0: no cap).
+  int mail_cap_total = 10000;
+  // Unverified accounts (tokens, mail jobs) are deleted this long after
+  // their last link expired.
+  int retain_unverified_s = 7 * 86400;
+  // Sent mails' sealed bodies are deleted this long after sending; the job
+  // row and its history stay.
+  int retain_mail_s = 7 * 86400;
+  // ACTIVATE_ASKS_PASSWORD=1: POST /activate also needs the password of the
+  // registration the link was mailed for.
+  int activate_asks_password = 0;
   // How often each process sweeps for jobs nobody is sending.
   int sweep_s = 30;
   // A "sending" claim expires after this; the job can then be claimed again.
@@ -65,12 +92,15 @@ struct Config {
   // SQLITE_SYNC=normal: faster; survives a process crash, but a power loss
   // can roll back the last answered registrations.
   bool sqlite_sync_full = true;
-  // Whole-send limit for one SMTP message.
-  int smtp_timeout_s = 15;
-  // Test hook (FAULT_KILL_AFTER_ANSWER=1): the process SIGKILLs itself
-  // right after finishing an answer that queued a mail job, before posting
-  // it, to prove the sweep delivers. Never set in production.
-  int fault_kill_after_answer = 0;
+  // The longest wait for one reply of the SMTP server: RFC 5321
+  // 4.5.3.2.6 has a client wait 10 minutes for the reply to the final dot
+  // (giving up earlier sends the mail twice: RFC 1047). Connecting, TLS
+  // and EHLO have their own short limit, smtp_connect_s.
+  int smtp_timeout_s = 600;
+  int smtp_connect_s = 10;
+  // A kept SMTP connection idle this long is closed (with QUIT), well
+  // before a server's usual 300 s timeout.
+  int smtp_idle_s = 60;
 };
 
 // Reads every setting through "getenv" (std::getenv in production).

@@ -1,12 +1,48 @@
 #include "base/log.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace reg {
+namespace {
+
+// The stderr the process started with, while it is still starting and the
+// log went to a file; -1 otherwise. Atomic: threads log while main starts.
+// StartupDone leaves the descriptor open, so a line racing it never goes
+// to a descriptor number reused for something else.
+std::atomic<int> g_startup_stderr{-1};
+
+void WriteAll(int fd, const char* data, size_t len) {
+  ssize_t ignored = write(fd, data, len);
+  (void)ignored;
+}
+
+}  // namespace
+
+Status OpenLogFile(const std::string& path) {
+  int fd = open(path.c_str(),
+                O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return Status::Internal("LOG_FILE=" + path + ": " + std::strerror(errno));
+  }
+  g_startup_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (dup2(fd, STDERR_FILENO) < 0) {
+    int err = errno;
+    close(fd);
+    return Status::Internal("LOG_FILE=" + path + ": " + std::strerror(err));
+  }
+  close(fd);
+  return Status::Ok();
+}
+
+void StartupDone() { g_startup_stderr = -1; }
 
 void Log(const char* format, ...) {
   char line[1024];
@@ -30,8 +66,8 @@ void Log(const char* format, ...) {
   }
   line[len++] = '\n';
   // One write per line keeps lines whole across threads and processes.
-  ssize_t ignored = write(STDERR_FILENO, line, len);
-  (void)ignored;
+  WriteAll(STDERR_FILENO, line, len);
+  if (const int fd = g_startup_stderr; fd >= 0) WriteAll(fd, line, len);
 }
 
 }  // namespace reg

@@ -144,12 +144,23 @@ Status JobSigner::Verify(std::string_view timestamp_header,
 
 Result<std::string> LoadSecret(const std::string& path) {
   // O_NONBLOCK: a FIFO planted at "path" must not hang us before fstat.
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!fd.valid()) return PosixError(path, "open", errno);
+  // O_NOFOLLOW: a symlink planted at "path" is refused, not followed.
+  UniqueFd fd(open(path.c_str(),
+                   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
+  if (!fd.valid()) {
+    if (errno == ELOOP) return Status::Internal(path + ": is a symlink");
+    return PosixError(path, "open", errno);
+  }
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return PosixError(path, "fstat", errno);
   if (!S_ISREG(st.st_mode)) {
     return Status::Internal(path + ": not a regular file");
+  }
+  if (st.st_uid != geteuid()) {
+    return Status::Internal(path + ": owned by uid " +
+                            std::to_string(st.st_uid) +
+                            ", not by the user the workers run as (uid " +
+                            std::to_string(geteuid()) + ")");
   }
   if ((st.st_mode & 077) != 0) {
     return Status::Internal(path + ": readable by group or others (chmod 600 " +

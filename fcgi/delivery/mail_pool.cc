@@ -60,7 +60,14 @@ void MailPool::Loop() {
     Task task;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      // Nothing to do for SMTP_IDLE_S: close the kept SMTP connection
+      // before the server times it out.
+      while (!cv_.wait_for(lock, std::chrono::seconds(config_.smtp_idle_s),
+                           [this] { return stopping_ || !tasks_.empty(); })) {
+        lock.unlock();
+        mailer.CloseIfIdle();
+        lock.lock();
+      }
       if (stopping_) break;
       task = std::move(tasks_.front());
       tasks_.pop_front();

@@ -35,7 +35,9 @@ Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,
 Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
 
 void Sweeper::Start() {
-  for (int i = 0; i < kSweepLoops; i++) threads_.Spawn([this] { Loop(); });
+  for (int i = 0; i < kSweepLoops; i++) {
+    threads_.Spawn([this, i] { Loop(/*retention=*/i == 0); });
+  }
 }
 
 bool Sweeper::Stop(std::chrono::milliseconds deadline) {
@@ -52,10 +54,34 @@ bool Sweeper::stopping() {
   return stopping_;
 }
 
-void Sweeper::Loop() {
+void Sweeper::ApplyRetentionOnce(Store* store) {
+  RetentionPolicy policy;
+  policy.unverified_ms = config_.retain_unverified_s * 1000LL;
+  policy.mail_body_ms = config_.retain_mail_s * 1000LL;
+  Result<RetentionResult> r = store->ApplyRetention(policy);
+  if (!r.ok()) {
+    Log("retention: %s", r.status().ToString().c_str());
+  } else if (r.value().accounts > 0 || r.value().mail_bodies > 0) {
+    Log("retention: deleted %lld unverified accounts, %lld sent mail bodies",
+        static_cast<long long>(r.value().accounts),
+        static_cast<long long>(r.value().mail_bodies));
+  }
+}
+
+void Sweeper::Loop(bool retention) {
   std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "sweeper");
   Outbox* outbox = owned.get();
-  CurlSmtpMailer mailer(config_);  // one connection for a whole batch
+  // Retention writes through the write lane only: this Store never opens
+  // a read connection.
+  std::unique_ptr<Store> store;
+  if (retention) {
+    Result<std::unique_ptr<Store>> opened = storage_.NewStore();
+    if (opened.ok()) {
+      store = std::move(opened).value();
+    } else {
+      Log("retention: %s", opened.status().ToString().c_str());
+    }
+  }
   const std::int64_t lease_ms = config_.lease_s * 1000LL;
   // A mail's send time, smoothed; the first batch assumes a slow server.
   std::int64_t send_ms = lease_ms / 4;
@@ -63,6 +89,8 @@ void Sweeper::Loop() {
     // Sweep at start-up, then every sweep_s; keep going while batches
     // come back full so a backlog drains at once.
     bool full = false;
+    // One connection for a whole batch, closed (QUIT) after it.
+    CurlSmtpMailer mailer(config_);
     if (outbox) {
       const int limit = SweepBatch(lease_ms, send_ms);
       Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
@@ -97,6 +125,8 @@ void Sweeper::Loop() {
         }
       }
     }
+    // The first loop applies retention once the backlog is drained.
+    if (store && !full && !stopping()) ApplyRetentionOnce(store.get());
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) break;
     if (!full) {

@@ -39,7 +39,10 @@ class Sweeper {
   bool Stop(std::chrono::milliseconds deadline);
 
  private:
-  void Loop();
+  // One sweep loop; with "retention", it also applies RETAIN_UNVERIFIED_S
+  // and RETAIN_MAIL_S after each sweep that drained the backlog (logged).
+  void Loop(bool retention);
+  void ApplyRetentionOnce(Store* store);
   bool stopping();
 
   const Config& config_;

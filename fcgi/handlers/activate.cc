@@ -1,10 +1,55 @@
 // GET /activate?token=T shows one button and changes nothing (mail
 // scanners open every link); POST /activate verifies the account.
+#include <nlohmann/json.hpp>
+
+#include "crypto/password.h"
 #include "crypto/token.h"
 #include "handlers/handlers.h"
 #include "http/html.h"
 
 namespace reg {
+namespace {
+
+// 422 with the activation page again, the message beside the password.
+Reply WrongPassword(const Request& request, const std::string& token,
+                    const std::string& message) {
+  if (request.WantsJson()) {
+    nlohmann::json j = {{"errors", {{"password", message}}}};
+    return Answer(Response::Json(422, j.dump()));
+  }
+  return Answer(Response::Html(422, ActivatePage(token, true, message)));
+}
+
+// ACTIVATE_ASKS_PASSWORD=1: the password typed must be the one of the
+// registration the link was mailed for. OK, or the 422 answer in *reply.
+Status CheckActivationPassword(const Request& request, Context& context,
+                               const std::string& token,
+                               const std::string& password, Reply* reply) {
+  const Config& config = *context.services.config;
+  std::string hash;
+  Result<TokenState> state = context.store.CheckToken(TokenHash(token), &hash);
+  if (!state.ok()) return state.status();  // 404, 410 first
+  if (password.empty()) {
+    *reply = WrongPassword(request, token,
+                           "Enter the password you chose when you "
+                           "registered.");
+    return Status::InvalidArgument("no password");
+  }
+  HashSlot slot(context.services.hash_gate,
+                std::chrono::milliseconds(config.hash_wait_ms));
+  if (!slot.held()) return Status::Unavailable("all hash slots busy");
+  Result<bool> match = VerifyPassword(password, hash);
+  if (!match.ok()) return match.status();
+  if (!match.value()) {
+    *reply = WrongPassword(request, token,
+                           "That is not the password chosen when this "
+                           "address was registered. Check it and try again.");
+    return Status::InvalidArgument("wrong password");
+  }
+  return Status();
+}
+
+}  // namespace
 
 Result<Reply> HandleActivateGet(const Request& request, Context& context) {
   const std::string token = request.QueryParam("token");
@@ -16,7 +61,9 @@ Result<Reply> HandleActivateGet(const Request& request, Context& context) {
                                           ? R"({"status":"used"})"
                                           : R"({"status":"valid"})"));
   }
-  return Answer(Response::Html(200, ActivatePage(token)));
+  return Answer(Response::Html(
+      200,
+      ActivatePage(token, context.services.config->activate_asks_password)));
 }
 
 Result<Reply> HandleActivatePost(const Request& request, Context& context) {
@@ -26,6 +73,15 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
   const std::string token =
       it != fields.value().end() ? it->second : std::string();
   if (!LooksLikeToken(token)) return Status::NotFound("malformed token");
+  if (context.services.config->activate_asks_password) {
+    auto pw = fields.value().find("password");
+    Reply refused;
+    Status s = CheckActivationPassword(
+        request, context, token,
+        pw != fields.value().end() ? pw->second : std::string(), &refused);
+    if (s.code() == Code::kInvalidArgument) return refused;
+    if (!s.ok()) return s;
+  }
   Result<Activation> done = context.store.Activate(TokenHash(token));
   if (!done.ok()) return done.status();
   if (request.WantsJson()) {

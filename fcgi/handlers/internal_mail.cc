@@ -6,21 +6,9 @@
 #include "handlers/handlers.h"
 
 namespace reg {
-namespace {
 
-bool IsLoopback(const std::string& addr) {
-  return addr.rfind("127.", 0) == 0 || addr == "::1" ||
-         addr.rfind("::ffff:127.", 0) == 0 || addr == "unix:" || addr.empty();
-}
-
-}  // namespace
-
+// Only requests from nginx's internal listener get here (CheckInternal).
 Result<Reply> HandleInternalMail(const Request& request, Context& context) {
-  // nginx already refuses other clients; this holds behind any front end.
-  if (!IsLoopback(request.remote_addr)) {
-    return Status(Code::kForbidden,
-                  "internal endpoint from " + request.remote_addr);
-  }
   if (request.body_too_large) return Status(Code::kTooLarge, "job body");
   Status s = context.services.signer->Verify(
       request.job_timestamp, request.job_signature, request.body,

@@ -48,13 +48,25 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
            Simple{"activations_total", "Accounts verified through their link.",
                   static_cast<double>(totals.value().activations)},
            Simple{"mail_sent_total", "Mails the SMTP server accepted.",
-                  state(JobState::kSent)},
+                  static_cast<double>(stats.sent_total)},
            Simple{"mail_failed_total",
                   "Mails given up: a 5xx, or retries past 48 h.",
-                  state(JobState::kFailed)},
+                  static_cast<double>(stats.failed_total)},
            Simple{"mail_capped_total",
                   "Registrations that sent nothing (MAIL_CAP).",
                   static_cast<double>(totals.value().capped)},
+           Simple{"mail_capped_service_total",
+                  "Registrations that sent nothing: the service sent "
+                  "MAIL_CAP_TOTAL mails in the last hour.",
+                  static_cast<double>(totals.value().capped_service)},
+           Simple{"retention_accounts_deleted_total",
+                  "Unverified accounts deleted with their tokens "
+                  "(RETAIN_UNVERIFIED_S after their last link expired).",
+                  static_cast<double>(totals.value().retention_accounts)},
+           Simple{"retention_mail_bodies_deleted_total",
+                  "Sealed bodies of sent mails deleted (RETAIN_MAIL_S after "
+                  "sending); the job and its history stay.",
+                  static_cast<double>(totals.value().retention_mail_bodies)},
        }) {
     Header(&out, c.name, "counter", c.help);
     Line(&out, c.name, c.value);

@@ -37,14 +37,16 @@ Result<PreparedMail> Prepare(const Services& services, MailKind kind,
   MailText text =
       kind == MailKind::kVerify
           ? VerificationMail(config.base_url + "/activate?token=" + token,
-                             std::max(1, config.token_ttl_s / 3600))
+                             std::max(1, config.token_ttl_s / 3600),
+                             services.clock->NowS())
           : AccountExistsMail(config.base_url);
   unsigned char random[16];
   Status s = RandomBytes(random, sizeof random);
   if (!s.ok()) return s;
   const std::string unique = Base64UrlEncode(
       std::string_view(reinterpret_cast<char*>(random), sizeof random));
-  MailParts parts{config.mail_from, to, text.subject, text.text, text.html};
+  MailParts parts{config.mail_from, to,        text.subject,
+                  text.text,        text.html, config.mail_from_name};
   Result<RenderedMail> mail = RenderMail(parts, services.clock->NowS(), unique);
   if (!mail.ok()) return mail.status();
   Result<std::string> sealed = services.sealer->Seal(mail.value().bytes);
@@ -91,11 +93,13 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   if (!token.ok()) return token.status();
   reg.email = email;
   reg.email_norm = NormalizeEmail(email);
+  reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
 
   RegisterLimits limits;
   limits.token_ttl_ms = config.token_ttl_s * 1000LL;
   limits.mail_cap = config.mail_cap;
+  limits.mail_cap_total = config.mail_cap_total;
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, limits, [&](MailKind kind) {
         return Prepare(services, kind, email, token.value());

@@ -51,7 +51,25 @@ ErrorText TextFor(int status) {
   return {"Something went wrong", "Please try again later."};
 }
 
+// A client nginx saw on loopback, or on a unix socket ("unix:"). A missing
+// address is not loopback: the worker cannot tell who sent it.
+bool IsLoopback(const std::string& addr) {
+  return addr.rfind("127.", 0) == 0 || addr == "::1" ||
+         addr.rfind("::ffff:127.", 0) == 0 || addr == "unix:";
+}
+
 }  // namespace
+
+Status CheckInternal(const Request& request) {
+  if (!request.internal) {
+    return Status::NotFound("internal path on the public listener");
+  }
+  if (!IsLoopback(request.remote_addr)) {
+    return Status(Code::kForbidden,
+                  "internal path from '" + request.remote_addr + "'");
+  }
+  return Status();
+}
 
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
@@ -131,6 +149,14 @@ Status CheckSameSite(const Request& request) {
 
 Reply Router::Dispatch(const Request& request, Context& context) const {
   std::string method = request.method == "HEAD" ? "GET" : request.method;
+  Reply reply;
+  if (request.path.rfind("/internal/", 0) == 0) {
+    Status s = CheckInternal(request);
+    if (!s.ok()) {
+      reply.response = ErrorResponse(request, s);
+      return reply;
+    }
+  }
   const Route* found = nullptr;
   std::string allow;
   for (const Route& route : routes_) {
@@ -140,7 +166,6 @@ Reply Router::Dispatch(const Request& request, Context& context) const {
     if (std::string(route.method) == "GET") allow += ", HEAD";
     if (method == route.method) found = &route;
   }
-  Reply reply;
   if (found == nullptr) {
     Status s = allow.empty() ? Status::NotFound("no route")
                              : Status(Code::kMethodNotAllowed, "method");
@@ -158,7 +183,13 @@ Reply Router::Dispatch(const Request& request, Context& context) const {
   try {
     Result<Reply> r = found->handler(request, context);
     if (r.ok()) return std::move(r).value();
-    const Status s = r.status();
+    Status s = r.status();
+    if (s.code() == Code::kInvalidArgument) {
+      // A handler answers a field at fault itself (422, the form again);
+      // an InvalidArgument that comes back is a failure inside (a mail
+      // that would not render, say): logged and a 500, never a field error.
+      s = Status::Internal(s.message());
+    }
     if (HttpStatusFor(s) >= 500) {
       Log("%s %s: %s", request.method.c_str(), request.path.c_str(),
           s.ToString().c_str());

@@ -34,7 +34,8 @@ class Router {
 
   // Finds the route and runs it. Unknown path: 404; known path, other
   // method: 405 with Allow. Handler errors become error answers, logged
-  // when they are the server's fault. Never throws.
+  // when they are the server's fault; a handler's kInvalidArgument is one
+  // (field errors are the handler's own 422 replies): 500. Never throws.
   Reply Dispatch(const Request& request, Context& context) const;
 
  private:
@@ -51,6 +52,11 @@ Response ErrorResponse(const Request& request, const Status& status);
 // or an Origin whose host[:port] is not the request's Host ("Origin: null"
 // passes only with Sec-Fetch-Site: same-origin).
 Status CheckSameSite(const Request& request);
+
+// OK for a request nginx's internal listener passed (Request::internal)
+// from a loopback client; NotFound for any other listener, Forbidden for
+// another client or none. Dispatch applies it to every /internal/ path.
+Status CheckInternal(const Request& request);
 
 }  // namespace reg
 

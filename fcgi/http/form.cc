@@ -78,6 +78,30 @@ bool IsForbiddenInEmail(char32_t cp) {
          cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+// Unicode format characters (general category Cf, Unicode 15): invisible,
+// or changing the direction of the text around them, so an address holding
+// one looks like another. U+00AD soft hyphen, U+200B..U+200F zero-width
+// and direction marks, U+202A..U+202E embeddings and overrides,
+// U+2060..U+2064, U+2066..U+206F isolates, U+FEFF, tags, and the rest.
+bool IsFormatChar(char32_t cp) {
+  struct Range {
+    char32_t first, last;
+  };
+  static constexpr Range kCf[] = {
+      {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},
+      {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x0890, 0x0891},
+      {0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},
+      {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+      {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+      {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+      {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+  };
+  for (const Range& r : kCf) {
+    if (cp >= r.first && cp <= r.last) return true;
+  }
+  return false;
+}
+
 bool IsLdh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '-';
@@ -212,6 +236,10 @@ std::string EmailError(std::string_view email) {
     if (IsForbiddenInEmail(cp)) {
       return "An email address cannot contain spaces or control characters.";
     }
+    if (IsFormatChar(cp)) {
+      return "An email address cannot contain invisible or "
+             "direction-changing characters.";
+    }
   }
   const std::size_t length = Utf8Length(email);
   if (length > kMaxEmailChars) return "That email address is too long.";
@@ -239,6 +267,15 @@ std::string PasswordError(std::string_view password) {
 
 std::string NormalizeEmail(std::string_view email) {
   return AsciiLowerCopy(email);
+}
+
+std::string MailboxKey(std::string_view email) {
+  std::string key = NormalizeEmail(email);
+  const std::size_t at = key.rfind('@');
+  if (at == std::string::npos) return key;
+  const std::size_t plus = key.find('+');
+  if (plus > 0 && plus < at) key.erase(plus, at - plus);
+  return key;
 }
 
 }  // namespace reg

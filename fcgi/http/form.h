@@ -74,6 +74,11 @@ constexpr std::size_t kMaxPasswordChars = 256;
 // (non-ASCII bytes unchanged).
 std::string NormalizeEmail(std::string_view email);
 
+// The mailbox an address reaches, for counting mails to it (MAIL_CAP):
+// NormalizeEmail without a "+tag" after the local part, so
+// "Ann+news@Example.com" and "ann@example.com" are one mailbox.
+std::string MailboxKey(std::string_view email);
+
 }  // namespace reg
 
 #endif  // FCGI_HTTP_FORM_H_

@@ -157,14 +157,32 @@ std::string SentPage() {
                   "</ul>\n");
 }
 
-std::string ActivatePage(std::string_view token) {
+std::string ActivatePage(std::string_view token, bool ask_password,
+                         std::string_view password_error) {
   std::string m = Icon("shield", "info");
   m += "<h1>Verify your email</h1>\n";
-  m += "<p class=\"lead\">One last step: press the button to confirm that "
-       "this email address is yours.</p>\n";
+  if (ask_password) {
+    m += "<p class=\"lead\">One last step: enter the password you chose "
+         "when you registered, and press the button.</p>\n";
+  } else {
+    m += "<p class=\"lead\">One last step: press the button to confirm "
+         "that this email address is yours.</p>\n";
+  }
   m += "<form method=\"post\" action=\"/activate\">\n";
   m += "<input type=\"hidden\" name=\"token\" value=\"";
   m += HtmlEscape(token) + "\">\n";
+  if (ask_password) {
+    const std::string error(password_error);
+    bool focus_taken = false;
+    m += "<div class=\"field\">\n";
+    m += "<label for=\"password\">Password</label>\n";
+    m += "<input name=\"password\" type=\"password\" ";
+    m += "autocomplete=\"current-password\" id=\"password\" required ";
+    m += "aria-describedby=\"password-error\"";
+    m += CloseInput(error, &focus_taken);
+    m += FieldError("password-error", error);
+    m += "</div>\n";
+  }
   m += "<button type=\"submit\">Verify my email</button>\n";
   m += "</form>\n";
   m += "<p class=\"small\">We ask for this press so that mail scanners, "

@@ -35,8 +35,11 @@ std::string RegisterPage(const RegisterForm& form);
 std::string SentPage();
 
 // The page behind a verification link: one button that posts "token" to
-// /activate. Opening it changes nothing.
-std::string ActivatePage(std::string_view token);
+// /activate. Opening it changes nothing. With "ask_password"
+// (ACTIVATE_ASKS_PASSWORD=1) the form also asks for the password chosen at
+// registration, with "password_error" beside it.
+std::string ActivatePage(std::string_view token, bool ask_password = false,
+                         std::string_view password_error = "");
 
 // "Your email is verified": worded for a first verification and for a
 // repeated press of the same link alike.

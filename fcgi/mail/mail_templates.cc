@@ -1,5 +1,7 @@
 #include "mail/mail_templates.h"
 
+#include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "http/html.h"
@@ -84,27 +86,42 @@ std::string MailFooter(const std::string& html) {
          html + "</p>\n";
 }
 
+// "30 November 2026 at 05:52 UTC".
+std::string WhenUtc(std::int64_t unix_s) {
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm = {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%e %B %Y at %H:%M UTC", &tm);
+  std::string out = buf;
+  if (!out.empty() && out[0] == ' ') out.erase(0, 1);
+  return out;
+}
+
 }  // namespace
 
-MailText VerificationMail(std::string_view link, int ttl_hours) {
+MailText VerificationMail(std::string_view link, int ttl_hours,
+                          std::int64_t registered_s) {
   const std::string hours = Hours(ttl_hours);
+  const std::string when = WhenUtc(registered_s);
   MailText m;
   m.subject = "Confirm your email address";
   m.text = "Confirm your email address\n\n";
-  m.text += "Someone asked to create an account with this email address.\n";
+  m.text += "Someone asked to create an account with this email address\n";
+  m.text += "on " + when + ".\n";
   m.text += "To confirm that it is yours, open this link:\n\n";
   m.text += std::string(link) + "\n\n";
   m.text += "and press the button \"Verify my email\" on the page that\n";
   m.text += "opens.\n\n";
   m.text += "The link works for " + hours + ". If it has expired, register\n";
   m.text += "again with the same address to get a new one.\n\n";
-  m.text += "If you did not ask for this, someone else may have typed your\n";
-  m.text += "address by mistake. Then ignore this mail: without the link,\n";
-  m.text += "nothing happens.\n";
+  m.text += "If that was not you, ignore this mail: someone else typed your\n";
+  m.text += "address, and without the link no account is made.\n";
 
   const std::string href = HtmlEscape(link);
   std::string c = MailParagraph(
-      "Someone asked to create an account with this email address. To "
+      "Someone asked to create an account with this email address on " + when +
+      ". To "
       "confirm that it is yours, open the link and press the button "
       "&quot;Verify my email&quot; on the page that opens.");
   c += MailButton(href, "Confirm my email address");
@@ -121,9 +138,8 @@ MailText VerificationMail(std::string_view link, int ttl_hours) {
                      "register again with the same address to get a new "
                      "one.");
   c += MailFooter(
-      "If you did not ask for this, someone else may have typed "
-      "your address by mistake. Then ignore this mail: without "
-      "the link, nothing happens.");
+      "If that was not you, ignore this mail: someone else typed "
+      "your address, and without the link no account is made.");
   m.html = MailHtml(m.subject, c);
   return m;
 }

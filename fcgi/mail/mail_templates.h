@@ -3,6 +3,7 @@
 #ifndef FCGI_MAIL_MAIL_TEMPLATES_H_
 #define FCGI_MAIL_MAIL_TEMPLATES_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,8 +16,11 @@ struct MailText {
 
 // The verification mail: "link" (BASE_URL/activate?token=T) on a line of
 // its own in the text part and as <a href> in the HTML part; says the link
-// works for "ttl_hours" hours.
-MailText VerificationMail(std::string_view link, int ttl_hours);
+// works for "ttl_hours" hours; says when the registration was made
+// ("registered_s", Unix seconds, shown in UTC) and that the reader can
+// ignore the mail if it was not them.
+MailText VerificationMail(std::string_view link, int ttl_hours,
+                          std::int64_t registered_s);
 
 // The notice sent when a verified address registers again. Holds no link
 // that activates anything.

@@ -86,6 +86,22 @@ std::string QuoteAddress(std::string_view address) {
   return out;
 }
 
+std::string FormatMailbox(std::string_view name, std::string_view address) {
+  const std::string addr = QuoteAddress(address);
+  if (name.empty()) return addr;
+  std::string phrase = EncodeHeaderText(name);
+  if (phrase == name &&
+      name.find_first_of("()<>[]:;@\\,.\"") != std::string_view::npos) {
+    phrase = "\"";
+    for (char c : name) {
+      if (c == '"' || c == '\\') phrase += '\\';
+      phrase += c;
+    }
+    phrase += "\"";
+  }
+  return phrase + " <" + addr + ">";
+}
+
 namespace {
 
 bool IsValidUnique(std::string_view u) {
@@ -175,6 +191,7 @@ Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
   Status s = CheckAddress(parts.from, "from");
   if (s.ok()) s = CheckAddress(parts.to, "to");
   if (s.ok()) s = CheckHeaderText(parts.subject, "subject");
+  if (s.ok()) s = CheckHeaderText(parts.from_name, "from name");
   if (!s.ok()) return s;
   if (!IsValidUnique(unique)) {
     return Status::InvalidArgument("unique: want 16 to 64 of [A-Za-z0-9_-]");
@@ -189,12 +206,16 @@ Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
   mail.message_id = "<" + std::string(unique) + "@" +
                     parts.from.substr(parts.from.rfind('@') + 1) + ">";
   std::string& b = mail.bytes;
-  b += "From: " + QuoteAddress(parts.from) + "\r\n";
+  b += "From: " + FormatMailbox(parts.from_name, parts.from) + "\r\n";
   b += "To: " + QuoteAddress(parts.to) + "\r\n";
   b += "Subject: " + EncodeHeaderText(parts.subject) + "\r\n";
   b += "Date: " + Rfc5322Date(unix_s) + "\r\n";
   b += "Message-ID: " + mail.message_id + "\r\n";
   b += "MIME-Version: 1.0\r\n";
+  // RFC 3834: no vacation or out-of-office replies to a machine's mail
+  // (the second line is what Exchange and Outlook read).
+  b += "Auto-Submitted: auto-generated\r\n";
+  b += "X-Auto-Response-Suppress: All\r\n";
   b += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
   // RFC 5322 2.1.1: no line over 998 octets, header lines included (an
   // over-long address or unfoldable subject is refused, not sent broken).

@@ -29,12 +29,18 @@ std::string Rfc5322Date(std::int64_t unix_s);
 // ("\"a<b\"@example.com"); anything else is unchanged.
 std::string QuoteAddress(std::string_view address);
 
+// The From header's value: "address" alone when "name" is empty; else the
+// name as a phrase (an atom, a quoted-string when it holds specials, RFC
+// 2047 encoded-words when it is not ASCII) and "<address>".
+std::string FormatMailbox(std::string_view name, std::string_view address);
+
 struct MailParts {
   std::string from;
   std::string to;
   std::string subject;
   std::string text;
   std::string html;
+  std::string from_name;  // display name in From, UTF-8 ("" for none)
 };
 
 struct RenderedMail {
@@ -45,7 +51,9 @@ struct RenderedMail {
 };
 
 // Renders "parts" as multipart/alternative (text/plain, then text/html,
-// both charset=utf-8, 7bit when ASCII else 8bit), dated "unix_s".
+// both charset=utf-8, 7bit when ASCII else 8bit), dated "unix_s", marked
+// as a machine's (Auto-Submitted: auto-generated, X-Auto-Response-Suppress:
+// All).
 // "unique" (16 to 64 of [A-Za-z0-9_-], random) makes the Message-ID and
 // the boundary "=_reg_<unique>".
 // Returns InvalidArgument when from/to/subject hold a control character,

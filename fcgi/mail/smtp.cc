@@ -3,18 +3,29 @@
 #include <cstring>
 #include <vector>
 
+#include "base/mail_settings.h"
 #include "mail/mime.h"
 
 namespace reg {
 namespace {
 
+// The message, handed out as libcurl asks; stopped before its first byte
+// when the recipient needs SMTPUTF8 and the server does not offer it.
 struct Upload {
   const std::string* data;
   size_t pos;
+  bool needs_smtputf8;
+  const Smtputf8* smtputf8;
+  bool stopped;
 };
 
 size_t ReadUpload(char* buf, size_t size, size_t n, void* user) {
   auto* up = static_cast<Upload*>(user);
+  if (up->pos == 0 && up->needs_smtputf8 &&
+      *up->smtputf8 != Smtputf8::kOffered) {
+    up->stopped = true;  // closing before the final dot sends nothing
+    return CURL_READFUNC_ABORT;
+  }
   size_t left = up->data->size() - up->pos;
   size_t k = std::min(left, size * n);
   std::memcpy(buf, up->data->data() + up->pos, k);
@@ -22,16 +33,44 @@ size_t ReadUpload(char* buf, size_t size, size_t n, void* user) {
   return k;
 }
 
-// Keeps the server's reply lines (the last few), for the job's history.
+// The server's reply lines (the last few), for the job's history, and
+// whether its last EHLO reply offered SMTPUTF8.
+struct Transcript {
+  std::vector<std::string> lines;
+  Smtputf8* smtputf8;
+};
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); i++) {
+    char c = s[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
 int Debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  auto* t = static_cast<Transcript*>(user);
+  const std::string_view text(data, size);
+  if (type == CURLINFO_HEADER_OUT && StartsWithNoCase(text, "EHLO ")) {
+    *t->smtputf8 = Smtputf8::kNotOffered;  // until its reply says otherwise
+  }
   if (type != CURLINFO_HEADER_IN) return 0;
-  std::string line(data, size);
+  std::string line(text);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
     line.pop_back();
+  if (line.size() >= 12 &&
+      (line.compare(0, 4, "250-") == 0 || line.compare(0, 4, "250 ") == 0)) {
+    const std::string_view keyword = std::string_view(line).substr(4);
+    if (StartsWithNoCase(keyword, "SMTPUTF8") &&
+        (keyword.size() == 8 || keyword[8] == ' ')) {
+      *t->smtputf8 = Smtputf8::kOffered;
+    }
+  }
   if (line.size() > 200) line.resize(200);
-  auto* lines = static_cast<std::vector<std::string>*>(user);
-  if (lines->size() >= 16) lines->erase(lines->begin());
-  lines->push_back(std::move(line));
+  if (t->lines.size() >= 16) t->lines.erase(t->lines.begin());
+  t->lines.push_back(std::move(line));
   return 0;
 }
 
@@ -45,24 +84,54 @@ std::string ReplyLine(const std::vector<std::string>& lines, long code) {
   return prefix;
 }
 
-// The EHLO name: the host of BASE_URL.
-std::string EhloName(const std::string& base_url) {
-  size_t start = base_url.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  size_t end = base_url.find_first_of(":/", start);
-  std::string host =
-      base_url.substr(start, end == std::string::npos ? end : end - start);
-  return host.empty() ? "localhost" : host;
+// libcurl takes the EHLO name from the URL's path, percent-decoded:
+// "[192.0.2.1]" goes as "%5B192.0.2.1%5D".
+std::string PathEncode(std::string_view name) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (plain) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[(static_cast<unsigned char>(c) >> 4) & 15];
+      out += kHex[static_cast<unsigned char>(c) & 15];
+    }
+  }
+  return out;
+}
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
-CurlSmtpMailer::CurlSmtpMailer(const Config& config)
-    : config_(config),
-      url_(config.smtp_url + "/" + EhloName(config.base_url)) {}
+CurlSmtpMailer::CurlSmtpMailer(const Config& config) : config_(config) {
+  const std::string helo = config.smtp_helo.empty()
+                               ? DefaultEhloName(HostFqdn(), config.base_url)
+                               : config.smtp_helo;
+  url_ = config.smtp_url + "/" + PathEncode(helo);
+}
+
+void CurlSmtpMailer::CloseIfIdle() {
+  if (!curl_) return;
+  if (std::chrono::steady_clock::now() - last_used_ <
+      std::chrono::seconds(config_.smtp_idle_s)) {
+    return;
+  }
+  curl_.reset();  // curl_easy_cleanup says QUIT on the kept connection
+  smtputf8_ = Smtputf8::kUnknown;
+}
 
 SendResult CurlSmtpMailer::Send(const std::string& rcpt,
                                 const std::string& message) {
+  CloseIfIdle();  // rather than find out the server has timed it out
   bool reused = false;
   SendResult r = SendOnce(rcpt, message, &reused);
   // A kept connection the server has since closed: try once on a new one.
@@ -70,13 +139,17 @@ SendResult CurlSmtpMailer::Send(const std::string& rcpt,
       (r.reason == "network" || r.reason == "connect")) {
     r = SendOnce(rcpt, message, &reused);
   }
+  last_used_ = std::chrono::steady_clock::now();
   return r;
 }
 
 SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
                                     const std::string& message, bool* reused) {
   SendResult result;
-  if (!curl_) curl_.reset(curl_easy_init());
+  if (!curl_) {
+    curl_.reset(curl_easy_init());
+    smtputf8_ = Smtputf8::kUnknown;
+  }
   CURL* h = curl_.get();
   if (h == nullptr) {
     result.reply = "curl_easy_init failed";
@@ -86,10 +159,15 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   std::string from = "<" + QuoteAddress(config_.mail_from) + ">";
   CurlSlist rcpts(
       curl_slist_append(nullptr, ("<" + QuoteAddress(rcpt) + ">").c_str()));
-  Upload upload{&message, 0};
-  std::vector<std::string> lines;
+  const bool needs_smtputf8 = !IsAscii(rcpt);
+  Upload upload{&message, 0, needs_smtputf8, &smtputf8_, false};
+  Transcript transcript{{}, &smtputf8_};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
+  // Only SMTP, never through a proxy named in the environment.
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(h, CURLOPT_PROXY, "");
   curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts.get());
   curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadUpload);
@@ -97,18 +175,28 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
                    static_cast<curl_off_t>(message.size()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(config_.smtp_timeout_s) * 1000L);
+  // Connecting, TLS, greeting and EHLO: short. Each reply after that (the
+  // one to the final dot above all): SMTP_TIMEOUT_S. The whole send: both.
+  const long connect_s = config_.smtp_connect_s;
+  const long reply_s = config_.smtp_timeout_s;
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_s * 1000L);
+  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (connect_s + 2 * reply_s) * 1000L);
+  // libcurl itself stops reusing a connection idle this long.
+  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN,
+                   static_cast<long>(config_.smtp_idle_s));
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, Debug);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &lines);
+  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &transcript);
   curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
   long ssl = config_.smtp_tls == SmtpTls::kRequired ? CURLUSESSL_ALL
              : config_.smtp_tls == SmtpTls::kTry    ? CURLUSESSL_TRY
                                                     : CURLUSESSL_NONE;
   curl_easy_setopt(h, CURLOPT_USE_SSL, ssl);
+  if (!config_.smtp_ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, config_.smtp_ca_file.c_str());
+  }
   if (!config_.smtp_user.empty()) {
     curl_easy_setopt(h, CURLOPT_USERNAME, config_.smtp_user.c_str());
     curl_easy_setopt(h, CURLOPT_PASSWORD, config_.smtp_password.c_str());
@@ -123,8 +211,9 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
+  curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
 
-  result.reply = ReplyLine(lines, code);
+  result.reply = ReplyLine(transcript.lines, code);
   if (rc == CURLE_OK) {
     result.outcome = SendResult::Outcome::kSent;
     return result;
@@ -132,7 +221,20 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   // Classify by CURLcode first (a timeout or a dropped connection comes
   // with whatever reply was read last), then by the reply's class.
   curl_.reset();  // never re-use a connection after a failure
+  const Smtputf8 offered = smtputf8_;
+  smtputf8_ = Smtputf8::kUnknown;
   const std::string err = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+  if (needs_smtputf8 && (upload.stopped || offered == Smtputf8::kNotOffered)) {
+    // RFC 6531: without SMTPUTF8 the address cannot be given to this
+    // server at all; sending it anyway arrives mangled.
+    result.outcome = SendResult::Outcome::kPermanent;
+    result.reply =
+        "not sent: the server does not offer SMTPUTF8, which the "
+        "recipient's non-ASCII address needs (RFC 6531)";
+    if (!upload.stopped)
+      result.reply += "; it said: " + ReplyLine(transcript.lines, code);
+    return result;
+  }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     result.reason = "timeout";
     result.reply = "timeout after " + result.reply + ": " + err;
@@ -145,7 +247,7 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     result.reason = "4xx";
   } else if (rc == CURLE_SSL_CONNECT_ERROR ||
              rc == CURLE_PEER_FAILED_VERIFICATION ||
-             rc == CURLE_USE_SSL_FAILED) {
+             rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CACERT_BADFILE) {
     result.reason = "tls";
     result.reply = err;
   } else {

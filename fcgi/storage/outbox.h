@@ -47,6 +47,7 @@ struct NewJob {
   std::int64_t user_id = 0;
   std::string kind;        // "verify" or "exists"
   std::string rcpt;        // the address as typed
+  std::string mailbox;     // MailboxKey(rcpt): what MAIL_CAP counts
   std::string message_id;  // of the rendered message
   std::string sealed;      // the rendered message, sealed (Sealer::Seal)
   std::int64_t created_ms = 0;
@@ -83,7 +84,10 @@ struct ClaimOutcome {
 // that the *_total figures built from these never go down.
 struct OutboxStats {
   std::int64_t by_state[4] = {0, 0, 0, 0};  // indexed by JobState
-  std::int64_t oldest_waiting_ms = 0;       // created_ms; 0: none waiting
+  // Jobs ever sent / given up: by_state's, plus those retention deleted.
+  std::int64_t sent_total = 0;
+  std::int64_t failed_total = 0;
+  std::int64_t oldest_waiting_ms = 0;  // created_ms; 0: none waiting
   // Retried attempts by reason (connect, timeout, 4xx, network, tls).
   std::vector<std::pair<std::string, std::int64_t>> retries;
   // Sent jobs whose answer-to-250 time was at most each bound (cumulative,

@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
+#include "storage/account_admin.h"
+#include "storage/retention.h"
 
 namespace reg {
 
@@ -17,13 +20,16 @@ enum class MailKind { kVerify, kExists };
 struct NewRegistration {
   std::string email;          // trimmed, as typed: where mail goes
   std::string email_norm;     // NormalizeEmail(email)
+  std::string mailbox;        // MailboxKey(email): what MAIL_CAP counts
   std::string password_hash;  // HashPassword(...)
   std::string token_hash;     // TokenHash(token) of the token in the mail
 };
 
 struct RegisterLimits {
   std::int64_t token_ttl_ms = 86400 * 1000LL;
-  int mail_cap = 3;  // mails to one address per hour; 0: no cap
+  int mail_cap = 3;  // mails to one mailbox per hour; 0: no cap
+  // Mails per hour for the whole service (MAIL_CAP_TOTAL); 0: no cap.
+  int mail_cap_total = 0;
   // A sweep leaves a new job to the post path for this long.
   std::int64_t sweep_grace_ms = 3000;
 };
@@ -50,6 +56,9 @@ struct StoreTotals {
   std::int64_t registrations = 0;  // mail jobs queued by registrations + capped
   std::int64_t activations = 0;    // accounts verified
   std::int64_t capped = 0;         // registrations MAIL_CAP sent nothing for
+  std::int64_t capped_service = 0;      // ... MAIL_CAP_TOTAL sent nothing for
+  std::int64_t retention_accounts = 0;  // accounts retention deleted
+  std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,
@@ -71,8 +80,13 @@ class Store {
                                            const MailRenderer& render) = 0;
 
   // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
-  // unused one. Writes nothing.
-  virtual Result<TokenState> CheckToken(const std::string& token_hash) = 0;
+  // unused one. Writes nothing. "password_hash", when given, gets the
+  // password hash of the registration the token was mailed for.
+  virtual Result<TokenState> CheckToken(const std::string& token_hash,
+                                        std::string* password_hash) = 0;
+  Result<TokenState> CheckToken(const std::string& token_hash) {
+    return CheckToken(token_hash, nullptr);
+  }
 
   // Verifies the account of the token. kVerified when this call verified
   // it; kAlreadyVerified for a used token (a double click) or an account
@@ -85,6 +99,23 @@ class Store {
 
   // OK while the database answers a query.
   virtual Status Ping() = 0;
+
+  // Deletes what "policy" says is past keeping, in one transaction (see
+  // retention.h). Nothing changes on error.
+  virtual Result<RetentionResult> ApplyRetention(
+      const RetentionPolicy& policy) = 0;
+
+  // The operator's look-ups (regctl account/accounts). Write nothing.
+  // Accounts whose address contains "part" (case-insensitive, "" for
+  // all), newest first, at most "limit".
+  virtual Result<std::vector<AccountRow>> ListAccounts(const std::string& part,
+                                                       int limit) = 0;
+  // The account registered under "email" (compared case-insensitively, as
+  // the service does). NotFound if none.
+  virtual Result<AccountRow> FindAccount(const std::string& email) = 0;
+  // The ids of the account's outbox jobs, oldest first.
+  virtual Result<std::vector<std::int64_t>> AccountJobIds(
+      std::int64_t account_id) = 0;
 };
 
 }  // namespace reg

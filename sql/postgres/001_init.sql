@@ -1,5 +1,5 @@
 -- 001 (PostgreSQL): accounts, verification tokens, the mail outbox and its
--- history; the same tables as SQLite's sql/001 and 002, in one step.
+-- history; the same tables as SQLite's sql/001 to 003, in one step.
 -- Applied once, under an advisory lock, recorded in schema_version.
 -- Times are Unix milliseconds, from the database's clock (reg_now_ms):
 -- every host reads the same clock, so skew between hosts cannot free a
@@ -17,6 +17,8 @@ CREATE TABLE users (
   verified_ms   bigint                   -- NULL until a link is used
 );
 CREATE INDEX users_verified ON users(verified_ms) WHERE verified_ms IS NOT NULL;
+-- Retention: unverified accounts by age.
+CREATE INDEX users_unverified ON users(created_ms) WHERE verified_ms IS NULL;
 
 -- Only a hash of each token is kept; a token carries the password hash of
 -- the registration it was mailed for (see sql/001_init.sql).
@@ -37,6 +39,7 @@ CREATE TABLE outbox (
   user_id         bigint NOT NULL REFERENCES users(id),
   kind            text NOT NULL CHECK (kind IN ('verify', 'exists')),
   rcpt            text NOT NULL,
+  mailbox         text NOT NULL,         -- MailboxKey(rcpt): what MAIL_CAP counts
   message_id      text NOT NULL UNIQUE,
   state           text NOT NULL DEFAULT 'queued'
                   CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
@@ -50,6 +53,9 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
 CREATE INDEX outbox_user ON outbox(user_id, created_ms);
+-- MAIL_CAP counts a mailbox's mails of the last hour; MAIL_CAP_TOTAL all.
+CREATE INDEX outbox_mailbox ON outbox(mailbox, created_ms);
+CREATE INDEX outbox_created ON outbox(created_ms);
 CREATE INDEX outbox_sent ON outbox(sent_ms, created_ms) WHERE state = 'sent';
 
 -- The sealed message apart from the job's row: a claim or an outcome
@@ -71,7 +77,10 @@ CREATE TABLE outbox_events (
 CREATE INDEX outbox_events_job ON outbox_events(job_id);
 CREATE INDEX outbox_events_retry ON outbox_events(reason) WHERE event = 'retry';
 
--- mail_capped_total: no row records a capped registration.
+-- What no row records: capped registrations (mail_capped_total,
+-- mail_capped_service_total), what retention deleted (its *_total
+-- counters, and the deleted jobs' figures under "retired:" names, so that
+-- no total goes down), and where its last run stopped.
 CREATE TABLE counters (
   name  text PRIMARY KEY,
   value bigint NOT NULL

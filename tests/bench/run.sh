@@ -28,7 +28,7 @@ export WORKERS=${WORKERS:-1} THREADS=${THREADS:-16} MAIL_THREADS=${MAIL_THREADS:
 export HASH_CAP=${HASH_CAP:-2}
 rows_wanted=",${BENCH_ROWS:-ceiling,fast,slow,hash,pipe},"
 wants() { [[ $rows_wanted == *",$1,"* ]]; }
-export RATE_LIMIT=0 MAIL_CAP=0  # the bench is one client posting thousands
+export RATE_LIMIT=0 MAIL_CAP=0 MAIL_CAP_TOTAL=0 CONN_LIMIT=0  # one client posting thousands
 py=/usr/bin/python3             # Debian's, with python3-aiosmtpd
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -41,6 +41,8 @@ done
 command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/registrar-bench.XXXXXX")
+# tools/stack started as root runs as STACK_USER, who must reach its DATA_DIR.
+chmod 0711 "$work"
 stack_pid= sink_pid= wrk_pid=
 cleanup() {
   local rc=$?
@@ -85,12 +87,15 @@ set_delay() {
   mv "$1/control.json.tmp" "$1/control.json"
 }
 
-# start_stack DATA_DIR [VAR=value...]: tools/stack on a free port; sets port.
+# start_stack DATA_DIR [VAR=value...]: tools/stack on free ports; sets port
+# and internal_port.
 start_stack() {
   local dir=$1; shift
   port=$(free_port)
+  internal_port=$(free_port)
+  while [ "$internal_port" = "$port" ]; do internal_port=$(free_port); done
   mkdir -p "$dir"
-  env DATA_DIR="$dir" PORT="$port" BUILD="$build" "$@" \
+  env DATA_DIR="$dir" PORT="$port" INTERNAL_PORT="$internal_port" BUILD="$build" "$@" \
     "$root/tools/stack" >"$dir/stack.out" 2>&1 &
   stack_pid=$!
   for _ in $(seq 300); do
@@ -108,7 +113,7 @@ stop_stack() {
 }
 
 metric() {
-  curl -fsS --max-time 10 "http://127.0.0.1:$port/internal/metrics" |
+  curl -fsS --max-time 10 "http://127.0.0.1:$internal_port/internal/metrics" |
     awk -v n="$1" '$1 == n { printf "%d\n", $2; found = 1 } END { if (!found) print -1 }'
 }
 

@@ -29,6 +29,8 @@ if ! cmp -s "$here/package-lock.json" "$here/node_modules/.installed-lock.json" 
 fi
 
 tmp=$(mktemp -d)
+# tools/stack started as root runs as STACK_USER, who must reach its DATA_DIR.
+chmod 0711 "$tmp"
 pids=()
 stop_stacks() {
   local pid
@@ -51,11 +53,14 @@ free_port() {
 # start_stack NAME [VAR=value...]: a stack in $tmp/NAME, its port in
 # $tmp/NAME.port; waits for its "running" line.
 start_stack() {
-  local name=$1 port
+  local name=$1 port internal_port
   shift
   port=$(free_port)
+  internal_port=$(free_port)
+  while [ "$internal_port" = "$port" ]; do internal_port=$(free_port); done
   mkdir -p "$tmp/$name"
-  env -u SINK_PORT -u SMTP_URL PORT="$port" DATA_DIR="$tmp/$name" RATE_LIMIT=0 MAIL_CAP=0 \
+  env -u SINK_PORT -u SMTP_URL PORT="$port" INTERNAL_PORT="$internal_port" \
+    DATA_DIR="$tmp/$name" RATE_LIMIT=0 CONN_LIMIT=0 MAIL_CAP=0 \
     SCRYPT_LOG2_N=4 "$@" "$root/tools/stack" > "$tmp/$name.log" 2>&1 &
   pids+=($!)
   echo "$port" > "$tmp/$name.port"

@@ -22,8 +22,11 @@ namespace {
 constexpr std::string_view kFrom = "noreply@example.com";
 constexpr std::string_view kUnique = "Zm9vYmFyYmF6cXV4cXV1eA";
 constexpr std::string_view kHeaderNames[] = {
-    "From: ",       "To: ",           "Subject: ",      "Date: ",
-    "Message-ID: ", "MIME-Version: ", "Content-Type: ",
+    "From: ",           "To: ",
+    "Subject: ",        "Date: ",
+    "Message-ID: ",     "MIME-Version: ",
+    "Auto-Submitted: ", "X-Auto-Response-Suppress: ",
+    "Content-Type: ",
 };
 
 bool HasControl(std::string_view s) {

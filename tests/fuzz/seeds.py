@@ -110,8 +110,8 @@ def request():
     write(t, "internal_mail", req([
         ("REQUEST_METHOD", "POST"), ("DOCUMENT_URI", "/internal/mail"),
         ("CONTENT_TYPE", "application/json"), ("CONTENT_LENGTH", str(len(jb))),
-        ("REMOTE_ADDR", "127.0.0.1"), ("HTTP_X_JOB_TIMESTAMP", ts),
-        ("HTTP_X_JOB_SIGNATURE", sig)], jb))
+        ("REMOTE_ADDR", "127.0.0.1"), ("REGISTRAR_INTERNAL", "1"),
+        ("HTTP_X_JOB_TIMESTAMP", ts), ("HTTP_X_JOB_SIGNATURE", sig)], jb))
 
 
 def job_signature():

@@ -36,6 +36,25 @@ std::string Json(const std::string& email, const std::string& password) {
          escape(password) + "\"}";
 }
 
+TEST_F(HardeningTest, InvisibleOrDirectionChangingCharactersAre422) {
+  // A right-to-left override makes "moc.elpmaxe@nimda" read as another
+  // address; a zero-width space makes a look-alike of a known one.
+  for (const char* email :
+       {"admin\xE2\x80\xAE@example.com", "ad\xE2\x80\x8Bmin@example.com",
+        "\xEF\xBB\xBF"
+        "admin@example.com",
+        "ad\xC2\xADmin@example.com"}) {
+    HttpResponse r = stack().Post("/register", Json(email, "a good password"),
+                                  {"Content-Type: application/json"});
+    EXPECT_EQ(r.status, 422) << email;
+    EXPECT_NE(r.body.find("invisible or direction-changing"), std::string::npos)
+        << r.body;
+  }
+  EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email LIKE "
+                          "'%min@example.com'"),
+            std::vector<std::string>{"0"});
+}
+
 TEST_F(HardeningTest, HeaderInjectionInTheAddressIs422AndMailsNobody) {
   const int before = sink().MailCount();
   for (const char* email :

@@ -1,6 +1,8 @@
 // Contract §5 with faults injected into the real stack: SMTP down, 4xx,
 // 5xx, a worker killed after its answer, a failed post, a job posted many
 // times at once.
+#include <signal.h>
+
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -41,12 +43,6 @@ std::string Attempts(const Stack& stack, long long id) {
   return rows.empty() ? "" : rows[0];
 }
 
-std::string State(const Stack& stack, long long id) {
-  auto rows =
-      stack.Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
-  return rows.empty() ? "" : rows[0];
-}
-
 // A stack that retries after 1 s and sweeps every second.
 class OutageTest : public StackSuite {
  protected:
@@ -66,11 +62,11 @@ TEST_F(OutageTest, SmtpDownWhenTheUserRegistersThenBackDeliversTheMailOnce) {
     return stack().Metric("mail_retries_total{reason=\"connect\"}") >
            std::max(0.0, retries);
   }));
-  EXPECT_EQ(State(stack(), stack().JobIdFor(to)), "queued");
+  EXPECT_EQ(stack().JobState(stack().JobIdFor(to)), "queued");
   sink().Start();  // same port
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), to) == 1; }));
-  ASSERT_TRUE(
-      WaitFor([&] { return State(stack(), stack().JobIdFor(to)) == "sent"; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return stack().JobState(stack().JobIdFor(to)) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
@@ -80,7 +76,7 @@ TEST_F(OutageTest, Smtp451TwiceThen250SendsOneMailAfterThreeAttempts) {
       R"({"data_replies": ["451 4.7.1 greylisted", "451 4.7.1 greylisted"]})");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
   EXPECT_EQ(Attempts(stack(), id), "3");
   const std::string history = Regctl(stack(), "show " + std::to_string(id));
@@ -94,7 +90,7 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
   ASSERT_EQ(stack().Register(to, "a good password").status, 202);
   const long long id = stack().JobIdFor(to);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "failed"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "failed"; }));
   EXPECT_EQ(stack().Metric("mail_failed_total"), failed + 1);
   EXPECT_EQ(Attempts(stack(), id), "1");
   EXPECT_EQ(MailsTo(sink(), to), 0);
@@ -105,31 +101,66 @@ TEST_F(OutageTest, Smtp550FailsTheJobForGoodAndRegctlShowsTheReply) {
   sink().Control("{}");
   EXPECT_NE(Regctl(stack(), "retry " + std::to_string(id)).find("queued again"),
             std::string::npos);
-  ASSERT_TRUE(WaitFor([&] { return State(stack(), id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink(), to), 1);
 }
 
+TEST_F(OutageTest, RegctlPrintsAServersReplyWithControlCharactersEscaped) {
+  const std::string to = "escape-reply@example.com";
+  // An escape sequence that would clear the operator's screen, and BEL.
+  sink().Control(
+      R"({"rcpt_replies": ["550 5.1.1 \u001b[2J\u001b[31mgone\u0007"]})");
+  ASSERT_EQ(stack().Register(to, "a good password").status, 202);
+  const long long id = stack().JobIdFor(to);
+  ASSERT_TRUE(WaitFor([&] { return stack().JobState(id) == "failed"; }));
+  for (const std::string& out : {Regctl(stack(), "show " + std::to_string(id)),
+                                 Regctl(stack(), "jobs failed")}) {
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+    EXPECT_EQ(out.find('\x07'), std::string::npos) << out;
+    EXPECT_NE(out.find("\\x1b[2J\\x1b[31mgone\\x07"), std::string::npos) << out;
+  }
+}
+
+// The worker is killed from outside after its answer, before anything
+// else sends its job: a dead INTERNAL_URL keeps the post from happening,
+// and the kill comes within the 3 s a new job is left to its post. The
+// production binary has no hook for this (FAULT_KILL_AFTER_ANSWER, once a
+// test hook, is now ignored: the worker lives on).
 TEST(KilledWorker, JobOfAWorkerKilledAfterItsAnswerIsSentOnceAWorkerIsBack) {
   const std::string dir = MakeTempDir();
   Sink sink(dir);
-  Stack stack(
-      {{"WORKERS", "1"}, {"SWEEP_S", "1"}, {"FAULT_KILL_AFTER_ANSWER", "1"}},
-      &sink);
+  const std::string dead =
+      "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
+  Stack stack({{"WORKERS", "1"},
+               {"SWEEP_S", "1"},
+               {"INTERNAL_URL", dead},
+               {"FAULT_KILL_AFTER_ANSWER", "1"}},
+              &sink);
   ASSERT_TRUE(stack.running()) << stack.Output();
   const pid_t worker = stack.WorkerPids().at(0);
   const std::string to = "killed-worker@example.com";
   HttpResponse r = stack.Register(to, "a good password");
   ASSERT_EQ(r.status, 202) << r.error;
-  // The worker died right after answering, before posting the job.
+  // The worker lived past its answer: it tried the post, and it failed.
+  ASSERT_TRUE(WaitFor([&] {
+    return ReadFile(stack.data_dir() + "/registrar.log")
+               .find("a sweep will send it") != std::string::npos;
+  }));
+  ASSERT_EQ(kill(worker, SIGKILL), 0);
+  const long long id = stack.JobIdFor(to);
+  ASSERT_GT(id, 0);
+  // Killed before anyone claimed the job.
+  ASSERT_EQ(stack.JobState(id), "queued");
+  ASSERT_EQ(Attempts(stack, id), "0");
   ASSERT_TRUE(WaitFor([&] {
     std::vector<pid_t> pids = stack.WorkerPids();
     return !pids.empty() && pids[0] != worker;
   }));
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, to) == 1; }));
-  auto events = stack.Query(
-      "SELECT detail FROM outbox_events WHERE event = 'claimed' AND job_id = " +
-      std::to_string(stack.JobIdFor(to)));
-  EXPECT_EQ(events, std::vector<std::string>{"sweep"});
+  EXPECT_EQ(stack.Query("SELECT detail FROM outbox_events WHERE event = "
+                        "'claimed' AND job_id = " +
+                        std::to_string(id)),
+            std::vector<std::string>{"sweep"});
   EXPECT_TRUE(stack.Stop());
 }
 
@@ -171,15 +202,16 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
   std::vector<HttpResponse> answers(20);
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; i++) {
-    threads.emplace_back(
-        [&, i] { answers[i] = stack.Post("/internal/mail", body, headers); });
+    threads.emplace_back([&, i] {
+      answers[i] = stack.InternalPost("/internal/mail", body, headers);
+    });
   }
   for (auto& t : threads) t.join();
   for (const HttpResponse& a : answers) {
     EXPECT_TRUE(a.status == 202 || a.status == 200)
         << a.status << " " << a.body;
   }
-  ASSERT_TRUE(WaitFor([&] { return State(stack, id) == "sent"; }));
+  ASSERT_TRUE(WaitFor([&] { return stack.JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink, to), 1);
   EXPECT_EQ(stack.Metric("mail_sent_total"), 1);
   // The posts' sends raced for one claim; exactly one took it.

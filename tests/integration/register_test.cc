@@ -521,7 +521,7 @@ TEST_F(RegisterTest, HealthzAnswersOk) {
 }
 
 TEST_F(RegisterTest, MetricsHaveTheContractsLines) {
-  HttpResponse r = stack().Get("/internal/metrics");
+  HttpResponse r = Http("GET", stack().InternalUrl("/internal/metrics"));
   EXPECT_EQ(r.status, 200) << r.error;
   for (const char* name : {"registrations_total", "mail_sent_total",
                            "mail_failed_total", "mail_queue_depth"}) {
@@ -531,29 +531,32 @@ TEST_F(RegisterTest, MetricsHaveTheContractsLines) {
 
 // --- RATE_LIMIT and MAIL_CAP -----------------------------------------------
 
-// One stack with both knobs. limit_req (2 a minute, burst 5, nodelay) lets
+// One stack with the knobs. limit_req (2 a minute, burst 5, nodelay) lets
 // the first 6 posts through and then refills one every 30 s, so the tests
-// run in the order written: the mail cap's 5 posts first, the burst last.
+// run in the order written: the mail caps' 6 posts first, the burst last.
 class RegisterLimitsTest : public RegisterTest {
  protected:
   static void SetUpTestSuite() {
-    StartStack({{"RATE_LIMIT", "2"}, {"MAIL_CAP", "2"}});
+    StartStack(
+        {{"RATE_LIMIT", "2"}, {"MAIL_CAP", "2"}, {"MAIL_CAP_TOTAL", "3"}});
   }
 };
 
 TEST_F(RegisterLimitsTest, MailCapAnswersAsUsualButSendsOnlyTwoMails) {
   std::vector<HttpResponse> answers;
-  for (int i = 0; i < 4; i++)
-    answers.push_back(PostJson("capped@example.com", kPassword));
+  // One mailbox, whatever the letter case or +tag.
+  for (const char* email : {"capped@example.com", "Capped@Example.com",
+                            "capped+a@example.com", "CAPPED+b@example.com"})
+    answers.push_back(PostJson(email, kPassword));
   for (const HttpResponse& r : answers) {
     EXPECT_EQ(r.status, 202) << r.body;
     EXPECT_EQ(r.body, kAccepted);
   }
   // The account row and its job commit before the answer: only two jobs.
-  EXPECT_EQ(
-      stack().Query(
-          "SELECT count(*) FROM outbox WHERE rcpt = 'capped@example.com'"),
-      std::vector<std::string>{"2"});
+  EXPECT_EQ(stack().Query("SELECT count(*) FROM outbox WHERE lower(rcpt) IN "
+                          "('capped@example.com', 'capped+a@example.com', "
+                          "'capped+b@example.com')"),
+            std::vector<std::string>{"2"});
   // A later registration's mail arriving means the earlier ones had their
   // chance: then the capped address holds exactly two.
   ASSERT_EQ(PostJson("after-cap@example.com", kPassword).status, 202);
@@ -563,6 +566,15 @@ TEST_F(RegisterLimitsTest, MailCapAnswersAsUsualButSendsOnlyTwoMails) {
   }));
   EXPECT_EQ(MailsTo("capped@example.com").size(), 2u);
   EXPECT_EQ(stack().Metric("mail_capped_total"), 2);
+}
+
+TEST_F(RegisterLimitsTest, ServiceWideCapStopsMailToNewAddressesToo) {
+  // MAIL_CAP_TOTAL=3: the two capped mails above and the one after them
+  // filled the hour; a new address is answered as usual and gets nothing.
+  EXPECT_EQ(PostJson("total-1@example.com", kPassword).status, 202);
+  EXPECT_EQ(stack().Query("SELECT count(*) FROM outbox"),
+            std::vector<std::string>{"3"});
+  EXPECT_EQ(stack().Metric("mail_capped_service_total"), 1);
 }
 
 TEST_F(RegisterLimitsTest, BurstOfPostsPastTheRateLimitIs429) {

@@ -66,6 +66,8 @@ std::vector<pid_t> ReadPids(const std::string& path) {
   return pids;
 }
 
+}  // namespace
+
 // Starts argv with "env" added; stdout+stderr to "log". The child gets
 // SIGTERM if this test process dies, so nothing outlives a crashed test.
 pid_t Spawn(const std::vector<std::string>& argv,
@@ -97,8 +99,6 @@ bool Reap(pid_t pid, int ms) {
   }
   return false;
 }
-
-}  // namespace
 
 std::string HttpResponse::Header(const std::string& name) const {
   auto it = headers.find(name);
@@ -165,6 +165,12 @@ class MadeDirs {
 MadeDirs made_dirs;
 
 }  // namespace
+
+int FreePortOtherThan(int taken) {
+  int port = FreePort();
+  while (port == taken) port = FreePort();
+  return port;
+}
 
 std::string MakeTempDir() {
   std::string tmpl = "/tmp/registrar-test-XXXXXX";
@@ -283,10 +289,12 @@ bool PgStart() { return PgServer::Shared().ok() && PgServer::Shared().Start(); }
 Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
              std::string data_dir)
     : port_(FreePort()),
+      internal_port_(FreePortOtherThan(port_)),
       data_dir_(data_dir.empty() ? MakeTempDir() : std::move(data_dir)) {
   std::error_code ignored;  // a given DATA_DIR may not exist yet
   std::filesystem::create_directories(data_dir_, ignored);
   env["PORT"] = std::to_string(port_);
+  env["INTERNAL_PORT"] = std::to_string(internal_port_);
   env["DATA_DIR"] = data_dir_;
   if (UsingPostgres() && env.count("DATABASE_URL") == 0) {
     env["DATABASE_URL"] = NewPgDatabase();
@@ -297,6 +305,8 @@ Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
   if (sink != nullptr) env["SMTP_URL"] = sink->url();
   env.emplace("RATE_LIMIT", "0");
   env.emplace("MAIL_CAP", "0");
+  env.emplace("MAIL_CAP_TOTAL", "0");
+  env.emplace("CONN_LIMIT", "0");
   env.emplace("SCRYPT_LOG2_N", "4");
   env.emplace("WORKERS", "2");
   env.emplace("THREADS", "4");
@@ -410,6 +420,10 @@ std::string Stack::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
+std::string Stack::InternalUrl(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(internal_port_) + path;
+}
+
 HttpResponse Stack::Get(const std::string& path,
                         const std::vector<std::string>& headers) const {
   return Http("GET", Url(path), "", headers);
@@ -418,6 +432,12 @@ HttpResponse Stack::Get(const std::string& path,
 HttpResponse Stack::Post(const std::string& path, const std::string& body,
                          const std::vector<std::string>& headers) const {
   return Http("POST", Url(path), body, headers);
+}
+
+HttpResponse Stack::InternalPost(
+    const std::string& path, const std::string& body,
+    const std::vector<std::string>& headers) const {
+  return Http("POST", InternalUrl(path), body, headers);
 }
 
 HttpResponse Stack::Register(const std::string& email,
@@ -437,7 +457,7 @@ pid_t Stack::NginxPid() const {
 }
 
 double Stack::Metric(const std::string& name) const {
-  HttpResponse r = Get("/internal/metrics");
+  HttpResponse r = Http("GET", InternalUrl("/internal/metrics"));
   std::istringstream in(r.body);
   std::string line;
   while (std::getline(in, line)) {
@@ -477,6 +497,12 @@ std::vector<std::string> Stack::Query(const std::string& sql) const {
   }
   sqlite3_close(db);
   return rows;
+}
+
+std::string Stack::JobState(long long id) const {
+  std::vector<std::string> rows =
+      Query("SELECT state FROM outbox WHERE id = " + std::to_string(id));
+  return rows.empty() ? std::string() : rows[0];
 }
 
 long long Stack::JobIdFor(const std::string& email) const {

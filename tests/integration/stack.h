@@ -27,6 +27,16 @@ HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body = "",
                   const std::vector<std::string>& headers = {});
 
+// Starts argv with "env" added; stdout+stderr to "log". The child gets
+// SIGTERM if this test process dies, so nothing outlives a crashed test.
+pid_t Spawn(const std::vector<std::string>& argv,
+            const std::map<std::string, std::string>& env,
+            const std::string& log);
+// Waits up to "ms" for "pid" (our child) to exit.
+bool Reap(pid_t pid, int ms);
+
+// A free loopback port other than "taken" (FreePort: testutil.h).
+int FreePortOtherThan(int taken);
 // A new directory under /tmp, removed when the test binary exits, pass or
 // fail (REGISTRAR_KEEP_TEST_DIRS=1 keeps them for a look).
 std::string MakeTempDir();
@@ -72,10 +82,10 @@ bool PgStop();
 bool PgStart();
 
 // One running stack. Extra environment ("SCRYPT_LOG2_N", ...) is passed
-// to tools/stack; PORT, DATA_DIR and (when a sink is given) SMTP_URL are
-// set here. RATE_LIMIT and MAIL_CAP default to 0 (off) unless given.
-// Under UsingPostgres(), a stack given no DATABASE_URL gets a database of
-// its own (NewPgDatabase).
+// to tools/stack; PORT, INTERNAL_PORT, DATA_DIR and (when a sink is given)
+// SMTP_URL are set here. RATE_LIMIT, CONN_LIMIT, MAIL_CAP and
+// MAIL_CAP_TOTAL default to 0 (off) unless given. Under UsingPostgres(), a
+// stack given no DATABASE_URL gets a database of its own (NewPgDatabase).
 class Stack {
  public:
   explicit Stack(std::map<std::string, std::string> env, const Sink* sink,
@@ -92,28 +102,37 @@ class Stack {
   void Kill();
 
   int port() const { return port_; }
+  int internal_port() const { return internal_port_; }
   const std::string& data_dir() const { return data_dir_; }
   // The stack's DATABASE_URL, "" on SQLite.
   const std::string& database_url() const { return database_url_; }
   // The job secret's path (JOB_SECRET_FILE or DATA_DIR/job.secret).
   const std::string& job_secret_file() const { return secret_file_; }
+  // A URL on the public listener, and on the internal one (/internal/…).
   std::string Url(const std::string& path) const;
+  std::string InternalUrl(const std::string& path) const;
   HttpResponse Get(const std::string& path,
                    const std::vector<std::string>& headers = {}) const;
   HttpResponse Post(const std::string& path, const std::string& body,
                     const std::vector<std::string>& headers = {}) const;
+  // POST to the internal listener.
+  HttpResponse InternalPost(const std::string& path, const std::string& body,
+                            const std::vector<std::string>& headers = {}) const;
   // POST /register as JSON; returns the answer.
   HttpResponse Register(const std::string& email,
                         const std::string& password) const;
 
   std::vector<pid_t> WorkerPids() const;
   pid_t NginxPid() const;
-  // The value of one metric line (exact name with labels); -1 if absent.
+  // The value of one metric line (exact name with labels), from the
+  // internal listener; -1 if absent.
   double Metric(const std::string& name) const;
   // Runs one SQL query on the stack's database (SQLite read-only, or its
   // PostgreSQL database); the first column of each row as text. Write
   // queries both engines take alike (booleans: CASE ... THEN 1 ELSE 0).
   std::vector<std::string> Query(const std::string& sql) const;
+  // The state of mail job "id" ("queued", "sent", ...), "" if none.
+  std::string JobState(long long id) const;
   // The id of the newest mail job to "email" (as typed), 0 if none.
   long long JobIdFor(const std::string& email) const;
   // Output of tools/stack so far (for failure messages).
@@ -121,6 +140,7 @@ class Stack {
 
  private:
   int port_;
+  int internal_port_;
   std::string data_dir_;
   std::string database_url_;
   std::string secret_file_;

@@ -47,9 +47,15 @@ constexpr IntCase kInts[] = {
     {"RETRY_S", &Config::retry_s, 1, 3600},
     {"RETRY_FOR_S", &Config::retry_for_s, 60, 30 * 86400},
     {"MAIL_CAP", &Config::mail_cap, 0, 1000000},
+    {"MAIL_CAP_TOTAL", &Config::mail_cap_total, 0, 100000000},
+    {"RETAIN_UNVERIFIED_S", &Config::retain_unverified_s, 1, 3650 * 86400},
+    {"RETAIN_MAIL_S", &Config::retain_mail_s, 1, 3650 * 86400},
+    {"ACTIVATE_ASKS_PASSWORD", &Config::activate_asks_password, 0, 1},
     {"SWEEP_S", &Config::sweep_s, 1, 3600},
     {"LEASE_S", &Config::lease_s, 2, 120},
-    {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 300},
+    {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 900},
+    {"SMTP_CONNECT_S", &Config::smtp_connect_s, 1, 120},
+    {"SMTP_IDLE_S", &Config::smtp_idle_s, 1, 240},
 };
 
 std::string RangeError(const IntCase& c, const std::string& value) {
@@ -72,6 +78,15 @@ TEST(LoadConfig, AnEmptyEnvironmentGivesTheStructDefaults) {
   EXPECT_EQ(c.smtp_tls, d.smtp_tls);
   EXPECT_EQ(c.mail_from, d.mail_from);
   for (const IntCase& i : kInts) EXPECT_EQ(c.*i.field, d.*i.field) << i.name;
+}
+
+TEST(LoadConfig, HardeningDefaults) {
+  const Config d;
+  EXPECT_EQ(d.mail_cap_total, 10000);  // generous: mails an hour
+  EXPECT_EQ(d.retain_unverified_s, 7 * 86400);
+  EXPECT_EQ(d.retain_mail_s, 7 * 86400);
+  EXPECT_EQ(d.activate_asks_password, 0);  // opt-in
+  EXPECT_EQ(d.internal_url, "http://127.0.0.1:8081/internal/mail");
 }
 
 TEST(LoadConfig, EveryDefaultIsInsideItsOwnRange) {
@@ -182,6 +197,10 @@ TEST(LoadConfig, SmtpUrlMustBeSmtpOrSmtps) {
   ASSERT_OK(tls);
   EXPECT_EQ(tls.value().smtp_url, "smtps://mail.example:465");
 
+  Result<Config> slash = Load({{"SMTP_URL", "smtp://mail.example:25/"}});
+  ASSERT_OK(slash);
+  EXPECT_EQ(slash.value().smtp_url, "smtp://mail.example:25");
+
   const std::string error = Error({{"SMTP_URL", "http://mail.example"}});
   EXPECT_EQ(error.rfind("config: SMTP_URL=http://mail.example: ", 0), 0u)
       << error;
@@ -234,8 +253,9 @@ TEST(LoadConfig, SeveralHostsShareADatabaseUrlAndASecretFile) {
 }
 
 TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
-  for (const char* name : {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL",
-                           "SMTP_USER", "SMTP_PASSWORD", "MAIL_FROM"}) {
+  for (const char* name :
+       {"DATA_DIR", "BASE_URL", "INTERNAL_URL", "SMTP_URL", "SMTP_USER",
+        "SMTP_PASSWORD", "MAIL_FROM", "SMTP_HELO", "SMTP_CA_FILE"}) {
     for (const char* value : {"smtp://a\r\nb", "smtp://a\tb", "smtp://a\x7f"}) {
       const std::string error = Error({{name, value}});
       EXPECT_EQ(error.rfind(std::string("config: ") + name + "=", 0), 0u)
@@ -243,6 +263,90 @@ TEST(LoadConfig, AControlCharacterInAStringVariableIsRefusedWithoutEchoingIt) {
       EXPECT_NE(error.find("control character"), std::string::npos) << error;
       EXPECT_EQ(error.find("smtp://a"), std::string::npos) << error;
     }
+  }
+}
+
+TEST(LoadConfig, SmtpTlsDefaultsToRequiredExceptForALoopbackHost) {
+  for (const char* url : {"smtp://mail.example.com:587", "smtp://192.0.2.7",
+                          "smtp://[2001:db8::1]:25"}) {
+    Result<Config> c = Load({{"SMTP_URL", url}});
+    ASSERT_OK(c) << url;
+    EXPECT_EQ(c.value().smtp_tls, SmtpTls::kRequired) << url;
+  }
+  for (const char* url : {"smtp://127.0.0.1:2525", "smtp://localhost:25",
+                          "smtp://[::1]:25", "smtp://127.0.0.2"}) {
+    Result<Config> c = Load({{"SMTP_URL", url}});
+    ASSERT_OK(c) << url;
+    EXPECT_EQ(c.value().smtp_tls, SmtpTls::kTry) << url;
+  }
+  Result<Config> off =
+      Load({{"SMTP_URL", "smtp://mail.example.com"}, {"SMTP_TLS", "off"}});
+  ASSERT_OK(off);
+  EXPECT_EQ(off.value().smtp_tls, SmtpTls::kOff);
+}
+
+TEST(LoadConfig, CredentialsWithoutTlsToAnotherHostStopTheStart) {
+  for (const char* tls : {"off", "try"}) {
+    const std::string error = Error({{"SMTP_URL", "smtp://mail.example.com"},
+                                     {"SMTP_TLS", tls},
+                                     {"SMTP_USER", "reg"},
+                                     {"SMTP_PASSWORD", "secret"}});
+    EXPECT_EQ(error.rfind("config: SMTP_USER=reg: ", 0), 0u) << error;
+    EXPECT_NE(error.find("without TLS to mail.example.com"), std::string::npos)
+        << error;
+    EXPECT_EQ(error.find("secret"), std::string::npos) << error;
+  }
+  EXPECT_OK(Load({{"SMTP_URL", "smtp://mail.example.com"},
+                  {"SMTP_USER", "reg"}}));  // required by default
+  EXPECT_OK(Load({{"SMTP_URL", "smtps://mail.example.com"},
+                  {"SMTP_TLS", "off"},
+                  {"SMTP_USER", "reg"}}));
+  EXPECT_OK(Load({{"SMTP_URL", "smtp://127.0.0.1:2525"},
+                  {"SMTP_TLS", "off"},
+                  {"SMTP_USER", "reg"}}));
+}
+
+TEST(LoadConfig, MailFromTakesADisplayNameAndKeepsTheAddressApart) {
+  Result<Config> named =
+      Load({{"MAIL_FROM", "Example <no-reply@example.com>"}});
+  ASSERT_OK(named);
+  EXPECT_EQ(named.value().mail_from, "no-reply@example.com");
+  EXPECT_EQ(named.value().mail_from_name, "Example");
+  Result<Config> bare = Load({{"MAIL_FROM", "no-reply@example.com"}});
+  ASSERT_OK(bare);
+  EXPECT_EQ(bare.value().mail_from, "no-reply@example.com");
+  EXPECT_EQ(bare.value().mail_from_name, "");
+}
+
+TEST(LoadConfig, ABadMailFromStopsTheStartNamingIt) {
+  for (const char* bad : {"Example", "Example <no-reply>", "a@b@example.com",
+                          "Example no-reply@example.com", "<a@example.com",
+                          "z\xC3\xB6@example.com", "a@exa_mple.com"}) {
+    const std::string error = Error({{"MAIL_FROM", bad}});
+    EXPECT_EQ(error.rfind(std::string("config: MAIL_FROM=") + bad + ": ", 0),
+              0u)
+        << error;
+  }
+}
+
+TEST(LoadConfig, SmtpHeloTakesANameOrAnAddressAndWritesAnAddressAsALiteral) {
+  const std::pair<const char*, const char*> table[] = {
+      {"mail.example.com", "mail.example.com"},
+      {"192.0.2.1", "[192.0.2.1]"},
+      {"[192.0.2.1]", "[192.0.2.1]"},
+      {"2001:db8::1", "[IPv6:2001:db8::1]"},
+      {"[IPv6:2001:db8::1]", "[IPv6:2001:db8::1]"},
+  };
+  for (const auto& [given, sent] : table) {
+    Result<Config> c = Load({{"SMTP_HELO", given}});
+    ASSERT_OK(c) << given;
+    EXPECT_EQ(c.value().smtp_helo, sent);
+  }
+  for (const char* bad : {"bad name", "-x.example", "[999.1.1.1]", "a_b.c"}) {
+    const std::string error = Error({{"SMTP_HELO", bad}});
+    EXPECT_EQ(error.rfind(std::string("config: SMTP_HELO=") + bad + ": ", 0),
+              0u)
+        << error;
   }
 }
 

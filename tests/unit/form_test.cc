@@ -233,6 +233,37 @@ TEST(EmailRules, CountsCodePointsNotBytes) {
   EXPECT_NE(EmailError(Repeat("\xC3\xA9", 65) + "@x.com"), "");
 }
 
+TEST(EmailRules, RefusesInvisibleAndDirectionChangingCharacters) {
+  const std::string message =
+      "An email address cannot contain invisible or direction-changing "
+      "characters.";
+  // Each as UTF-8 inside the local part: soft hyphen, zero-width space,
+  // zero-width joiner, left-to-right and right-to-left marks, an embedding,
+  // the right-to-left override, word joiner, invisible plus, isolates, BOM,
+  // Arabic letter mark, a tag character.
+  for (const char* cf :
+       {"\xC2\xAD", "\xE2\x80\x8B", "\xE2\x80\x8D", "\xE2\x80\x8E",
+        "\xE2\x80\x8F", "\xE2\x80\xAA", "\xE2\x80\xAE", "\xE2\x81\xA0",
+        "\xE2\x81\xA4", "\xE2\x81\xA6", "\xE2\x81\xA9", "\xEF\xBB\xBF",
+        "\xD8\x9C", "\xF3\xA0\x80\x81"}) {
+    EXPECT_EQ(EmailError(std::string("ad") + cf + "min@example.com"), message)
+        << "the bytes of " << ::testing::PrintToString(std::string(cf));
+  }
+  // Visible non-ASCII letters stay allowed; the neighbours of the ranges too.
+  EXPECT_EQ(EmailError("\xE2\x80\x90x@example.com"), "");  // U+2010 hyphen
+  EXPECT_EQ(EmailError("x\xE2\x81\xB0@example.com"), "");  // U+2070
+}
+
+TEST(MailboxKey, IgnoresLetterCaseAndAPlusTag) {
+  EXPECT_EQ(MailboxKey("ann@example.com"), "ann@example.com");
+  EXPECT_EQ(MailboxKey("Ann@Example.COM"), "ann@example.com");
+  EXPECT_EQ(MailboxKey("ann+news@example.com"), "ann@example.com");
+  EXPECT_EQ(MailboxKey("ANN+a+b@EXAMPLE.com"), "ann@example.com");
+  EXPECT_EQ(MailboxKey("+@example.com"), "+@example.com");  // no tag: kept
+  EXPECT_NE(MailboxKey("ann.b@example.com"), "ann@example.com");
+  EXPECT_EQ(MailboxKey("ann@ex+ample.com"), "ann@ex+ample.com");
+}
+
 TEST(EmailRules, AcceptsLocalPartOf64ButNot65) {
   EXPECT_EQ(EmailError(Repeat("a", 64) + "@example.com"), "");
   EXPECT_NE(EmailError(Repeat("a", 65) + "@example.com"), "");

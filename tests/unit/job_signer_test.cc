@@ -288,6 +288,28 @@ TEST_F(SecretFileTest, CreateSecretIfMissingCreatesMode0600HexOnce) {
   EXPECT_NE(other.value(), first.value());
 }
 
+TEST_F(SecretFileTest, RefusesASymlinkEvenToAGoodSecret) {
+  const std::string target = Write("real", kSecret);
+  const std::string link = dir_ + "/secret";
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  Result<std::string> s = LoadSecret(link);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("symlink"), std::string::npos);
+  // CreateSecretIfMissing neither follows it nor writes through it.
+  EXPECT_FALSE(CreateSecretIfMissing(link).ok());
+  EXPECT_EQ(LoadSecret(target).value(), kSecret);
+}
+
+TEST_F(SecretFileTest, RefusesAFileOwnedByAnotherUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  const std::string path = Write("secret", kSecret);
+  ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+  Result<std::string> s = LoadSecret(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("owned by uid 65534"), std::string::npos)
+      << s.status().message();
+}
+
 TEST_F(SecretFileTest, CreateSecretIfMissingChecksAnExistingFile) {
   std::string path = Write("secret", kSecret, 0644);
   EXPECT_FALSE(CreateSecretIfMissing(path).ok());

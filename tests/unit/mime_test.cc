@@ -64,9 +64,13 @@ std::string DecodeEncodedWords(const std::string& header) {
 }
 
 MailParts VerificationParts() {
-  MailText text = VerificationMail(kLink, 24);
-  return {"no-reply@example.org", "J\xC3\xBCrgen@example.com", text.subject,
-          text.text, text.html};
+  MailText text = VerificationMail(kLink, 24, 1700000000);
+  return {"no-reply@example.org",
+          "J\xC3\xBCrgen@example.com",
+          text.subject,
+          text.text,
+          text.html,
+          ""};
 }
 
 TEST(EncodeHeaderText, LeavesPlainAsciiUnchanged) {
@@ -131,6 +135,8 @@ TEST(RenderMail, UsesCrlfEverywhereAndWritesEveryHeader) {
             "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
             "Message-ID: <Abc123_-xyz456789@example.org>\r\n"
             "MIME-Version: 1.0\r\n"
+            "Auto-Submitted: auto-generated\r\n"
+            "X-Auto-Response-Suppress: All\r\n"
             "Content-Type: multipart/alternative; "
             "boundary=\"=_reg_Abc123_-xyz456789\"\r\n");
   EXPECT_EQ(b.substr(b.size() - 29), "--=_reg_Abc123_-xyz456789--\r\n");
@@ -174,6 +180,35 @@ TEST(RenderMail, MarksANonAsciiPart8bitAndEncodesANonAsciiSubject) {
                         "Gr\xC3\xBC\xC3\x9F"
                         "e\r\n--"));
   EXPECT_THAT(r.value().bytes, HasSubstr("Subject: =?UTF-8?B?"));
+}
+
+TEST(FormatMailbox, WritesTheDisplayNameAsAnAtomQuotedOrEncoded) {
+  EXPECT_EQ(FormatMailbox("", "a@example.com"), "a@example.com");
+  EXPECT_EQ(FormatMailbox("Example Shop", "a@example.com"),
+            "Example Shop <a@example.com>");
+  EXPECT_EQ(FormatMailbox("Example, Inc.", "a@example.com"),
+            "\"Example, Inc.\" <a@example.com>");
+  EXPECT_EQ(FormatMailbox("Say \"hi\" \\o/", "a@example.com"),
+            "\"Say \\\"hi\\\" \\\\o/\" <a@example.com>");
+  const std::string encoded =
+      FormatMailbox("B\xC3\xBCro M\xC3\xBCller", "a@example.com");
+  EXPECT_EQ(encoded.rfind("=?UTF-8?B?", 0), 0u) << encoded;
+  EXPECT_EQ(encoded.substr(encoded.size() - 18), "?= <a@example.com>");
+  EXPECT_EQ(DecodeEncodedWords(encoded.substr(0, encoded.find(" <"))),
+            "B\xC3\xBCro M\xC3\xBCller");
+}
+
+TEST(RenderMail, PutsTheDisplayNameInFromAndTheDomainInMessageId) {
+  MailParts parts = VerificationParts();
+  parts.from_name = "Caf\xC3\xA9 Example";
+  Result<RenderedMail> r = RenderMail(parts, 1700000000, kUnique);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string from =
+      "From: " + FormatMailbox(parts.from_name, parts.from);
+  EXPECT_EQ(r.value().bytes.rfind(from + "\r\n", 0), 0u) << r.value().bytes;
+  EXPECT_EQ(r.value().message_id, "<Abc123_-xyz456789@example.org>");
+  parts.from_name = "Evil\r\nBcc: x@example.com";
+  EXPECT_FALSE(RenderMail(parts, 1700000000, kUnique).ok());
 }
 
 TEST(QuoteAddress, QuotesALocalPartThatIsNotADotAtom) {
@@ -272,19 +307,32 @@ TEST(RenderMail, IsDeterministic) {
 }
 
 TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
-  const MailText m = VerificationMail("https://x.test/activate?token=a&b<", 1);
+  const MailText m =
+      VerificationMail("https://x.test/activate?token=a&b<", 1, 0);
   EXPECT_EQ(m.subject, "Confirm your email address");
   EXPECT_THAT(m.text, HasSubstr("\nhttps://x.test/activate?token=a&b<\n"));
   EXPECT_THAT(m.text, HasSubstr("1 hour."));
-  EXPECT_THAT(m.text, HasSubstr("someone else may have typed"));
+  EXPECT_THAT(m.text, HasSubstr("If that was not you, ignore this mail"));
   EXPECT_THAT(
       m.html,
       HasSubstr("<a href=\"https://x.test/activate?token=a&amp;b&lt;\""));
   EXPECT_THAT(m.html, Not(HasSubstr("a&b<")));
 }
 
+TEST(VerificationMail, SaysWhenTheRegistrationWasMadeAndThatItCanBeIgnored) {
+  // 1700000000 is Tue, 14 Nov 2023 22:13:20 UTC.
+  const MailText m = VerificationMail(kLink, 24, 1700000000);
+  EXPECT_THAT(m.text, HasSubstr("on 14 November 2023 at 22:13 UTC."));
+  EXPECT_THAT(m.html, HasSubstr("on 14 November 2023 at 22:13 UTC."));
+  for (const std::string& part : {m.text, m.html}) {
+    EXPECT_THAT(part, HasSubstr("If that was not you, ignore this mail"));
+  }
+  EXPECT_THAT(VerificationMail(kLink, 24, 951782400).text,
+              HasSubstr("on 29 February 2000 at 00:00 UTC."));
+}
+
 TEST(VerificationMail, ShowsAButtonAndThePlainLinkBesideItStyledInline) {
-  const MailText m = VerificationMail(kLink, 24);
+  const MailText m = VerificationMail(kLink, 24, 1700000000);
   // The link twice in the HTML part: the button and the plain link.
   const std::string a = std::string("<a href=\"") + kLink + "\"";
   const auto first = m.html.find(a);
@@ -316,7 +364,7 @@ TEST(AccountExistsMail, SaysTheAccountExistsAndHoldsNoActivationLink) {
   EXPECT_THAT(m.text, HasSubstr("nothing to do"));
   EXPECT_THAT(m.text + m.html, Not(HasSubstr("activate")));
   EXPECT_THAT(m.text + m.html, Not(HasSubstr("token")));
-  MailParts parts{"no-reply@localhost", "a@b.c", m.subject, m.text, m.html};
+  MailParts parts{"no-reply@localhost", "a@b.c", m.subject, m.text, m.html, ""};
   EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
 }
 

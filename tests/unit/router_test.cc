@@ -138,6 +138,41 @@ TEST(CheckSameSite, AHostWithoutPortLetsTheHostDecide) {
 // --- HttpStatusFor / ErrorResponse
 // -------------------------------------------------
 
+// --- CheckInternal
+// ---------------------------------------------------------------
+
+Request Internal(const std::string& remote_addr, bool internal) {
+  Request r;
+  r.method = "GET";
+  r.path = "/internal/metrics";
+  r.remote_addr = remote_addr;
+  r.internal = internal;
+  return r;
+}
+
+TEST(CheckInternal, TheInternalListenerOnLoopbackPasses) {
+  for (const char* addr :
+       {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1", "unix:"}) {
+    EXPECT_OK(CheckInternal(Internal(addr, true))) << addr;
+  }
+}
+
+TEST(CheckInternal, AnyOtherListenerIs404EvenFromLoopback) {
+  // A proxy or tunnel on the same host makes every visitor 127.0.0.1.
+  EXPECT_EQ(CheckInternal(Internal("127.0.0.1", false)).code(),
+            Code::kNotFound);
+  EXPECT_EQ(CheckInternal(Internal("192.0.2.1", false)).code(),
+            Code::kNotFound);
+}
+
+TEST(CheckInternal, AnotherClientOrNoneIsForbidden) {
+  for (const char* addr :
+       {"", "192.0.2.1", "::2", "128.0.0.1", "::ffff:10.0.0.1", "unix"}) {
+    EXPECT_EQ(CheckInternal(Internal(addr, true)).code(), Code::kForbidden)
+        << "'" << addr << "'";
+  }
+}
+
 TEST(HttpStatusFor, MapsEveryCode) {
   const std::pair<Code, int> table[] = {
       {Code::kOk, 200},
@@ -258,8 +293,9 @@ Result<Reply> BusyHandler(const Request&, Context&) {
   return Status::Unavailable("database busy");
 }
 
+// What a bad MAIL_FROM used to give: RenderMail's InvalidArgument.
 Result<Reply> InvalidHandler(const Request&, Context&) {
-  return Status::InvalidArgument("email");
+  return Status::InvalidArgument("from: not a bare address");
 }
 
 class RouterTest : public ::testing::Test {
@@ -411,14 +447,21 @@ TEST_F(RouterTest, AHandlerErrorBecomesItsHttpAnswer) {
   EXPECT_EQ(busy.response.status, 503);
   EXPECT_EQ(Header(busy.response, "Retry-After"), "5");
   EXPECT_TRUE(std::holds_alternative<std::monostate>(busy.after));
+}
 
+TEST_F(RouterTest, AnInvalidArgumentFromInsideIsLoggedAnd500NotAFieldError) {
   Request r;
   r.method = "POST";
   r.path = "/invalid";
   r.accept = "application/json";
+  ::testing::internal::CaptureStderr();
   Reply invalid = Dispatch(r);
-  EXPECT_EQ(invalid.response.status, 422);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(invalid.response.status, 500);
   EXPECT_EQ(Header(invalid.response, "Content-Type"), "application/json");
+  EXPECT_EQ(invalid.response.body.find("errors"), std::string::npos);
+  EXPECT_NE(log.find("POST /invalid: "), std::string::npos) << log;
+  EXPECT_NE(log.find("from: not a bare address"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ inline NewRegistration Registration(const std::string& email,
   NewRegistration r;
   r.email = email;
   r.email_norm = NormalizeEmail(email);
+  r.mailbox = MailboxKey(email);
   r.password_hash = password_hash;
   r.token_hash = TokenHash(token);
   return r;

@@ -12,10 +12,16 @@
 #include <vector>
 
 #include "sqlite_fixture.h"
-#include "storage/sqlite/migrations.h"
+#include "storage/migrations.h"
 
 namespace reg {
 namespace {
+
+std::int64_t Counter(Database* db, const std::string& name) {
+  return QueryInt(db,
+                  "SELECT coalesce(sum(value), 0) FROM counters WHERE name = ?",
+                  {name});
+}
 
 int HighestMigration() {
   int highest = 0;
@@ -81,9 +87,9 @@ TEST_F(StoreTest, OpeningAMigratedFileAgainChangesNothing) {
   EXPECT_EQ(Totals().registrations, 1);
 }
 
-// A database written by the code before migration 002 keeps its queued
+// A database written by the code before migration 003 keeps its queued
 // mail: the sealed message moves to outbox_messages.
-TEST(Database, Migration002MovesTheMessagesOutOfTheJobRows) {
+TEST(Database, Migration003MovesTheMessagesOutOfTheJobRows) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   {
@@ -116,6 +122,83 @@ TEST(Database, Migration002MovesTheMessagesOutOfTheJobRows) {
   ASSERT_TRUE(claim.value().job.has_value());
   EXPECT_EQ(claim.value().job->sealed, "sealed-7");
   EXPECT_EQ(claim.value().job->rcpt, "a@b.c");
+}
+
+// A database at migration 002 (mailbox and retention), as the release
+// before the write lane left it: a body retention emptied gets no row in
+// outbox_messages, a kept one moves there, the mailbox column stays.
+TEST(Database, AFileAtMigration002MigratesWithItsEmptiedBodies) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("old.db").c_str(), &raw), SQLITE_OK);
+    SqliteDb old(raw);
+    ASSERT_STREQ(kMigrations[1].name, "002_mailbox_retention.sql");
+    for (int i = 0; i < 2; i++) {
+      ASSERT_EQ(sqlite3_exec(old.get(), kMigrations[i].sql, nullptr, nullptr,
+                             nullptr),
+                SQLITE_OK)
+          << kMigrations[i].name;
+    }
+    ASSERT_EQ(
+        sqlite3_exec(
+            old.get(),
+            "PRAGMA user_version=2;"
+            "INSERT INTO users(id, email, email_norm, password_hash, "
+            "created_ms) VALUES(1, 'a@b.c', 'a@b.c', 'h', 1);"
+            "INSERT INTO outbox(id, user_id, kind, rcpt, message_id, "
+            "message, created_ms, next_attempt_ms, mailbox, state, sent_ms) "
+            "VALUES(6, 1, 'verify', 'a@b.c', '<6@x>', X'', 1, 1, 'a@b.c', "
+            "'sent', 2);"
+            "INSERT INTO outbox(id, user_id, kind, rcpt, message_id, "
+            "message, created_ms, next_attempt_ms, mailbox) "
+            "VALUES(7, 1, 'verify', 'a@b.c', '<7@x>', 'sealed-7', 1, 1, "
+            "'a@b.c');"
+            // Counted by the release before: one more registration and
+            // sent mail than the rows show (retention deleted them).
+            "INSERT INTO counters(name, value) "
+            "VALUES('retention_mail_bodies_deleted_total', 1), "
+            "('registrations_total', 3), ('mail_sent_total', 2), "
+            "('mail_delivery_seconds_count', 2), "
+            "('mail_delivery_seconds_bucket{le=\"0.05\"}', 2), "
+            "('mail_retries_total{reason=\"timeout\"}', 4);",
+            nullptr, nullptr, nullptr),
+        SQLITE_OK);
+  }
+  FakeClock clock;
+  Result<std::unique_ptr<SqliteStorage>> storage =
+      SqliteStorage::Open(dir.File("old.db"), true, true, &clock, {});
+  ASSERT_OK(storage);
+  Result<std::unique_ptr<Database>> db = Database::Open(dir.File("old.db"));
+  ASSERT_OK(db);
+  EXPECT_EQ(db.value()->user_version(), HighestMigration());
+  EXPECT_EQ(QueryInt(db.value().get(),
+                     "SELECT group_concat(job_id) FROM outbox_messages"),
+            7);
+  EXPECT_EQ(
+      QueryText(db.value().get(), "SELECT mailbox FROM outbox WHERE id = 7"),
+      "a@b.c");
+  Result<std::unique_ptr<Store>> store = storage.value()->NewStore();
+  ASSERT_OK(store);
+  Result<StoreTotals> totals = store.value()->Totals();
+  ASSERT_OK(totals);
+  EXPECT_EQ(totals.value().registrations, 3);
+  EXPECT_EQ(totals.value().retention_mail_bodies, 1);
+  Result<std::unique_ptr<Outbox>> outbox = storage.value()->NewOutbox();
+  ASSERT_OK(outbox);
+  Result<OutboxStats> stats = outbox.value()->Stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats.value().sent_total, 2);
+  EXPECT_EQ(stats.value().delivered, 2);
+  EXPECT_EQ(stats.value().delivered_within[0], 2);
+  EXPECT_EQ(
+      stats.value().retries,
+      (std::vector<std::pair<std::string, std::int64_t>>{{"timeout", 4}}));
+  Result<ClaimOutcome> claim = outbox.value()->Claim(7);
+  ASSERT_OK(claim);
+  ASSERT_TRUE(claim.value().job.has_value());
+  EXPECT_EQ(claim.value().job->sealed, "sealed-7");
 }
 
 // Two processes on one file: each has its own engine and write lane.
@@ -280,6 +363,46 @@ TEST_F(StoreTest, AThirdMailWithinTheHourIsCappedAndAnsweredAsUsual) {
   EXPECT_EQ(Totals().capped, 1);
 }
 
+TEST_F(StoreTest, TheCapCountsAMailboxOnceWhateverItsCaseOrPlusTag) {
+  limits_.mail_cap = 2;
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  ASSERT_OK(Register("Ann+news@Example.com", "h", "tok-2"));
+  // Two accounts (the +tag makes another address), one mailbox.
+  EXPECT_EQ(Rows(db_.get(), "users"), 2);
+  for (const char* email : {"ANN@EXAMPLE.COM", "ann+x@example.com"}) {
+    Result<RegisterOutcome> capped = Register(email, "h", email);
+    ASSERT_OK(capped);
+    EXPECT_EQ(capped.value().job_id, 0) << email;
+  }
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 2);
+  EXPECT_EQ(Counter(db_.get(), "mail_capped_total"), 2);
+  // Another mailbox is not affected.
+  Result<RegisterOutcome> other = Register("anne@example.com", "h", "tok-3");
+  ASSERT_OK(other);
+  EXPECT_GT(other.value().job_id, 0);
+}
+
+TEST_F(StoreTest, TheServiceWideCapStopsMailToEveryAddressForAnHour) {
+  limits_.mail_cap = 0;
+  limits_.mail_cap_total = 3;
+  for (int i = 0; i < 3; i++) {
+    Result<RegisterOutcome> r = Register(
+        "user" + std::to_string(i) + "@example.com", "h", std::to_string(i));
+    ASSERT_OK(r);
+    EXPECT_GT(r.value().job_id, 0);
+  }
+  Result<RegisterOutcome> capped = Register("late@example.com", "h", "late");
+  ASSERT_OK(capped);
+  EXPECT_EQ(capped.value().job_id, 0);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 3);
+  EXPECT_EQ(Counter(db_.get(), "mail_capped_service_total"), 1);
+  EXPECT_EQ(Counter(db_.get(), "mail_capped_total"), 0);
+  clock_.AdvanceMs(3601 * 1000);
+  Result<RegisterOutcome> later = Register("later@example.com", "h", "later");
+  ASSERT_OK(later);
+  EXPECT_GT(later.value().job_id, 0);
+}
+
 TEST_F(StoreTest, TheCapAlsoHoldsForAVerifiedAccount) {
   limits_.mail_cap = 2;
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
@@ -377,6 +500,16 @@ TEST_F(StoreTest, CheckTokenIsValidUntilTheTtlAndGoneFromThen) {
   Result<TokenState> expired = store_->CheckToken(TokenHash("tok-1"));
   ASSERT_FALSE(expired.ok());
   EXPECT_EQ(expired.status().code(), Code::kGone);
+}
+
+TEST_F(StoreTest, CheckTokenGivesThePasswordHashOfItsRegistration) {
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  ASSERT_OK(Register("ann@example.com", "hash-2", "tok-2"));
+  std::string hash;
+  ASSERT_OK(store_->CheckToken(TokenHash("tok-1"), &hash));
+  EXPECT_EQ(hash, "hash-1");
+  ASSERT_OK(store_->CheckToken(TokenHash("tok-2"), &hash));
+  EXPECT_EQ(hash, "hash-2");
 }
 
 TEST_F(StoreTest, CheckTokenOfAUsedTokenIsUsedEvenAfterItExpires) {
@@ -572,6 +705,141 @@ TEST_F(StoreTest, AFailureInsideABatchRollsBackOnlyThatPiece) {
                      "SELECT count(*) FROM counters "
                      "WHERE name IN ('kept', 'undone')"),
             1);
+}
+
+// --- retention ---------------------------------------------------------------
+
+class RetentionTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    limits_.token_ttl_ms = 1000;
+    retention_.unverified_ms = 10 * 1000;
+    retention_.mail_body_ms = 5 * 1000;
+  }
+  RetentionResult Apply() {
+    Result<RetentionResult> r = store_->ApplyRetention(retention_);
+    EXPECT_OK(r.status());
+    return r.ok() ? r.value() : RetentionResult{};
+  }
+  // Marks every job sent now, 2 s after it was queued.
+  void SendAll() {
+    ASSERT_OK(db_->Exec(("UPDATE outbox SET state = 'sent', sent_ms = " +
+                         std::to_string(clock_.NowMs()) + ", created_ms = " +
+                         std::to_string(clock_.NowMs()) + " - 2000")
+                            .c_str()));
+  }
+  OutboxStats Stats() {
+    Result<OutboxStats> st = outbox_->Stats();
+    EXPECT_OK(st);
+    return st.ok() ? st.value() : OutboxStats();
+  }
+  RetentionPolicy retention_;
+};
+
+TEST_F(RetentionTest,
+       AnUnverifiedAccountGoesWithItsTokensAndJobsAfterItsLastLink) {
+  ASSERT_OK(Register("gone@example.com", "h", "tok-1"));
+  clock_.AdvanceMs(500);
+  ASSERT_OK(Register("gone@example.com", "h", "tok-2"));  // the last link
+  SendAll();
+  // The last link expires 1.5 s from the start; kept 10 s after that.
+  clock_.AdvanceMs(1000 + 10 * 1000 - 1);
+  EXPECT_EQ(Apply().accounts, 0);
+  EXPECT_EQ(Rows(db_.get(), "users"), 1);
+  clock_.AdvanceMs(2);
+  EXPECT_EQ(Apply().accounts, 1);
+  for (const char* table :
+       {"users", "tokens", "outbox", "outbox_events", "outbox_messages"})
+    EXPECT_EQ(Rows(db_.get(), table), 0) << table;
+  EXPECT_EQ(Counter(db_.get(), "retention_accounts_deleted_total"), 1);
+  EXPECT_EQ(Totals().retention_accounts, 1);
+  EXPECT_EQ(Apply().accounts, 0);  // nothing twice
+}
+
+// Metrics are counted from the rows: what retention deletes stays in
+// every *_total, which never goes down.
+TEST_F(RetentionTest, DeletedJobsStayInEveryTotal) {
+  ASSERT_OK(Register("gone@example.com", "h", "tok-1"));
+  ASSERT_OK(Register("kept@example.com", "h", "tok-2"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-2")));
+  SendAll();
+  ASSERT_OK(
+      db_->Exec("INSERT INTO outbox_events(job_id, at_ms, event, reason) "
+                "SELECT id, 0, 'retry', 'timeout' FROM outbox"));
+  const StoreTotals totals_before = Totals();
+  const OutboxStats before = Stats();
+  EXPECT_EQ(totals_before.registrations, 2);
+  EXPECT_EQ(before.sent_total, 2);
+  EXPECT_EQ(before.delivered, 2);
+  clock_.AdvanceMs(20 * 1000);
+  ASSERT_EQ(Apply().accounts, 1);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 1);
+
+  const StoreTotals totals_after = Totals();
+  const OutboxStats after = Stats();
+  EXPECT_EQ(totals_after.registrations, totals_before.registrations);
+  EXPECT_EQ(totals_after.activations, totals_before.activations);
+  EXPECT_EQ(after.by_state[static_cast<int>(JobState::kSent)], 1);  // a gauge
+  EXPECT_EQ(after.sent_total, before.sent_total);
+  EXPECT_EQ(after.failed_total, before.failed_total);
+  EXPECT_EQ(after.delivered, before.delivered);
+  EXPECT_EQ(after.delivery_ms_sum, before.delivery_ms_sum);
+  EXPECT_EQ(after.delivered_within, before.delivered_within);
+  EXPECT_EQ(after.retries, before.retries);
+  // A new job after the deletion counts on top.
+  ASSERT_OK(Register("new@example.com", "h", "tok-3"));
+  EXPECT_EQ(Totals().registrations, totals_before.registrations + 1);
+}
+
+// Each run reads only the mails sent since the last one's cutoff.
+TEST_F(RetentionTest, ABodySentAfterEarlierRunsStillGoesOnTime) {
+  ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  for (int i = 0; i < 3; i++) {
+    clock_.AdvanceMs(4 * 1000);
+    EXPECT_EQ(Apply().mail_bodies, 0);
+  }
+  SendAll();
+  clock_.AdvanceMs(4 * 1000);
+  EXPECT_EQ(Apply().mail_bodies, 0);
+  clock_.AdvanceMs(1001);
+  EXPECT_EQ(Apply().mail_bodies, 1);
+  EXPECT_EQ(Rows(db_.get(), "outbox_messages"), 0);
+}
+
+TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
+  ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(Register("queued@example.com", "h", "tok-2"));  // never sent
+  clock_.AdvanceMs(3600 * 1000);
+  EXPECT_EQ(Apply().accounts, 0);
+  EXPECT_EQ(Rows(db_.get(), "users"), 2);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 2);
+  EXPECT_EQ(Counter(db_.get(), "retention_accounts_deleted_total"), 0);
+}
+
+TEST_F(RetentionTest, ASentBodyGoesAfterItsTimeAndTheRowStays) {
+  ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  SendAll();
+  ASSERT_OK(Register("unsent@example.com", "h", "tok-2"));
+  clock_.AdvanceMs(5 * 1000 - 1);
+  EXPECT_EQ(Apply().mail_bodies, 0);
+  clock_.AdvanceMs(2);
+  EXPECT_EQ(Apply().mail_bodies, 1);
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM outbox o JOIN outbox_messages m "
+                     "ON m.job_id = o.id WHERE o.state = 'sent'"),
+            0);
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM outbox o JOIN outbox_messages m "
+                     "ON m.job_id = o.id WHERE o.state = 'queued'"),
+            1);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 2);
+  EXPECT_EQ(Counter(db_.get(), "retention_mail_bodies_deleted_total"), 1);
+  EXPECT_EQ(Totals().retention_mail_bodies, 1);
+  EXPECT_EQ(Apply().mail_bodies, 0);
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 #ifndef FCGI_STORAGE_POSTGRES_ENGINE_H_
 #define FCGI_STORAGE_POSTGRES_ENGINE_H_
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "storage/outbox.h"
@@ -58,6 +60,14 @@ class PgTxn : public WriteTxn {
 // is one, else the database's (fixed for the whole transaction).
 Result<std::int64_t> PgNowMs(PgConnection& conn, const Clock* clock);
 
+// The counters table (what no row records; retention.h), by name.
+Result<std::map<std::string, std::int64_t>> PgCounters(PgConnection& conn);
+std::int64_t PgCounter(const std::map<std::string, std::int64_t>& counters,
+                       const std::string& name);
+// The delivery histogram's query: count, sum, one count per bucket bound
+// ($1...); with "for_account", of one account's jobs (the last parameter).
+const std::string& PgDeliverySql(bool for_account);
+
 class PgOutbox : public Outbox {
  public:
   // Works on "conn" (owned, or borrowed from the Store it serves).
@@ -103,10 +113,19 @@ class PgStore : public Store {
   Result<RegisterOutcome> Register(const NewRegistration& reg,
                                    const RegisterLimits& limits,
                                    const MailRenderer& render) override;
-  Result<TokenState> CheckToken(const std::string& token_hash) override;
+  using Store::CheckToken;
+  Result<TokenState> CheckToken(const std::string& token_hash,
+                                std::string* password_hash) override;
   Result<Activation> Activate(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
+  Result<RetentionResult> ApplyRetention(
+      const RetentionPolicy& policy) override;
+  Result<std::vector<AccountRow>> ListAccounts(const std::string& part,
+                                               int limit) override;
+  Result<AccountRow> FindAccount(const std::string& email) override;
+  Result<std::vector<std::int64_t>> AccountJobIds(
+      std::int64_t account_id) override;
 
  private:
   std::unique_ptr<PgConnection> conn_;

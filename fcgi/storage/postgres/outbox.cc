@@ -3,6 +3,8 @@
 // hosts sweeping at once take disjoint jobs, and every lease and due time
 // is in the database's clock.
 #include <algorithm>
+#include <array>
+#include <map>
 #include <set>
 #include <string>
 
@@ -67,21 +69,22 @@ JobRow RowFrom(const PgRows& rows, int row) {
   "id, kind, rcpt, state, attempts, created_ms, next_attempt_ms, " \
   "coalesce(last_reply, ''), coalesce(claimed_by, '')"
 
-// The delivery histogram: count, sum, one count per bucket bound ($1...).
-const std::string& DeliverySql() {
-  static const std::string sql = [] {
+}  // namespace
+
+const std::string& PgDeliverySql(bool for_account) {
+  static const std::array<std::string, 2> sql = [] {
     std::string q =
         "SELECT count(*), coalesce(sum(greatest(sent_ms - created_ms, 0)), 0)";
     for (int i = 0; i < kDeliveryBucketCount; i++) {
       q += ", count(*) FILTER (WHERE sent_ms - created_ms <= $" +
            std::to_string(i + 1) + "::bigint)";
     }
-    return q + " FROM outbox WHERE state = 'sent'";
+    q += " FROM outbox WHERE state = 'sent'";
+    return std::array<std::string, 2>{
+        q, q + " AND user_id = $" + std::to_string(kDeliveryBucketCount + 1)};
   }();
-  return sql;
+  return sql[for_account ? 1 : 0];
 }
-
-}  // namespace
 
 PgOutbox::PgOutbox(std::unique_ptr<PgConnection> conn, const Clock* clock,
                    OutboxPolicy policy)
@@ -97,9 +100,10 @@ Result<std::int64_t> PgOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   PgConnection& conn = static_cast<PgTxn&>(txn).conn();
   Result<PgRows> inserted = conn.Query(
       "INSERT INTO outbox(user_id, kind, rcpt, message_id, created_ms, "
-      "next_attempt_ms) VALUES($1, $2, $3, $4, $5, $6) RETURNING id",
+      "next_attempt_ms, mailbox) VALUES($1, $2, $3, $4, $5, $6, $7) "
+      "RETURNING id",
       {job.user_id, job.kind, job.rcpt, job.message_id, job.created_ms,
-       job.due_ms});
+       job.due_ms, job.mailbox});
   if (!inserted.ok()) return inserted.status();
   const std::int64_t id = inserted.value().Int(0, 0);
   Result<PgRows> message =
@@ -299,12 +303,39 @@ Result<OutboxStats> PgOutbox::Stats() {
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     bounds.emplace_back(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
   }
-  Result<PgRows> delivery = conn_->Query(DeliverySql().c_str(), bounds);
+  Result<PgRows> delivery = conn_->Query(PgDeliverySql(false).c_str(), bounds);
   if (!delivery.ok()) return delivery.status();
   stats.delivered = delivery.value().Int(0, 0);
   stats.delivery_ms_sum = delivery.value().Int(0, 1);
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     stats.delivered_within.push_back(delivery.value().Int(0, 2 + i));
+  }
+  // What retention deleted stays counted (retention.cc).
+  Result<std::map<std::string, std::int64_t>> counters = PgCounters(*conn_);
+  if (!counters.ok()) return counters.status();
+  const auto& c = counters.value();
+  stats.sent_total = stats.by_state[static_cast<int>(JobState::kSent)] +
+                     PgCounter(c, "retired:sent");
+  stats.failed_total = stats.by_state[static_cast<int>(JobState::kFailed)] +
+                       PgCounter(c, "retired:failed");
+  stats.delivered += PgCounter(c, "retired:delivered");
+  stats.delivery_ms_sum += PgCounter(c, "retired:delivery_ms_sum");
+  for (int i = 0; i < kDeliveryBucketCount; i++) {
+    stats.delivered_within[i] +=
+        PgCounter(c, "retired:delivered_within:" + std::to_string(i));
+  }
+  const std::string kRetry = "retired:retry:";
+  for (const auto& [name, value] : c) {
+    if (name.compare(0, kRetry.size(), kRetry) != 0) continue;
+    const std::string reason = name.substr(kRetry.size());
+    bool found = false;
+    for (auto& [r, n] : stats.retries) {
+      if (r == reason) {
+        n += value;
+        found = true;
+      }
+    }
+    if (!found) stats.retries.emplace_back(reason, value);
   }
   return stats;
 }

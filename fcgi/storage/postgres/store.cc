@@ -1,11 +1,66 @@
 // PgStorage and PgStore: connections, migrations, accounts and tokens
 // (engine.h).
+#include <map>
 #include <optional>
 
 #include "storage/postgres/engine.h"
 #include "storage/postgres/migrations.h"
 
 namespace reg {
+
+namespace {
+
+// The counter to bump when a mail to "mailbox" now would pass MAIL_CAP or
+// MAIL_CAP_TOTAL; nullptr when it may go. In a transaction: registrations
+// to one mailbox (on any host) take their turn on a transaction-scoped
+// advisory lock, and with MAIL_CAP_TOTAL all registrations do, so that two
+// at once cannot both pass a cap's last place.
+Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
+                               const RegisterLimits& limits, std::int64_t now) {
+  const std::int64_t hour_ago = now - 3600 * 1000LL;
+  if (limits.mail_cap > 0) {
+    Result<PgRows> locked =
+        conn.Query("SELECT pg_advisory_xact_lock(hashtext($1))", {mailbox});
+    if (!locked.ok()) return locked.status();
+    Result<PgRows> n = conn.Query(
+        "SELECT count(*) FROM outbox WHERE mailbox = $1 AND created_ms > $2",
+        {mailbox, hour_ago});
+    if (!n.ok()) return n.status();
+    if (n.value().Int(0, 0) >= limits.mail_cap) return "mail_capped_total";
+  }
+  if (limits.mail_cap_total > 0) {
+    // A key no hashtext() of a mailbox is likely to meet ("mailcap" in
+    // ASCII, in the two-key space).
+    Result<PgRows> locked =
+        conn.Query("SELECT pg_advisory_xact_lock(0x6d61696c, 0x636170)");
+    if (!locked.ok()) return locked.status();
+    Result<PgRows> n = conn.Query(
+        "SELECT count(*) FROM outbox WHERE created_ms > $1", {hour_ago});
+    if (!n.ok()) return n.status();
+    if (n.value().Int(0, 0) >= limits.mail_cap_total) {
+      return "mail_capped_service_total";
+    }
+  }
+  return static_cast<const char*>(nullptr);
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::int64_t>> PgCounters(PgConnection& conn) {
+  Result<PgRows> rows = conn.Query("SELECT name, value FROM counters");
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, std::int64_t> counters;
+  for (int i = 0; i < rows.value().size(); i++) {
+    counters[rows.value().Text(i, 0)] = rows.value().Int(i, 1);
+  }
+  return counters;
+}
+
+std::int64_t PgCounter(const std::map<std::string, std::int64_t>& counters,
+                       const std::string& name) {
+  auto it = counters.find(name);
+  return it == counters.end() ? 0 : it->second;
+}
 
 Result<std::int64_t> PgNowMs(PgConnection& conn, const Clock* clock) {
   if (clock != nullptr) return clock->NowMs();
@@ -71,7 +126,7 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   if (!now.ok()) return now.status();
   // The account, created if new. A registration racing for the same new
   // address waits on the unique index, then finds the row; FOR UPDATE
-  // holds it, so the mail cap counts one registration at a time.
+  // holds it, so a verification cannot change its kind meanwhile.
   Result<PgRows> inserted = conn_->Query(
       "INSERT INTO users(email, email_norm, password_hash, created_ms) "
       "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
@@ -95,21 +150,20 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   RegisterOutcome outcome;
   outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
-  if (limits.mail_cap > 0) {
-    Result<PgRows> recent = conn_->Query(
-        "SELECT count(*) FROM outbox WHERE user_id = $1 AND created_ms > $2",
-        {user_id, now.value() - 3600 * 1000LL});
-    if (!recent.ok()) return recent.status();
-    if (recent.value().Int(0, 0) >= limits.mail_cap) {
-      // Answered as usual, nothing sent; no row records it but this.
-      Result<PgRows> bump = conn_->Query(
-          "INSERT INTO counters(name, value) VALUES('mail_capped_total', 1) "
-          "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1");
-      if (!bump.ok()) return bump.status();
-      Status s = tx.Commit();
-      if (!s.ok()) return s;
-      return outcome;
-    }
+  // Past a cap the registration is answered as usual and sends nothing.
+  Result<const char*> capped =
+      MailCapHit(*conn_, reg.mailbox, limits, now.value());
+  if (!capped.ok()) return capped.status();
+  if (capped.value() != nullptr) {
+    // No row records a capped registration: a counter does.
+    Result<PgRows> bump = conn_->Query(
+        "INSERT INTO counters(name, value) VALUES($1, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+        {capped.value()});
+    if (!bump.ok()) return bump.status();
+    Status s = tx.Commit();
+    if (!s.ok()) return s;
+    return outcome;
   }
 
   if (outcome.kind == MailKind::kVerify) {
@@ -130,6 +184,7 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   job.user_id = user_id;
   job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
   job.rcpt = reg.email;
+  job.mailbox = reg.mailbox;
   job.message_id = m.message_id;
   job.sealed = m.sealed;
   job.created_ms = now.value();
@@ -143,16 +198,18 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   return outcome;
 }
 
-Result<TokenState> PgStore::CheckToken(const std::string& token_hash) {
+Result<TokenState> PgStore::CheckToken(const std::string& token_hash,
+                                       std::string* password_hash) {
   const PgParam test_now =
       clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam();
   Result<PgRows> found = conn_->Query(
       "SELECT used_ms IS NOT NULL, "
-      "expires_ms <= coalesce($2::bigint, reg_now_ms()) "
+      "expires_ms <= coalesce($2::bigint, reg_now_ms()), password_hash "
       "FROM tokens WHERE hash = $1",
       {token_hash, test_now});
   if (!found.ok()) return found.status();
   if (found.value().empty()) return Status::NotFound("unknown token");
+  if (password_hash != nullptr) *password_hash = found.value().Text(0, 2);
   if (found.value().Text(0, 0) == "t") return TokenState::kUsed;
   if (found.value().Text(0, 1) == "t") return Status::Gone("token expired");
   return TokenState::kValid;
@@ -189,16 +246,24 @@ Result<Activation> PgStore::Activate(const std::string& token_hash) {
 }
 
 Result<StoreTotals> PgStore::Totals() {
+  // Jobs retention deleted stay counted ("retired:jobs").
   Result<PgRows> totals = conn_->Query(
       "SELECT (SELECT count(*) FROM outbox), "
-      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-      "(SELECT coalesce(sum(value), 0) FROM counters "
-      " WHERE name = 'mail_capped_total')");
+      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
   if (!totals.ok()) return totals.status();
+  Result<std::map<std::string, std::int64_t>> counters = PgCounters(*conn_);
+  if (!counters.ok()) return counters.status();
+  const auto get = [&](const char* name) {
+    return PgCounter(counters.value(), name);
+  };
   StoreTotals t;
-  t.capped = totals.value().Int(0, 2);
-  t.registrations = totals.value().Int(0, 0) + t.capped;
   t.activations = totals.value().Int(0, 1);
+  t.capped = get("mail_capped_total");
+  t.capped_service = get("mail_capped_service_total");
+  t.retention_accounts = get("retention_accounts_deleted_total");
+  t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
+  t.registrations = totals.value().Int(0, 0) + get("retired:jobs") + t.capped +
+                    t.capped_service;
   return t;
 }
 

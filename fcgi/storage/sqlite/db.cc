@@ -3,7 +3,7 @@
 #include <chrono>
 #include <thread>
 
-#include "storage/sqlite/migrations.h"
+#include "storage/migrations.h"
 
 namespace reg {
 namespace {

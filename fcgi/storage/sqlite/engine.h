@@ -5,6 +5,7 @@
 #ifndef FCGI_STORAGE_SQLITE_ENGINE_H_
 #define FCGI_STORAGE_SQLITE_ENGINE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -93,10 +94,19 @@ class SqliteStore : public Store {
   Result<RegisterOutcome> Register(const NewRegistration& reg,
                                    const RegisterLimits& limits,
                                    const MailRenderer& render) override;
-  Result<TokenState> CheckToken(const std::string& token_hash) override;
+  using Store::CheckToken;
+  Result<TokenState> CheckToken(const std::string& token_hash,
+                                std::string* password_hash) override;
   Result<Activation> Activate(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
+  Result<RetentionResult> ApplyRetention(
+      const RetentionPolicy& policy) override;
+  Result<std::vector<AccountRow>> ListAccounts(const std::string& part,
+                                               int limit) override;
+  Result<AccountRow> FindAccount(const std::string& email) override;
+  Result<std::vector<std::int64_t>> AccountJobIds(
+      std::int64_t account_id) override;
 
  private:
   std::unique_ptr<Reader> reader_;
@@ -104,6 +114,17 @@ class SqliteStore : public Store {
   const Clock* const clock_;
   SqliteOutbox outbox_;  // joins Register's transaction (Enqueue)
 };
+
+// The counters table: what no row records (capped registrations, what
+// retention deleted, and the figures of the jobs it deleted, "retired:").
+Result<std::map<std::string, std::int64_t>> ReadCounters(Database& db);
+// The value of "name" in "counters", 0 when absent.
+std::int64_t CounterValue(const std::map<std::string, std::int64_t>& counters,
+                          const std::string& name);
+
+// The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
+// as ?1..?N, then with "for_account" the account's id.
+const std::string& DeliverySql(bool for_account);
 
 // Records a row in outbox_events inside the caller's transaction.
 Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,

@@ -60,13 +60,15 @@ Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   Database& db = static_cast<SqliteTxn&>(txn).db();
   Stmt insert(db, "insert job",
               "INSERT INTO outbox(user_id, kind, rcpt, message_id, "
-              "created_ms, next_attempt_ms) VALUES(?, ?, ?, ?, ?, ?)");
+              "created_ms, next_attempt_ms, mailbox) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?)");
   insert.Int(job.user_id)
       .Text(job.kind)
       .Text(job.rcpt)
       .Text(job.message_id)
       .Int(job.created_ms)
-      .Int(job.due_ms);
+      .Int(job.due_ms)
+      .Text(job.mailbox);
   Status s = insert.Run();
   if (!s.ok()) return s;
   const std::int64_t id = insert.last_insert_id();

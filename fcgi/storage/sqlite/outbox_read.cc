@@ -1,26 +1,32 @@
 // SqliteOutbox: what /internal/metrics and regctl read, and regctl's
 // requeue (engine.h).
+#include <array>
+#include <map>
 #include <string>
 
 #include "storage/sqlite/engine.h"
 
 namespace reg {
-namespace {
 
 // The histogram in one pass over the partial index outbox_sent (only sent
-// jobs, only the two times): count, sum, then one count per bucket bound.
-const std::string& DeliverySql() {
-  static const std::string sql = [] {
+// jobs, only the two times): count, sum, then one count per bucket bound;
+// with "for_account", of one account's jobs (the last parameter).
+const std::string& DeliverySql(bool for_account) {
+  static const std::array<std::string, 2> sql = [] {
     std::string q =
         "SELECT count(*), coalesce(sum(max(sent_ms - created_ms, 0)), 0)";
     for (int i = 0; i < kDeliveryBucketCount; i++) {
       q += ", coalesce(sum(sent_ms - created_ms <= ?" + std::to_string(i + 1) +
            "), 0)";
     }
-    return q + " FROM outbox WHERE state = 'sent'";
+    q += " FROM outbox WHERE state = 'sent'";
+    return std::array<std::string, 2>{
+        q, q + " AND user_id = ?" + std::to_string(kDeliveryBucketCount + 1)};
   }();
-  return sql;
+  return sql[for_account ? 1 : 0];
 }
+
+namespace {
 
 JobRow RowFrom(const Stmt& stmt) {
   JobRow row;
@@ -77,11 +83,11 @@ Result<OutboxStats> SqliteOutbox::Stats() {
       Result<bool> row = retries.Step();
       if (!row.ok()) return row.status();
       if (!row.value()) break;
-      if (retries.ColumnIsNull(0)) continue;  // written before migration 002
+      if (retries.ColumnIsNull(0)) continue;  // written before migration 003
       stats.retries.emplace_back(retries.ColumnText(0), retries.ColumnInt(1));
     }
   }
-  Stmt delivery(reader, "delivery histogram", DeliverySql().c_str());
+  Stmt delivery(reader, "delivery histogram", DeliverySql(false).c_str());
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     delivery.Int(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
   }
@@ -91,6 +97,33 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   stats.delivery_ms_sum = delivery.ColumnInt(1);
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     stats.delivered_within.push_back(delivery.ColumnInt(2 + i));
+  }
+  // What retention deleted stays counted (retention.cc).
+  Result<std::map<std::string, std::int64_t>> counters = ReadCounters(reader);
+  if (!counters.ok()) return counters.status();
+  const auto& c = counters.value();
+  stats.sent_total = stats.by_state[static_cast<int>(JobState::kSent)] +
+                     CounterValue(c, "retired:sent");
+  stats.failed_total = stats.by_state[static_cast<int>(JobState::kFailed)] +
+                       CounterValue(c, "retired:failed");
+  stats.delivered += CounterValue(c, "retired:delivered");
+  stats.delivery_ms_sum += CounterValue(c, "retired:delivery_ms_sum");
+  for (int i = 0; i < kDeliveryBucketCount; i++) {
+    stats.delivered_within[i] +=
+        CounterValue(c, "retired:delivered_within:" + std::to_string(i));
+  }
+  const std::string kRetry = "retired:retry:";
+  for (const auto& [name, value] : c) {
+    if (name.compare(0, kRetry.size(), kRetry) != 0) continue;
+    const std::string reason = name.substr(kRetry.size());
+    bool found = false;
+    for (auto& [r, n] : stats.retries) {
+      if (r == reason) {
+        n += value;
+        found = true;
+      }
+    }
+    if (!found) stats.retries.emplace_back(reason, value);
   }
   return stats;
 }

@@ -1,4 +1,5 @@
 // SqliteStore: accounts and tokens (engine.h).
+#include <map>
 #include <optional>
 
 #include "storage/sqlite/engine.h"
@@ -40,16 +41,43 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
   return std::make_pair(insert.last_insert_id(), false);
 }
 
-// Mails queued to the account since "since_ms".
-Result<std::int64_t> MailsSince(Database& db, std::int64_t user_id,
+// Mails queued since "since_ms": to "mailbox", or to anyone when it is
+// empty.
+Result<std::int64_t> MailsSince(Database& db, const std::string& mailbox,
                                 std::int64_t since_ms) {
+  if (mailbox.empty()) {
+    Stmt count(db, "count all mails",
+               "SELECT count(*) FROM outbox WHERE created_ms > ?");
+    count.Int(since_ms);
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    return count.ColumnInt(0);
+  }
   Stmt count(
       db, "count mails",
-      "SELECT count(*) FROM outbox WHERE user_id = ? AND created_ms > ?");
-  count.Int(user_id).Int(since_ms);
+      "SELECT count(*) FROM outbox WHERE mailbox = ? AND created_ms > ?");
+  count.Text(mailbox).Int(since_ms);
   Result<bool> row = count.Step();
   if (!row.ok()) return row.status();
   return count.ColumnInt(0);
+}
+
+// The counter to bump when a mail to "mailbox" now would pass MAIL_CAP or
+// MAIL_CAP_TOTAL; nullptr when it may go.
+Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
+                               const RegisterLimits& limits, std::int64_t now) {
+  const std::int64_t hour_ago = now - 3600 * 1000LL;
+  if (limits.mail_cap > 0) {
+    Result<std::int64_t> n = MailsSince(db, mailbox, hour_ago);
+    if (!n.ok()) return n.status();
+    if (n.value() >= limits.mail_cap) return "mail_capped_total";
+  }
+  if (limits.mail_cap_total > 0) {
+    Result<std::int64_t> n = MailsSince(db, "", hour_ago);
+    if (!n.ok()) return n.status();
+    if (n.value() >= limits.mail_cap_total) return "mail_capped_service_total";
+  }
+  return static_cast<const char*>(nullptr);
 }
 
 }  // namespace
@@ -85,19 +113,17 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
     const auto [user_id, verified] = account.value();
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
-    if (limits.mail_cap > 0) {
-      Result<std::int64_t> recent =
-          MailsSince(db, user_id, now - 3600 * 1000LL);
-      if (!recent.ok()) return recent.status();
-      if (recent.value() >= limits.mail_cap) {
-        // Answered as usual, nothing sent. The one counter left on a
-        // write path: no row records a capped registration.
-        Stmt bump(db, "count capped",
-                  "INSERT INTO counters(name, value) "
-                  "VALUES('mail_capped_total', 1) ON CONFLICT(name) "
-                  "DO UPDATE SET value = value + 1");
-        return bump.Run();
-      }
+    // Past a cap the registration is answered as usual and sends nothing.
+    Result<const char*> capped = MailCapHit(db, reg.mailbox, limits, now);
+    if (!capped.ok()) return capped.status();
+    if (capped.value() != nullptr) {
+      // One of the counters left on a write path: no row records a capped
+      // registration.
+      Stmt bump(db, "count capped",
+                "INSERT INTO counters(name, value) VALUES(?, 1) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + 1");
+      bump.Text(capped.value());
+      return bump.Run();
     }
 
     if (outcome.kind == MailKind::kVerify) {
@@ -123,6 +149,7 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
     job.user_id = user_id;
     job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
     job.rcpt = reg.email;
+    job.mailbox = reg.mailbox;
     job.message_id = m.message_id;
     job.sealed = m.sealed;
     job.created_ms = now;
@@ -136,16 +163,18 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
   return outcome;
 }
 
-Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash) {
+Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash,
+                                           std::string* password_hash) {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();
-  Stmt find(
-      *reader.value(), "find token",
-      "SELECT expires_ms, used_ms IS NOT NULL FROM tokens WHERE hash = ?");
+  Stmt find(*reader.value(), "find token",
+            "SELECT expires_ms, used_ms IS NOT NULL, password_hash "
+            "FROM tokens WHERE hash = ?");
   find.Text(token_hash);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
   if (!row.value()) return Status::NotFound("unknown token");
+  if (password_hash != nullptr) *password_hash = find.ColumnText(2);
   if (find.ColumnInt(1) != 0) return TokenState::kUsed;
   if (clock_->NowMs() >= find.ColumnInt(0))
     return Status::Gone("token expired");
@@ -192,17 +221,26 @@ Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
 Result<StoreTotals> SqliteStore::Totals() {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();
+  // Jobs retention deleted stay counted ("retired:jobs").
   Stmt totals(*reader.value(), "totals",
               "SELECT (SELECT count(*) FROM outbox), "
-              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-              "(SELECT coalesce(sum(value), 0) FROM counters "
-              " WHERE name = 'mail_capped_total')");
+              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   StoreTotals t;
-  t.capped = totals.ColumnInt(2);
-  t.registrations = totals.ColumnInt(0) + t.capped;
   t.activations = totals.ColumnInt(1);
+  const std::int64_t jobs = totals.ColumnInt(0);
+  Result<std::map<std::string, std::int64_t>> counters =
+      ReadCounters(*reader.value());
+  if (!counters.ok()) return counters.status();
+  const auto get = [&](const char* name) {
+    return CounterValue(counters.value(), name);
+  };
+  t.capped = get("mail_capped_total");
+  t.capped_service = get("mail_capped_service_total");
+  t.retention_accounts = get("retention_accounts_deleted_total");
+  t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
+  t.registrations = jobs + get("retired:jobs") + t.capped + t.capped_service;
   return t;
 }
 

@@ -1,0 +1,146 @@
+// PgStore::ApplyRetention (engine.h, retention.h): the same deletions as
+// SQLite's, in one transaction, with the deleted jobs' figures added to the
+// "retired:" counters so that no total goes down.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "storage/postgres/engine.h"
+
+namespace reg {
+namespace {
+
+using Counts = std::map<std::string, std::int64_t>;
+
+// Adds to "retired" what /internal/metrics counts from the rows of the
+// account's jobs, before they are deleted.
+Status Retire(PgConnection& conn, std::int64_t user_id, Counts* retired) {
+  Result<PgRows> jobs = conn.Query(
+      "SELECT count(*), count(*) FILTER (WHERE state = 'sent'), "
+      "count(*) FILTER (WHERE state = 'failed') FROM outbox "
+      "WHERE user_id = $1",
+      {user_id});
+  if (!jobs.ok()) return jobs.status();
+  (*retired)["retired:jobs"] += jobs.value().Int(0, 0);
+  (*retired)["retired:sent"] += jobs.value().Int(0, 1);
+  (*retired)["retired:failed"] += jobs.value().Int(0, 2);
+  Result<PgRows> retries = conn.Query(
+      "SELECT reason, count(*) FROM outbox_events "
+      "WHERE event = 'retry' AND reason IS NOT NULL AND job_id IN "
+      "(SELECT id FROM outbox WHERE user_id = $1) GROUP BY reason",
+      {user_id});
+  if (!retries.ok()) return retries.status();
+  for (int i = 0; i < retries.value().size(); i++) {
+    (*retired)["retired:retry:" + retries.value().Text(i, 0)] +=
+        retries.value().Int(i, 1);
+  }
+  std::vector<PgParam> params;
+  for (int i = 0; i < kDeliveryBucketCount; i++) {
+    params.emplace_back(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
+  }
+  params.emplace_back(user_id);
+  Result<PgRows> delivery = conn.Query(PgDeliverySql(true).c_str(), params);
+  if (!delivery.ok()) return delivery.status();
+  (*retired)["retired:delivered"] += delivery.value().Int(0, 0);
+  (*retired)["retired:delivery_ms_sum"] += delivery.value().Int(0, 1);
+  for (int i = 0; i < kDeliveryBucketCount; i++) {
+    (*retired)["retired:delivered_within:" + std::to_string(i)] +=
+        delivery.value().Int(0, 2 + i);
+  }
+  return Status();
+}
+
+Status AddCounter(PgConnection& conn, const std::string& name,
+                  std::int64_t delta) {
+  return conn
+      .Query(
+          "INSERT INTO counters(name, value) VALUES($1, $2) "
+          "ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
+          {name, delta})
+      .status();
+}
+
+}  // namespace
+
+Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
+  PgTransaction tx(conn_.get());
+  if (!tx.status().ok()) return tx.status();
+  // A deletion a crash of the database undoes is done again by the next run.
+  if (Status s = conn_->Exec("SET LOCAL synchronous_commit = off"); !s.ok()) {
+    return s;
+  }
+  // Hosts sweeping at once take turns: each run reads where the last one
+  // stopped, and the retired figures are added once.
+  Result<PgRows> locked = conn_->Query(
+      "SELECT pg_advisory_xact_lock(0x72657461, 0x696e)");  // "reta" "in"
+  if (!locked.ok()) return locked.status();
+  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
+  if (!now.ok()) return now.status();
+  RetentionResult result;
+
+  // Sent mails' bodies, from where the last run stopped (a mail is sent
+  // after any earlier cutoff): each run reads only the jobs sent since.
+  Result<std::map<std::string, std::int64_t>> counters = PgCounters(*conn_);
+  if (!counters.ok()) return counters.status();
+  const std::int64_t from =
+      PgCounter(counters.value(), "retention:bodies_done_through_ms");
+  const std::int64_t cutoff = now.value() - policy.mail_body_ms;
+  if (cutoff > from) {
+    Result<PgRows> bodies = conn_->Query(
+        "DELETE FROM outbox_messages WHERE job_id IN "
+        "(SELECT id FROM outbox WHERE state = 'sent' "
+        " AND sent_ms >= $1 AND sent_ms < $2)",
+        {from, cutoff});
+    if (!bodies.ok()) return bodies.status();
+    result.mail_bodies = bodies.value().affected();
+    Result<PgRows> done = conn_->Query(
+        "INSERT INTO counters(name, value) "
+        "VALUES('retention:bodies_done_through_ms', $1) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        {cutoff});
+    if (!done.ok()) return done.status();
+  }
+
+  Result<PgRows> found = conn_->Query(
+      "SELECT id FROM users WHERE verified_ms IS NULL AND created_ms < $1 "
+      "AND NOT EXISTS (SELECT 1 FROM tokens t "
+      "  WHERE t.user_id = users.id AND t.expires_ms >= $1) "
+      "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.user_id = users.id "
+      "  AND o.state IN ('queued', 'sending')) "
+      "LIMIT $2 FOR UPDATE SKIP LOCKED",
+      {now.value() - policy.unverified_ms, policy.batch});
+  if (!found.ok()) return found.status();
+  Counts retired;
+  for (int i = 0; i < found.value().size(); i++) {
+    const std::int64_t id = found.value().Int(i, 0);
+    Status s = Retire(*conn_, id, &retired);
+    if (!s.ok()) return s;
+    // Children first (foreign keys).
+    for (const char* sql : {"DELETE FROM outbox_events WHERE job_id IN "
+                            "(SELECT id FROM outbox WHERE user_id = $1)",
+                            "DELETE FROM outbox_messages WHERE job_id IN "
+                            "(SELECT id FROM outbox WHERE user_id = $1)",
+                            "DELETE FROM outbox WHERE user_id = $1",
+                            "DELETE FROM tokens WHERE user_id = $1"}) {
+      Result<PgRows> deleted = conn_->Query(sql, {id});
+      if (!deleted.ok()) return deleted.status();
+    }
+    Result<PgRows> account = conn_->Query(
+        "DELETE FROM users WHERE id = $1 AND verified_ms IS NULL", {id});
+    if (!account.ok()) return account.status();
+    result.accounts += account.value().affected();
+  }
+
+  retired["retention_accounts_deleted_total"] = result.accounts;
+  retired["retention_mail_bodies_deleted_total"] = result.mail_bodies;
+  for (const auto& [name, value] : retired) {
+    if (value == 0) continue;
+    Status s = AddCounter(*conn_, name, value);
+    if (!s.ok()) return s;
+  }
+  Status s = tx.Commit();
+  if (!s.ok()) return s;
+  return result;
+}
+
+}  // namespace reg

@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# The deployment test (a phase of `make test`, run once): deploys the way
+# README.md's "Deploying on Debian 12" says and uses it as a visitor would.
+#
+#   tests/deploy/run.sh            on this host: `make install` into a
+#                                  scratch DESTDIR, the README's commands
+#                                  run with paths, ports and users rewritten
+#                                  into a scratch folder
+#   tests/deploy/run.sh --fresh    in a pristine Debian 12 (see
+#                                  tests/deploy/fresh-debian.sh): the package
+#                                  installed for real, the README's commands
+#                                  run as written
+#
+# Checks: the installed files and their modes; the package's contents,
+# conffiles and maintainer scripts; the service unit's sandbox score
+# (systemd-analyze security --offline=true, at most 2.0); the README's
+# spawn-fcgi command as root, dropping to the service user, with a socket
+# only nginx's user can connect to; the installed nginx site in front;
+# register, follow the mailed link, verify; regctl on the same data; a
+# worker that cannot start says why; SIGTERM leaves no pid file or socket;
+# the supervised variant (the spawn-fcgi unit's ExecStart).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+fresh=0
+[ "${1:-}" = --fresh ] && fresh=1
+[ "$(id -u)" -eq 0 ] || { echo "deploy test: needs root (spawn-fcgi -u, nginx user)" >&2; exit 1; }
+
+failures=0
+ok() { printf '  ok    %s\n' "$*"; }
+bad() { printf '  FAIL  %s\n' "$*"; failures=$((failures + 1)); }
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi
+}
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.05 s until it succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.05
+  done
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+work=$(mktemp -d /tmp/registrar-deploy-XXXXXX)
+chmod 0755 "$work"  # nginx's workers (www-data) read the static files in it
+pids=()
+cleanup() {
+  local p
+  if [ -s "$run_dir/registrar.pid" ]; then
+    for p in $(cat "$run_dir/registrar.pid"); do kill -TERM "$p" 2>/dev/null || true; done
+  fi
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ "${KEEP:-0}" = 1 ] && echo "kept $work" || rm -rf "$work"
+}
+run_dir=$work/run
+trap cleanup EXIT
+
+port=$(free_port)
+internal_port=$(free_port)
+while [ "$internal_port" = "$port" ]; do internal_port=$(free_port); done
+
+if [ $fresh -eq 1 ]; then
+  # The package on a pristine host: every path as installed.
+  root=
+  svc_user=registrar
+  svc_group=registrar
+  run_dir=/run/registrar
+  access_log=/var/log/nginx/registrar.access.log
+  log_dir=/var/log/registrar
+  data_dir=/var/lib/registrar
+  env_file=/etc/registrar/registrar.env
+  # Only the ports (443 needs a certificate) and the mail server change.
+  rewrite() {
+    sed -e "s|listen 443 ssl;|listen 127.0.0.1:$port;|" \
+        -e "s|127.0.0.1:8081|127.0.0.1:$internal_port|g"
+  }
+else
+  root=$work/root
+  access_log=$work/registrar.access.log
+  svc_user=nobody
+  svc_group=nogroup
+  log_dir=$work/log
+  data_dir=$work/data
+  env_file=$work/registrar.env
+  echo "deploy test: make install DESTDIR=$root PREFIX=/usr"
+  make --no-print-directory -s install DESTDIR="$root" PREFIX=/usr >/dev/null
+  # Every absolute path of the deployment, moved into $work; the service
+  # user is nobody (this host has no registrar user; tests create none).
+  rewrite() {
+    sed -e "s|/etc/registrar/registrar.env|$env_file|g" \
+        -e "s|/usr/lib/registrar/|$root/usr/lib/registrar/|g" \
+        -e "s|/usr/share/registrar/|$root/usr/share/registrar/|g" \
+        -e "s|/usr/sbin/regctl|$root/usr/sbin/regctl|g" \
+        -e "s|/run/registrar|$run_dir|g" -e "s|/var/log/registrar|$log_dir|g" \
+        -e "s|/var/lib/registrar|$data_dir|g" -e "s|/var/log/nginx/|$work/|g" \
+        -e "s|-u registrar -g registrar|-u $svc_user -g $svc_group|g" \
+        -e "s|runuser -u registrar|runuser -u $svc_user|g" \
+        -e "s|listen 443 ssl;|listen 127.0.0.1:$port;|" -e '/ssl_certificate/d' \
+        -e "s|127.0.0.1:8081|127.0.0.1:$internal_port|g"
+  }
+fi
+
+echo "deploy test: installed files"
+for f in usr/lib/registrar/registrar usr/sbin/regctl usr/lib/registrar/setup; do
+  check "/$f is executable" test -x "$root/$f"
+done
+for f in usr/share/registrar/static/app.css usr/share/registrar/nginx/client_key.conf \
+         lib/systemd/system/registrar.service \
+         lib/systemd/system/registrar.socket lib/systemd/system/registrar-spawn-fcgi.service \
+         usr/lib/sysusers.d/registrar.conf usr/lib/tmpfiles.d/registrar.conf \
+         etc/nginx/sites-available/registrar etc/logrotate.d/registrar; do
+  check "/$f is there" test -s "$root/$f"
+done
+check "/etc/registrar/registrar.env is mode 0640" \
+  test "$(stat -c %a "$root/etc/registrar/registrar.env")" = 640
+check "the nginx site is not enabled by the install" \
+  test ! -e "$root/etc/nginx/sites-enabled/registrar"
+
+echo "deploy test: the service unit's sandbox"
+if command -v systemd-analyze >/dev/null; then
+  score=$(systemd-analyze security --offline=true --no-pager \
+            "$root/lib/systemd/system/registrar.service" 2>&1 \
+          | sed -n 's/.*Overall exposure level for registrar.service: \([0-9.]*\).*/\1/p')
+  check "systemd-analyze security --offline=true: ${score:-no score} <= 2.0" \
+    awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
+else
+  bad "systemd-analyze is missing (Debian: systemd)"
+fi
+
+if [ $fresh -eq 0 ]; then
+  echo "deploy test: the package (make deb)"
+  make --no-print-directory -s deb >/dev/null
+  deb=$(ls build/registrar_*.deb)
+  contents=$(dpkg-deb -c "$deb")
+  for f in ./usr/lib/registrar/registrar ./usr/sbin/regctl ./etc/registrar/registrar.env \
+           ./etc/nginx/sites-available/registrar ./lib/systemd/system/registrar.service \
+           ./usr/lib/sysusers.d/registrar.conf ./usr/lib/tmpfiles.d/registrar.conf \
+           ./usr/share/doc/registrar/copyright; do
+    check "package holds $f" grep -q " $f\$" <<<"$contents"
+  done
+  check "package enables no nginx site" bash -c '! grep -q sites-enabled <<<"$1"' _ "$contents"
+  ctl=$work/ctl
+  dpkg-deb -e "$deb" "$ctl"
+  check "conffiles: the env file, the site, logrotate" diff <(sort "$ctl/conffiles") \
+    <(printf '%s\n' /etc/logrotate.d/registrar /etc/nginx/sites-available/registrar \
+        /etc/registrar/registrar.env)
+  for s in postinst prerm postrm; do check "$s is valid sh" sh -n "$ctl/$s"; done
+  check "postinst runs the setup script" grep -q '^ *usr/lib/registrar/setup\|/usr/lib/registrar/setup' "$ctl/postinst"
+  check "postinst enables nothing by itself" bash -c '! grep -v "^ *#" "$1" | grep -q "systemctl enable"' _ "$ctl/postinst"
+  check "Depends names the libraries the binary links" \
+    bash -c 'for l in libfcgi0ldbl libsqlite3-0 libcurl4 libssl3; do grep -q "^Depends:.*$l" "$1" || exit 1; done' _ "$ctl/control"
+  # The setup script's fallback (no systemd-sysusers/tmpfiles) makes the
+  # folders of tmpfiles.d; here it runs on the rewritten paths and user.
+  rewrite < "$root/usr/lib/tmpfiles.d/registrar.conf" \
+    | sed -e "s| registrar registrar | $svc_user $svc_group |" -e "s| registrar adm | $svc_user adm |" \
+    > "$work/tmpfiles.conf"
+  sed -e "s|^tmpfiles=.*|tmpfiles=$work/tmpfiles.conf|" -e "s|^env_file=.*|env_file=$env_file|" \
+      -e 's|command -v systemd-tmpfiles|false|' -e 's|command -v systemd-sysusers|false|' \
+      -e 's|getent passwd registrar|true|' -e "s|chgrp registrar|chgrp $svc_group|" \
+      "$root/usr/lib/registrar/setup" > "$work/setup"
+  rewrite < "$root/etc/registrar/registrar.env" > "$env_file"
+  check "setup (fallback without systemd) makes the folders" sh "$work/setup"
+  check "DATA_DIR is 0700, the service user's" \
+    test "$(stat -c '%a %U' "$data_dir")" = "700 $svc_user"
+  check "the log folder is 2750 (setgid adm)" test "$(stat -c %a "$log_dir")" = 2750
+fi
+
+# The settings the README tells the operator to set, for this test: the
+# public URL on the test port and the dev SMTP sink.
+echo "deploy test: the README's spawn-fcgi deployment"
+mkdir -p "$work/sink"
+/usr/bin/python3 "$repo/tools/smtp_sink.py" --port 0 --dir "$work/sink" > "$work/sink.out" &
+pids+=($!)
+wait_for 10 test -s "$work/sink/sink.port" || bad "the SMTP sink did not start"
+sed -i -e "s|^BASE_URL=.*|BASE_URL=http://127.0.0.1:$port|" \
+       -e "s|^SMTP_URL=.*|SMTP_URL=smtp://127.0.0.1:$(cat "$work/sink/sink.port")|" \
+       -e "s|^INTERNAL_URL=.*|INTERNAL_URL=http://127.0.0.1:$internal_port/internal/mail|" "$env_file"
+# Fast hashing: this tests the deployment, not scrypt.
+echo "SCRYPT_LOG2_N=4" >> "$env_file"
+
+# readme_block NAME: the shell block after "<!-- test: NAME -->" in README.md.
+readme_block() {
+  awk -v m="<!-- test: $1 -->" '
+    index($0, m) { found = 1; next }
+    found && /^ *```/ { if (inside) exit; inside = 1; next }
+    inside { print }' "$repo/README.md"
+}
+for b in spawn-fcgi stop enable-site regctl; do
+  [ -n "$(readme_block $b)" ] || bad "README.md has no block marked <!-- test: $b -->"
+done
+
+start_cmd=$(readme_block spawn-fcgi | rewrite)
+echo "  \$ $start_cmd" | sed 's/^/  /'
+check "the README's spawn-fcgi command succeeds" bash -euc "$start_cmd"
+check "the workers' pid file is written" wait_for 5 test -s "$run_dir/registrar.pid"
+sock=$run_dir/registrar.sock
+check "the socket is www-data's, mode 0600" test "$(stat -c '%U %a' "$sock")" = "www-data 600"
+worker=$(head -n 1 "$run_dir/registrar.pid" 2>/dev/null || echo 0)
+check "the workers run as $svc_user" test "$(stat -c %U "/proc/$worker")" = "$svc_user"
+can_connect() {  # can_connect UID GID: does a process with these ids reach the socket?
+  setpriv --reuid="$1" --regid="$2" --clear-groups /usr/bin/python3 -c \
+    'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$sock"
+}
+refused() { ! "$@"; }
+check "nginx's user (www-data) can connect" can_connect www-data www-data
+check "the service user itself cannot connect" refused can_connect "$svc_user" "$svc_group"
+# A PHP pool run as its own user but in group www-data: refused.
+check "another user in group www-data cannot connect" refused can_connect daemon www-data
+check "the log file is written by the workers" wait_for 5 grep -q "started:" "$log_dir/registrar.log"
+
+# nginx with the installed site, as Debian's nginx.conf would include it.
+site=$work/site.conf
+rewrite < "$root/etc/nginx/sites-available/registrar" > "$site"
+if [ $fresh -eq 1 ]; then
+  # The system nginx, with the package's site enabled as the README says.
+  check "the README's enable-site commands succeed" bash -euc "$(readme_block enable-site)"
+fi
+cp /etc/nginx/fastcgi_params "$work/fastcgi_params"
+mkdir -p "$work/nginx-tmp"
+cat > "$work/nginx.conf" <<EOF
+user www-data www-data;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+    include /etc/nginx/mime.types;
+    client_body_temp_path $work/nginx-tmp/body;
+    fastcgi_temp_path $work/nginx-tmp/fastcgi;
+    proxy_temp_path $work/nginx-tmp/proxy;
+    uwsgi_temp_path $work/nginx-tmp/uwsgi;
+    scgi_temp_path $work/nginx-tmp/scgi;
+    include $site;
+}
+EOF
+check "nginx -t accepts the installed site" nginx -q -t -c "$work/nginx.conf"
+nginx -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx-error.log" &
+pids+=($!)
+base=http://127.0.0.1:$port
+check "nginx answers /healthz through the socket" wait_for 10 curl -fsS "$base/healthz"
+check "static files come from the installed folder" curl -fsS -o /dev/null "$base/static/app.css"
+
+email="ada-$RANDOM@example.com"
+code=$(curl -s -o "$work/register.out" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"correct horse battery\"}" "$base/register")
+check "POST /register answers 202 (got $code)" test "$code" = 202
+check "the verification mail reaches the SMTP server" \
+  wait_for 15 grep -q "verification link: $base/activate?token=" "$work/sink.out"
+link=$(sed -n 's/.*verification link: \(http[^ ]*\).*/\1/p' "$work/sink.out" | tail -n 1)
+token=${link##*token=}
+check "the link opens the verify page (200)" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' "$link")" = 200
+code=$(curl -s -o /dev/null -w '%{http_code}' -d "token=$token" "$base/activate")
+check "POST /activate verifies the account (got $code)" test "$code" = 200
+check "nginx's access log holds the path, never the token" \
+  bash -c 'grep -q "/activate" "$1" && ! grep -q "$2" "$1"' _ "$access_log" "$token"
+
+# regctl as the README shows it: the same env file finds the same data.
+regctl_cmd=$(readme_block regctl | rewrite)
+# regctl is on root's PATH (/usr/sbin); here the env file is not at /etc,
+# so DATA_DIR comes from the environment, which regctl reads first.
+regctl_out=$(PATH=$root/usr/sbin:$PATH DATA_DIR=$data_dir \
+  bash -c "${regctl_cmd//ada@example.com/$email}" 2>&1) || true
+check "regctl (README) shows the account as verified" \
+  bash -c 'grep -q "^address *$1" <<<"$2" && grep -q "^verified *20" <<<"$2"' _ "$email" "$regctl_out"
+check "regctl as another user is refused" bash -c \
+  "! setpriv --reuid=daemon --regid=daemon --clear-groups $root/usr/sbin/regctl -d $data_dir jobs"
+
+stop_cmd=$(readme_block stop | rewrite)
+check "the README's stop command succeeds" bash -euc "$stop_cmd"
+check "SIGTERM: the workers remove the pid file" wait_for 5 test ! -e "$run_dir/registrar.pid"
+check "SIGTERM: the workers remove the socket" wait_for 5 test ! -e "$sock"
+check "the log says the workers stopped" grep -q "last worker out" "$log_dir/registrar.log"
+
+echo "deploy test: a worker that cannot start says why"
+# An env file the service user cannot read (root's, mode 0640 root:root).
+install -m 0640 "$env_file" "$work/root-only.env"
+bash -c "$(sed "s|$env_file|$work/root-only.env|" <<<"$start_cmd")" > "$work/bad.out" 2>&1 || true
+check "an unreadable env file: the log says so" \
+  grep -q "cannot start: $work/root-only.env: cannot be read" "$log_dir/registrar.log"
+check "spawn-fcgi reports the exit" grep -q "child exited with: 2" "$work/bad.out"
+rm -f "$run_dir/registrar.pid" "$sock"
+# A bad setting.
+install -m 0640 -g "$svc_group" "$env_file" "$work/bad.env"
+echo "SMTP_URL=ftp://nowhere" >> "$work/bad.env"
+bash -c "$(sed "s|$env_file|$work/bad.env|" <<<"$start_cmd")" > "$work/bad.out" 2>&1 || true
+check "a bad setting: the log names it" \
+  grep -q "cannot start: config: SMTP_URL=ftp://nowhere" "$log_dir/registrar.log"
+rm -f "$run_dir/registrar.pid" "$sock"
+
+echo "deploy test: the supervised variant (registrar-spawn-fcgi.service)"
+unit=$root/lib/systemd/system/registrar-spawn-fcgi.service
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | rewrite)
+# Under systemd, RuntimeDirectory= makes /run/registrar.
+mkdir -p "$run_dir"
+bash -c "exec $(sed "s|$env_file|$work/bad.env|" <<<"$exec_start")" > "$work/bad-n.out" 2>&1 || true
+check "spawn-fcgi -n: the start-up error is on stderr (journald)" \
+  grep -q "cannot start: config: SMTP_URL=ftp://nowhere" "$work/bad-n.out"
+rm -f "$sock"
+bash -c "exec $exec_start" > "$work/supervised.out" 2>&1 &
+sup=$!
+pids+=($sup)
+check "spawn-fcgi -n serves through the same nginx site" wait_for 10 curl -fsS "$base/healthz"
+check "spawn-fcgi -n: the worker logs on stderr" wait_for 5 grep -q "started:" "$work/supervised.out"
+kill -TERM $sup
+check "spawn-fcgi -n: SIGTERM stops it" wait_for 5 bash -c "! kill -0 $sup"
+
+if [ $failures -ne 0 ]; then
+  echo "deploy test: $failures check(s) FAILED (KEEP=1 keeps $work)"
+  exit 1
+fi
+echo "deploy test: every check passed"
