@@ -1,7 +1,8 @@
 // regctl: the operator's view of the accounts and the mail outbox, on the
 // same database the workers use: DATA_DIR from -d, else the environment,
 // else the service's environment file (-e FILE, default
-// /etc/registrar/registrar.env when it exists), else ./run.
+// /etc/registrar/registrar.env when it exists), else ./run; with
+// DATABASE_URL set (the environment, else that file), that PostgreSQL.
 //   regctl jobs [STATE] [-n LIMIT]   list jobs, newest first
 //   regctl show ID                   one job and its history
 //   regctl retry ID                  put a failed job back in the queue
@@ -189,9 +190,16 @@ int Run(int argc, char** argv) {
     if (!config.ok()) return Fail(config.status());
     data_dir = config.value().data_dir;
   }
-  if (Status s = CheckRunAs(data_dir); !s.ok()) return Fail(s);
   Config where;
   where.data_dir = data_dir;
+  // DATABASE_URL (the environment's, else the env file's): the workers'
+  // PostgreSQL database, whatever DATA_DIR says.
+  if (const char* url = EnvThenFile(env_file)("DATABASE_URL")) {
+    where.database_url = url;
+  }
+  if (where.database_url.empty()) {
+    if (Status s = CheckRunAs(data_dir); !s.ok()) return Fail(s);
+  }
   // The workers' own storage code, on their database; never creates one.
   SystemClock clock;
   Result<std::unique_ptr<Storage>> storage =

@@ -321,7 +321,9 @@ class ActivatePasswordTest : public StackSuite {
   }
   std::string Verified(const std::string& to) {
     auto rows = stack().Query(
-        "SELECT verified_ms IS NOT NULL FROM users WHERE email = '" + to + "'");
+        "SELECT CASE WHEN verified_ms IS NULL THEN 0 ELSE 1 END FROM users "
+        "WHERE email = '" +
+        to + "'");
     return rows.empty() ? "" : rows[0];
   }
 };

@@ -92,10 +92,12 @@ using Env = std::map<std::string, std::string>;
 struct TwoHosts {
   explicit TwoHosts(Env env) {
     env["DATABASE_URL"] = NewPgDatabase();
-    env["JOB_SECRET_FILE"] = dir + "/job.secret";
-    // Host a makes the secret; b must start after it and read the same one.
-    a = std::make_unique<Stack>(env, &sink_a, dir + "/a");
-    b = std::make_unique<Stack>(env, &sink_b, dir + "/b");
+    // Host a makes the secret in its DATA_DIR; b starts after it and reads
+    // the same file (both run as one user: STACK_USER when root).
+    const std::string dir_a = MakeTempDir(), dir_b = MakeTempDir();
+    env["JOB_SECRET_FILE"] = dir_a + "/job.secret";
+    a = std::make_unique<Stack>(env, &sink_a, dir_a);
+    b = std::make_unique<Stack>(env, &sink_b, dir_b);
     front =
         std::make_unique<Front>(dir, std::vector<int>{a->port(), b->port()});
   }

@@ -26,6 +26,7 @@ NewRegistration Registration(const std::string& email,
   NewRegistration r;
   r.email = email;
   r.email_norm = NormalizeEmail(email);
+  r.mailbox = MailboxKey(email);
   r.password_hash = "$scrypt$ln=4,r=8,p=1$c2FsdA$a2V5";
   r.token_hash = TokenHash(token);
   return r;
@@ -80,9 +81,10 @@ class EnginesTest : public ::testing::TestWithParam<std::string> {
   }
 
   RegisterOutcome Register(const std::string& email, const std::string& token,
-                           int mail_cap = 0) {
+                           int mail_cap = 0, int mail_cap_total = 0) {
     RegisterLimits limits;
     limits.mail_cap = mail_cap;
+    limits.mail_cap_total = mail_cap_total;
     limits.token_ttl_ms = 24 * kHour;
     limits.sweep_grace_ms = 3000;
     Result<RegisterOutcome> r =
@@ -152,6 +154,87 @@ TEST_P(EnginesTest, PastTheMailCapNothingIsQueuedAndItIsCounted) {
   EXPECT_EQ(totals.value().registrations, 4);
   clock_.AdvanceMs(kHour + 1);
   EXPECT_GT(Register("cap@example.com", "t4", 3).job_id, 0);
+}
+
+TEST_P(EnginesTest, TheMailCapCountsAMailboxWhateverItsTagOrCase) {
+  EXPECT_GT(Register("Ann@example.com", "m0", 2).job_id, 0);
+  EXPECT_GT(Register("ann+news@example.com", "m1", 2).job_id, 0);
+  EXPECT_EQ(Register("ANN+x@Example.com", "m2", 2).job_id, 0);
+  EXPECT_GT(Register("bob@example.com", "m3", 2).job_id, 0);
+  // MAIL_CAP_TOTAL: three mails this hour so far; the fourth place is the
+  // last.
+  EXPECT_GT(Register("cy@example.com", "m4", 0, 4).job_id, 0);
+  EXPECT_EQ(Register("dee@example.com", "m5", 0, 4).job_id, 0);
+  Result<StoreTotals> totals = store_->Totals();
+  ASSERT_OK(totals);
+  EXPECT_EQ(totals.value().capped, 1);
+  EXPECT_EQ(totals.value().capped_service, 1);
+  EXPECT_EQ(totals.value().registrations, 6);
+}
+
+TEST_P(EnginesTest, CheckTokenGivesThePasswordHashOfItsRegistration) {
+  Register("hash@example.com", "th");
+  std::string hash;
+  Result<TokenState> state = store_->CheckToken(TokenHash("th"), &hash);
+  ASSERT_OK(state);
+  EXPECT_EQ(hash, "$scrypt$ln=4,r=8,p=1$c2FsdA$a2V5");
+}
+
+TEST_P(EnginesTest, RetentionDeletesOldUnverifiedAccountsAndKeepsTheTotals) {
+  const std::int64_t old_job = Register("old@example.com", "to").job_id;
+  auto job = outbox_->Claim(old_job).value().job;
+  ASSERT_TRUE(job.has_value());
+  ASSERT_OK(outbox_->MarkSent(*job, "250 OK"));
+  Register("kept@example.com", "tk");
+  ASSERT_OK(store_->Activate(TokenHash("tk")));
+  RetentionPolicy policy;
+  policy.unverified_ms = 7 * 24 * kHour;
+  policy.mail_body_ms = 24 * kHour;
+  clock_.AdvanceMs(9 * 24 * kHour);  // the link expired 8 days ago
+  Register("new@example.com", "tn");
+  Result<RetentionResult> swept = store_->ApplyRetention(policy);
+  ASSERT_OK(swept);
+  EXPECT_EQ(swept.value().accounts, 1);
+  EXPECT_EQ(swept.value().mail_bodies, 1);
+  EXPECT_EQ(store_->FindAccount("old@example.com").status().code(),
+            Code::kNotFound);
+  EXPECT_OK(store_->FindAccount("KEPT@example.com"));
+  // Nothing more to do the second time; the totals never went down.
+  Result<RetentionResult> again = store_->ApplyRetention(policy);
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value().accounts, 0);
+  EXPECT_EQ(again.value().mail_bodies, 0);
+  Result<StoreTotals> totals = store_->Totals();
+  ASSERT_OK(totals);
+  EXPECT_EQ(totals.value().registrations, 3);
+  EXPECT_EQ(totals.value().retention_accounts, 1);
+  EXPECT_EQ(totals.value().retention_mail_bodies, 1);
+  Result<OutboxStats> stats = outbox_->Stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats.value().sent_total, 1);
+  EXPECT_EQ(stats.value().delivered, 1);
+}
+
+TEST_P(EnginesTest, AccountLookUpsForTheOperator) {
+  Register("Zoe@Example.com", "z1");
+  Register("zoe@example.com", "z2");
+  Register("other@example.com", "o1");
+  Result<std::vector<AccountRow>> zoes = store_->ListAccounts("ZOE", 10);
+  ASSERT_OK(zoes);
+  ASSERT_EQ(zoes.value().size(), 1u);
+  EXPECT_EQ(zoes.value()[0].email, "Zoe@Example.com");
+  EXPECT_EQ(zoes.value()[0].mails, 2);
+  Result<std::vector<AccountRow>> all = store_->ListAccounts("", 10);
+  ASSERT_OK(all);
+  ASSERT_EQ(all.value().size(), 2u);
+  EXPECT_EQ(all.value()[0].email, "other@example.com");  // newest first
+  Result<AccountRow> zoe = store_->FindAccount("ZOE@example.com");
+  ASSERT_OK(zoe);
+  Result<std::vector<std::int64_t>> jobs =
+      store_->AccountJobIds(zoe.value().id);
+  ASSERT_OK(jobs);
+  ASSERT_EQ(jobs.value().size(), 2u);
+  EXPECT_LT(jobs.value()[0], jobs.value()[1]);
 }
 
 TEST_P(EnginesTest, OneClaimWinsAndALapsedLeaseIsClaimedAgain) {

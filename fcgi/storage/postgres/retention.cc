@@ -72,7 +72,7 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
   // Hosts sweeping at once take turns: each run reads where the last one
   // stopped, and the retired figures are added once.
   Result<PgRows> locked = conn_->Query(
-      "SELECT pg_advisory_xact_lock(0x72657461, 0x696e)");  // "reta" "in"
+      "SELECT pg_advisory_xact_lock(1919251553, 26990)");  // "reta" "in"
   if (!locked.ok()) return locked.status();
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);
   if (!now.ok()) return now.status();
