@@ -97,7 +97,8 @@ class SqliteStore : public Store {
   using Store::CheckToken;
   Result<TokenState> CheckToken(const std::string& token_hash,
                                 std::string* password_hash) override;
-  Result<Activation> Activate(const std::string& token_hash) override;
+  Result<ActivateOutcome> Activate(const std::string& token_hash,
+                                   const EventSpec& events) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(

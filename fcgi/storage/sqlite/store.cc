@@ -47,7 +47,8 @@ Result<std::int64_t> MailsSince(Database& db, const std::string& mailbox,
                                 std::int64_t since_ms) {
   if (mailbox.empty()) {
     Stmt count(db, "count all mails",
-               "SELECT count(*) FROM outbox WHERE created_ms > ?");
+               "SELECT count(*) FROM outbox WHERE created_ms > ? "
+               "AND channel = 'mail'");
     count.Int(since_ms);
     Result<bool> row = count.Step();
     if (!row.ok()) return row.status();
@@ -181,18 +182,22 @@ Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash,
   return TokenState::kValid;
 }
 
-Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
+Result<ActivateOutcome> SqliteStore::Activate(const std::string& token_hash,
+                                              const EventSpec& events) {
   // The first look-up reads: an unknown, expired or used token (a random
   // one, a double click) costs no write transaction.
   Result<TokenState> state = CheckToken(token_hash);
   if (!state.ok()) return state.status();
-  if (state.value() == TokenState::kUsed) return Activation::kAlreadyVerified;
+  ActivateOutcome outcome;
+  if (state.value() == TokenState::kUsed) {
+    outcome.state = Activation::kAlreadyVerified;
+    return outcome;
+  }
 
-  bool newly_verified = false;
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
     const std::int64_t now = clock_->NowMs();
-    newly_verified = false;
+    outcome = ActivateOutcome{Activation::kAlreadyVerified, 0};
     Stmt use(db, "use token",
              "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
              "RETURNING user_id, password_hash");
@@ -207,15 +212,32 @@ Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
     // for, unless another link verified it first.
     Stmt verify(db, "verify account",
                 "UPDATE users SET verified_ms = ?, password_hash = ? "
-                "WHERE id = ? AND verified_ms IS NULL");
+                "WHERE id = ? AND verified_ms IS NULL RETURNING email");
     verify.Int(now).Text(password_hash).Int(user_id);
-    Status st = verify.Run();
-    if (!st.ok()) return st;
-    newly_verified = verify.changes() > 0;
+    Result<bool> verified = verify.Step();
+    if (!verified.ok()) return verified.status();
+    if (!verified.value()) return Status();  // verified by another link
+    const std::string email = verify.ColumnText(0);
+    if (Status done = verify.Run(); !done.ok()) return done;
+    outcome.state = Activation::kVerified;
+    if (!events.render) return Status();
+    Result<PreparedMail> event = events.render({user_id, email, now});
+    if (!event.ok()) return event.status();
+    NewJob job;
+    job.user_id = user_id;
+    job.channel = Channel::kWebhook;
+    job.kind = "account.verified";
+    job.message_id = event.value().message_id;
+    job.sealed = event.value().sealed;
+    job.created_ms = now;
+    job.due_ms = now + events.sweep_grace_ms;
+    Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+    if (!id.ok()) return id.status();
+    outcome.event_job_id = id.value();
     return Status();
   });
   if (!s.ok()) return s;
-  return newly_verified ? Activation::kVerified : Activation::kAlreadyVerified;
+  return outcome;
 }
 
 Result<StoreTotals> SqliteStore::Totals() {
@@ -223,7 +245,7 @@ Result<StoreTotals> SqliteStore::Totals() {
   if (!reader.ok()) return reader.status();
   // Jobs retention deleted stay counted ("retired:jobs").
   Stmt totals(*reader.value(), "totals",
-              "SELECT (SELECT count(*) FROM outbox), "
+              "SELECT (SELECT count(*) FROM outbox WHERE channel = 'mail'), "
               "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
