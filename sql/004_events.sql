@@ -12,6 +12,9 @@ CREATE TABLE outbox_new (
                   CHECK (channel IN ('mail', 'webhook')),
   kind            TEXT NOT NULL
                   CHECK (kind IN ('verify', 'exists', 'account.verified')),
+  -- What queued it: a registration, a "send it again", an activation.
+  cause           TEXT NOT NULL DEFAULT 'register'
+                  CHECK (cause IN ('register', 'resend', 'activate')),
   rcpt            TEXT NOT NULL,         -- the address; '' for a webhook
   message_id      TEXT NOT NULL UNIQUE,  -- Message-ID, or the event id
   state           TEXT NOT NULL DEFAULT 'queued'
@@ -39,5 +42,6 @@ CREATE INDEX outbox_user ON outbox(user_id, created_ms);
 CREATE INDEX outbox_sent ON outbox(state, sent_ms, created_ms) WHERE state = 'sent';
 CREATE INDEX outbox_mailbox ON outbox(mailbox, created_ms);
 CREATE INDEX outbox_created ON outbox(created_ms);
--- Counts by channel and state for the metrics.
+-- Counts by channel and state, and by cause, for the metrics.
 CREATE INDEX outbox_channel_state ON outbox(channel, state);
+CREATE INDEX outbox_cause ON outbox(cause);

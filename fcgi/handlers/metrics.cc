@@ -70,6 +70,9 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
                   "Sealed bodies of sent mails deleted (RETAIN_MAIL_S after "
                   "sending); the job and its history stay.",
                   static_cast<double>(totals.value().retention_mail_bodies)},
+           Simple{"resends_total",
+                  "POST /register/resend requests for a known address.",
+                  static_cast<double>(totals.value().resends)},
            Simple{"webhook_sent_total",
                   "account.verified events WEBHOOK_URL answered with a 2xx.",
                   event_state(JobState::kSent)},

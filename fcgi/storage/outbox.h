@@ -52,6 +52,7 @@ struct NewJob {
   std::int64_t user_id = 0;
   Channel channel = Channel::kMail;
   std::string kind;        // mail: "verify" or "exists"; "account.verified"
+  std::string cause = "register";  // or "resend", "activate"
   std::string rcpt;        // the address as typed; "" for a webhook
   std::string mailbox;     // MailboxKey(rcpt): what MAIL_CAP counts; "" for a webhook
   std::string message_id;  // of the rendered message; an event's id

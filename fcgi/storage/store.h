@@ -80,6 +80,7 @@ struct StoreTotals {
   std::int64_t capped_service = 0;      // ... MAIL_CAP_TOTAL sent nothing for
   std::int64_t retention_accounts = 0;  // accounts retention deleted
   std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
+  std::int64_t resends = 0;        // accepted resends to known addresses
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,
@@ -99,6 +100,18 @@ class Store {
   virtual Result<RegisterOutcome> Register(const NewRegistration& reg,
                                            const RegisterLimits& limits,
                                            const MailRenderer& render) = 0;
+
+  // "Send it again" (POST /register/resend) for the address whose
+  // NormalizeEmail is "email_norm", mailed at "email" (as typed): an
+  // unverified account gets a new token ("token_hash") for the password of
+  // its latest registration and a verification mail; a verified one the
+  // "account exists" notice; an unknown address nothing (job_id 0). The
+  // mail cap counts these mails too. Nothing is written on error.
+  virtual Result<RegisterOutcome> Resend(const std::string& email,
+                                         const std::string& email_norm,
+                                         const std::string& token_hash,
+                                         const RegisterLimits& limits,
+                                         const MailRenderer& render) = 0;
 
   // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
   // unused one. Writes nothing. "password_hash", when given, gets the

@@ -643,6 +643,75 @@ TEST_F(StoreTest, TotalsCountFromTheRows) {
   EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM counters"), 1);
 }
 
+// --- Resend --------------------------------------------------------------------
+
+TEST_F(StoreTest, AResendToAnUnknownAddressWritesNothing) {
+  Result<RegisterOutcome> r = store_->Resend(
+      "Nobody@example.com", "nobody@example.com", TokenHash("tok-1"), limits_,
+      Renderer());
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value().job_id, 0);
+  EXPECT_EQ(Rows(db_.get(), "users"), 0);
+  EXPECT_EQ(Rows(db_.get(), "tokens"), 0);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 0);
+  EXPECT_EQ(Totals().registrations, 0);
+}
+
+TEST_F(StoreTest, AResendToAnUnverifiedAddressMailsALinkForTheLatestPassword) {
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  clock_.AdvanceMs(1000);
+  ASSERT_OK(Register("ann@example.com", "hash-2", "tok-2"));
+  clock_.AdvanceMs(1000);
+  Result<RegisterOutcome> r = store_->Resend(
+      "Ann@Example.com", "ann@example.com", TokenHash("tok-3"), limits_,
+      Renderer());
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value().kind, MailKind::kVerify);
+  ASSERT_GT(r.value().job_id, 0);
+  const std::string job = std::to_string(r.value().job_id);
+  EXPECT_EQ(QueryText(db_.get(), "SELECT rcpt FROM outbox WHERE id = " + job),
+            "Ann@Example.com");
+  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM tokens "
+                                 "WHERE hash = '" + TokenHash("tok-3") + "'"),
+            "hash-2");
+  // The earlier links stay valid; the new one activates the latest password.
+  EXPECT_OK(store_->CheckToken(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-3"), {}));
+  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-2");
+}
+
+TEST_F(StoreTest, AResendToAVerifiedAddressSendsTheNoticeAndNoToken) {
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
+  Result<RegisterOutcome> r = store_->Resend(
+      "ann@example.com", "ann@example.com", TokenHash("tok-2"), limits_,
+      Renderer());
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value().kind, MailKind::kExists);
+  EXPECT_GT(r.value().job_id, 0);
+  EXPECT_EQ(Rows(db_.get(), "tokens"), 1);
+}
+
+TEST_F(StoreTest, ResendsCountAgainstTheMailCap) {
+  limits_.mail_cap = 2;
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  Result<RegisterOutcome> first = store_->Resend(
+      "ann@example.com", "ann@example.com", TokenHash("tok-2"), limits_,
+      Renderer());
+  ASSERT_OK(first);
+  EXPECT_GT(first.value().job_id, 0);
+  Result<RegisterOutcome> capped = store_->Resend(
+      "ann@example.com", "ann@example.com", TokenHash("tok-3"), limits_,
+      Renderer());
+  ASSERT_OK(capped);
+  EXPECT_EQ(capped.value().job_id, 0);
+  // Resends are not registrations, capped or not.
+  const StoreTotals t = Totals();
+  EXPECT_EQ(t.registrations, 1);
+  EXPECT_EQ(t.capped, 0);
+  EXPECT_EQ(t.resends, 2);
+}
+
 // --- account.verified events -------------------------------------------------
 
 // An EventSpec whose renderer records the accounts it was given.

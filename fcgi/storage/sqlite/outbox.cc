@@ -64,12 +64,13 @@ SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
 Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   Database& db = static_cast<SqliteTxn&>(txn).db();
   Stmt insert(db, "insert job",
-              "INSERT INTO outbox(user_id, channel, kind, rcpt, message_id, "
-              "created_ms, next_attempt_ms, mailbox) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+              "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
+              "message_id, created_ms, next_attempt_ms, mailbox) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.Int(job.user_id)
       .Text(ChannelName(job.channel))
       .Text(job.kind)
+      .Text(job.cause)
       .Text(job.rcpt)
       .Text(job.message_id)
       .Int(job.created_ms)
