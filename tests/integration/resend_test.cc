@@ -145,5 +145,25 @@ TEST_F(ResendTest, TheRulesOfRegisterHold) {
             400);
 }
 
+// The README's way for the site's app to check a password against the
+// stored hash (tools/check_password.py, Python's standard library only).
+TEST_F(ResendTest, TheStoredHashChecksWithTheReadmesStandardLibraryCode) {
+  const std::string email = "hash-check@example.com";
+  RegisterAndWait(email, "correct horse battery");
+  ASSERT_EQ(stack()
+                .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)),
+                      {kForm})
+                .status,
+            200);
+  const std::vector<std::string> hash = stack().Query(
+      "SELECT password_hash FROM users WHERE email = '" + email + "'");
+  ASSERT_EQ(hash.size(), 1u);
+  const std::string check =
+      "/usr/bin/python3 " + RepoRoot() + "/tools/check_password.py '" +
+      hash[0] + "' ";
+  EXPECT_EQ(std::system((check + "'correct horse battery'").c_str()), 0);
+  EXPECT_NE(std::system((check + "'correct horse batterY'").c_str()), 0);
+}
+
 }  // namespace
 }  // namespace reg::testing
