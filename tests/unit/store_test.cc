@@ -927,7 +927,7 @@ TEST_F(RetentionTest,
 TEST_F(RetentionTest, DeletedJobsStayInEveryTotal) {
   ASSERT_OK(Register("gone@example.com", "h", "tok-1"));
   ASSERT_OK(Register("kept@example.com", "h", "tok-2"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-2")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-2"), {}));
   SendAll();
   ASSERT_OK(
       db_->Exec("INSERT INTO outbox_events(job_id, at_ms, event, reason) "
@@ -975,7 +975,7 @@ TEST_F(RetentionTest, ABodySentAfterEarlierRunsStillGoesOnTime) {
 
 TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   ASSERT_OK(Register("queued@example.com", "h", "tok-2"));  // never sent
   clock_.AdvanceMs(3600 * 1000);
   EXPECT_EQ(Apply().accounts, 0);
@@ -986,7 +986,7 @@ TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
 
 TEST_F(RetentionTest, ASentBodyGoesAfterItsTimeAndTheRowStays) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   SendAll();
   ASSERT_OK(Register("unsent@example.com", "h", "tok-2"));
   clock_.AdvanceMs(5 * 1000 - 1);
