@@ -74,9 +74,8 @@ int Jobs(Outbox& outbox, const std::string& state, int limit) {
   // What came from outside (addresses, SMTP replies) is printed escaped.
   for (const JobRow& r : rows.value()) {
     std::printf("%-8lld %-7s %-16s %-8s %-3d %-20s %-20s %s%s%s\n",
-                static_cast<long long>(r.id), r.channel.c_str(),
-                r.kind.c_str(), r.state.c_str(),
-                r.attempts, Time(r.created_ms).c_str(),
+                static_cast<long long>(r.id), r.channel.c_str(), r.kind.c_str(),
+                r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
                 r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
                 EscapeControls(To(r)).c_str(),
                 r.last_reply.empty() ? "" : " / ",

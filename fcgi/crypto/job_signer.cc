@@ -204,10 +204,9 @@ Result<std::string> CreateSecretIfMissing(const std::string& path) {
   // half-written one.
   unsigned char suffix[8];
   if (Status r = RandomBytes(suffix, sizeof suffix); !r.ok()) return r;
-  const std::string tmp =
-      path + ".new." +
-      HexEncode(std::string_view(reinterpret_cast<char*>(suffix),
-                                 sizeof suffix));
+  const std::string tmp = path + ".new." +
+                          HexEncode(std::string_view(
+                              reinterpret_cast<char*>(suffix), sizeof suffix));
   UniqueFd fd(open(tmp.c_str(),
                    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) {

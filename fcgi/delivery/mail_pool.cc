@@ -57,7 +57,8 @@ void MailPool::Loop() {
   Outbox* outbox = owned.get();
   CurlSmtpMailer mailer(config_);
   JobPoster poster(config_.internal_url, &signer_, &clock_);
-  std::unique_ptr<WebhookSender> webhook = NewWebhookSender(config_, clock_, event_signer_);
+  std::unique_ptr<WebhookSender> webhook =
+      NewWebhookSender(config_, clock_, event_signer_);
   for (;;) {
     Task task;
     {

@@ -16,8 +16,7 @@ Result<std::string> NewEventId() {
 }
 
 std::string AccountVerifiedBody(const std::string& event_id,
-                                std::int64_t created_s,
-                                std::int64_t account_id,
+                                std::int64_t created_s, std::int64_t account_id,
                                 const std::string& email) {
   // ordered_json: the keys in the contract's order.
   nlohmann::ordered_json body = {

@@ -19,8 +19,7 @@ Result<std::string> NewEventId();
 // {"id":…,"type":"account.verified","created":…,"data":{"account_id":…,
 // "email":…}}, "created" in Unix seconds.
 std::string AccountVerifiedBody(const std::string& event_id,
-                                std::int64_t created_s,
-                                std::int64_t account_id,
+                                std::int64_t created_s, std::int64_t account_id,
                                 const std::string& email);
 
 }  // namespace reg

@@ -16,8 +16,9 @@ namespace reg {
 // refused for good: the receiver may be fixed).
 struct PostResult {
   bool delivered = false;
-  std::string reply;   // "HTTP 204", or what went wrong
-  std::string reason;  // for the retry metric: connect, timeout, status, tls, network
+  std::string reply;  // "HTTP 204", or what went wrong
+  std::string
+      reason;  // for the retry metric: connect, timeout, status, tls, network
 };
 
 // One per thread; keeps its connection to the receiver between posts.

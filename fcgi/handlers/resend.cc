@@ -15,14 +15,13 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   Result<Fields> fields = ReadFields(request);
   if (!fields.ok()) return fields.status();
   auto it = fields.value().find("email");
-  const std::string email(TrimSpace(
-      it != fields.value().end() ? it->second : std::string()));
+  const std::string email(
+      TrimSpace(it != fields.value().end() ? it->second : std::string()));
   const std::string email_error = EmailError(email);
   if (!email_error.empty()) {
     if (request.WantsJson()) {
       return Answer(Response::Json(
-          422,
-          nlohmann::json{{"errors", {{"email", email_error}}}}.dump()));
+          422, nlohmann::json{{"errors", {{"email", email_error}}}}.dump()));
     }
     return Answer(Response::Html(422, ResendPage(email, email_error)));
   }

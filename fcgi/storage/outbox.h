@@ -1,7 +1,8 @@
 // Outbox: the jobs of work done after an answer, and their history, as any
 // storage engine keeps them. A job goes out on one of two channels: a mail
 // over SMTP, or an event for the site's app posted to WEBHOOK_URL; both go
-// through the same states, claims, leases, retries and sweeps. The interface speaks Status, rows and times (Unix milliseconds).
+// through the same states, claims, leases, retries and sweeps. The interface
+// speaks Status, rows and times (Unix milliseconds).
 //   queued --claim--> sending --250--> sent
 //                        |---4xx/timeout--> queued (later) or failed (48 h)
 //                        '---5xx--> failed
@@ -51,10 +52,11 @@ std::int64_t RetryDelayMs(const OutboxPolicy& policy, int attempts);
 struct NewJob {
   std::int64_t user_id = 0;
   Channel channel = Channel::kMail;
-  std::string kind;        // mail: "verify" or "exists"; "account.verified"
+  std::string kind;  // mail: "verify" or "exists"; "account.verified"
   std::string cause = "register";  // or "resend", "activate"
-  std::string rcpt;        // the address as typed; "" for a webhook
-  std::string mailbox;     // MailboxKey(rcpt): what MAIL_CAP counts; "" for a webhook
+  std::string rcpt;                // the address as typed; "" for a webhook
+  std::string
+      mailbox;  // MailboxKey(rcpt): what MAIL_CAP counts; "" for a webhook
   std::string message_id;  // of the rendered message; an event's id
   std::string sealed;      // the message or event body, sealed (Sealer)
   std::int64_t created_ms = 0;

@@ -80,7 +80,7 @@ struct StoreTotals {
   std::int64_t capped_service = 0;      // ... MAIL_CAP_TOTAL sent nothing for
   std::int64_t retention_accounts = 0;  // accounts retention deleted
   std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
-  std::int64_t resends = 0;        // accepted resends to known addresses
+  std::int64_t resends = 0;  // accepted resends to known addresses
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,

@@ -61,21 +61,21 @@ TEST_F(ResendTest, AnUnverifiedAddressGetsANewLinkAndTheOldOneStillWorks) {
   ASSERT_FALSE(second.empty());
   EXPECT_NE(second, first);
   EXPECT_EQ(stack().Get("/activate?token=" + first).status, 200);
-  EXPECT_EQ(
-      stack().Post("/activate", "token=" + second, {kForm}).status, 200);
+  EXPECT_EQ(stack().Post("/activate", "token=" + second, {kForm}).status, 200);
   EXPECT_EQ(stack().Query("SELECT verified_ms IS NOT NULL FROM users WHERE "
-                          "email = '" + email + "'"),
+                          "email = '" +
+                          email + "'"),
             std::vector<std::string>{"1"});
 }
 
 TEST_F(ResendTest, AVerifiedAddressGetsTheNotice) {
   const std::string email = "resend-verified@example.com";
   RegisterAndWait(email);
-  ASSERT_EQ(stack()
-                .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)),
-                      {kForm})
-                .status,
-            200);
+  ASSERT_EQ(
+      stack()
+          .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)), {kForm})
+          .status,
+      200);
   ASSERT_EQ(ResendJson(email).status, 202);
   ASSERT_TRUE(WaitFor([&] { return MailsTo(email).size() == 2; }));
   EXPECT_EQ(TokenIn(MailsTo(email).at(1)), "");  // no link in the notice
@@ -94,9 +94,8 @@ TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
                           "'resend-nobody@example.com'"),
             std::vector<std::string>{"0"});
   // A form post is sent to the "check your inbox" page.
-  HttpResponse form =
-      stack().Post("/register/resend", "email=resend-nobody%40example.com",
-                   {kForm});
+  HttpResponse form = stack().Post(
+      "/register/resend", "email=resend-nobody%40example.com", {kForm});
   EXPECT_EQ(form.status, 303);
   EXPECT_EQ(form.Header("location"), "/register/sent");
 }
@@ -109,8 +108,8 @@ TEST_F(ResendTest, AnInvalidAddressIs422AsForARegistration) {
   ASSERT_TRUE(body.is_object()) << json.body;
   EXPECT_TRUE(body["errors"].contains("email"));
   EXPECT_FALSE(body["errors"].contains("password"));
-  HttpResponse html = stack().Post(
-      "/register/resend", "email=%3Cb%3Enope", {kForm});
+  HttpResponse html =
+      stack().Post("/register/resend", "email=%3Cb%3Enope", {kForm});
   EXPECT_EQ(html.status, 422);
   EXPECT_THAT(html.body, HasSubstr("action=\"/register/resend\""));
   EXPECT_THAT(html.body, HasSubstr("&lt;b&gt;nope"));
@@ -119,11 +118,11 @@ TEST_F(ResendTest, AnInvalidAddressIs422AsForARegistration) {
 
 TEST_F(ResendTest, TheRulesOfRegisterHold) {
   const std::string body = "email=resend-rules%40example.com";
-  EXPECT_EQ(stack()
-                .Post("/register/resend", body,
-                      {kForm, "Sec-Fetch-Site: cross-site"})
-                .status,
-            403);
+  EXPECT_EQ(
+      stack()
+          .Post("/register/resend", body, {kForm, "Sec-Fetch-Site: cross-site"})
+          .status,
+      403);
   EXPECT_EQ(stack()
                 .Post("/register/resend", body,
                       {kForm, "Origin: https://evil.example"})
@@ -141,8 +140,7 @@ TEST_F(ResendTest, TheRulesOfRegisterHold) {
                       "email=" + std::string(17 * 1024, 'a'), {kForm})
                 .status,
             413);
-  EXPECT_EQ(stack().Post("/register/resend", "email=%zz", {kForm}).status,
-            400);
+  EXPECT_EQ(stack().Post("/register/resend", "email=%zz", {kForm}).status, 400);
 }
 
 // The README's way for the site's app to check a password against the
@@ -150,17 +148,16 @@ TEST_F(ResendTest, TheRulesOfRegisterHold) {
 TEST_F(ResendTest, TheStoredHashChecksWithTheReadmesStandardLibraryCode) {
   const std::string email = "hash-check@example.com";
   RegisterAndWait(email, "correct horse battery");
-  ASSERT_EQ(stack()
-                .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)),
-                      {kForm})
-                .status,
-            200);
+  ASSERT_EQ(
+      stack()
+          .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)), {kForm})
+          .status,
+      200);
   const std::vector<std::string> hash = stack().Query(
       "SELECT password_hash FROM users WHERE email = '" + email + "'");
   ASSERT_EQ(hash.size(), 1u);
-  const std::string check =
-      "/usr/bin/python3 " + RepoRoot() + "/tools/check_password.py '" +
-      hash[0] + "' ";
+  const std::string check = "/usr/bin/python3 " + RepoRoot() +
+                            "/tools/check_password.py '" + hash[0] + "' ";
   EXPECT_EQ(std::system((check + "'correct horse battery'").c_str()), 0);
   EXPECT_NE(std::system((check + "'correct horse batterY'").c_str()), 0);
 }

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -77,10 +79,11 @@ class WebhookTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const int port = FreePort();
-    run_ = new Running({{"WEBHOOK_URL", "http://127.0.0.1:" +
-                                            std::to_string(port) + "/events"},
-                        {"RETRY_S", "1"},
-                        {"SWEEP_S", "1"}});
+    run_ =
+        new Running({{"WEBHOOK_URL",
+                      "http://127.0.0.1:" + std::to_string(port) + "/events"},
+                     {"RETRY_S", "1"},
+                     {"SWEEP_S", "1"}});
     ASSERT_TRUE(run_->stack.running()) << run_->stack.Output();
     receiver_ = new Receiver(run_->dir,
                              run_->stack.data_dir() + "/webhook.secret", port);
@@ -121,7 +124,8 @@ TEST_F(WebhookTest, OneSignedEventPerVerificationNoneForARepeatClick) {
   ASSERT_FALSE(token.empty());
   const std::time_t before = std::time(nullptr);
   ASSERT_EQ(Activate(stack(), token).status, 200);
-  ASSERT_TRUE(WaitFor([&] { return EventsFor(receiver(), email).size() == 1; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return EventsFor(receiver(), email).size() == 1; }));
   const nlohmann::json event = EventsFor(receiver(), email)[0];
   EXPECT_EQ(event["type"], "account.verified");
   EXPECT_EQ(event["data"]["email"], email);  // as typed
@@ -140,7 +144,8 @@ TEST_F(WebhookTest, OneSignedEventPerVerificationNoneForARepeatClick) {
   // The double click verifies nothing new: no second event, even after
   // sweeps have had their chance.
   ASSERT_EQ(Activate(stack(), token).status, 200);
-  ASSERT_TRUE(WaitFor([&] { return stack().Metric("webhook_queue_depth") == 0; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return stack().Metric("webhook_queue_depth") == 0; }));
   EXPECT_EQ(EventRow(stack(), email), std::vector<std::string>{"sent 1"});
   EXPECT_EQ(EventsFor(receiver(), email).size(), 1u);
 }
@@ -149,7 +154,8 @@ TEST_F(WebhookTest, AReceiverAnswering500TwiceGetsThreeAttempts) {
   receiver().Control(R"({"fail": 2})");
   const std::string email = "event-500@example.com";
   ASSERT_EQ(Verify(email).status, 200);
-  ASSERT_TRUE(WaitFor([&] { return EventsFor(receiver(), email).size() == 1; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return EventsFor(receiver(), email).size() == 1; }));
   const std::vector<nlohmann::json> attempts =
       AttemptsFor(receiver(), EventsFor(receiver(), email)[0]["id"]);
   ASSERT_EQ(attempts.size(), 3u);
@@ -157,8 +163,9 @@ TEST_F(WebhookTest, AReceiverAnswering500TwiceGetsThreeAttempts) {
   EXPECT_EQ(attempts[1]["status"], 500);
   EXPECT_EQ(attempts[2]["status"], 204);
   for (const nlohmann::json& a : attempts) EXPECT_TRUE(a["valid"].get<bool>());
-  ASSERT_TRUE(WaitFor(
-      [&] { return EventRow(stack(), email) == std::vector<std::string>{"sent 3"}; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return EventRow(stack(), email) == std::vector<std::string>{"sent 3"};
+  }));
 }
 
 TEST_F(WebhookTest, AnEventWaitsForAReceiverThatIsDownAndIsDeliveredOnceBack) {
@@ -168,12 +175,15 @@ TEST_F(WebhookTest, AnEventWaitsForAReceiverThatIsDownAndIsDeliveredOnceBack) {
   // Tried, failed, queued again; counted as waiting.
   ASSERT_TRUE(WaitFor([&] {
     std::vector<std::string> row = EventRow(stack(), email);
-    return row.size() == 1 && row[0] != "queued 0" && row[0].rfind("queued", 0) == 0;
+    return row.size() == 1 && row[0] != "queued 0" &&
+           row[0].rfind("queued", 0) == 0;
   }));
   EXPECT_GE(stack().Metric("webhook_queue_depth"), 1);
   receiver().Start();
-  ASSERT_TRUE(WaitFor([&] { return EventsFor(receiver(), email).size() == 1; }));
-  ASSERT_TRUE(WaitFor([&] { return EventRow(stack(), email).at(0).rfind("sent", 0) == 0; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return EventsFor(receiver(), email).size() == 1; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return EventRow(stack(), email).at(0).rfind("sent", 0) == 0; }));
   EXPECT_EQ(EventsFor(receiver(), email).size(), 1u);
 }
 
@@ -217,6 +227,61 @@ TEST_F(WebhookTest, AForgedEventFailsTheReceiversCheck) {
   EXPECT_EQ(r.status, 401);
 }
 
+std::string Regctl(const Stack& stack, const std::string& args) {
+  const char* build = std::getenv("REGISTRAR_BUILD");
+  std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
+                    "/regctl -d " + stack.data_dir() + " " + args + " 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
+// The operator's view: regctl lists events beside mail and sends one again
+// at once ("retry") instead of after its next delay.
+TEST(EventOperator, RegctlShowsAnEventBesideMailAndRetriesIt) {
+  const std::string dir = MakeTempDir();
+  Sink sink(dir);
+  const int port = FreePort();
+  Stack stack(
+      {{"SWEEP_S", "1"},
+       {"RETRY_S", "600"},
+       {"WEBHOOK_URL", "http://127.0.0.1:" + std::to_string(port) + "/events"}},
+      &sink);
+  ASSERT_TRUE(stack.running()) << stack.Output();
+  Receiver receiver(dir, stack.data_dir() + "/webhook.secret", port);
+  const std::string email = "event-regctl@example.com";
+  const std::string token = RegisterForToken(stack, sink, email);
+  ASSERT_FALSE(token.empty());
+  ASSERT_EQ(Activate(stack, token).status, 200);
+  // No receiver yet: the first attempt fails, the next is 10 minutes away.
+  ASSERT_TRUE(WaitFor([&] {
+    return EventRow(stack, email) == std::vector<std::string>{"queued 1"};
+  }));
+  const std::string id =
+      stack
+          .Query(
+              "SELECT o.id FROM outbox o JOIN users u ON u.id = o.user_id "
+              "WHERE o.channel = 'webhook' AND u.email = '" +
+              email + "'")
+          .at(0);
+  const std::string jobs = Regctl(stack, "jobs");
+  EXPECT_THAT(jobs, ::testing::HasSubstr("webhook"));
+  EXPECT_THAT(jobs, ::testing::HasSubstr("account.verified"));
+  EXPECT_THAT(jobs, ::testing::HasSubstr("verify"));  // the mail beside it
+  receiver.Start();
+  EXPECT_THAT(Regctl(stack, "retry " + id),
+              ::testing::Not(::testing::HasSubstr("error")));
+  ASSERT_TRUE(WaitFor([&] { return EventsFor(receiver, email).size() == 1; }));
+  EXPECT_THAT(Regctl(stack, "show " + id), ::testing::HasSubstr("requeued"));
+  receiver.Stop();
+  EXPECT_TRUE(stack.Stop());
+}
+
 // The worker is killed after the activation's answer, before its post of
 // the event could go anywhere (a dead INTERNAL_URL): the sweep of the
 // worker started in its place delivers the event.
@@ -226,12 +291,12 @@ TEST(KilledWorkerEvent, TheSweepDeliversTheEventOfAWorkerKilledAfterItsAnswer) {
   const int port = FreePort();
   const std::string dead =
       "http://127.0.0.1:" + std::to_string(FreePort()) + "/internal/mail";
-  Stack stack({{"WORKERS", "1"},
-               {"SWEEP_S", "1"},
-               {"INTERNAL_URL", dead},
-               {"WEBHOOK_URL",
-                "http://127.0.0.1:" + std::to_string(port) + "/events"}},
-              &sink);
+  Stack stack(
+      {{"WORKERS", "1"},
+       {"SWEEP_S", "1"},
+       {"INTERNAL_URL", dead},
+       {"WEBHOOK_URL", "http://127.0.0.1:" + std::to_string(port) + "/events"}},
+      &sink);
   ASSERT_TRUE(stack.running()) << stack.Output();
   Receiver receiver(dir, stack.data_dir() + "/webhook.secret", port);
   receiver.Start();
@@ -260,11 +325,10 @@ TEST(KilledWorkerEvent, TheSweepDeliversTheEventOfAWorkerKilledAfterItsAnswer) {
   }));
   ASSERT_EQ(kill(worker, SIGKILL), 0);
   ASSERT_TRUE(WaitFor([&] { return EventsFor(receiver, email).size() == 1; }));
-  EXPECT_EQ(
-      stack.Query("SELECT e.detail FROM outbox_events e JOIN outbox o ON "
-                  "o.id = e.job_id WHERE o.channel = 'webhook' AND "
-                  "e.event = 'claimed'"),
-      std::vector<std::string>{"sweep"});
+  EXPECT_EQ(stack.Query("SELECT e.detail FROM outbox_events e JOIN outbox o ON "
+                        "o.id = e.job_id WHERE o.channel = 'webhook' AND "
+                        "e.event = 'claimed'"),
+            std::vector<std::string>{"sweep"});
   receiver.Stop();
   EXPECT_TRUE(stack.Stop());
 }

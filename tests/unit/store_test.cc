@@ -544,7 +544,8 @@ TEST_F(StoreTest, ActivatingAnUnknownExpiredOrUsedTokenWritesNothing) {
   ASSERT_OK(used);
   EXPECT_EQ(used.value().state, Activation::kAlreadyVerified);
   clock_.AdvanceMs(limits_.token_ttl_ms);
-  EXPECT_EQ(store_->Activate(TokenHash("tok-2"), {}).status().code(), Code::kGone);
+  EXPECT_EQ(store_->Activate(TokenHash("tok-2"), {}).status().code(),
+            Code::kGone);
   EXPECT_EQ(DataVersion(), version);
 }
 
@@ -643,12 +644,13 @@ TEST_F(StoreTest, TotalsCountFromTheRows) {
   EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM counters"), 1);
 }
 
-// --- Resend --------------------------------------------------------------------
+// --- Resend
+// --------------------------------------------------------------------
 
 TEST_F(StoreTest, AResendToAnUnknownAddressWritesNothing) {
-  Result<RegisterOutcome> r = store_->Resend(
-      "Nobody@example.com", "nobody@example.com", TokenHash("tok-1"), limits_,
-      Renderer());
+  Result<RegisterOutcome> r =
+      store_->Resend("Nobody@example.com", "nobody@example.com",
+                     TokenHash("tok-1"), limits_, Renderer());
   ASSERT_OK(r);
   EXPECT_EQ(r.value().job_id, 0);
   EXPECT_EQ(Rows(db_.get(), "users"), 0);
@@ -662,17 +664,19 @@ TEST_F(StoreTest, AResendToAnUnverifiedAddressMailsALinkForTheLatestPassword) {
   clock_.AdvanceMs(1000);
   ASSERT_OK(Register("ann@example.com", "hash-2", "tok-2"));
   clock_.AdvanceMs(1000);
-  Result<RegisterOutcome> r = store_->Resend(
-      "Ann@Example.com", "ann@example.com", TokenHash("tok-3"), limits_,
-      Renderer());
+  Result<RegisterOutcome> r =
+      store_->Resend("Ann@Example.com", "ann@example.com", TokenHash("tok-3"),
+                     limits_, Renderer());
   ASSERT_OK(r);
   EXPECT_EQ(r.value().kind, MailKind::kVerify);
   ASSERT_GT(r.value().job_id, 0);
   const std::string job = std::to_string(r.value().job_id);
   EXPECT_EQ(QueryText(db_.get(), "SELECT rcpt FROM outbox WHERE id = " + job),
             "Ann@Example.com");
-  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM tokens "
-                                 "WHERE hash = '" + TokenHash("tok-3") + "'"),
+  EXPECT_EQ(QueryText(db_.get(),
+                      "SELECT password_hash FROM tokens "
+                      "WHERE hash = '" +
+                          TokenHash("tok-3") + "'"),
             "hash-2");
   // The earlier links stay valid; the new one activates the latest password.
   EXPECT_OK(store_->CheckToken(TokenHash("tok-1")));
@@ -683,9 +687,9 @@ TEST_F(StoreTest, AResendToAnUnverifiedAddressMailsALinkForTheLatestPassword) {
 TEST_F(StoreTest, AResendToAVerifiedAddressSendsTheNoticeAndNoToken) {
   ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
   ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
-  Result<RegisterOutcome> r = store_->Resend(
-      "ann@example.com", "ann@example.com", TokenHash("tok-2"), limits_,
-      Renderer());
+  Result<RegisterOutcome> r =
+      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-2"),
+                     limits_, Renderer());
   ASSERT_OK(r);
   EXPECT_EQ(r.value().kind, MailKind::kExists);
   EXPECT_GT(r.value().job_id, 0);
@@ -695,14 +699,14 @@ TEST_F(StoreTest, AResendToAVerifiedAddressSendsTheNoticeAndNoToken) {
 TEST_F(StoreTest, ResendsCountAgainstTheMailCap) {
   limits_.mail_cap = 2;
   ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
-  Result<RegisterOutcome> first = store_->Resend(
-      "ann@example.com", "ann@example.com", TokenHash("tok-2"), limits_,
-      Renderer());
+  Result<RegisterOutcome> first =
+      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-2"),
+                     limits_, Renderer());
   ASSERT_OK(first);
   EXPECT_GT(first.value().job_id, 0);
-  Result<RegisterOutcome> capped = store_->Resend(
-      "ann@example.com", "ann@example.com", TokenHash("tok-3"), limits_,
-      Renderer());
+  Result<RegisterOutcome> capped =
+      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-3"),
+                     limits_, Renderer());
   ASSERT_OK(capped);
   EXPECT_EQ(capped.value().job_id, 0);
   // Resends are not registrations, capped or not.
@@ -740,9 +744,11 @@ TEST_F(StoreTest, AFirstVerificationQueuesOneEventInItsTransaction) {
   EXPECT_EQ(seen[0].verified_ms,
             QueryInt(db_.get(), "SELECT verified_ms FROM users"));
   const std::string id = std::to_string(done.value().event_job_id);
-  EXPECT_EQ(QueryText(db_.get(), "SELECT channel || ' ' || kind || ' ' || "
-                                 "message_id || ' ' || state FROM outbox "
-                                 "WHERE id = " + id),
+  EXPECT_EQ(QueryText(db_.get(),
+                      "SELECT channel || ' ' || kind || ' ' || "
+                      "message_id || ' ' || state FROM outbox "
+                      "WHERE id = " +
+                          id),
             "webhook account.verified evt_1 queued");
   // The event goes through the same claims as mail.
   Result<ClaimOutcome> claim = outbox_->Claim(done.value().event_job_id);
@@ -787,11 +793,13 @@ TEST_F(StoreTest, AnEventThatCannotBeMadeLeavesTheAccountUnverified) {
   std::vector<VerifiedAccount> seen;
   EXPECT_FALSE(
       store_->Activate(TokenHash("tok-1"), Events(&seen, /*fail=*/true)).ok());
-  EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM users "
-                                "WHERE verified_ms IS NOT NULL"),
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM users "
+                     "WHERE verified_ms IS NOT NULL"),
             0);
-  EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM tokens "
-                                "WHERE used_ms IS NOT NULL"),
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM tokens "
+                     "WHERE used_ms IS NOT NULL"),
             0);
   // The link still works once events can be made.
   ASSERT_OK(store_->Activate(TokenHash("tok-1"), Events(&seen)));

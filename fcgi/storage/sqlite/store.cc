@@ -306,8 +306,8 @@ Result<StoreTotals> SqliteStore::Totals() {
   t.retention_accounts = get("retention_accounts_deleted_total");
   t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
   t.registrations = jobs + get("retired:jobs") + t.capped + t.capped_service;
-  t.resends = totals.ColumnInt(2) + get("retired:resends") +
-              get("resend_capped_total");
+  t.resends =
+      totals.ColumnInt(2) + get("retired:resends") + get("resend_capped_total");
   return t;
 }
 
