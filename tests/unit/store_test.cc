@@ -968,7 +968,7 @@ TEST_F(RetentionTest, DeletedJobsStayInEveryTotal) {
 // Each run reads only the mails sent since the last one's cutoff.
 TEST_F(RetentionTest, ABodySentAfterEarlierRunsStillGoesOnTime) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   for (int i = 0; i < 3; i++) {
     clock_.AdvanceMs(4 * 1000);
     EXPECT_EQ(Apply().mail_bodies, 0);
