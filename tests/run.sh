@@ -67,7 +67,7 @@ phase "browser test (headless Chromium)" env BUILD=build tests/browser/run.sh
 # database per stack), with the tests that only PostgreSQL has (its
 # outage, two hosts behind one front nginx); beside the sanitized unit
 # tests, since the pass mostly waits on its stacks.
-pg_suites='Register*:Activate*:MailJob*:Retention*:Outage*:KilledWorker*:FailedPost*:DuplicatePosts*:Lease*:PostgresOutage*:TwoHosts*'
+pg_suites='Register*:Resend*:Activate*:MailJob*:Webhook*:EventOperator*:KilledWorkerEvent*:Retention*:Outage*:KilledWorker*:FailedPost*:DuplicatePosts*:Lease*:PostgresOutage*:TwoHosts*'
 pg_only='PostgresOutage*:TwoHosts*'
 phase "unit tests ASan+UBSan, integration on PostgreSQL, at once" \
   together "unit tests, ASan+UBSan" "$asan/unit_tests" \

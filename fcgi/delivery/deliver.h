@@ -1,11 +1,16 @@
-// Deliver: one claimed job through a Mailer, outcome recorded in the outbox.
+// Deliver: one claimed job through its channel (a Mailer for mail, a
+// WebhookSender for an event), the outcome recorded in the outbox.
 #ifndef FCGI_DELIVERY_DELIVER_H_
 #define FCGI_DELIVERY_DELIVER_H_
 
 #include <chrono>
 #include <memory>
 
+#include "base/clock.h"
+#include "base/config.h"
+#include "crypto/job_signer.h"
 #include "crypto/seal.h"
+#include "events/webhook.h"
 #include "mail/smtp.h"
 #include "storage/outbox.h"
 #include "storage/storage.h"
@@ -16,16 +21,31 @@ namespace reg {
 // naming "who").
 std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who);
 
-// Opens the sealed message, sends it and records sent / retry / failed.
-// Logs the outcome (job id and reply; never the message). While the
-// database cannot be reached (kUnavailable), the recording is tried again
-// every second for up to "keep_trying" (the caller keeps the claim held
+// What one thread sends jobs with. "webhook" is null without WEBHOOK_URL:
+// an event then waits (retried) until one is configured.
+struct Senders {
+  Mailer* mailer = nullptr;
+  WebhookSender* webhook = nullptr;
+};
+
+// The thread's sender of events: null without WEBHOOK_URL or "signer"
+// (which holds webhook.secret).
+std::unique_ptr<WebhookSender> NewWebhookSender(const Config& config,
+                                                const Clock& clock,
+                                                const JobSigner* signer);
+
+// Opens the sealed message (or event body), sends it and records sent /
+// retry / failed. An event is never failed for good before its 48 hours:
+// any status but 2xx is retried. Logs the outcome (job id and reply; never
+// the message). Returns the outcome, or the Status of a database failure
+// (the lease then frees the job for another attempt). While the database
+// cannot be reached (kUnavailable), the recording is tried again every
+// second for up to "keep_trying" (the caller keeps the claim held
 // meanwhile): a mail the server accepted during an outage is recorded as
-// sent once the database is back, not sent again after its lease. Returns
-// the outcome, or the Status of a database failure that outlasted that
-// (the lease then frees the job for another attempt).
+// sent once the database is back, not sent again after its lease.
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
-                                    Mailer* mailer, const Sealer& sealer,
+                                    const Senders& senders,
+                                    const Sealer& sealer,
                                     std::chrono::milliseconds keep_trying);
 
 }  // namespace reg

@@ -30,9 +30,11 @@ Reply Invalid(const Request& request, const std::string& email,
   return Answer(Response::Html(422, RegisterPage(form)));
 }
 
-// Renders and seals the mail of "kind" for "to".
-Result<PreparedMail> Prepare(const Services& services, MailKind kind,
-                             const std::string& to, const std::string& token) {
+}  // namespace
+
+Result<PreparedMail> PrepareMail(const Services& services, MailKind kind,
+                                 const std::string& to,
+                                 const std::string& token) {
   const Config& config = *services.config;
   MailText text =
       kind == MailKind::kVerify
@@ -53,8 +55,6 @@ Result<PreparedMail> Prepare(const Services& services, MailKind kind,
   if (!sealed.ok()) return sealed.status();
   return PreparedMail{mail.value().message_id, std::move(sealed).value()};
 }
-
-}  // namespace
 
 Result<Reply> HandleRegister(const Request& request, Context& context) {
   const Services& services = context.services;
@@ -102,10 +102,13 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   limits.mail_cap_total = config.mail_cap_total;
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, limits, [&](MailKind kind) {
-        return Prepare(services, kind, email, token.value());
+        return PrepareMail(services, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();
+  return Accepted(request, outcome.value().job_id);
+}
 
+Reply Accepted(const Request& request, std::int64_t job_id) {
   // The same answer whether the address was new, unverified or verified.
   Reply reply;
   if (request.WantsJson()) {
@@ -113,8 +116,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   } else {
     reply.response = Response::SeeOther("/register/sent");
   }
-  if (outcome.value().job_id != 0)
-    reply.after = PostJob{outcome.value().job_id};
+  if (job_id != 0) reply.after = PostJob{job_id};
   return reply;
 }
 

@@ -157,6 +157,23 @@ std::string SentPage() {
                   "</ul>\n");
 }
 
+std::string ResendPage(std::string_view email, std::string_view email_error) {
+  std::string m = Icon("mail", "info");
+  m += "<h1>Get the link again</h1>\n";
+  m += "<form method=\"post\" action=\"/register/resend\" novalidate>\n";
+  m += "<label for=\"email\">Email</label>\n";
+  m += "<input id=\"email\" name=\"email\" type=\"email\" "
+       "autocomplete=\"email\" value=\"" +
+       HtmlEscape(email) + "\" aria-describedby=\"email-error\">\n";
+  if (!email_error.empty()) {
+    m += "<p class=\"error\" id=\"email-error\">" + HtmlEscape(email_error) +
+         "</p>\n";
+  }
+  m += "<button type=\"submit\">Send the link again</button>\n";
+  m += "</form>\n";
+  return Page("Get the link again", m);
+}
+
 std::string ActivatePage(std::string_view token, bool ask_password,
                          std::string_view password_error) {
   std::string m = Icon("shield", "info");

@@ -34,6 +34,10 @@ std::string RegisterPage(const RegisterForm& form);
 // "Check your inbox", after a registration.
 std::string SentPage();
 
+// "Send the link again": the resend form (POST /register/resend) with
+// "email" kept (escaped) and "email_error" beside it (the 422 answer).
+std::string ResendPage(std::string_view email, std::string_view email_error);
+
 // The page behind a verification link: one button that posts "token" to
 // /activate. Opening it changes nothing. With "ask_password"
 // (ACTIVATE_ASKS_PASSWORD=1) the form also asks for the password chosen at

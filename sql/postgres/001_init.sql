@@ -1,5 +1,5 @@
 -- 001 (PostgreSQL): accounts, verification tokens, the mail outbox and its
--- history; the same tables as SQLite's sql/001 to 003, in one step.
+-- history; the same tables as SQLite's sql/001 to 004, in one step.
 -- Applied once, under an advisory lock, recorded in schema_version.
 -- Times are Unix milliseconds, from the database's clock (reg_now_ms):
 -- every host reads the same clock, so skew between hosts cannot free a
@@ -32,15 +32,23 @@ CREATE TABLE tokens (
 );
 CREATE INDEX tokens_user ON tokens(user_id);
 
--- One row per mail; its message, rendered once and sealed, in
+-- One row per job: a mail, or an event for the site's app (WEBHOOK_URL),
+-- through the same states, claims, leases, retries and sweeps. Its
+-- message (the mail, or the event's JSON body), sealed, is in
 -- outbox_messages below.
 CREATE TABLE outbox (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   user_id         bigint NOT NULL REFERENCES users(id),
-  kind            text NOT NULL CHECK (kind IN ('verify', 'exists')),
-  rcpt            text NOT NULL,
-  mailbox         text NOT NULL,         -- MailboxKey(rcpt): what MAIL_CAP counts
-  message_id      text NOT NULL UNIQUE,
+  channel         text NOT NULL DEFAULT 'mail'
+                  CHECK (channel IN ('mail', 'webhook')),
+  kind            text NOT NULL
+                  CHECK (kind IN ('verify', 'exists', 'account.verified')),
+  -- What queued it: a registration, a "send it again", an activation.
+  cause           text NOT NULL DEFAULT 'register'
+                  CHECK (cause IN ('register', 'resend', 'activate')),
+  rcpt            text NOT NULL,         -- the address; '' for a webhook
+  mailbox         text,                  -- MailboxKey(rcpt); NULL for a webhook
+  message_id      text NOT NULL UNIQUE,  -- Message-ID, or the event id
   state           text NOT NULL DEFAULT 'queued'
                   CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
   attempts        integer NOT NULL DEFAULT 0,
@@ -56,6 +64,9 @@ CREATE INDEX outbox_user ON outbox(user_id, created_ms);
 -- MAIL_CAP counts a mailbox's mails of the last hour; MAIL_CAP_TOTAL all.
 CREATE INDEX outbox_mailbox ON outbox(mailbox, created_ms);
 CREATE INDEX outbox_created ON outbox(created_ms);
+-- Counts by channel and state, and by cause, for the metrics.
+CREATE INDEX outbox_channel_state ON outbox(channel, state);
+CREATE INDEX outbox_cause ON outbox(cause);
 CREATE INDEX outbox_sent ON outbox(sent_ms, created_ms) WHERE state = 'sent';
 
 -- The sealed message apart from the job's row: a claim or an outcome

@@ -14,23 +14,6 @@
 namespace reg::testing {
 namespace {
 
-std::string Regctl(const Stack& stack, const std::string& args) {
-  const char* build = std::getenv("REGISTRAR_BUILD");
-  std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
-                    "/regctl -d " + stack.data_dir() + " " + args + " 2>&1";
-  if (!stack.database_url().empty()) {
-    cmd = "DATABASE_URL='" + stack.database_url() + "' " + cmd;
-  }
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-  }
-  return out;
-}
-
 int MailsTo(const Sink& sink, const std::string& to) {
   int n = 0;
   for (const std::string& m : sink.Mails()) n += MailHeader(m, "To") == to;

@@ -286,6 +286,59 @@ std::string NewPgDatabase() {
 bool PgStop() { return PgServer::Shared().ok() && PgServer::Shared().Stop(); }
 bool PgStart() { return PgServer::Shared().ok() && PgServer::Shared().Start(); }
 
+Receiver::Receiver(std::string dir, std::string secret_file, int port)
+    : dir_(std::move(dir)), secret_file_(std::move(secret_file)), port_(port) {}
+
+Receiver::~Receiver() { Stop(); }
+
+void Receiver::Start() {
+  std::remove((dir_ + "/receiver.port").c_str());
+  pid_ = Spawn({"/usr/bin/python3", RepoRoot() + "/tools/webhook_receiver.py",
+                "--secret", secret_file_, "--port", std::to_string(port_),
+                "--dir", dir_},
+               {}, dir_ + "/receiver.log");
+  for (int i = 0; i < 500; i++) {
+    if (!ReadFile(dir_ + "/receiver.port").empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void Receiver::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  if (!Reap(pid_, 5000)) {
+    kill(pid_, SIGKILL);
+    Reap(pid_, 5000);
+  }
+  pid_ = -1;
+}
+
+void Receiver::Control(const std::string& json) {
+  WriteFileAtomic(dir_ + "/control.json", json);
+}
+
+namespace {
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> Receiver::Attempts() const {
+  return Lines(ReadFile(dir_ + "/attempts.jsonl"));
+}
+
+std::vector<std::string> Receiver::Events() const {
+  return Lines(ReadFile(dir_ + "/events.jsonl"));
+}
+
 Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
              std::string data_dir)
     : port_(FreePort()),
@@ -477,7 +530,10 @@ std::vector<std::string> Stack::Query(const std::string& sql) const {
     auto result = conn.value()->Query(sql.c_str());
     if (!result.ok()) return rows;
     for (int i = 0; i < result.value().size(); i++) {
-      rows.push_back(result.value().Text(i, 0));
+      // Booleans as SQLite gives them (PostgreSQL's text form is t/f).
+      std::string text = result.value().Text(i, 0);
+      if (text == "t" || text == "f") text = text == "t" ? "1" : "0";
+      rows.push_back(text);
     }
     return rows;
   }
@@ -529,6 +585,23 @@ void StackSuite::TearDownTestSuite() {
       << "processes left behind, or a sanitizer report";
   delete run_;
   run_ = nullptr;
+}
+
+std::string Regctl(const Stack& stack, const std::string& args) {
+  const char* build = std::getenv("REGISTRAR_BUILD");
+  std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
+                    "/regctl -d " + stack.data_dir() + " " + args + " 2>&1";
+  if (!stack.database_url().empty()) {
+    cmd = "DATABASE_URL='" + stack.database_url() + "' " + cmd;
+  }
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
 }
 
 std::string LinkIn(const std::string& mail) {

@@ -81,6 +81,32 @@ std::string NewPgDatabase();
 bool PgStop();
 bool PgStart();
 
+// The events receiver (tools/webhook_receiver.py), checking signatures
+// with "secret_file". Attempts and events are recorded in "dir".
+class Receiver {
+ public:
+  Receiver(std::string dir, std::string secret_file, int port);
+  ~Receiver();
+  void Start();  // waits until it listens
+  void Stop();
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/events";
+  }
+  // Replaces dir/control.json: {"fail": N} or {"delay_s": S, "delay_count": N}.
+  void Control(const std::string& json);
+  // One JSON object per line, oldest first: every attempt, with "id",
+  // "valid" (signature and timestamp), "status" answered, "duplicate".
+  std::vector<std::string> Attempts() const;
+  // The distinct valid events it took (bodies), oldest first.
+  std::vector<std::string> Events() const;
+
+ private:
+  std::string dir_;
+  std::string secret_file_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
 // One running stack. Extra environment ("SCRYPT_LOG2_N", ...) is passed
 // to tools/stack; PORT, INTERNAL_PORT, DATA_DIR and (when a sink is given)
 // SMTP_URL are set here. RATE_LIMIT, CONN_LIMIT, MAIL_CAP and
@@ -128,8 +154,8 @@ class Stack {
   // internal listener; -1 if absent.
   double Metric(const std::string& name) const;
   // Runs one SQL query on the stack's database (SQLite read-only, or its
-  // PostgreSQL database); the first column of each row as text. Write
-  // queries both engines take alike (booleans: CASE ... THEN 1 ELSE 0).
+  // PostgreSQL database); the first column of each row as text, booleans
+  // as 1 and 0 on both. Write queries both engines take alike.
   std::vector<std::string> Query(const std::string& sql) const;
   // The state of mail job "id" ("queued", "sent", ...), "" if none.
   std::string JobState(long long id) const;
@@ -170,6 +196,10 @@ class StackSuite : public ::testing::Test {
  private:
   static Running* run_;
 };
+
+// Runs the build's regctl (REGISTRAR_BUILD) with "args" on the stack's
+// database (its DATA_DIR, or its DATABASE_URL); stdout and stderr.
+std::string Regctl(const Stack& stack, const std::string& args);
 
 // The link in a verification mail, "" if none.
 std::string LinkIn(const std::string& mail);

@@ -115,12 +115,13 @@ TEST_P(EnginesTest, ARegistrationQueuesItsMailAndTheLinkVerifiesOnce) {
   Result<TokenState> token = store_->CheckToken(TokenHash("token-1"));
   ASSERT_OK(token);
   EXPECT_EQ(token.value(), TokenState::kValid);
-  Result<Activation> activated = store_->Activate(TokenHash("token-1"));
+  Result<ActivateOutcome> activated =
+      store_->Activate(TokenHash("token-1"), {});
   ASSERT_OK(activated);
-  EXPECT_EQ(activated.value(), Activation::kVerified);
-  Result<Activation> again = store_->Activate(TokenHash("token-1"));
+  EXPECT_EQ(activated.value().state, Activation::kVerified);
+  Result<ActivateOutcome> again = store_->Activate(TokenHash("token-1"), {});
   ASSERT_OK(again);
-  EXPECT_EQ(again.value(), Activation::kAlreadyVerified);
+  EXPECT_EQ(again.value().state, Activation::kAlreadyVerified);
 
   // Uniqueness ignores case; a verified address gets the notice.
   RegisterOutcome later = Register("ada@example.COM", "token-2");
@@ -138,7 +139,7 @@ TEST_P(EnginesTest, UnknownAndExpiredTokensAreToldApart) {
   clock_.AdvanceMs(24 * kHour + 1);
   EXPECT_EQ(store_->CheckToken(TokenHash("token-g")).status().code(),
             Code::kGone);
-  EXPECT_EQ(store_->Activate(TokenHash("token-g")).status().code(),
+  EXPECT_EQ(store_->Activate(TokenHash("token-g"), {}).status().code(),
             Code::kGone);
 }
 
@@ -186,7 +187,7 @@ TEST_P(EnginesTest, RetentionDeletesOldUnverifiedAccountsAndKeepsTheTotals) {
   ASSERT_TRUE(job.has_value());
   ASSERT_OK(outbox_->MarkSent(*job, "250 OK"));
   Register("kept@example.com", "tk");
-  ASSERT_OK(store_->Activate(TokenHash("tk")));
+  ASSERT_OK(store_->Activate(TokenHash("tk"), {}));
   RetentionPolicy policy;
   policy.unverified_ms = 7 * 24 * kHour;
   policy.mail_body_ms = 24 * kHour;
@@ -235,6 +236,57 @@ TEST_P(EnginesTest, AccountLookUpsForTheOperator) {
   ASSERT_OK(jobs);
   ASSERT_EQ(jobs.value().size(), 2u);
   EXPECT_LT(jobs.value()[0], jobs.value()[1]);
+}
+
+TEST_P(EnginesTest, AFirstVerificationQueuesItsEventOnTheWebhookChannel) {
+  Register("ev@example.com", "te");
+  EventSpec events;
+  events.render = [](const VerifiedAccount& a) -> Result<PreparedMail> {
+    PreparedMail m;
+    m.message_id = "evt-" + std::to_string(a.id);
+    m.sealed = "{\"email\":\"" + a.email + "\"}";
+    return m;
+  };
+  Result<ActivateOutcome> first = store_->Activate(TokenHash("te"), events);
+  ASSERT_OK(first);
+  EXPECT_EQ(first.value().state, Activation::kVerified);
+  ASSERT_GT(first.value().event_job_id, 0);
+  Result<ActivateOutcome> again = store_->Activate(TokenHash("te"), events);
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value().event_job_id, 0);  // a double click: no event
+  Result<ClaimOutcome> claim = outbox_->Claim(first.value().event_job_id);
+  ASSERT_OK(claim);
+  ASSERT_TRUE(claim.value().job.has_value());
+  EXPECT_EQ(claim.value().job->channel, Channel::kWebhook);
+  EXPECT_EQ(claim.value().job->sealed, "{\"email\":\"ev@example.com\"}");
+  EXPECT_EQ(claim.value().job->message_id.rfind("evt-", 0), 0u);
+  Result<OutboxStats> stats = outbox_->Stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats.value().events_by_state[static_cast<int>(JobState::kSending)],
+            1);
+  EXPECT_EQ(stats.value().by_state[static_cast<int>(JobState::kSending)], 0);
+}
+
+TEST_P(EnginesTest, AResendMailsTheLatestPasswordsLinkAndNothingToStrangers) {
+  Register("re@example.com", "r1");
+  Result<RegisterOutcome> nobody = store_->Resend(
+      "x@example.com", "x@example.com", TokenHash("r0"), {}, renderer_);
+  ASSERT_OK(nobody);
+  EXPECT_EQ(nobody.value().job_id, 0);
+  RegisterLimits limits;
+  limits.mail_cap = 0;
+  Result<RegisterOutcome> again = store_->Resend(
+      "Re@example.com", "re@example.com", TokenHash("r2"), limits, renderer_);
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value().kind, MailKind::kVerify);
+  EXPECT_GT(again.value().job_id, 0);
+  std::string hash;
+  ASSERT_OK(store_->CheckToken(TokenHash("r2"), &hash));
+  EXPECT_EQ(hash, "$scrypt$ln=4,r=8,p=1$c2FsdA$a2V5");
+  Result<StoreTotals> totals = store_->Totals();
+  ASSERT_OK(totals);
+  EXPECT_EQ(totals.value().registrations, 1);
+  EXPECT_EQ(totals.value().resends, 1);
 }
 
 TEST_P(EnginesTest, OneClaimWinsAndALapsedLeaseIsClaimedAgain) {

@@ -113,10 +113,16 @@ class PgStore : public Store {
   Result<RegisterOutcome> Register(const NewRegistration& reg,
                                    const RegisterLimits& limits,
                                    const MailRenderer& render) override;
+  Result<RegisterOutcome> Resend(const std::string& email,
+                                 const std::string& email_norm,
+                                 const std::string& token_hash,
+                                 const RegisterLimits& limits,
+                                 const MailRenderer& render) override;
   using Store::CheckToken;
   Result<TokenState> CheckToken(const std::string& token_hash,
                                 std::string* password_hash) override;
-  Result<Activation> Activate(const std::string& token_hash) override;
+  Result<ActivateOutcome> Activate(const std::string& token_hash,
+                                   const EventSpec& events) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -128,6 +134,12 @@ class PgStore : public Store {
       std::int64_t account_id) override;
 
  private:
+  // Register and Resend: the account's mail (and token) in one
+  // transaction; "create" makes an account for a new address.
+  Result<RegisterOutcome> Queue(const NewRegistration& reg,
+                                const RegisterLimits& limits,
+                                const MailRenderer& render, bool create);
+
   std::unique_ptr<PgConnection> conn_;
   const Clock* const clock_;
   PgOutbox outbox_;  // joins Register's transaction (Enqueue)

@@ -13,6 +13,11 @@
 namespace reg {
 namespace {
 
+#define CLAIMED_COLUMNS                                            \
+  "o.id, o.rcpt, m.message, o.attempts, o.created_ms, o.channel, " \
+  "o.message_id"
+
+// A claimed job from "RETURNING " CLAIMED_COLUMNS.
 ClaimedJob ClaimedFrom(const PgRows& rows, int row) {
   ClaimedJob job;
   job.id = rows.Int(row, 0);
@@ -20,6 +25,9 @@ ClaimedJob ClaimedFrom(const PgRows& rows, int row) {
   job.sealed = rows.Bytes(row, 2);
   job.attempts = static_cast<int>(rows.Int(row, 3));
   job.created_ms = rows.Int(row, 4);
+  job.channel =
+      rows.Text(row, 5) == "webhook" ? Channel::kWebhook : Channel::kMail;
+  job.message_id = rows.Text(row, 6);
   return job;
 }
 
@@ -54,6 +62,7 @@ std::string ArrayOf(const std::vector<ClaimRef>& claims, F field) {
 JobRow RowFrom(const PgRows& rows, int row) {
   JobRow job;
   job.id = rows.Int(row, 0);
+  job.channel = rows.Text(row, 9);
   job.kind = rows.Text(row, 1);
   job.rcpt = rows.Text(row, 2);
   job.state = rows.Text(row, 3);
@@ -67,7 +76,7 @@ JobRow RowFrom(const PgRows& rows, int row) {
 
 #define JOB_COLUMNS                                                \
   "id, kind, rcpt, state, attempts, created_ms, next_attempt_ms, " \
-  "coalesce(last_reply, ''), coalesce(claimed_by, '')"
+  "coalesce(last_reply, ''), coalesce(claimed_by, ''), channel"
 
 }  // namespace
 
@@ -79,7 +88,7 @@ const std::string& PgDeliverySql(bool for_account) {
       q += ", count(*) FILTER (WHERE sent_ms - created_ms <= $" +
            std::to_string(i + 1) + "::bigint)";
     }
-    q += " FROM outbox WHERE state = 'sent'";
+    q += " FROM outbox WHERE state = 'sent' AND channel = 'mail'";
     return std::array<std::string, 2>{
         q, q + " AND user_id = $" + std::to_string(kDeliveryBucketCount + 1)};
   }();
@@ -99,11 +108,12 @@ PgOutbox::PgOutbox(PgConnection* conn, const Clock* clock, OutboxPolicy policy)
 Result<std::int64_t> PgOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   PgConnection& conn = static_cast<PgTxn&>(txn).conn();
   Result<PgRows> inserted = conn.Query(
-      "INSERT INTO outbox(user_id, kind, rcpt, message_id, created_ms, "
-      "next_attempt_ms, mailbox) VALUES($1, $2, $3, $4, $5, $6, $7) "
-      "RETURNING id",
-      {job.user_id, job.kind, job.rcpt, job.message_id, job.created_ms,
-       job.due_ms, job.mailbox});
+      "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, message_id, "
+      "created_ms, next_attempt_ms, mailbox) "
+      "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+      {job.user_id, ChannelName(job.channel), job.kind, job.cause, job.rcpt,
+       job.message_id, job.created_ms, job.due_ms,
+       job.mailbox.empty() ? PgParam() : PgParam(job.mailbox)});
   if (!inserted.ok()) return inserted.status();
   const std::int64_t id = inserted.value().Int(0, 0);
   Result<PgRows> message =
@@ -136,7 +146,7 @@ Result<ClaimOutcome> PgOutbox::Claim(std::int64_t id) {
       "attempts = attempts + 1, claimed_by = $2 FROM outbox_messages m "
       "WHERE o.id = $3 AND m.job_id = o.id AND (o.state = 'queued' OR "
       "(o.state = 'sending' AND o.lease_until_ms <= $4)) "
-      "RETURNING o.id, o.rcpt, m.message, o.attempts, o.created_ms",
+      "RETURNING " CLAIMED_COLUMNS,
       {now.value() + policy_.lease_ms, policy_.claimant, id, now.value()});
   if (!claimed.ok()) return claimed.status();
   ClaimOutcome outcome;
@@ -174,7 +184,7 @@ Result<std::vector<ClaimedJob>> PgOutbox::ClaimDue(int limit) {
       "  WHERE (state = 'queued' AND next_attempt_ms <= $2)"
       "     OR (state = 'sending' AND lease_until_ms <= $2)"
       "  ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) "
-      "RETURNING o.id, o.rcpt, m.message, o.attempts, o.created_ms",
+      "RETURNING " CLAIMED_COLUMNS,
       {now.value() + policy_.lease_ms, now.value(), limit, policy_.claimant});
   if (!claimed.ok()) return claimed.status();
   std::vector<ClaimedJob> jobs;
@@ -274,25 +284,27 @@ Status PgOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {
 
 Result<OutboxStats> PgOutbox::Stats() {
   OutboxStats stats;
-  Result<PgRows> states =
-      conn_->Query("SELECT state, count(*) FROM outbox GROUP BY state");
+  Result<PgRows> states = conn_->Query(
+      "SELECT channel, state, count(*) FROM outbox GROUP BY channel, state");
   if (!states.ok()) return states.status();
   for (int i = 0; i < states.value().size(); i++) {
-    Result<JobState> state = JobStateFromName(states.value().Text(i, 0));
-    if (state.ok()) {
-      stats.by_state[static_cast<int>(state.value())] =
-          states.value().Int(i, 1);
-    }
+    Result<JobState> state = JobStateFromName(states.value().Text(i, 1));
+    if (!state.ok()) continue;
+    std::int64_t* by_state = states.value().Text(i, 0) == "webhook"
+                                 ? stats.events_by_state
+                                 : stats.by_state;
+    by_state[static_cast<int>(state.value())] = states.value().Int(i, 2);
   }
   Result<PgRows> oldest = conn_->Query(
       "SELECT coalesce(min(created_ms), 0) FROM outbox "
-      "WHERE state IN ('queued', 'sending')");
+      "WHERE state IN ('queued', 'sending') AND channel = 'mail'");
   if (!oldest.ok()) return oldest.status();
   stats.oldest_waiting_ms = oldest.value().Int(0, 0);
   Result<PgRows> retries = conn_->Query(
-      "SELECT reason, count(*) FROM outbox_events "
-      "WHERE event = 'retry' AND reason IS NOT NULL "
-      "GROUP BY reason ORDER BY reason");
+      "SELECT e.reason, count(*) FROM outbox_events e "
+      "JOIN outbox o ON o.id = e.job_id "
+      "WHERE e.event = 'retry' AND e.reason IS NOT NULL "
+      "AND o.channel = 'mail' GROUP BY e.reason ORDER BY e.reason");
   if (!retries.ok()) return retries.status();
   for (int i = 0; i < retries.value().size(); i++) {
     stats.retries.emplace_back(retries.value().Text(i, 0),

@@ -15,15 +15,20 @@ using Counts = std::map<std::string, std::int64_t>;
 // Adds to "retired" what /internal/metrics counts from the rows of the
 // account's jobs, before they are deleted.
 Status Retire(PgConnection& conn, std::int64_t user_id, Counts* retired) {
+  // An unverified account has mail only (events follow a verification);
+  // its jobs are registrations' and resends'.
   Result<PgRows> jobs = conn.Query(
-      "SELECT count(*), count(*) FILTER (WHERE state = 'sent'), "
-      "count(*) FILTER (WHERE state = 'failed') FROM outbox "
-      "WHERE user_id = $1",
+      "SELECT count(*) FILTER (WHERE cause = 'register'), "
+      "count(*) FILTER (WHERE state = 'sent'), "
+      "count(*) FILTER (WHERE state = 'failed'), "
+      "count(*) FILTER (WHERE cause = 'resend') FROM outbox "
+      "WHERE user_id = $1 AND channel = 'mail'",
       {user_id});
   if (!jobs.ok()) return jobs.status();
   (*retired)["retired:jobs"] += jobs.value().Int(0, 0);
   (*retired)["retired:sent"] += jobs.value().Int(0, 1);
   (*retired)["retired:failed"] += jobs.value().Int(0, 2);
+  (*retired)["retired:resends"] += jobs.value().Int(0, 3);
   Result<PgRows> retries = conn.Query(
       "SELECT reason, count(*) FROM outbox_events "
       "WHERE event = 'retry' AND reason IS NOT NULL AND job_id IN "

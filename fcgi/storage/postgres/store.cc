@@ -18,7 +18,15 @@ namespace {
 Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
                                const RegisterLimits& limits, std::int64_t now) {
   const std::int64_t hour_ago = now - 3600 * 1000LL;
-  if (limits.mail_cap > 0) {
+  if (limits.mail_cap > 0 && mailbox.empty()) {
+    // As SQLite's engine: no mailbox (a resend's) counts every mail.
+    Result<PgRows> n = conn.Query(
+        "SELECT count(*) FROM outbox WHERE channel = 'mail' "
+        "AND created_ms > $1",
+        {hour_ago});
+    if (!n.ok()) return n.status();
+    if (n.value().Int(0, 0) >= limits.mail_cap) return "mail_capped_total";
+  } else if (limits.mail_cap > 0) {
     Result<PgRows> locked =
         conn.Query("SELECT pg_advisory_xact_lock(hashtext($1))", {mailbox});
     if (!locked.ok()) return locked.status();
@@ -33,7 +41,9 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
     // turns. Registrations in flight at once may each take the last place,
     // so the cap can be passed by as many (a handful, against thousands).
     Result<PgRows> n = conn.Query(
-        "SELECT count(*) FROM outbox WHERE created_ms > $1", {hour_ago});
+        "SELECT count(*) FROM outbox WHERE created_ms > $1 "
+        "AND channel = 'mail'",
+        {hour_ago});
     if (!n.ok()) return n.status();
     if (n.value().Int(0, 0) >= limits.mail_cap_total) {
       return "mail_capped_service_total";
@@ -105,6 +115,25 @@ PgStore::PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock,
 Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
                                           const RegisterLimits& limits,
                                           const MailRenderer& render) {
+  return Queue(reg, limits, render, /*create=*/true);
+}
+
+Result<RegisterOutcome> PgStore::Resend(const std::string& email,
+                                        const std::string& email_norm,
+                                        const std::string& token_hash,
+                                        const RegisterLimits& limits,
+                                        const MailRenderer& render) {
+  NewRegistration reg;
+  reg.email = email;
+  reg.email_norm = email_norm;
+  reg.token_hash = token_hash;  // no password_hash: the latest one's
+  return Queue(reg, limits, render, /*create=*/false);
+}
+
+Result<RegisterOutcome> PgStore::Queue(const NewRegistration& reg,
+                                       const RegisterLimits& limits,
+                                       const MailRenderer& render,
+                                       bool create) {
   // Render and seal before the transaction, for the kind the account has
   // now; the transaction renders again only if that changed in between.
   Result<PgRows> known = conn_->Query(
@@ -122,26 +151,31 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   if (!tx.status().ok()) return tx.status();
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);
   if (!now.ok()) return now.status();
-  // The account, created if new. A registration racing for the same new
-  // address waits on the unique index, then finds the row; FOR UPDATE
-  // holds it, so a verification cannot change its kind meanwhile.
-  Result<PgRows> inserted = conn_->Query(
-      "INSERT INTO users(email, email_norm, password_hash, created_ms) "
-      "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
-      "RETURNING id",
-      {reg.email, reg.email_norm, reg.password_hash, now.value()});
-  if (!inserted.ok()) return inserted.status();
+  // The account, created if new (unless a resend). A registration racing
+  // for the same new address waits on the unique index, then finds the
+  // row; FOR UPDATE holds it, so a verification cannot change its kind
+  // meanwhile.
   std::int64_t user_id = 0;
   bool verified = false;
-  if (!inserted.value().empty()) {
-    user_id = inserted.value().Int(0, 0);
-  } else {
+  if (create) {
+    Result<PgRows> inserted = conn_->Query(
+        "INSERT INTO users(email, email_norm, password_hash, created_ms) "
+        "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
+        "RETURNING id",
+        {reg.email, reg.email_norm, reg.password_hash, now.value()});
+    if (!inserted.ok()) return inserted.status();
+    if (!inserted.value().empty()) user_id = inserted.value().Int(0, 0);
+  }
+  if (user_id == 0) {
     Result<PgRows> found = conn_->Query(
         "SELECT id, verified_ms IS NOT NULL FROM users "
         "WHERE email_norm = $1 FOR UPDATE",
         {reg.email_norm});
     if (!found.ok()) return found.status();
-    if (found.value().empty()) return Status::Unavailable("account vanished");
+    if (found.value().empty()) {
+      if (!create) return RegisterOutcome();  // a resend to nobody: nothing
+      return Status::Unavailable("account vanished");
+    }
     user_id = found.value().Int(0, 0);
     verified = found.value().Text(0, 1) == "t";
   }
@@ -157,7 +191,7 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
     Result<PgRows> bump = conn_->Query(
         "INSERT INTO counters(name, value) VALUES($1, 1) "
         "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
-        {capped.value()});
+        {create ? capped.value() : "resend_capped_total"});
     if (!bump.ok()) return bump.status();
     Status s = tx.Commit();
     if (!s.ok()) return s;
@@ -165,11 +199,17 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   }
 
   if (outcome.kind == MailKind::kVerify) {
+    // A resend's link is for the password of the latest registration: its
+    // newest token's.
     Result<PgRows> token = conn_->Query(
         "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-        "expires_ms) VALUES($1, $2, $3, $4, $5)",
-        {reg.token_hash, user_id, reg.password_hash, now.value(),
-         now.value() + limits.token_ttl_ms});
+        "expires_ms) VALUES($1, $2, coalesce($3, "
+        "(SELECT password_hash FROM tokens WHERE user_id = $2 "
+        " ORDER BY created_ms DESC, hash LIMIT 1), "
+        "(SELECT password_hash FROM users WHERE id = $2)), $4, $5)",
+        {reg.token_hash, user_id,
+         reg.password_hash.empty() ? PgParam() : PgParam(reg.password_hash),
+         now.value(), now.value() + limits.token_ttl_ms});
     if (!token.ok()) return token.status();
   }
   std::optional<Result<PreparedMail>> again;
@@ -181,6 +221,7 @@ Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
   NewJob job;
   job.user_id = user_id;
   job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
+  job.cause = create ? "register" : "resend";
   job.rcpt = reg.email;
   job.mailbox = reg.mailbox;
   job.message_id = m.message_id;
@@ -213,12 +254,14 @@ Result<TokenState> PgStore::CheckToken(const std::string& token_hash,
   return TokenState::kValid;
 }
 
-Result<Activation> PgStore::Activate(const std::string& token_hash) {
+Result<ActivateOutcome> PgStore::Activate(const std::string& token_hash,
+                                          const EventSpec& events) {
   // The first look-up reads: an unknown, expired or used token costs no
   // write transaction.
   Result<TokenState> state = CheckToken(token_hash);
   if (!state.ok()) return state.status();
-  if (state.value() == TokenState::kUsed) return Activation::kAlreadyVerified;
+  ActivateOutcome outcome{Activation::kAlreadyVerified, 0};
+  if (state.value() == TokenState::kUsed) return outcome;
 
   PgTransaction tx(conn_.get());
   if (!tx.status().ok()) return tx.status();
@@ -229,25 +272,48 @@ Result<Activation> PgStore::Activate(const std::string& token_hash) {
       "RETURNING user_id, password_hash",
       {now.value(), token_hash});
   if (!used.ok()) return used.status();
-  if (used.value().empty()) return Activation::kAlreadyVerified;  // a race
+  if (used.value().empty()) return outcome;  // a race: another click won
   // The account takes the password of the registration this link was
   // for, unless another link verified it first.
+  const std::int64_t user_id = used.value().Int(0, 0);
   Result<PgRows> verify = conn_->Query(
       "UPDATE users SET verified_ms = $1, password_hash = $2 "
-      "WHERE id = $3 AND verified_ms IS NULL",
-      {now.value(), used.value().Text(0, 1), used.value().Int(0, 0)});
+      "WHERE id = $3 AND verified_ms IS NULL RETURNING email",
+      {now.value(), used.value().Text(0, 1), user_id});
   if (!verify.ok()) return verify.status();
-  const bool newly_verified = verify.value().affected() > 0;
+  if (!verify.value().empty()) {
+    outcome.state = Activation::kVerified;
+    if (events.render) {
+      // The account.verified event, in the verifying transaction.
+      Result<PreparedMail> event =
+          events.render({user_id, verify.value().Text(0, 0), now.value()});
+      if (!event.ok()) return event.status();
+      NewJob job;
+      job.user_id = user_id;
+      job.channel = Channel::kWebhook;
+      job.kind = "account.verified";
+      job.cause = "activate";
+      job.message_id = event.value().message_id;
+      job.sealed = event.value().sealed;
+      job.created_ms = now.value();
+      job.due_ms = now.value() + events.sweep_grace_ms;
+      PgTxn txn(conn_.get(), now.value());
+      Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+      if (!id.ok()) return id.status();
+      outcome.event_job_id = id.value();
+    }
+  }
   Status s = tx.Commit();
   if (!s.ok()) return s;
-  return newly_verified ? Activation::kVerified : Activation::kAlreadyVerified;
+  return outcome;
 }
 
 Result<StoreTotals> PgStore::Totals() {
   // Jobs retention deleted stay counted ("retired:jobs").
   Result<PgRows> totals = conn_->Query(
-      "SELECT (SELECT count(*) FROM outbox), "
-      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
+      "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
+      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+      "(SELECT count(*) FROM outbox WHERE cause = 'resend')");
   if (!totals.ok()) return totals.status();
   Result<std::map<std::string, std::int64_t>> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
@@ -262,6 +328,8 @@ Result<StoreTotals> PgStore::Totals() {
   t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
   t.registrations = totals.value().Int(0, 0) + get("retired:jobs") + t.capped +
                     t.capped_service;
+  t.resends = totals.value().Int(0, 2) + get("retired:resends") +
+              get("resend_capped_total");
   return t;
 }
 
