@@ -7,8 +7,9 @@
 #
 # Settings (environment): BENCH_SECONDS (10, each wrk row), BENCH_CONNS (16),
 # BENCH_JOBS (10000, the pipeline's queue), BENCH_LOOP_MAILS (2000, the
-# plain libcurl loop), BENCH_ROWS (ceiling,fast,slow,hash,pipe: the rows to
-# run; a goal whose rows did not run is not judged), BENCH_KEEP=1 keeps the
+# plain libcurl loop), BENCH_ROWS (ceiling,fast,pg,slow,hash,pipe,scale:
+# the rows to run; a goal whose rows did not run is not judged),
+# BENCH_SCALE_SECONDS (20, each wrk of the scale-out row), BENCH_KEEP=1 keeps the
 # scratch folder; and the stack's own WORKERS, THREADS, MAIL_THREADS,
 # HASH_CAP, SQLITE_SYNC (README.md, "Settings").
 set -euo pipefail
@@ -26,7 +27,8 @@ loop_mails=${BENCH_LOOP_MAILS:-2000}
 # runs that default.
 export WORKERS=${WORKERS:-1} THREADS=${THREADS:-16} MAIL_THREADS=${MAIL_THREADS:-4}
 export HASH_CAP=${HASH_CAP:-2}
-rows_wanted=",${BENCH_ROWS:-ceiling,fast,slow,hash,pipe},"
+rows_wanted=",${BENCH_ROWS:-ceiling,fast,pg,slow,hash,pipe,scale},"
+scale_secs=${BENCH_SCALE_SECONDS:-20}
 wants() { [[ $rows_wanted == *",$1,"* ]]; }
 export RATE_LIMIT=0 MAIL_CAP=0 MAIL_CAP_TOTAL=0 CONN_LIMIT=0  # one client posting thousands
 py=/usr/bin/python3             # Debian's, with python3-aiosmtpd
@@ -49,6 +51,7 @@ cleanup() {
   [ -z "$wrk_pid" ] || kill -INT "$wrk_pid" 2>/dev/null || true
   stop_stack
   stop_sink
+  stop_pg
   if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc -ne 0 ]; then
     say "scratch folder kept: $work"
   else
@@ -95,8 +98,11 @@ start_stack() {
   internal_port=$(free_port)
   while [ "$internal_port" = "$port" ]; do internal_port=$(free_port); done
   mkdir -p "$dir"
+  # PIN_CPU=N (the scale-out row): the host's processes on core N only.
+  local pin=()
+  for a in "$@"; do [[ $a == PIN_CPU=* ]] && pin=(taskset -c "${a#PIN_CPU=}"); done
   env DATA_DIR="$dir" PORT="$port" INTERNAL_PORT="$internal_port" BUILD="$build" "$@" \
-    "$root/tools/stack" >"$dir/stack.out" 2>&1 &
+    "${pin[@]}" "$root/tools/stack" >"$dir/stack.out" 2>&1 &
   stack_pid=$!
   for _ in $(seq 300); do
     curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0
@@ -110,6 +116,39 @@ stop_stack() {
   kill -TERM "$stack_pid" 2>/dev/null || true
   wait "$stack_pid" 2>/dev/null || true
   stack_pid=
+}
+
+# PostgreSQL for the engine rows: one throwaway cluster (initdb + pg_ctl,
+# as the postgres user when root: initdb refuses root), a database per row,
+# stopped and removed at the end. Its defaults: fsync and synchronous_commit
+# on, as SQLite's rows are at FULL.
+pg_bin=/usr/lib/postgresql/15/bin
+pg_port= pg_as=()
+start_pg() {
+  [ -z "$pg_port" ] || return 0
+  [ -x "$pg_bin/initdb" ] || die "$pg_bin/initdb is missing: apt-get install postgresql-15"
+  mkdir -p "$work/pg"
+  if [ "$(id -u)" -eq 0 ]; then
+    pg_as=(runuser -u postgres --)
+    chown postgres: "$work/pg"
+  fi
+  "${pg_as[@]}" "$pg_bin/initdb" --auth=trust --username=registrar --encoding=UTF8 \
+    --locale=C.UTF-8 -D "$work/pg/data" >"$work/pg/initdb.log" 2>&1 \
+    || die "initdb failed: $work/pg/initdb.log"
+  pg_port=$(free_port)
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -w -t 60 -D "$work/pg/data" -l "$work/pg/server.log" \
+    -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" \
+    start >/dev/null || die "PostgreSQL did not start: $work/pg/server.log"
+}
+stop_pg() {
+  [ -n "$pg_port" ] || return 0
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -w -t 60 -m fast -D "$work/pg/data" stop >/dev/null || true
+  pg_port=
+}
+# pg_db NAME: a new database on it; prints its URL.
+pg_db() {
+  "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U registrar "$1" || die "createdb $1 failed"
+  echo "postgresql://registrar@127.0.0.1:$pg_port/$1"
 }
 
 metric() {
@@ -163,14 +202,22 @@ run_wrk() {
   r_rate=$(awk -v n="$r_ok" -v s="$w_seconds" 'BEGIN { printf "%.1f", n / s }')
 }
 
-# check_mail DATA_DIR SINK_DIR: every job in the outbox was accepted once by
+# check_mail DATA_DIR SINK_DIR [DATABASE_URL]: every job in the outbox (of
+# DATA_DIR's SQLite database, or the PostgreSQL one) was accepted once by
 # the sink, to its address, with its Message-ID; prints "N ok" or the fault.
 check_mail() {
-  "$py" - "$1/registrar.db" "$2/mail/index.jsonl" <<'EOF'
-import collections, json, sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-users = {r[0] for r in db.execute("SELECT email FROM users")}
-jobs = db.execute("SELECT rcpt, message_id, state FROM outbox").fetchall()
+  "$py" - "${3:-$1/registrar.db}" "$2/mail/index.jsonl" <<'EOF'
+import collections, json, sqlite3, subprocess, sys
+if sys.argv[1].startswith("postgresql://"):
+    def query(sql):
+        out = subprocess.run(["psql", sys.argv[1], "-At", "-F", "\t", "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines()]
+else:
+    db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+    query = lambda sql: db.execute(sql).fetchall()
+users = {r[0] for r in query("SELECT email FROM users")}
+jobs = query("SELECT rcpt, message_id, state FROM outbox")
 mails = []
 try:
     with open(sys.argv[2]) as f:
@@ -259,6 +306,28 @@ fi
 goal "register tail factor ≤ 3 (p99 ÷ (connections ÷ req/s))" "$(meets "$fast_tail" '<=' 3)" \
      "$fast_tail: p99 $fast_p99 ms, mean $(awk -v c="$conns" -v r="$fast_rate" \
      'BEGIN { printf "%.1f", (r > 0 ? 1000 * c / r : 0) }') ms"
+fi
+
+# 2b. The same register row on PostgreSQL (DATABASE_URL), side by side.
+if wants pg; then
+say "register, SCRYPT_LOG2_N=4, instant SMTP, PostgreSQL"
+start_pg
+pg_url=$(pg_db fast)
+start_sink "$work/pgfast/sink"
+start_stack "$work/pgfast" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url" SWEEP_S=5 DATABASE_URL="$pg_url"
+run_wrk "$conns" "$secs" "$run_id-pf"
+pg_rate=$r_rate
+settle 2; wait_drain 120 || say "pg: mail queue not empty after 120 s"
+pg_check=$(check_mail "$work/pgfast" "$work/pgfast/sink" "$pg_url") || failed=1
+stop_stack; stop_sink
+pg_vs_sqlite=$(ratio "$pg_rate" "$fast_rate")
+row "register, hash 2^4, SMTP instant, PostgreSQL" "$pg_rate" "$r_p50" "$r_p99" \
+    "$r_non2xx/$r_err" "$( [ "$fast_rate" != 0 ] && echo "$pg_vs_sqlite % of the SQLite row; ")tail factor $(tail_factor "$r_p99" "$pg_rate")" \
+    "mail: $pg_check"
+if wants fast; then
+  goal "PostgreSQL register row ≥ 70 % of the SQLite row" "$(meets "$pg_vs_sqlite" '>=' 70)" \
+       "$pg_vs_sqlite %: $pg_rate against $fast_rate req/s"
+fi
 fi
 
 # 3. The same with every mail taking 1 s at the SMTP server.
@@ -377,6 +446,58 @@ goal "mail pipeline ≥ 80 % of the plain libcurl loop" "$(meets "$pipe_vs_loop"
 fi
 
 # 6. Memory of each worker (MiB).
+# 6. Scale-out on a hash-bound load: one host pinned to one core, then two
+# hosts pinned to one core each, on one PostgreSQL database, at the default
+# hash. wrk drives each host directly (a front proxy would add a third
+# process to the two cores); every registration's mail once, across both.
+if wants scale; then
+say "scale-out: default hash, one host on one core, then two on one core each"
+start_pg
+# wrk_to FILE CONNS SECONDS PORT RUN_ID: wrk in the background into FILE.
+wrk_to() {
+  wrk -t1 -c"$2" -d"$3"s --timeout 30s -s "$root/tests/bench/register.lua" \
+    "http://127.0.0.1:$4/register" -- "$5" >"$1" 2>&1 &
+}
+# ok_rate FILE: 2xx answers per second of a wrk_to run.
+ok_rate() {
+  sed -n 's/^RESULT //p' "$1" | tr ' ' '\n' |
+    awk -F= '{ v[$1] = $2 } END { printf "%.2f", (v["seconds"] > 0 ? (v["requests"] - v["non2xx"]) / v["seconds"] : 0) }'
+}
+scale_url=$(pg_db scale1)
+start_sink "$work/scale1/sink"
+start_stack "$work/scale1" SMTP_URL="$sink_url" SWEEP_S=5 DATABASE_URL="$scale_url" PIN_CPU=0
+wrk_to "$work/scale1/wrk" "$conns" "$scale_secs" "$port" "$run_id-s1"; wait $!
+settle 6; wait_drain 60 || say "scale: mail queue not empty after 60 s"
+one_rate=$(ok_rate "$work/scale1/wrk")
+one_check=$(check_mail "$work/scale1" "$work/scale1/sink" "$scale_url") || failed=1
+stop_stack; stop_sink
+scale_url=$(pg_db scale2)
+start_sink "$work/scale2/sink"
+start_stack "$work/scale2a" SMTP_URL="$sink_url" SWEEP_S=5 DATABASE_URL="$scale_url" \
+  PIN_CPU=0 JOB_SECRET_FILE="$work/scale2a/job.secret"
+host_a_pid=$stack_pid port_a=$port internal_a=$internal_port
+stack_pid=
+start_stack "$work/scale2b" SMTP_URL="$sink_url" SWEEP_S=5 DATABASE_URL="$scale_url" \
+  PIN_CPU=1 JOB_SECRET_FILE="$work/scale2a/job.secret"
+half=$(( (conns + 1) / 2 ))
+wrk_to "$work/scale2a/wrk" "$half" "$scale_secs" "$port_a" "$run_id-s2a"; wa=$!
+wrk_to "$work/scale2b/wrk" "$half" "$scale_secs" "$port" "$run_id-s2b"; wb=$!
+wait "$wa" "$wb"
+settle 6; wait_drain 60 || say "scale: mail queue not empty after 60 s"
+two_rate=$(awk -v a="$(ok_rate "$work/scale2a/wrk")" -v b="$(ok_rate "$work/scale2b/wrk")" \
+  'BEGIN { printf "%.2f", a + b }')
+two_check=$(check_mail "$work/scale2a" "$work/scale2/sink" "$scale_url") || failed=1
+stop_stack
+stack_pid=$host_a_pid port=$port_a internal_port=$internal_a
+stop_stack; stop_sink
+scale_x=$(awk -v a="$two_rate" -v b="$one_rate" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+row "scale-out, hash 2^17, PostgreSQL: 1 host on 1 core / 2 hosts on 1 core each" \
+    "$one_rate / $two_rate" "-" "-" "-" "2 hosts = ${scale_x} × 1 host" \
+    "mail: $one_check / $two_check"
+goal "two hosts ≥ 1.8 × one host's registrations/s (default hash, a core each)" \
+     "$(meets "$scale_x" '>=' 1.8)" "${scale_x} ×: $two_rate against $one_rate/s"
+fi
+
 if wants fast; then
   row "memory, hash 2^4 (MiB per worker)" "idle VmRSS $idle_fast" "-" "-" "-" \
       "end of load $end_fast" "idle private (RssAnon) $anon_fast"
@@ -401,7 +522,7 @@ echo "| row | req/s | p50 ms | p99 ms | non-2xx/errors | ratio | check |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo
-echo "Goals (issue 10), each with its figure:"
+echo "Goals (issues 10 and 11), each with its figure:"
 printf -- '- %s\n' "${goals[@]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); whole bench $((SECONDS - start_s)) s"
 if [ "$failed" -ne 0 ]; then

@@ -56,7 +56,17 @@ size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-bool Alive(pid_t pid) { return pid > 0 && kill(pid, 0) == 0; }
+// A process that still runs. A zombie does not: a worker that exited is
+// reparented to init (its parent, spawn-fcgi, is long gone), which may
+// reap it late on a busy machine.
+bool Alive(pid_t pid) {
+  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  return paren == std::string::npos || line.compare(paren, 4, ") Z ") != 0;
+}
 
 std::vector<pid_t> ReadPids(const std::string& path) {
   std::vector<pid_t> pids;
