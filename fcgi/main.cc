@@ -34,6 +34,7 @@
 #include "handlers/handlers.h"
 #include "http/form.h"
 #include "http/password_policy.h"
+#include "i18n/messages.h"
 #include "storage/db.h"
 
 namespace reg {
@@ -170,8 +171,8 @@ int Run(int argc, char** argv) {
   }
   if (!config.smtp_ca_file.empty() &&
       access(config.smtp_ca_file.c_str(), R_OK) != 0) {
-    return StartFailed(2, "config: SMTP_CA_FILE=" + config.smtp_ca_file +
-                              ": " + std::strerror(errno));
+    return StartFailed(2, "config: SMTP_CA_FILE=" + config.smtp_ca_file + ": " +
+                              std::strerror(errno));
   }
   int sock_type = 0;
   socklen_t len = sizeof sock_type;
@@ -220,6 +221,13 @@ int Run(int argc, char** argv) {
         "(meant for tests and benchmarks only)",
         config.scrypt_log2_n);
   }
+  // Every catalogue complete, or no start: a page with a missing message
+  // is found here, not by a visitor.
+  Result<Catalogues> catalogues = Catalogues::Load(config.lang_dir);
+  if (!catalogues.ok()) {
+    return StartFailed(2, "LANG_DIR=" + config.lang_dir + ": " +
+                              catalogues.status().message());
+  }
   if (FCGX_Init() != 0) return StartFailed(1, "FCGX_Init failed");
   PasswordPolicy passwords;
   if (!config.common_passwords.empty()) {
@@ -234,8 +242,8 @@ int Run(int argc, char** argv) {
   }
   SystemClock clock;
   HashGate hash_gate(config.hash_cap);
-  Services services{&config,         &clock,     &signer.value(),
-                    &sealer.value(), &hash_gate, &passwords};
+  Services services{&config,    &clock,     &signer.value(),    &sealer.value(),
+                    &hash_gate, &passwords, &catalogues.value()};
   const Router router = MakeRouter();
   Dispatcher dispatcher(config, clock, signer.value(), sealer.value());
   dispatcher.Start();
@@ -247,8 +255,12 @@ int Run(int argc, char** argv) {
                             &dispatcher, self);
     workers.push_back(std::move(w));
   }
-  Log("started: %d request threads, %d mail threads", config.threads,
-      config.mail_threads);
+  std::string languages;
+  for (const std::string& tag : catalogues.value().tags()) {
+    languages += (languages.empty() ? "" : " ") + tag;
+  }
+  Log("started: %d request threads, %d mail threads, languages: %s",
+      config.threads, config.mail_threads, languages.c_str());
   StartupDone();
 
   int sig = 0;

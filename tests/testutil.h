@@ -2,9 +2,9 @@
 #ifndef TESTS_TESTUTIL_H_
 #define TESTS_TESTUTIL_H_
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "base/status.h"
+#include "i18n/messages.h"
 
 namespace reg {
 
@@ -85,6 +86,23 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The repository's catalogues (lang/ under REGISTRAR_ROOT, else the
+// working directory), loaded once; a test fails at once without them.
+inline const Catalogues& TestCatalogues() {
+  static const Catalogues* catalogues = [] {
+    const char* root = getenv("REGISTRAR_ROOT");
+    Result<Catalogues> c =
+        Catalogues::Load(std::string(root != nullptr ? root : ".") + "/lang");
+    if (!c.ok()) {
+      ADD_FAILURE() << c.status().ToString();
+      std::abort();
+    }
+    return new Catalogues(std::move(c).value());
+  }();
+  return *catalogues;
+}
+inline const Messages& English() { return TestCatalogues().Get("en"); }
 
 }  // namespace reg
 

@@ -11,13 +11,15 @@ namespace reg {
 namespace {
 
 // 422 with the activation page again, the message beside the password.
-Reply WrongPassword(const Request& request, const std::string& token,
-                    const std::string& message) {
+Reply WrongPassword(const Request& request, const Context& context,
+                    const std::string& token, const char* key) {
+  const Messages& m = LanguageOf(request, context);
+  const std::string message = m.Text(key);
   if (request.WantsJson()) {
     nlohmann::json j = {{"errors", {{"password", message}}}};
     return Answer(Response::Json(422, j.dump()));
   }
-  return Answer(Response::Html(422, ActivatePage(token, true, message)));
+  return Answer(Response::Html(422, ActivatePage(m, token, true, message)));
 }
 
 // ACTIVATE_ASKS_PASSWORD=1: the password typed must be the one of the
@@ -30,9 +32,8 @@ Status CheckActivationPassword(const Request& request, Context& context,
   Result<TokenState> state = context.store.CheckToken(TokenHash(token), &hash);
   if (!state.ok()) return state.status();  // 404, 410 first
   if (password.empty()) {
-    *reply = WrongPassword(request, token,
-                           "Enter the password you chose when you "
-                           "registered.");
+    *reply =
+        WrongPassword(request, context, token, "activate.password_missing");
     return Status::InvalidArgument("no password");
   }
   HashSlot slot(context.services.hash_gate,
@@ -41,9 +42,7 @@ Status CheckActivationPassword(const Request& request, Context& context,
   Result<bool> match = VerifyPassword(password, hash);
   if (!match.ok()) return match.status();
   if (!match.value()) {
-    *reply = WrongPassword(request, token,
-                           "That is not the password chosen when this "
-                           "address was registered. Check it and try again.");
+    *reply = WrongPassword(request, context, token, "activate.password_wrong");
     return Status::InvalidArgument("wrong password");
   }
   return Status();
@@ -62,8 +61,8 @@ Result<Reply> HandleActivateGet(const Request& request, Context& context) {
                                           : R"({"status":"valid"})"));
   }
   return Answer(Response::Html(
-      200,
-      ActivatePage(token, context.services.config->activate_asks_password)));
+      200, ActivatePage(LanguageOf(request, context), token,
+                        context.services.config->activate_asks_password)));
 }
 
 Result<Reply> HandleActivatePost(const Request& request, Context& context) {
@@ -87,9 +86,10 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
   if (request.WantsJson()) {
     return Answer(Response::Json(200, R"({"status":"active"})"));
   }
+  const Messages& m = LanguageOf(request, context);
   return Answer(Response::Html(200, done.value() == Activation::kVerified
-                                        ? VerifiedPage()
-                                        : AlreadyVerifiedPage()));
+                                        ? VerifiedPage(m)
+                                        : AlreadyVerifiedPage(m)));
 }
 
 }  // namespace reg

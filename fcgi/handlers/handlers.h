@@ -23,6 +23,10 @@ Router MakeRouter();
 // unreadable.
 Result<Fields> ReadFields(const Request& request);
 
+// The language of the answer to "request": its Accept-Language's first
+// language there is a catalogue for, else English.
+const Messages& LanguageOf(const Request& request, const Context& context);
+
 // A reply with no post-answer work.
 Reply Answer(Response response);
 
