@@ -404,9 +404,18 @@ TEST(VerificationMail, HasThePluralAndDateFormsOfItsLanguage) {
   EXPECT_THAT(Unwrapped(fr24.text), HasSubstr("valable 24 heures."));
   EXPECT_THAT(fr24.html, HasSubstr("30 novembre 2026 \xC3\xA0 08:00 UTC"));
   EXPECT_THAT(fr24.html, HasSubstr("<html lang=\"fr\">"));
-  // The link stays whole on its own line in every language.
+  // The link stays whole on its own line in every language, and every
+  // other line of the text part holds at most 72 characters.
   for (const MailText& m : {de24, fr24}) {
     EXPECT_THAT(m.text, HasSubstr(std::string("\n") + kLink + "\n"));
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = m.text.find('\n', start)) != std::string::npos;
+         start = nl + 1) {
+      const std::string line = m.text.substr(start, nl - start);
+      if (line != kLink) {
+        EXPECT_LE(Utf8Length(line), 72u) << line;
+      }
+    }
   }
 }
 
