@@ -5,7 +5,6 @@
 
 #include "base/ascii.h"
 #include "base/log.h"
-#include "handlers/handlers.h"
 #include "http/html.h"
 
 namespace reg {
@@ -157,7 +156,8 @@ void MarkLanguage(Response* response, const Messages& m) {
 }  // namespace
 
 Reply Router::Dispatch(const Request& request, Context& context) const {
-  const Messages& m = LanguageOf(request, context);
+  const Messages& m =
+      context.services.catalogues->Choose(request.accept_language);
   Reply reply = Serve(request, context, m);
   MarkLanguage(&reply.response, m);
   return reply;
