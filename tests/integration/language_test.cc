@@ -158,6 +158,21 @@ TEST_F(LanguageTest, FrenchRegistrationGetsAFrenchMail) {
   EXPECT_EQ(DecodeSubject(SubjectOf(mail)), "Confirmez votre adresse e-mail");
   EXPECT_THAT(mail, HasSubstr("<html lang=\"fr\">"));
   EXPECT_THAT(mail, HasSubstr("24 heures"));
+  // Its subject is ASCII, so plain; the notice's is not: encoded.
+  ASSERT_EQ(stack().Post("/activate", "token=" + TokenIn(mail)).status, 200);
+  const int before = sink().MailCount();
+  ASSERT_EQ(stack()
+                .Post("/register",
+                      R"({"email":"fr-mail@example.com",)"
+                      R"("password":"another good one"})",
+                      {kJson, "Accept-Language: fr-CA"})
+                .status,
+            202);
+  ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
+  const std::string notice = sink().Mails().back();
+  EXPECT_EQ(MailHeader(notice, "Content-Language"), "fr");
+  EXPECT_THAT(SubjectOf(notice), StartsWith("=?UTF-8?B?"));
+  EXPECT_EQ(DecodeSubject(SubjectOf(notice)), "Vous avez déjà un compte");
 }
 
 TEST_F(LanguageTest, JapaneseRegistrationGetsAnEnglishMail) {
