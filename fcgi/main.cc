@@ -1,6 +1,7 @@
 // registrar: the FastCGI responder. spawn-fcgi (or systemd) hands it the
 // listening socket as fd 0; it serves it with config.threads request
-// threads and does post-answer work on the Dispatcher's pool.
+// threads and does post-answer work on the MailPool; the Sweeper and the
+// Heartbeat run beside them.
 //   registrar [ENV_FILE]   settings from the environment, then ENV_FILE
 #include <curl/curl.h>
 #include <fcgiapp.h>
@@ -30,12 +31,15 @@
 #include "base/mail_settings.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
-#include "delivery/dispatcher.h"
+#include "delivery/deliver.h"
+#include "delivery/heartbeat.h"
+#include "delivery/mail_pool.h"
+#include "delivery/sweeper.h"
 #include "handlers/handlers.h"
 #include "http/form.h"
 #include "http/password_policy.h"
 #include "i18n/messages.h"
-#include "storage/db.h"
+#include "storage/storage.h"
 
 namespace reg {
 namespace {
@@ -63,18 +67,16 @@ std::atomic<bool> g_stopping{false};
 extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
 void RequestLoop(const Services& services, const Router& router,
-                 Dispatcher* dispatcher, Worker* self) {
-  Result<std::unique_ptr<Database>> db = Database::Open(
-      DatabasePath(*services.config), true, services.config->sqlite_sync_full);
-  if (!db.ok()) {
-    Log("request thread: %s", db.status().ToString().c_str());
+                 Storage* storage, MailPool* pool, Worker* self) {
+  Result<std::unique_ptr<Store>> store = storage->NewStore();
+  Result<std::unique_ptr<Outbox>> outbox = storage->NewOutbox();
+  if (!store.ok() || !outbox.ok()) {
+    Log("request thread: %s",
+        (store.ok() ? outbox.status() : store.status()).ToString().c_str());
     self->done = true;
     return;
   }
-  Store store(db.value().get(), services.clock);
-  Outbox outbox(db.value().get(), services.clock,
-                OutboxPolicyFor(*services.config));
-  Context context{services, store, outbox};
+  Context context{services, *store.value(), *outbox.value()};
   FcgiRequest fcgx;
   while (!g_stopping && FCGX_Accept_r(fcgx.get()) == 0) {
     Request request = ReadFcgiRequest(fcgx.get());
@@ -83,11 +85,13 @@ void RequestLoop(const Services& services, const Router& router,
     FCGX_PutStr(bytes.data(), static_cast<int>(bytes.size()), fcgx.get()->out);
     // nginx completes the answer now; what follows never delays it.
     FCGX_Finish_r(fcgx.get());
-    if (reply.after.kind != Task::Kind::kNone) {
-      const long long id = reply.after.job_id;
-      if (!dispatcher->Submit(std::move(reply.after))) {
-        Log("job %lld: mail queue full, left to the sweep", id);
+    if (const PostJob* post = std::get_if<PostJob>(&reply.after)) {
+      if (!pool->Submit(*post)) {
+        Log("job %lld: mail queue full, left to the sweep",
+            static_cast<long long>(post->id));
       }
+    } else if (!std::holds_alternative<std::monostate>(reply.after)) {
+      (void)pool->Submit(std::move(reply.after));  // else the sweep sends it
     }
   }
   self->done = true;
@@ -192,7 +196,7 @@ int Run(int argc, char** argv) {
   sigemptyset(&wake.sa_mask);
   sigaction(SIGUSR1, &wake, nullptr);
   // SIGTERM/SIGINT are blocked in every thread and taken by sigwait below
-  // (libfcgi's own handlers do not stop a threaded process: FACTS §6).
+  // (libfcgi installs no handler that would stop a threaded process).
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
@@ -208,11 +212,9 @@ int Run(int argc, char** argv) {
         1, "crypto set-up failed: " + signer.status().ToString() + " " +
                sealer.status().ToString());
   }
-  {
-    Result<std::unique_ptr<Database>> db =
-        Database::Open(DatabasePath(config), true, config.sqlite_sync_full);
-    if (!db.ok()) return StartFailed(1, db.status().ToString());
-  }
+  SystemClock clock;
+  Result<std::unique_ptr<Storage>> storage = OpenStorage(config, clock);
+  if (!storage.ok()) return StartFailed(1, storage.status().ToString());
   for (const std::string& line : MailWarnings(config)) {
     Log("%s", line.c_str());
   }
@@ -240,19 +242,23 @@ int Run(int argc, char** argv) {
           loaded_list.status().message().c_str());
     }
   }
-  SystemClock clock;
   HashGate hash_gate(config.hash_cap);
   Services services{&config,    &clock,     &signer.value(),    &sealer.value(),
                     &hash_gate, &passwords, &catalogues.value()};
   const Router router = MakeRouter();
-  Dispatcher dispatcher(config, clock, signer.value(), sealer.value());
-  dispatcher.Start();
+  Heartbeat heartbeat(config, *storage.value());
+  MailPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
+                heartbeat);
+  Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat);
+  heartbeat.Start();
+  pool.Start();
+  sweeper.Start();
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < config.threads; i++) {
     auto w = std::make_unique<Worker>();
     Worker* self = w.get();
     w->thread = std::thread(RequestLoop, std::cref(services), std::cref(router),
-                            &dispatcher, self);
+                            storage.value().get(), &pool, self);
     workers.push_back(std::move(w));
   }
   std::string languages;
@@ -291,10 +297,13 @@ int Run(int argc, char** argv) {
       clean = false;
     }
   }
-  clean = dispatcher.Stop(std::chrono::milliseconds(200)) && clean;
+  clean = pool.Stop(std::chrono::milliseconds(200)) && clean;
+  clean = sweeper.Stop(std::chrono::milliseconds(100)) && clean;
+  clean = heartbeat.Stop(std::chrono::milliseconds(100)) && clean;
   if (!clean) {
-    // A send or request still in flight: its job keeps its lease and is
-    // sent again after it, so leaving now loses nothing.
+    // A send or request still in flight: its claim is no longer renewed
+    // and runs out after the lease, then a sweep sends the job again, so
+    // leaving now loses nothing.
     Log("stopped (work in flight left to the sweep)");
     last_one_out.Leave();
     std::_Exit(0);

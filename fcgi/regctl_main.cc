@@ -22,9 +22,7 @@
 #include "base/config.h"
 #include "base/env_file.h"
 #include "base/escape.h"
-#include "storage/account_admin.h"
-#include "storage/db.h"
-#include "storage/outbox_admin.h"
+#include "storage/storage.h"
 
 namespace reg {
 namespace {
@@ -63,8 +61,8 @@ bool ParseId(const char* text, std::int64_t* id) {
   return true;
 }
 
-int Jobs(Database* db, const std::string& state, int limit) {
-  Result<std::vector<JobRow>> rows = ListJobs(db, state, limit);
+int Jobs(Outbox& outbox, const std::string& state, int limit) {
+  Result<std::vector<JobRow>> rows = outbox.ListJobs(state, limit);
   if (!rows.ok()) return Fail(rows.status());
   std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE",
               "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
@@ -81,18 +79,20 @@ int Jobs(Database* db, const std::string& state, int limit) {
   return 0;
 }
 
-int Show(Database* db, std::int64_t id) {
+int Show(Outbox& outbox, std::int64_t id) {
   std::vector<JobEvent> events;
-  Result<JobRow> row = GetJob(db, id, &events);
+  Result<JobRow> row = outbox.GetJob(id, &events);
   if (!row.ok()) return Fail(row.status());
   const JobRow& r = row.value();
   std::printf(
       "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
-      "attempts   %d\nqueued     %s\nnext try   %s\nlast reply %s\nhistory:\n",
+      "attempts   %d\nqueued     %s\nnext try   %s\nclaimed by %s\n"
+      "last reply %s\nhistory:\n",
       static_cast<long long>(r.id), r.kind.c_str(),
       EscapeControls(r.rcpt).c_str(), r.state.c_str(), r.attempts,
       Time(r.created_ms).c_str(),
       r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
+      r.claimed_by.empty() ? "-" : EscapeControls(r.claimed_by).c_str(),
       r.last_reply.empty() ? "-" : EscapeControls(r.last_reply).c_str());
   for (const JobEvent& e : events) {
     std::printf("  %s  %-9s %s\n", Time(e.at_ms).c_str(), e.event.c_str(),
@@ -101,8 +101,8 @@ int Show(Database* db, std::int64_t id) {
   return 0;
 }
 
-int Accounts(Database* db, const std::string& part, int limit) {
-  Result<std::vector<AccountRow>> rows = ListAccounts(db, part, limit);
+int Accounts(Store& store, const std::string& part, int limit) {
+  Result<std::vector<AccountRow>> rows = store.ListAccounts(part, limit);
   if (!rows.ok()) return Fail(rows.status());
   std::printf("%-8s %-20s %-20s %-5s %s\n", "ID", "REGISTERED", "VERIFIED",
               "MAILS", "ADDRESS");
@@ -114,11 +114,11 @@ int Accounts(Database* db, const std::string& part, int limit) {
   return 0;
 }
 
-int Account(Database* db, const std::string& email) {
-  Result<AccountRow> row = FindAccount(db, email);
+int Account(Store& store, const std::string& email) {
+  Result<AccountRow> row = store.FindAccount(email);
   if (!row.ok()) return Fail(row.status());
   const AccountRow& r = row.value();
-  Result<std::vector<std::int64_t>> jobs = AccountJobIds(db, r.id);
+  Result<std::vector<std::int64_t>> jobs = store.AccountJobIds(r.id);
   if (!jobs.ok()) return Fail(jobs.status());
   std::printf("account    %lld\naddress    %s\nregistered %s\nverified   %s\n",
               static_cast<long long>(r.id), EscapeControls(r.email).c_str(),
@@ -192,14 +192,22 @@ int Run(int argc, char** argv) {
   if (Status s = CheckRunAs(data_dir); !s.ok()) return Fail(s);
   Config where;
   where.data_dir = data_dir;
-  Result<std::unique_ptr<Database>> db =
-      Database::Open(DatabasePath(where), /*create=*/false);
-  if (!db.ok()) {
-    if (db.status().code() == Code::kNotFound) {
-      return Fail(
-          Status::NotFound(db.status().message() + " (is DATA_DIR right?)"));
+  // The workers' own storage code, on their database; never creates one.
+  SystemClock clock;
+  Result<std::unique_ptr<Storage>> storage =
+      OpenStorage(where, clock, /*create=*/false);
+  Result<std::unique_ptr<Store>> store =
+      storage.ok() ? storage.value()->NewStore()
+                   : Result<std::unique_ptr<Store>>(storage.status());
+  Result<std::unique_ptr<Outbox>> outbox =
+      storage.ok() ? storage.value()->NewOutbox()
+                   : Result<std::unique_ptr<Outbox>>(storage.status());
+  if (!outbox.ok() || !store.ok()) {
+    const Status failed = outbox.ok() ? store.status() : outbox.status();
+    if (failed.code() == Code::kNotFound) {
+      return Fail(Status::NotFound(failed.message() + " (is DATA_DIR right?)"));
     }
-    return Fail(db.status());
+    return Fail(failed);
   }
   const std::string& cmd = args[0];
   std::int64_t id = 0;
@@ -210,23 +218,23 @@ int Run(int argc, char** argv) {
       std::fputs(kUsage, stderr);
       return 2;
     }
-    return Jobs(db.value().get(), state, limit);
+    return Jobs(*outbox.value(), state, limit);
   }
   if (cmd == "show" && args.size() == 2 && ParseId(args[1].c_str(), &id)) {
-    return Show(db.value().get(), id);
+    return Show(*outbox.value(), id);
   }
   if (cmd == "retry" && args.size() == 2 && ParseId(args[1].c_str(), &id)) {
-    Status s = RequeueJob(db.value().get(), id, SystemClock().NowMs());
+    Status s = outbox.value()->RequeueJob(id);
     if (!s.ok()) return Fail(s);
     std::printf("job %lld queued again; a sweep sends it within SWEEP_S\n",
                 static_cast<long long>(id));
     return 0;
   }
   if (cmd == "accounts" && args.size() <= 2) {
-    return Accounts(db.value().get(), args.size() == 2 ? args[1] : "", limit);
+    return Accounts(*store.value(), args.size() == 2 ? args[1] : "", limit);
   }
   if (cmd == "account" && args.size() == 2) {
-    return Account(db.value().get(), args[1]);
+    return Account(*store.value(), args[1]);
   }
   std::fputs(kUsage, stderr);
   return 2;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "base/status.h"
+#include "fake_clock.h"
 #include "i18n/messages.h"
 
 namespace reg {

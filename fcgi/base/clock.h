@@ -1,4 +1,5 @@
-// Time comes in through this interface so tests can move it.
+// Time comes in through this interface so tests can move it (FakeClock
+// in tests/testutil.h).
 #ifndef FCGI_BASE_CLOCK_H_
 #define FCGI_BASE_CLOCK_H_
 
@@ -23,19 +24,6 @@ class SystemClock : public Clock {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
         .count();
   }
-};
-
-// A clock tests set by hand.
-class FakeClock : public Clock {
- public:
-  explicit FakeClock(std::int64_t now_ms = 1'700'000'000'000)
-      : now_ms_(now_ms) {}
-  std::int64_t NowMs() const override { return now_ms_; }
-  void AdvanceMs(std::int64_t ms) { now_ms_ += ms; }
-  void SetMs(std::int64_t ms) { now_ms_ = ms; }
-
- private:
-  std::int64_t now_ms_;
 };
 
 }  // namespace reg

@@ -32,7 +32,7 @@ constexpr IntVar kIntVars[] = {
     {"RETAIN_MAIL_S", 1, 3650 * 86400, &Config::retain_mail_s},
     {"ACTIVATE_ASKS_PASSWORD", 0, 1, &Config::activate_asks_password},
     {"SWEEP_S", 1, 3600, &Config::sweep_s},
-    {"LEASE_S", 5, 120, &Config::lease_s},
+    {"LEASE_S", 2, 120, &Config::lease_s},
     {"SMTP_TIMEOUT_S", 1, 900, &Config::smtp_timeout_s},
     {"SMTP_CONNECT_S", 1, 120, &Config::smtp_connect_s},
     {"SMTP_IDLE_S", 1, 240, &Config::smtp_idle_s},

@@ -91,7 +91,7 @@ struct Config {
   bool sqlite_sync_full = true;
   // The longest wait for one reply of the SMTP server: RFC 5321
   // 4.5.3.2.6 has a client wait 10 minutes for the reply to the final dot
-  // (giving up earlier sends the mail twice: FACTS.md 7). Connecting, TLS
+  // (giving up earlier sends the mail twice: RFC 1047). Connecting, TLS
   // and EHLO have their own short limit, smtp_connect_s.
   int smtp_timeout_s = 600;
   int smtp_connect_s = 10;

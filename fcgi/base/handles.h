@@ -1,6 +1,6 @@
 // RAII building blocks: Deleter<Fn> turns a C library's free function into a
 // unique_ptr deleter (each library's aliases live beside the code that uses
-// it: base/curl_handles.h, crypto/evp_handles.h, storage/db.h), and
+// it: base/curl_handles.h, crypto/evp_handles.h, storage/sqlite/db.h), and
 // UniqueFd owns a file descriptor. Each C handle gets its owner on the line
 // after it is created.
 #ifndef FCGI_BASE_HANDLES_H_

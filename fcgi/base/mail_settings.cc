@@ -6,8 +6,8 @@
 
 #include <cstring>
 
-#include "base/ascii.h"
 #include "base/config.h"
+#include "base/encoding.h"
 
 namespace reg {
 namespace {
@@ -142,15 +142,15 @@ std::string UrlHost(std::string_view url) {
   if (!rest.empty() && rest.front() == '[') {
     const std::size_t close = rest.find(']');
     if (close == std::string_view::npos) return "";
-    return AsciiLower(rest.substr(1, close - 1));
+    return AsciiLowerCopy(rest.substr(1, close - 1));
   }
-  return AsciiLower(rest.substr(0, rest.find(':')));
+  return AsciiLowerCopy(rest.substr(0, rest.find(':')));
 }
 
 bool IsIpAddress(std::string_view host) { return IsIpv4(host) || IsIpv6(host); }
 
 bool IsLoopbackHost(std::string_view host) {
-  const std::string h = AsciiLower(host);
+  const std::string h = AsciiLowerCopy(host);
   if (h == "localhost" || h == "::1") return true;
   if (h.size() > 10 && h.compare(h.size() - 10, 10, ".localhost") == 0)
     return true;
@@ -198,7 +198,7 @@ std::vector<std::string> MailWarnings(const Config& config) {
   std::vector<std::string> lines;
   if (IsLoopbackHost(UrlHost(config.smtp_url))) return lines;
   const std::string& from = config.mail_from;
-  const std::string domain = AsciiLower(from.substr(from.rfind('@') + 1));
+  const std::string domain = AsciiLowerCopy(from.substr(from.rfind('@') + 1));
   if (domain.find('.') == std::string::npos || IsLoopbackHost(domain)) {
     lines.push_back("warning: MAIL_FROM=" + from + ": the domain " + domain +
                     " is not a real domain; receivers that check the "

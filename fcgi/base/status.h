@@ -28,7 +28,7 @@ enum class Code {
 
 // A Status is OK or a code plus a message for logs. Messages never hold
 // passwords, tokens, secrets or bodies.
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
   Status(Code code, std::string message)

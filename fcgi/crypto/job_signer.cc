@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <system_error>
 
+#include "base/encoding.h"
 #include "crypto/token.h"
 
 namespace reg {
@@ -65,12 +66,6 @@ Result<std::string> MacParts(EVP_MAC* mac, std::string_view key,
   if (len != kMacBytes) return Status::Internal("HMAC-SHA256: bad length");
   return std::string(reinterpret_cast<const char*>(md), len);
 }
-
-bool IsLowerHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-int HexValue(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
 }  // namespace
 
@@ -126,7 +121,7 @@ Status JobSigner::Verify(std::string_view timestamp_header,
       signature_header.substr(0, kSignaturePrefix.size()) == kSignaturePrefix;
   if (well_formed) {
     for (char c : signature_header.substr(kSignaturePrefix.size())) {
-      well_formed &= IsLowerHex(c);
+      well_formed &= IsLowerHexDigit(c);
     }
   }
   if (!well_formed) {
@@ -135,8 +130,8 @@ Status JobSigner::Verify(std::string_view timestamp_header,
   unsigned char given[kMacBytes];
   std::string_view hex = signature_header.substr(kSignaturePrefix.size());
   for (size_t i = 0; i < kMacBytes; ++i) {
-    given[i] = static_cast<unsigned char>(HexValue(hex[2 * i]) << 4 |
-                                          HexValue(hex[2 * i + 1]));
+    given[i] = static_cast<unsigned char>(HexDigitValue(hex[2 * i]) << 4 |
+                                          HexDigitValue(hex[2 * i + 1]));
   }
 
   Result<std::string> expected = Mac(timestamp_header, body);
@@ -189,7 +184,7 @@ Result<std::string> LoadSecret(const std::string& path) {
   bool valid = len == kSecretHexChars ||
                (len == kSecretHexChars + 1 && buf[kSecretHexChars] == '\n');
   for (size_t i = 0; valid && i < kSecretHexChars; ++i) {
-    valid = IsLowerHex(buf[i]);
+    valid = IsLowerHexDigit(buf[i]);
   }
   std::string secret;
   if (valid) secret.assign(buf, kSecretHexChars);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "base/encoding.h"
 #include "crypto/evp_handles.h"
 #include "crypto/token.h"
 

@@ -4,6 +4,15 @@
 
 namespace reg {
 
+std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who) {
+  Result<std::unique_ptr<Outbox>> outbox = storage.NewOutbox();
+  if (!outbox.ok()) {
+    Log("%s: %s", who, outbox.status().ToString().c_str());
+    return nullptr;
+  }
+  return std::move(outbox).value();
+}
+
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
                                     Mailer* mailer, const Sealer& sealer) {
   Result<std::string> message = sealer.Open(job.sealed);

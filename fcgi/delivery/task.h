@@ -1,29 +1,41 @@
 // Task: work a request leaves for after its answer is finished.
+//
+// A job reaches SMTP in one of three ways, and only through a claim
+// (Outbox::Claim or ClaimDue), so whichever way comes first sends it and
+// the others find it taken:
+//   post   after the registration's answer, the MailPool posts PostJob to
+//          /internal/mail (any process, through nginx); that handler reads
+//          the job's state and leaves SendJob, and a pool thread claims the
+//          job and sends it at once (mail_pool.h);
+//   sweep  every process's Sweeper claims due jobs in batches a lease
+//          covers: jobs whose post never came (a worker killed after its
+//          answer, nginx down, a full queue: due grace_ms after the
+//          answer), jobs whose claim holder died (lease run out), and
+//          retries (sweeper.h);
+//   retry  a 4xx, timeout or lost connection puts the job back as queued,
+//          due after a doubling delay (Outbox::MarkRetry); the sweep takes
+//          it then.
+// While a send runs, the process's Heartbeat renews its claim (heartbeat.h).
 #ifndef FCGI_DELIVERY_TASK_H_
 #define FCGI_DELIVERY_TASK_H_
 
 #include <cstdint>
-
-#include "storage/outbox.h"
+#include <variant>
 
 namespace reg {
 
-struct Task {
-  enum class Kind {
-    kNone,
-    kPostJob,  // sign job_id and post it to /internal/mail
-    kSendJob,  // send "job" (claimed by this process) over SMTP
-  };
-  Kind kind = Kind::kNone;
-  std::int64_t job_id = 0;
-  ClaimedJob job;
-
-  static Task Post(std::int64_t id) { return {Kind::kPostJob, id, {}}; }
-  static Task Send(ClaimedJob j) {
-    std::int64_t id = j.id;
-    return {Kind::kSendJob, id, std::move(j)};
-  }
+// Sign {"job_id": id} and post it to /internal/mail.
+struct PostJob {
+  std::int64_t id = 0;
 };
+
+// Claim job "id" and, if this claim took it, send it over SMTP.
+struct SendJob {
+  std::int64_t id = 0;
+};
+
+// std::monostate: nothing to do after the answer.
+using Task = std::variant<std::monostate, PostJob, SendJob>;
 
 }  // namespace reg
 

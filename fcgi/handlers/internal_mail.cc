@@ -1,5 +1,6 @@
-// POST /internal/mail: the signed mail job. Verifies, claims the job so no
-// other thread or process sends it, answers, and sends after the answer.
+// POST /internal/mail: the signed mail job. Verifies, reads the job's state
+// (no write: a replayed or repeated post costs no transaction), answers, and
+// leaves the claim and the send to the MailPool after the answer.
 #include <nlohmann/json.hpp>
 
 #include "handlers/handlers.h"
@@ -20,14 +21,16 @@ Result<Reply> HandleInternalMail(const Request& request, Context& context) {
     return Status::Malformed("job body needs a positive integer job_id");
   }
   const std::int64_t id = j["job_id"].get<std::int64_t>();
-  Result<ClaimOutcome> claim = context.outbox.Claim(id);
-  if (!claim.ok()) return claim.status();
+  Result<JobState> found = context.outbox.State(id);
+  if (!found.ok()) return found.status();
   Reply reply;
-  const JobState state = claim.value().state;
-  if (claim.value().job) {
+  const JobState state = found.value();
+  if (state == JobState::kQueued) {
+    // Claimed just before SMTP; if another post or a sweep claims it
+    // first, that one sends it, once.
     reply.response = Response::Json(202, R"({"status":"queued"})");
-    reply.after = Task::Send(std::move(*claim.value().job));
-  } else if (state == JobState::kSending || state == JobState::kQueued) {
+    reply.after = SendJob{id};
+  } else if (state == JobState::kSending) {
     // Another thread or process holds it: it will be sent once.
     reply.response = Response::Json(202, R"({"status":"sending"})");
   } else {

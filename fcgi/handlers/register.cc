@@ -2,6 +2,7 @@
 // transaction, answer; the job is posted after the answer is finished.
 #include <nlohmann/json.hpp>
 
+#include "base/encoding.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
 #include "handlers/handlers.h"
@@ -123,7 +124,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
     reply.response = Response::SeeOther("/register/sent");
   }
   if (outcome.value().job_id != 0)
-    reply.after = Task::Post(outcome.value().job_id);
+    reply.after = PostJob{outcome.value().job_id};
   return reply;
 }
 

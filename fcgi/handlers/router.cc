@@ -3,7 +3,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
-#include "base/ascii.h"
+#include "base/encoding.h"
 #include "base/log.h"
 #include "http/html.h"
 
@@ -16,9 +16,9 @@ std::pair<std::string, std::string> SplitHostPort(std::string_view authority) {
   size_t bracket = authority.rfind(']');
   if (colon == std::string_view::npos ||
       (bracket != std::string_view::npos && colon < bracket)) {
-    return {AsciiLower(authority), ""};
+    return {AsciiLowerCopy(authority), ""};
   }
-  return {AsciiLower(authority.substr(0, colon)),
+  return {AsciiLowerCopy(authority.substr(0, colon)),
           std::string(authority.substr(colon + 1))};
 }
 
@@ -111,20 +111,20 @@ Response ErrorResponse(const Request& request, const Status& status,
 }
 
 Status CheckSameSite(const Request& request) {
-  if (AsciiLower(request.sec_fetch_site) == "cross-site") {
+  if (AsciiLowerCopy(request.sec_fetch_site) == "cross-site") {
     return Status(Code::kForbidden, "cross-site request (Sec-Fetch-Site)");
   }
   if (request.origin.empty()) return Status();
   // A browser sends "Origin: null" under some referrer policies even for
   // its own site's form; Sec-Fetch-Site (which no page can forge) says so.
   if (request.origin == "null" &&
-      AsciiLower(request.sec_fetch_site) == "same-origin") {
+      AsciiLowerCopy(request.sec_fetch_site) == "same-origin") {
     return Status();
   }
   const Status forbidden(Code::kForbidden, "cross-site request (Origin)");
   size_t sep = request.origin.find("://");
   if (sep == std::string::npos) return forbidden;  // "null" and the like
-  const std::string scheme = AsciiLower(request.origin.substr(0, sep));
+  const std::string scheme = AsciiLowerCopy(request.origin.substr(0, sep));
   std::string_view authority(request.origin);
   authority.remove_prefix(sep + 3);
   if (authority.find('/') != std::string_view::npos) return forbidden;

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "base/encoding.h"
+
 namespace reg {
 namespace {
 
@@ -48,23 +50,6 @@ bool IsAsciiSpace(char c) {
          c == '\v';
 }
 
-char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string AsciiLowerCopy(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), AsciiLower);
-  return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // One url-encoded key or value: '+' is a space, %XX a byte.
 Result<std::string> PercentDecode(std::string_view in) {
   std::string out;
@@ -75,8 +60,8 @@ Result<std::string> PercentDecode(std::string_view in) {
     } else if (in[i] != '%') {
       out += in[i];
     } else {
-      const int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
-      const int lo = hi >= 0 ? HexValue(in[i + 2]) : -1;
+      const int hi = i + 2 < in.size() ? HexDigitValue(in[i + 1]) : -1;
+      const int lo = hi >= 0 ? HexDigitValue(in[i + 2]) : -1;
       if (lo < 0) return Status::Malformed("bad percent-encoding");
       out += static_cast<char>(hi * 16 + lo);
       i += 2;

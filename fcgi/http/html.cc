@@ -115,14 +115,14 @@ std::string HtmlEscape(std::string_view s) {
 }
 
 std::string RegisterPage(const Messages& msg, const RegisterForm& form) {
-  const bool invalid = !form.email_error.empty() ||
-                       !form.password_error.empty() || !form.form_error.empty();
+  const bool invalid =
+      !form.email_error.empty() || !form.password_error.empty();
   bool focus_taken = false;
   const std::string title = msg.Text("register.title");
   std::string m = "<h1>" + HtmlEscape(title) + "</h1>\n";
   m += "<p class=\"lead\">" + msg.Html("register.lead") + "</p>\n";
-  m += "<p class=\"form-error\" id=\"form-error\" role=\"alert\">" +
-       HtmlEscape(form.form_error) + "</p>\n";
+  // Filled by app.js when a request fails (network, 429, 503).
+  m += "<p class=\"form-error\" id=\"form-error\" role=\"alert\"></p>\n";
   m += "<form method=\"post\" action=\"/register\" data-messages=\"" +
        HtmlEscape(ScriptMessages(msg)) + "\">\n";
   m += "<div class=\"field\">\n";

@@ -22,11 +22,9 @@ std::string HtmlEscape(std::string_view s);
 struct RegisterForm {
   // The address as typed, shown again in the field.
   std::string email;
-  // Messages (in the page's language) beside each field, and one above
-  // the form.
+  // Messages (in the page's language) beside each field.
   std::string email_error;
   std::string password_error;
-  std::string form_error;
 };
 
 // The registration page: <form method="post" action="/register"> with the

@@ -81,7 +81,7 @@ bool Response::AddHeader(std::string_view name, std::string_view value) {
   return true;
 }
 
-std::string Response::Serialize(bool head_only) const {
+std::string Response::Serialize() const {
   std::string out;
   out.reserve(body.size() + 256);
   out += "Status: ";
@@ -98,7 +98,7 @@ std::string Response::Serialize(bool head_only) const {
   out += "Content-Length: ";
   out += std::to_string(body.size());
   out += "\r\n\r\n";
-  if (!head_only) out += body;
+  out += body;
   return out;
 }
 

@@ -24,8 +24,8 @@ struct Response {
   bool AddHeader(std::string_view name, std::string_view value);
 
   // The CGI response: "Status: ..." and the headers, CRLF, the body.
-  // With "head_only" the body is left out (HEAD).
-  std::string Serialize(bool head_only = false) const;
+  // nginx leaves the body out of an answer to HEAD.
+  std::string Serialize() const;
 };
 
 // "Accepted" for 202, etc.; "" for codes this service never sends.

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "base/ascii.h"
+#include "base/encoding.h"
 
 namespace reg {
 namespace {
@@ -99,7 +99,7 @@ std::vector<LanguageRange> ParseAcceptLanguage(std::string_view header) {
       }
     }
     if (bad || !IsLanguageRange(tag)) continue;
-    LanguageRange range{AsciiLower(tag), q};
+    LanguageRange range{AsciiLowerCopy(tag), q};
     if (q == 0) {
       if (range.tag.find('-') == std::string::npos) {
         refused.push_back(range.tag);

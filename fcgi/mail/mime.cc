@@ -1,8 +1,10 @@
 #include "mail/mime.h"
 
 #include <cstdio>
+#include <ctime>
 #include <string>
 
+#include "base/encoding.h"
 #include "http/form.h"
 
 namespace reg {
@@ -13,23 +15,6 @@ namespace {
 constexpr std::size_t kWordBytes = 36;
 // RFC 5322 2.1.1: at most 998 octets per line, CRLF excluded.
 constexpr std::size_t kMaxLineOctets = 998;
-
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  const auto byte = [in](std::size_t k) -> std::uint32_t {
-    return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u;
-  };
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    const std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
 
 bool IsControl(char c) {
   return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
@@ -183,41 +168,22 @@ std::string EncodeHeaderText(std::string_view utf8) {
       end = next;
     }
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + Base64(utf8.substr(i, end - i)) + "?=";
+    out += "=?UTF-8?B?" + Base64Encode(utf8.substr(i, end - i)) + "?=";
     i = end;
   }
   return out;
 }
 
 std::string Rfc5322Date(std::int64_t unix_s) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed",
-                                          "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr",
-                                            "May", "Jun", "Jul", "Aug",
-                                            "Sep", "Oct", "Nov", "Dec"};
-  std::int64_t days = unix_s / 86400;
-  std::int64_t secs = unix_s % 86400;
-  if (secs < 0) secs += 86400, days -= 1;
-  const int weekday =
-      static_cast<int>(((days % 7) + 7 + 4) % 7);  // 1970-01-01: Thu
-  // days_from_civil inverted (H. Hinnant, "chrono-Compatible Low-Level
-  // Date Algorithms").
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe =
-      (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm;
+  if (gmtime_r(&t, &tm) == nullptr) return "Thu, 01 Jan 1970 00:00:00 +0000";
+  // %a and %b name days and months in the program's locale: "C" (English),
+  // since nothing here calls setlocale.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d +0000",
-                kDays[weekday], static_cast<int>(day), kMonths[month - 1],
-                static_cast<long long>(year), static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
-  return buf;
+  const size_t n =
+      std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return std::string(buf, n);
 }
 
 Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,

@@ -218,7 +218,8 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     result.outcome = SendResult::Outcome::kSent;
     return result;
   }
-  // Classify by CURLcode first, then the reply's class (FACTS §4).
+  // Classify by CURLcode first (a timeout or a dropped connection comes
+  // with whatever reply was read last), then by the reply's class.
   curl_.reset();  // never re-use a connection after a failure
   const Smtputf8 offered = smtputf8_;
   smtputf8_ = Smtputf8::kUnknown;

@@ -39,7 +39,7 @@ enum class Smtputf8 { kUnknown, kOffered, kNotOffered };
 
 // libcurl SMTP with one kept connection, reused across messages. After any
 // failure the handle is thrown away (libcurl 7.88 would otherwise re-use a
-// timed-out connection: FACTS §4).
+// connection that timed out).
 // Timeouts by phase: connecting, TLS and EHLO within SMTP_CONNECT_S; then
 // each reply within SMTP_TIMEOUT_S (the reply to the final dot may take
 // 10 minutes: RFC 5321 4.5.3.2.6).

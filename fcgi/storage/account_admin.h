@@ -1,14 +1,9 @@
-// What the operator tool (regctl) reads about accounts: look-ups by
-// address, kept apart from the store the workers use.
+// What the operator tool (regctl) reads about accounts.
 #ifndef FCGI_STORAGE_ACCOUNT_ADMIN_H_
 #define FCGI_STORAGE_ACCOUNT_ADMIN_H_
 
 #include <cstdint>
 #include <string>
-#include <vector>
-
-#include "base/status.h"
-#include "storage/db.h"
 
 namespace reg {
 
@@ -20,19 +15,7 @@ struct AccountRow {
   int mails = 0;                 // outbox jobs for this account
 };
 
-// Accounts whose address contains "part" (case-insensitive, "" for all),
-// newest first, at most "limit".
-Result<std::vector<AccountRow>> ListAccounts(Database* db,
-                                             const std::string& part,
-                                             int limit);
-
-// The account registered under "email" (compared case-insensitively, as
-// the service does). NotFound if none.
-Result<AccountRow> FindAccount(Database* db, const std::string& email);
-
-// The ids of the account's outbox jobs, oldest first.
-Result<std::vector<std::int64_t>> AccountJobIds(Database* db,
-                                                std::int64_t account_id);
+// Store::ListAccounts, FindAccount and AccountJobIds read these.
 
 }  // namespace reg
 

@@ -1,31 +1,66 @@
-// Outbox: the mail jobs' states in SQLite.
+// Outbox: the mail jobs and their history, as any storage engine keeps
+// them. The interface speaks Status, rows and times (Unix milliseconds).
 //   queued --claim--> sending --250--> sent
 //                        |---4xx/timeout--> queued (later) or failed (48 h)
 //                        '---5xx--> failed
-// A claim holds for lease_ms; a job claimed by a process that died can be
-// claimed again once its lease has run out.
+// A claim holds for lease_ms and is renewed while its send runs (Renew); a
+// job claimed by a process that died is claimed again once its lease has
+// run out. A claim is known by (id, attempts): every claim counts one
+// attempt, so a later claim of the same job never matches an earlier one.
+//
+// Durability: Enqueue is part of the registration's transaction (durable).
+// Claims, renewals and outcomes may be committed without their own fsync:
+// a power loss can undo one written since the last durable commit, and
+// that mail then goes out a second time, with the same Message-ID.
 #ifndef FCGI_STORAGE_OUTBOX_H_
 #define FCGI_STORAGE_OUTBOX_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
-#include "base/clock.h"
 #include "base/status.h"
-#include "storage/db.h"
+#include "storage/write_txn.h"
 
 namespace reg {
 
 enum class JobState { kQueued, kSending, kSent, kFailed };
 const char* JobStateName(JobState state);
+// NotFound for a name that is not a state.
+Result<JobState> JobStateFromName(std::string_view name);
 
 struct OutboxPolicy {
   std::int64_t lease_ms = 120 * 1000;
   std::int64_t retry_ms = 30 * 1000;  // first retry; doubles, capped
   std::int64_t max_retry_ms = 3600 * 1000;
   std::int64_t retry_for_ms = 48LL * 3600 * 1000;  // then give up
+  std::string claimant;  // recorded with each claim: "pid@host"
+};
+
+// Delay before the next try after "attempts" failed attempts.
+std::int64_t RetryDelayMs(const OutboxPolicy& policy, int attempts);
+
+struct NewJob {
+  std::int64_t user_id = 0;
+  std::string kind;        // "verify" or "exists"
+  std::string rcpt;        // the address as typed
+  std::string mailbox;     // MailboxKey(rcpt): what MAIL_CAP counts
+  std::string message_id;  // of the rendered message
+  std::string sealed;      // the rendered message, sealed (Sealer::Seal)
+  std::int64_t created_ms = 0;
+  std::int64_t due_ms = 0;  // a sweep may claim it from then on
+};
+
+// Names one claim of a job: (id, attempts).
+struct ClaimRef {
+  std::int64_t id = 0;
+  int attempts = 0;
+  bool operator<(const ClaimRef& o) const {
+    return id != o.id ? id < o.id : attempts < o.attempts;
+  }
 };
 
 // A job this process holds the claim on.
@@ -33,9 +68,9 @@ struct ClaimedJob {
   std::int64_t id = 0;
   std::string rcpt;
   std::string sealed;  // the sealed message (Sealer::Open)
-  int attempts = 0;    // including this one
+  int attempts = 0;    // including this one; names the claim
   std::int64_t created_ms = 0;
-  std::int64_t lease_until_ms = 0;
+  ClaimRef ref() const { return {id, attempts}; }
 };
 
 struct ClaimOutcome {
@@ -43,56 +78,99 @@ struct ClaimOutcome {
   std::optional<ClaimedJob> job;       // set when this call claimed it
 };
 
+// What /internal/metrics reads of the outbox, counted from the rows at
+// scrape time (nothing is counted on the write path). An engine that
+// deletes old rows (retention) must keep what it deletes in its totals, so
+// that the *_total figures built from these never go down.
 struct OutboxStats {
   std::int64_t by_state[4] = {0, 0, 0, 0};  // indexed by JobState
-  std::int64_t oldest_queued_ms = 0;        // 0: none queued
-  std::vector<std::pair<std::string, std::int64_t>> counters;
-};
-
-// Not thread-safe: one Outbox per thread, over that thread's Database.
-class Outbox {
- public:
-  Outbox(Database* db, const Clock* clock, OutboxPolicy policy)
-      : db_(db), clock_(clock), policy_(policy) {}
-
-  // Claims job "id" if it is queued (or sending with an expired lease).
-  // NotFound when there is no such job. Otherwise the state found, and
-  // the claimed job when this call took it.
-  Result<ClaimOutcome> Claim(std::int64_t id);
-
-  // Claims up to "limit" jobs that are due: queued with next_attempt_ms
-  // passed, or sending with an expired lease; the longest due first.
-  Result<std::vector<ClaimedJob>> ClaimDue(int limit);
-
-  // Outcomes of an attempt. Each is one transaction, and does nothing if
-  // the claim was lost (lease expired and taken by another process).
-  Status MarkSent(const ClaimedJob& job, std::string_view reply);
-  // Back to queued after the doubling delay; failed once retry_for_ms has
-  // passed since the job was queued. "reason" labels the retry metric.
-  Status MarkRetry(const ClaimedJob& job, std::string_view reply,
-                   std::string_view reason);
-  Status MarkFailed(const ClaimedJob& job, std::string_view reply);
-
-  // Delay before the next try after "attempts" failed attempts.
-  std::int64_t RetryDelayMs(int attempts) const;
-
-  Result<OutboxStats> Stats();
-
- private:
-  Status Event(std::int64_t id, std::int64_t now, const char* event,
-               std::string_view detail);
-  Result<bool> Transition(const ClaimedJob& job, const char* sql_state,
-                          std::int64_t next_attempt_ms, std::string_view reply,
-                          bool sent);
-
-  Database* db_;
-  const Clock* clock_;
-  OutboxPolicy policy_;
+  // Jobs ever sent / given up: by_state's, plus those retention deleted.
+  std::int64_t sent_total = 0;
+  std::int64_t failed_total = 0;
+  std::int64_t oldest_waiting_ms = 0;  // created_ms; 0: none waiting
+  // Retried attempts by reason (connect, timeout, 4xx, network, tls).
+  std::vector<std::pair<std::string, std::int64_t>> retries;
+  // Sent jobs whose answer-to-250 time was at most each bound (cumulative,
+  // one count per bound of kDeliveryBuckets), their count and time sum.
+  std::vector<std::int64_t> delivered_within;
+  std::int64_t delivered = 0;
+  std::int64_t delivery_ms_sum = 0;
 };
 
 // Histogram bucket bounds, seconds, for the answer-to-250 time.
 extern const double kDeliveryBuckets[];
 extern const int kDeliveryBucketCount;
+
+// The operator's view of one job (regctl).
+struct JobRow {
+  std::int64_t id = 0;
+  std::string kind;
+  std::string rcpt;
+  std::string state;
+  int attempts = 0;
+  std::int64_t created_ms = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::string last_reply;
+  std::string claimed_by;
+};
+
+struct JobEvent {
+  std::int64_t at_ms = 0;
+  std::string event;  // queued, claimed, sent, retry, failed, requeued
+  std::string detail;
+};
+
+// One Outbox per thread; not thread-safe. Reads (State, Stats, ListJobs,
+// GetJob) never wait for a writer.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Queues a job inside "txn", the registration's transaction of a Store
+  // of the same engine; returns its id. Records a "queued" event.
+  virtual Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) = 0;
+
+  // The job's state. NotFound if none.
+  virtual Result<JobState> State(std::int64_t id) = 0;
+
+  // Claims job "id" if it is queued (or sending with an expired lease).
+  // NotFound when there is no such job. Otherwise the state found, and
+  // the claimed job when this call took it.
+  virtual Result<ClaimOutcome> Claim(std::int64_t id) = 0;
+
+  // Claims up to "limit" jobs that are due: queued with their due time
+  // passed, or sending with an expired lease; the longest due first,
+  // returned in id order.
+  virtual Result<std::vector<ClaimedJob>> ClaimDue(int limit) = 0;
+
+  // Extends each claim still held (not taken by another claim since, nor
+  // finished) to now + lease_ms. Returns the claims that were lost.
+  // Called just before a job goes to SMTP (the atomic check) and by the
+  // heartbeat while sends run.
+  virtual Result<std::vector<ClaimRef>> Renew(
+      const std::vector<ClaimRef>& claims) = 0;
+
+  // Outcomes of an attempt. Each does nothing if the claim was lost (its
+  // lease ran out and another process claimed the job).
+  virtual Status MarkSent(const ClaimedJob& job, std::string_view reply) = 0;
+  // Back to queued after the doubling delay; failed once retry_for_ms has
+  // passed since the job was queued. "reason" labels the retry metric.
+  virtual Status MarkRetry(const ClaimedJob& job, std::string_view reply,
+                           std::string_view reason) = 0;
+  virtual Status MarkFailed(const ClaimedJob& job, std::string_view reply) = 0;
+
+  virtual Result<OutboxStats> Stats() = 0;
+
+  // Jobs in "state" ("" for all), newest first, at most "limit".
+  virtual Result<std::vector<JobRow>> ListJobs(const std::string& state,
+                                               int limit) = 0;
+  // One job and its history, oldest event first. NotFound if none.
+  virtual Result<JobRow> GetJob(std::int64_t id,
+                                std::vector<JobEvent>* events) = 0;
+  // Puts a failed (or queued) job back in the queue, due now, with a
+  // "requeued" event. InvalidArgument for a job that is sent or sending.
+  virtual Status RequeueJob(std::int64_t id) = 0;
+};
 
 }  // namespace reg
 

@@ -7,10 +7,6 @@
 
 #include <cstdint>
 
-#include "base/clock.h"
-#include "base/status.h"
-#include "storage/db.h"
-
 namespace reg {
 
 struct RetentionPolicy {
@@ -29,11 +25,10 @@ struct RetentionResult {
   std::int64_t mail_bodies = 0;  // bodies emptied
 };
 
-// Applies "policy" once, in one transaction, and adds what it deleted to
-// the counters retention_accounts_deleted_total and
-// retention_mail_bodies_deleted_total. Nothing changes on error.
-Result<RetentionResult> ApplyRetention(Database* db, const Clock& clock,
-                                       const RetentionPolicy& policy);
+// Store::ApplyRetention applies a policy once, in one transaction. What it
+// deletes stays counted: the engine adds the deleted jobs' figures to its
+// metrics totals, and the counts above to retention_accounts_deleted_total
+// and retention_mail_bodies_deleted_total, in the same transaction.
 
 }  // namespace reg
 

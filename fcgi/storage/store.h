@@ -1,14 +1,17 @@
-// Store: accounts and verification tokens in SQLite.
+// Store: accounts and verification tokens, as any storage engine keeps
+// them. The interface speaks Status, rows and times (Unix milliseconds);
+// storage/sqlite/ is one engine behind it.
 #ifndef FCGI_STORAGE_STORE_H_
 #define FCGI_STORAGE_STORE_H_
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
-#include "base/clock.h"
 #include "base/status.h"
-#include "storage/db.h"
+#include "storage/account_admin.h"
+#include "storage/retention.h"
 
 namespace reg {
 
@@ -32,7 +35,7 @@ struct RegisterLimits {
 };
 
 // The mail to queue, rendered and sealed by the caller once the kind is
-// known (inside the transaction, so keep it quick).
+// known.
 struct PreparedMail {
   std::string message_id;
   std::string sealed;
@@ -47,52 +50,73 @@ struct RegisterOutcome {
 enum class TokenState { kValid, kUsed };
 enum class Activation { kVerified, kAlreadyVerified };
 
-// Not thread-safe: one Store per thread, over that thread's Database.
+// What /internal/metrics reads of the accounts, counted from the rows (see
+// OutboxStats on deleting rows).
+struct StoreTotals {
+  std::int64_t registrations = 0;  // mail jobs queued by registrations + capped
+  std::int64_t activations = 0;    // accounts verified
+  std::int64_t capped = 0;         // registrations MAIL_CAP sent nothing for
+  std::int64_t capped_service = 0;      // ... MAIL_CAP_TOTAL sent nothing for
+  std::int64_t retention_accounts = 0;  // accounts retention deleted
+  std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
+};
+
+// One Store per thread; not thread-safe. Every write is durable (on disk,
+// surviving power loss) before the call returns; reads never wait for a
+// writer.
 class Store {
  public:
-  Store(Database* db, const Clock* clock) : db_(db), clock_(clock) {}
+  virtual ~Store() = default;
 
-  // Records the registration and queues its mail job in one transaction.
-  // A new address gets an account and a verification mail; an unverified
-  // one a new token and verification mail; a verified one an "account
-  // exists" notice. A taken email is not an error. Nothing is written on
-  // error (SQLITE_BUSY comes back as kUnavailable).
-  Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                   const RegisterLimits& limits,
-                                   const MailRenderer& render);
+  // Records the registration and queues its mail job (Outbox::Enqueue) in
+  // one transaction. A new address gets an account and a verification
+  // mail; an unverified one a new token and verification mail; a verified
+  // one an "account exists" notice. A taken email is not an error.
+  // "render" is called before the transaction, and again inside it only
+  // if the account changed in between. Nothing is written on error
+  // (kUnavailable when the database stayed busy).
+  virtual Result<RegisterOutcome> Register(const NewRegistration& reg,
+                                           const RegisterLimits& limits,
+                                           const MailRenderer& render) = 0;
 
   // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
   // unused one. Writes nothing. "password_hash", when given, gets the
   // password hash of the registration the token was mailed for.
-  Result<TokenState> CheckToken(const std::string& token_hash,
-                                std::string* password_hash = nullptr);
+  virtual Result<TokenState> CheckToken(const std::string& token_hash,
+                                        std::string* password_hash) = 0;
+  Result<TokenState> CheckToken(const std::string& token_hash) {
+    return CheckToken(token_hash, nullptr);
+  }
 
   // Verifies the account of the token. kVerified when this call verified
   // it; kAlreadyVerified for a used token (a double click) or an account
-  // another link verified first. NotFound / Gone as CheckToken.
-  Result<Activation> Activate(const std::string& token_hash);
+  // another link verified first. NotFound / Gone as CheckToken; those
+  // (and a used token) are answered from a read, without a write.
+  virtual Result<Activation> Activate(const std::string& token_hash) = 0;
+
+  // The totals /internal/metrics shows, from the rows. Writes nothing.
+  virtual Result<StoreTotals> Totals() = 0;
 
   // OK while the database answers a query.
-  Status Ping();
+  virtual Status Ping() = 0;
 
- private:
-  Status Bump(const char* counter);
-  // count(*) of "sql" bound to (mailbox unless empty, since_ms).
-  Result<std::int64_t> CountMailsSince(const char* sql,
-                                       std::string_view mailbox,
-                                       std::int64_t since_ms);
-  // The counter to bump when a mail to "mailbox" now would pass MAIL_CAP
-  // or MAIL_CAP_TOTAL; nullptr when it may go.
-  Result<const char*> MailCapHit(const std::string& mailbox,
-                                 const RegisterLimits& limits,
-                                 std::int64_t now);
+  // Deletes what "policy" says is past keeping, in one transaction (see
+  // retention.h). Nothing changes on error.
+  virtual Result<RetentionResult> ApplyRetention(
+      const RetentionPolicy& policy) = 0;
 
-  Database* db_;
-  const Clock* clock_;
+  // The operator's look-ups (regctl account/accounts). Write nothing.
+  // Accounts whose address contains "part" (case-insensitive, "" for
+  // all), newest first, at most "limit".
+  virtual Result<std::vector<AccountRow>> ListAccounts(const std::string& part,
+                                                       int limit) = 0;
+  // The account registered under "email" (compared case-insensitively, as
+  // the service does). NotFound if none.
+  virtual Result<AccountRow> FindAccount(const std::string& email) = 0;
+  // The ids of the account's outbox jobs, oldest first.
+  virtual Result<std::vector<std::int64_t>> AccountJobIds(
+      std::int64_t account_id) = 0;
 };
-
-// Adds "delta" to the named counter inside the caller's transaction.
-Status BumpCounter(Database* db, std::string_view name, std::int64_t delta);
 
 }  // namespace reg
 

@@ -7,8 +7,10 @@
 #
 # Settings (environment): BENCH_SECONDS (10, each wrk row), BENCH_CONNS (16),
 # BENCH_JOBS (10000, the pipeline's queue), BENCH_LOOP_MAILS (2000, the
-# plain libcurl loop), BENCH_KEEP=1 keeps the scratch folder; and the stack's
-# own WORKERS, THREADS, MAIL_THREADS, HASH_CAP (README.md, "Settings").
+# plain libcurl loop), BENCH_ROWS (ceiling,fast,slow,hash,pipe: the rows to
+# run; a goal whose rows did not run is not judged), BENCH_KEEP=1 keeps the
+# scratch folder; and the stack's own WORKERS, THREADS, MAIL_THREADS,
+# HASH_CAP, SQLITE_SYNC (README.md, "Settings").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,10 +21,15 @@ secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNS:-16}
 jobs=${BENCH_JOBS:-10000}
 loop_mails=${BENCH_LOOP_MAILS:-2000}
-export WORKERS=${WORKERS:-2} THREADS=${THREADS:-8} MAIL_THREADS=${MAIL_THREADS:-4}
+# One process with 16 threads: measured better than the stack's default two
+# processes of 8 (README, "Performance"); `make bench WORKERS=2 THREADS=8`
+# runs that default.
+export WORKERS=${WORKERS:-1} THREADS=${THREADS:-16} MAIL_THREADS=${MAIL_THREADS:-4}
 export HASH_CAP=${HASH_CAP:-2}
+rows_wanted=",${BENCH_ROWS:-ceiling,fast,slow,hash,pipe},"
+wants() { [[ $rows_wanted == *",$1,"* ]]; }
 export RATE_LIMIT=0 MAIL_CAP=0 MAIL_CAP_TOTAL=0 CONN_LIMIT=0  # one client posting thousands
-py=/usr/bin/python3             # Debian's, with aiosmtpd (FACTS §4)
+py=/usr/bin/python3             # Debian's, with python3-aiosmtpd
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -199,7 +206,10 @@ failed=0
 rows=()
 goals=()
 row() { rows+=("|$(printf ' %s |' "$@")"); }
-goal() { goals+=("$1: $2 ($3)"); [ "$2" = met ] || failed_goals=1; }
+goal() { goals+=("$2: $1 ($3)"); [ "$2" = met ] || failed_goals=1; }
+# tail FACTOR: p99 over the mean latency the throughput implies (conns / rate).
+tail_factor() { awk -v p="$1" -v c="$conns" -v r="$2" 'BEGIN {
+  printf "%.1f", (r > 0 ? p / (1000 * c / r) : 0) }'; }
 failed_goals=0
 
 start_s=$SECONDS
@@ -209,15 +219,22 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 say "$cores cores ($cpu), load average $load_before; scratch $work"
 run_id=$(date +%s)-$$
 
+ceil_rate=0 fast_rate=0 fast_p99=0 idle_fast= anon_fast= idle_hash= anon_hash=
+sample_mail=
+
 # 1. The ceiling: hello_fcgi behind the same nginx config, threads, keepalive.
+if wants ceiling; then
 say "ceiling: hello_fcgi, $conns connections, ${secs}s"
 start_stack "$work/ceiling" REGISTRAR_BIN="$bench/hello_fcgi" SMTP_URL=smtp://127.0.0.1:1
 run_wrk "$conns" "$secs" "$run_id-c"
 stop_stack
 ceil_rate=$r_rate ceil_p50=$r_p50 ceil_p99=$r_p99
-row "ceiling (hello_fcgi)" "$ceil_rate" "$ceil_p50" "$ceil_p99" "$r_non2xx/$r_err" "100 % (itself)" "-"
+row "ceiling (hello_fcgi)" "$ceil_rate" "$ceil_p50" "$ceil_p99" "$r_non2xx/$r_err" \
+    "100 % (itself); tail factor $(tail_factor "$ceil_p99" "$ceil_rate")" "-"
+fi
 
 # 2. Registration, negligible hash, the sink answering at once.
+if wants fast; then
 say "register, SCRYPT_LOG2_N=4, instant SMTP"
 start_sink "$work/fast/sink"
 start_stack "$work/fast" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url" SWEEP_S=5
@@ -232,12 +249,20 @@ mails=("$work/fast/sink/mail/"*.eml)
 sample_mail=${mails[0]}  # a mail the registrar rendered, for the libcurl loop
 stop_stack; stop_sink
 fast_vs_ceil=$(ratio "$fast_rate" "$ceil_rate")
+fast_tail=$(tail_factor "$fast_p99" "$fast_rate")
 row "register, hash 2^4, SMTP instant" "$fast_rate" "$fast_p50" "$fast_p99" \
-    "$r_non2xx/$r_err" "$fast_vs_ceil % of ceiling" "mail: $fast_check"
-goal "register ≥ 20 % of ceiling" "$(meets "$fast_vs_ceil" '>=' 20)" "$fast_vs_ceil %"
-goal "register p99 ≤ 10 ms at $conns connections" "$(meets "$fast_p99" '<=' 10)" "$fast_p99 ms"
+    "$r_non2xx/$r_err" "$fast_vs_ceil % of ceiling; tail factor $fast_tail" "mail: $fast_check"
+if wants ceiling; then
+  goal "register ≥ 12 % of the ceiling's req/s" "$(meets "$fast_vs_ceil" '>=' 12)" \
+       "$fast_vs_ceil %: $fast_rate of $ceil_rate req/s"
+fi
+goal "register tail factor ≤ 3 (p99 ÷ (connections ÷ req/s))" "$(meets "$fast_tail" '<=' 3)" \
+     "$fast_tail: p99 $fast_p99 ms, mean $(awk -v c="$conns" -v r="$fast_rate" \
+     'BEGIN { printf "%.1f", (r > 0 ? 1000 * c / r : 0) }') ms"
+fi
 
 # 3. The same with every mail taking 1 s at the SMTP server.
+if wants slow; then
 say "register, SCRYPT_LOG2_N=4, SMTP delayed 1 s per mail"
 start_sink "$work/slow/sink"
 set_delay "$work/slow/sink" 1
@@ -253,15 +278,21 @@ slow_p99_vs=$(ratio "$slow_p99" "$fast_p99")
 row "register, hash 2^4, SMTP 1 s" "$slow_rate" "$slow_p50" "$slow_p99" \
     "$r_non2xx/$r_err" "$slow_vs_fast % of req/s, $slow_p99_vs % of p99 (row above)" \
     "mail: $slow_check"
-goal "SMTP 1 s: throughput ≥ 95 % of instant" "$(meets "$slow_vs_fast" '>=' 95)" "$slow_vs_fast %"
-goal "SMTP 1 s: p99 ≤ 105 % of instant" "$(meets "$slow_p99_vs" '<=' 105)" "$slow_p99_vs %"
+if wants fast; then
+  goal "SMTP 1 s: throughput ≥ 95 % of instant" "$(meets "$slow_vs_fast" '>=' 95)" \
+       "$slow_vs_fast %: $slow_rate against $fast_rate req/s"
+  goal "SMTP 1 s: p99 ≤ 120 % of instant" "$(meets "$slow_p99_vs" '<=' 120)" \
+       "$slow_p99_vs %: $slow_p99 against $fast_p99 ms"
+fi
+fi
 
 # 4. The default hash against the hash bound: cores / one scrypt's time.
+if wants hash; then
 say "register, SCRYPT_LOG2_N=17 (one scrypt timed first)"
 t_scrypt=$("$bench/scrypt_time" 17 3)
 bound=$(awk -v c="$cores" -v t="$t_scrypt" 'BEGIN { printf "%.2f", c / t }')
-# Also "cores" hashes at once: what the machine really gives (other load,
-# memory bandwidth); shown beside the bound, not used for the goal.
+# And "cores" hashes at once: what the machine really gives (other load,
+# memory bandwidth); the goal is against this one.
 t_par=$(for _ in $(seq "$cores"); do "$bench/scrypt_time" 17 1 & done; wait)
 par_bound=$(awk -v c="$cores" '{ s += $1 } END { printf "%.2f", c / (s / NR) }' <<<"$t_par")
 start_sink "$work/hash/sink"
@@ -277,10 +308,12 @@ settle 6; wait_drain 60 || say "hash: mail queue not empty after 60 s"
 hash_check=$(check_mail "$work/hash" "$work/hash/sink") || failed=1
 stop_stack; stop_sink
 hash_vs_bound=$(ratio "$hash_rate" "$bound")
+hash_vs_par=$(ratio "$hash_rate" "$par_bound")
 row "register, hash 2^17 (default)" "$hash_rate" "$r_p50" "$r_p99" "$r_non2xx/$r_err" \
-    "$hash_vs_bound % of hash bound $bound/s ($cores cores / ${t_scrypt} s; $cores at once give $par_bound/s)" \
+    "$hash_vs_par % of $cores scrypts side by side ($par_bound/s); $hash_vs_bound % of $cores / one scrypt's ${t_scrypt} s ($bound/s)" \
     "mail: $hash_check"
-goal "default hash ≥ 90 % of hash bound" "$(meets "$hash_vs_bound" '>=' 90)" "$hash_vs_bound %"
+goal "default hash ≥ 90 % of $cores scrypts side by side" "$(meets "$hash_vs_par" '>=' 90)" \
+     "$hash_vs_par %: $hash_rate against $par_bound/s"
 # Peak above idle, per worker, against HASH_CAP x 130 MiB.
 read -ra idle_h <<<"$idle_hash"; read -ra peak_h <<<"$peak_hash"
 worst=0
@@ -288,12 +321,13 @@ for i in "${!idle_h[@]}"; do
   worst=$(awk -v a="${peak_h[$i]}" -v b="${idle_h[$i]}" -v w="$worst" \
           'BEGIN { d = a - b; printf "%.1f", (d > w ? d : w) }')
 done
-goal "hash memory ≤ HASH_CAP × 130 MiB above idle" \
-     "$(meets "$worst" '<=' $((HASH_CAP * 130)))" "peak $worst MiB above idle, cap $((HASH_CAP * 130)) MiB"
+hash_mem_note="peak $worst MiB above idle (HASH_CAP × 130 MiB = $((HASH_CAP * 130)) MiB, plus the threads' own)"
+fi
 
 # 5. The mail pipeline: queue jobs without sending them (posts to a dead
 # port, no sweep), then restart on the same data with the sink up; the
 # start-up sweep drains them. Beside it, a plain libcurl loop.
+if wants pipe; then
 say "mail pipeline: queueing $jobs jobs"
 dead=$(free_port)
 start_stack "$work/pipe" SCRYPT_LOG2_N=4 SMTP_URL="smtp://127.0.0.1:$dead" \
@@ -327,6 +361,10 @@ print("%.1f" % ((len(t) - 1) / ((t[-1] - t[0]) / 1e9)) if len(t) > 1 else 0)
 EOF
 )
 pipe_wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+if [ -z "$sample_mail" ]; then
+  mails=("$work/pipe/sink/mail/"*.eml)
+  sample_mail=${mails[0]}
+fi
 start_sink "$work/loop/sink"
 loop_rate=$("$bench/smtp_loop" "$sink_url" "$sample_mail" "$loop_mails")
 stop_sink
@@ -334,28 +372,36 @@ pipe_vs_loop=$(ratio "$pipe_rate" "$loop_rate")
 row "mail pipeline ($queued queued jobs)" "$pipe_rate mails/s" "-" "-" "-" \
     "$pipe_vs_loop % of plain libcurl loop $loop_rate mails/s" \
     "drained in $pipe_wall s; mail: $pipe_check"
-goal "mail pipeline ≥ 50 % of the libcurl loop" "$(meets "$pipe_vs_loop" '>=' 50)" "$pipe_vs_loop %"
+goal "mail pipeline ≥ 80 % of the plain libcurl loop" "$(meets "$pipe_vs_loop" '>=' 80)" \
+     "$pipe_vs_loop %: $pipe_rate against $loop_rate mails/s"
+fi
 
 # 6. Memory of each worker (MiB).
-row "memory, hash 2^4 (VmRSS MiB per worker)" "idle $idle_fast" "-" "-" "-" \
-    "end of load $end_fast" "idle private (RssAnon) $anon_fast"
-row "memory, hash 2^17 (VmRSS MiB per worker)" "idle $idle_hash" "-" "-" "-" \
-    "end of load $end_hash, peak (VmHWM) $peak_hash" "idle private $anon_hash; HASH_CAP=$HASH_CAP"
-max_idle=$(tr ' ' '\n' <<<"$idle_fast $idle_hash" | sort -g | tail -1)
-max_anon=$(tr ' ' '\n' <<<"$anon_fast $anon_hash" | sort -g | tail -1)
-goal "idle worker RSS ≤ 10 MiB" "$(meets "$max_idle" '<=' 10)" \
-     "largest VmRSS $max_idle MiB, of which private (RssAnon) at most $max_anon MiB"
+if wants fast; then
+  row "memory, hash 2^4 (MiB per worker)" "idle VmRSS $idle_fast" "-" "-" "-" \
+      "end of load $end_fast" "idle private (RssAnon) $anon_fast"
+fi
+if wants hash; then
+  row "memory, hash 2^17 (MiB per worker)" "idle VmRSS $idle_hash" "-" "-" "-" \
+      "end of load $end_hash, peak (VmHWM) $peak_hash; $hash_mem_note" "idle private $anon_hash; HASH_CAP=$HASH_CAP"
+fi
+if [ -n "$anon_fast$anon_hash" ]; then
+  max_idle=$(tr ' ' '\n' <<<"$idle_fast $idle_hash" | sort -g | tail -1)
+  max_anon=$(tr ' ' '\n' <<<"$anon_fast $anon_hash" | sort -g | tail -1)
+  goal "idle worker private memory (RssAnon) ≤ 6 MiB" "$(meets "$max_anon" '<=' 6)" \
+       "largest $max_anon MiB (VmRSS with the shared libraries: $max_idle MiB)"
+fi
 
 echo
 echo "registrar benchmark: $cores cores ($cpu), load average before $load_before"
-echo "WORKERS=$WORKERS THREADS=$THREADS MAIL_THREADS=$MAIL_THREADS HASH_CAP=$HASH_CAP," \
-     "wrk -t2 -c$conns -d${secs}s, RATE_LIMIT=0 MAIL_CAP=0"
+echo "WORKERS=$WORKERS THREADS=$THREADS MAIL_THREADS=$MAIL_THREADS HASH_CAP=$HASH_CAP" \
+     "SQLITE_SYNC=${SQLITE_SYNC:-full}, wrk -t2 -c$conns -d${secs}s, RATE_LIMIT=0 MAIL_CAP=0"
 echo
 echo "| row | req/s | p50 ms | p99 ms | non-2xx/errors | ratio | check |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo
-echo "Goals:"
+echo "Goals (issue 10), each with its figure:"
 printf -- '- %s\n' "${goals[@]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); whole bench $((SECONDS - start_s)) s"
 if [ "$failed" -ne 0 ]; then

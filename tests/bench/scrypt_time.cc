@@ -1,6 +1,6 @@
 // scrypt_time: the time of one scrypt hash at the registrar's default cost
-// (N = 2^17, r = 8, p = 1, as fcgi/password.cc), measured in the run that
-// uses it. Prints the median of RUNS (default 3) on one core, in seconds:
+// (N = 2^17, r = 8, p = 1, as fcgi/crypto/password.cc), measured in the run
+// that uses it. Prints the median of RUNS (default 3) on one core, in seconds:
 //   scrypt_time [LOG2_N] [RUNS]    ->  "0.412"
 // Links nothing from fcgi/: OpenSSL's EVP_PBE_scrypt only.
 #include <openssl/evp.h>

@@ -1,9 +1,10 @@
 // Fuzzes the body of POST /internal/mail through the real handler,
 // HandleInternalMail: the fuzzed body is signed correctly so every input
-// reaches the JSON parse and the job_id checks, over an empty in-memory
-// outbox. Then any answer but "no such job" must mean the body has no
-// positive integer job_id, and every body without one must be refused
-// before the outbox is asked.
+// reaches the JSON parse and the job_id checks, over an empty outbox. Then any
+// answer but "no such job" must mean the body has no positive integer job_id,
+// and every body without one must be refused before the outbox is asked.
+#include <stdlib.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,14 +12,12 @@
 #include <string>
 #include <string_view>
 
-#include "base/clock.h"
 #include "crypto/job_signer.h"
+#include "fake_clock.h"
 #include "fuzz_util.h"
 #include "handlers/context.h"
 #include "handlers/handlers.h"
-#include "storage/db.h"
-#include "storage/outbox.h"
-#include "storage/store.h"
+#include "storage/sqlite/engine.h"
 
 namespace {
 
@@ -29,7 +28,7 @@ constexpr std::string_view kKey =
 // runs until the process exits).
 struct World {
   reg::FakeClock clock;
-  std::unique_ptr<reg::Database> db;
+  std::unique_ptr<reg::SqliteStorage> storage;
   std::unique_ptr<reg::JobSigner> signer;
   std::unique_ptr<reg::Store> store;
   std::unique_ptr<reg::Outbox> outbox;
@@ -40,17 +39,25 @@ struct World {
 World& TheWorld() {
   static World* w = [] {
     auto* world = new World;
-    reg::Result<std::unique_ptr<reg::Database>> db =
-        reg::Database::Open(":memory:");
-    FUZZ_CHECK(db.ok());
-    world->db = std::move(db).value();
+    // A fresh file (its folder is left behind; the target runs until the
+    // process exits): the outbox has no job.
+    char dir[] = "/tmp/internal_job_fuzz.XXXXXX";
+    FUZZ_CHECK(mkdtemp(dir) != nullptr);
+    reg::Result<std::unique_ptr<reg::SqliteStorage>> storage =
+        reg::SqliteStorage::Open(std::string(dir) + "/fuzz.db", true, false,
+                                 &world->clock, {});
+    FUZZ_CHECK(storage.ok());
+    world->storage = std::move(storage).value();
     reg::Result<reg::JobSigner> signer =
         reg::JobSigner::Create(std::string(kKey));
     FUZZ_CHECK(signer.ok());
     world->signer = std::make_unique<reg::JobSigner>(std::move(signer).value());
-    world->store = std::make_unique<reg::Store>(world->db.get(), &world->clock);
-    world->outbox = std::make_unique<reg::Outbox>(
-        world->db.get(), &world->clock, reg::OutboxPolicy{});
+    reg::Result<std::unique_ptr<reg::Store>> store = world->storage->NewStore();
+    reg::Result<std::unique_ptr<reg::Outbox>> outbox =
+        world->storage->NewOutbox();
+    FUZZ_CHECK(store.ok() && outbox.ok());
+    world->store = std::move(store).value();
+    world->outbox = std::move(outbox).value();
     world->services.clock = &world->clock;
     world->services.signer = world->signer.get();
     world->context = std::make_unique<reg::Context>(

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/encoding.h"
 #include "crypto/job_signer.h"
 #include "crypto/token.h"
 #include "fuzz_util.h"

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/encoding.h"
 #include "crypto/token.h"
 #include "fuzz_util.h"
 #include "http/form.h"

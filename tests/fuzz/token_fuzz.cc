@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/encoding.h"
 #include "crypto/token.h"
 #include "fuzz_util.h"
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "crypto/token.h"
+#include "base/encoding.h"
 #include "stack.h"
 #include "testutil.h"
 

@@ -52,7 +52,7 @@ constexpr IntCase kInts[] = {
     {"RETAIN_MAIL_S", &Config::retain_mail_s, 1, 3650 * 86400},
     {"ACTIVATE_ASKS_PASSWORD", &Config::activate_asks_password, 0, 1},
     {"SWEEP_S", &Config::sweep_s, 1, 3600},
-    {"LEASE_S", &Config::lease_s, 5, 120},
+    {"LEASE_S", &Config::lease_s, 2, 120},
     {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 900},
     {"SMTP_CONNECT_S", &Config::smtp_connect_s, 1, 120},
     {"SMTP_IDLE_S", &Config::smtp_idle_s, 1, 240},

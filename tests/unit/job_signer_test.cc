@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "base/encoding.h"
 #include "crypto/token.h"
 
 namespace reg {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/encoding.h"
 #include "http/form.h"
 #include "mail/mail_templates.h"
 #include "testutil.h"

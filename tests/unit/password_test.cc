@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "base/encoding.h"
 #include "crypto/token.h"
 
 namespace reg {

@@ -254,16 +254,6 @@ TEST(Response, SerializeWritesStatusHeadersLengthAndBody) {
             "{\"ok\":true}");
 }
 
-TEST(Response, SerializeForHeadKeepsTheLengthButNotTheBody) {
-  Response r = Response::Text(200, "hello");
-  EXPECT_EQ(r.Serialize(/*head_only=*/true),
-            "Status: 200 OK\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n"
-            "Cache-Control: no-store\r\n"
-            "Content-Length: 5\r\n"
-            "\r\n");
-}
-
 TEST(Response, HtmlSetsItsContentType) {
   Response r = Response::Html(404, "<p>x</p>");
   EXPECT_EQ(r.status, 404);

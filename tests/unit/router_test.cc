@@ -14,9 +14,7 @@
 #include "base/config.h"
 #include "base/hash_gate.h"
 #include "handlers/context.h"
-#include "storage/db.h"
-#include "storage/outbox.h"
-#include "storage/store.h"
+#include "storage/sqlite/engine.h"
 #include "testutil.h"
 
 namespace reg {
@@ -278,7 +276,7 @@ Result<Reply> PostHandler(const Request&, Context& context) {
   if (!s.ok()) return s;
   Reply reply;
   reply.response = Response::Text(202, "queued");
-  reply.after = Task::Post(7);
+  reply.after = PostJob{7};
   return reply;
 }
 
@@ -311,18 +309,23 @@ class RouterTest : public ::testing::Test {
             .string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
-    Result<std::unique_ptr<Database>> db = Database::Open(dir_ + "/router.db");
-    ASSERT_OK(db);
-    db_ = std::move(db).value();
-    store_ = std::make_unique<Store>(db_.get(), &clock_);
-    outbox_ = std::make_unique<Outbox>(db_.get(), &clock_, OutboxPolicy());
+    Result<std::unique_ptr<SqliteStorage>> storage = SqliteStorage::Open(
+        dir_ + "/router.db", true, true, &clock_, OutboxPolicy());
+    ASSERT_OK(storage);
+    storage_ = std::move(storage).value();
+    Result<std::unique_ptr<Store>> store = storage_->NewStore();
+    ASSERT_OK(store);
+    store_ = std::move(store).value();
+    Result<std::unique_ptr<Outbox>> outbox = storage_->NewOutbox();
+    ASSERT_OK(outbox);
+    outbox_ = std::move(outbox).value();
     context_ = std::make_unique<Context>(Context{services_, *store_, *outbox_});
   }
   void TearDown() override {
     context_.reset();
     outbox_.reset();
     store_.reset();
-    db_.reset();
+    storage_.reset();
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
@@ -343,7 +346,7 @@ class RouterTest : public ::testing::Test {
   // The handlers here use no signer or sealer.
   Services services_{&config_, &clock_, nullptr,          nullptr,
                      &gate_,   nullptr, &TestCatalogues()};
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<SqliteStorage> storage_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Context> context_;
@@ -365,8 +368,8 @@ TEST_F(RouterTest, AKnownRouteRunsItsHandlerWithTheContext) {
 
   Reply post = Dispatch("POST", "/page");
   EXPECT_EQ(post.response.status, 202);
-  EXPECT_EQ(post.after.kind, Task::Kind::kPostJob);
-  EXPECT_EQ(post.after.job_id, 7);
+  ASSERT_TRUE(std::holds_alternative<PostJob>(post.after));
+  EXPECT_EQ(std::get<PostJob>(post.after).id, 7);
   EXPECT_EQ(calls.post, 1);
 }
 
@@ -374,7 +377,7 @@ TEST_F(RouterTest, AnUnknownPathIs404) {
   Reply r = Dispatch("GET", "/nowhere");
   EXPECT_EQ(r.response.status, 404);
   EXPECT_EQ(Header(r.response, "Allow"), "");
-  EXPECT_EQ(r.after.kind, Task::Kind::kNone);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r.after));
   // Paths match exactly.
   EXPECT_EQ(Dispatch("GET", "/page/").response.status, 404);
   EXPECT_EQ(Dispatch("GET", "/PAGE").response.status, 404);
@@ -438,7 +441,7 @@ TEST_F(RouterTest, AHandlerThatThrowsGives500) {
   Reply r;
   EXPECT_NO_THROW(r = Dispatch("GET", "/throw"));
   EXPECT_EQ(r.response.status, 500);
-  EXPECT_EQ(r.after.kind, Task::Kind::kNone);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r.after));
   EXPECT_EQ(r.response.body.find("boom"), std::string::npos);
 }
 
@@ -446,7 +449,7 @@ TEST_F(RouterTest, AHandlerErrorBecomesItsHttpAnswer) {
   Reply busy = Dispatch("POST", "/busy");
   EXPECT_EQ(busy.response.status, 503);
   EXPECT_EQ(Header(busy.response, "Retry-After"), "5");
-  EXPECT_EQ(busy.after.kind, Task::Kind::kNone);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(busy.after));
 }
 
 TEST_F(RouterTest, AnInvalidArgumentFromInsideIsLoggedAnd500NotAFieldError) {

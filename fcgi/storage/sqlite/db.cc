@@ -1,4 +1,4 @@
-#include "storage/db.h"
+#include "storage/sqlite/db.h"
 
 #include <chrono>
 #include <thread>
@@ -38,7 +38,8 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
 }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                 bool create, bool sync_full) {
+                                                 bool create, bool sync_full,
+                                                 bool migrate) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create) flags |= SQLITE_OPEN_CREATE;
@@ -51,7 +52,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
     return SqliteError(db.get(), rc, "open database \"" + path + "\"");
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  // Debian's build defaults to no busy wait at all (FACTS §5): set one first.
+  // SQLite waits for no lock unless told to (busy timeout 0): set a wait.
   rc = sqlite3_busy_handler(db.get(), WaitForLock, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db.get(), rc, "busy handler");
   std::unique_ptr<Database> database(new Database(std::move(db)));
@@ -73,8 +74,11 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
       sync_full ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   if (!s.ok()) return s;
-  s = database->Migrate();
-  if (!s.ok()) return s;
+  database->sync_full_ = sync_full;
+  if (migrate) {
+    s = database->Migrate();
+    if (!s.ok()) return s;
+  }
   return database;
 }
 
@@ -90,31 +94,41 @@ Status Database::Exec(const char* sql) {
   return Status();
 }
 
+Status Database::SetSyncFull(bool full) {
+  if (full == sync_full_) return Status();
+  Status s =
+      Exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (s.ok()) sync_full_ = full;
+  return s;
+}
+
 Status Database::Migrate() {
   // BEGIN IMMEDIATE serialises processes that start together; the loser
-  // waits (busy_timeout), then finds the migrations already applied.
-  Transaction txn(this);
-  if (!txn.status().ok()) return txn.status();
-  Status s;
-  sqlite3_stmt* stmt = Prepare("PRAGMA user_version", &s);
-  if (stmt == nullptr) return s;
-  if (sqlite3_step(stmt) != SQLITE_ROW) {
-    return SqliteError(raw(), sqlite3_errcode(raw()), "read user_version");
+  // waits (busy wait), then finds the migrations already applied.
+  Status s = Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  {
+    Stmt version(*this, "read user_version", "PRAGMA user_version");
+    Result<bool> row = version.Step();
+    s = row.ok() ? Status() : row.status();
+    if (s.ok() && row.value()) user_version_ = version.ColumnInt(0);
   }
-  user_version_ = static_cast<int>(sqlite3_column_int(stmt, 0));
-  sqlite3_reset(stmt);
-  for (int i = 0; i < kMigrationCount; i++) {
+  for (int i = 0; s.ok() && i < kMigrationCount; i++) {
     const Migration& m = kMigrations[i];
     if (m.version <= user_version_) continue;
     s = Exec(m.sql);
-    if (!s.ok())
-      return Status(s.code(), std::string(m.name) + ": " + s.message());
-    std::string pragma = "PRAGMA user_version=" + std::to_string(m.version);
+    if (!s.ok()) {
+      s = Status(s.code(), std::string(m.name) + ": " + s.message());
+      break;
+    }
+    const std::string pragma =
+        "PRAGMA user_version=" + std::to_string(m.version);
     s = Exec(pragma.c_str());
-    if (!s.ok()) return s;
-    user_version_ = m.version;
+    if (s.ok()) user_version_ = m.version;
   }
-  return txn.Commit();
+  if (s.ok()) s = Exec("COMMIT");
+  if (!s.ok()) (void)Exec("ROLLBACK");
+  return s;
 }
 
 sqlite3_stmt* Database::Prepare(const char* sql, Status* status) {
@@ -138,66 +152,95 @@ sqlite3_stmt* Database::Prepare(const char* sql, Status* status) {
   return result;
 }
 
-Transaction::Transaction(Database* db) : db_(db) {
-  status_ = db_->Exec("BEGIN IMMEDIATE");
-  open_ = status_.ok();
+Result<Database*> Reader::Get() {
+  if (db_ == nullptr) {
+    Result<std::unique_ptr<Database>> db =
+        Database::Open(path_, /*create=*/false, sync_full_, /*migrate=*/false);
+    if (!db.ok()) return db.status();
+    db_ = std::move(db).value();
+  }
+  return db_.get();
 }
 
-Transaction::~Transaction() {
-  if (open_) (void)db_->Exec("ROLLBACK");
+Stmt::Stmt(Database& db, const char* what, const char* sql)
+    : db_(db), what_(what), stmt_(db.Prepare(sql, &status_)) {}
+
+Stmt::~Stmt() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
 }
 
-Status Transaction::Commit() {
-  if (!open_)
-    return status_.ok() ? Status::Internal("commit: not open") : status_;
-  Status s = db_->Exec("COMMIT");
-  if (s.ok()) open_ = false;  // on failure the destructor rolls back
-  return s;
-}
-
-Binder& Binder::Int(std::int64_t v) {
-  if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, index_, v);
-  index_++;
-  return *this;
-}
-
-Binder& Binder::Text(std::string_view v) {
-  if (rc_ == SQLITE_OK) {
-    rc_ = sqlite3_bind_text64(stmt_, index_, v.data(), v.size(),
-                              SQLITE_TRANSIENT, SQLITE_UTF8);
+Stmt& Stmt::Bound(int rc) {
+  if (status_.ok() && rc != SQLITE_OK) {
+    status_ = SqliteError(db_.raw(), rc, std::string("bind ") + what_);
   }
   index_++;
   return *this;
 }
 
-Binder& Binder::Blob(std::string_view v) {
-  if (rc_ == SQLITE_OK) {
-    rc_ = sqlite3_bind_blob64(stmt_, index_, v.data(), v.size(),
-                              SQLITE_TRANSIENT);
-  }
-  index_++;
-  return *this;
+Stmt& Stmt::Int(std::int64_t v) {
+  if (stmt_ == nullptr) return *this;
+  return Bound(sqlite3_bind_int64(stmt_, index_, v));
 }
 
-Binder& Binder::Null() {
-  if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, index_);
-  index_++;
-  return *this;
+Stmt& Stmt::Text(std::string_view v) {
+  if (stmt_ == nullptr) return *this;
+  return Bound(sqlite3_bind_text64(stmt_, index_, v.data(), v.size(),
+                                   SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
-std::string ColumnText(sqlite3_stmt* stmt, int col) {
-  const void* p = sqlite3_column_blob(stmt, col);
-  int n = sqlite3_column_bytes(stmt, col);
+Stmt& Stmt::Blob(std::string_view v) {
+  if (stmt_ == nullptr) return *this;
+  return Bound(
+      sqlite3_bind_blob64(stmt_, index_, v.data(), v.size(), SQLITE_TRANSIENT));
+}
+
+Stmt& Stmt::Null() {
+  if (stmt_ == nullptr) return *this;
+  return Bound(sqlite3_bind_null(stmt_, index_));
+}
+
+Stmt& Stmt::TextOrNull(std::string_view v) {
+  return v.empty() ? Null() : Text(v);
+}
+
+Result<bool> Stmt::Step() {
+  if (!status_.ok()) return status_;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  status_ = SqliteError(db_.raw(), rc, what_);
+  return status_;
+}
+
+Status Stmt::Run() {
+  Result<bool> row = Step();
+  if (!row.ok()) return row.status();
+  if (row.value()) return Status::Internal(std::string(what_) + ": a row");
+  return Status();
+}
+
+std::int64_t Stmt::ColumnInt(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+
+std::string Stmt::ColumnText(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
   if (p == nullptr || n <= 0) return std::string();
   return std::string(static_cast<const char*>(p), static_cast<size_t>(n));
 }
 
-std::int64_t ColumnInt(sqlite3_stmt* stmt, int col) {
-  return sqlite3_column_int64(stmt, col);
+bool Stmt::ColumnIsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-bool ColumnIsNull(sqlite3_stmt* stmt, int col) {
-  return sqlite3_column_type(stmt, col) == SQLITE_NULL;
+int Stmt::changes() const { return sqlite3_changes(db_.raw()); }
+
+std::int64_t Stmt::last_insert_id() const {
+  return sqlite3_last_insert_rowid(db_.raw());
 }
 
 }  // namespace reg

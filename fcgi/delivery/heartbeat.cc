@@ -1,0 +1,66 @@
+#include "delivery/heartbeat.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/log.h"
+#include "delivery/deliver.h"
+
+namespace reg {
+
+Heartbeat::Heartbeat(const Config& config, Storage& storage)
+    : storage_(storage),
+      interval_(std::max<std::int64_t>(100, config.lease_s * 1000LL / 3)) {}
+
+Heartbeat::~Heartbeat() { Stop(std::chrono::milliseconds(0)); }
+
+void Heartbeat::Start() {
+  threads_.Spawn([this] { Loop(); });
+}
+
+bool Heartbeat::Stop(std::chrono::milliseconds deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  return threads_.Join(deadline);
+}
+
+void Heartbeat::Hold(const ClaimRef& claim) {
+  std::lock_guard<std::mutex> lock(mu_);
+  held_[claim]++;
+}
+
+void Heartbeat::Release(const ClaimRef& claim) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = held_.find(claim);
+  if (it != held_.end() && --it->second <= 0) held_.erase(it);
+}
+
+void Heartbeat::Loop() {
+  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "heartbeat");
+  Outbox* outbox = owned.get();
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait_for(lock, interval_, [this] { return stopping_; });
+    if (stopping_) break;
+    if (held_.empty() || outbox == nullptr) continue;
+    std::vector<ClaimRef> claims;
+    for (const auto& [claim, holders] : held_) claims.push_back(claim);
+    lock.unlock();
+    Result<std::vector<ClaimRef>> lost = outbox->Renew(claims);
+    if (!lost.ok()) {
+      Log("heartbeat: renewing %zu claims: %s", claims.size(),
+          lost.status().ToString().c_str());
+    }
+    lock.lock();
+    // A claim not renewed has finished meanwhile (the usual case) or was
+    // taken over after its lease ran out; either way it is not renewed again.
+    if (lost.ok()) {
+      for (const ClaimRef& claim : lost.value()) held_.erase(claim);
+    }
+  }
+}
+
+}  // namespace reg

@@ -1,0 +1,136 @@
+// The SQLite engine: Storage, Store and Outbox over one file in WAL mode.
+// Each Store and Outbox reads on a connection of its own, opened on its
+// first read (readers never wait for the writer), and writes through the
+// process's WriteLane.
+#ifndef FCGI_STORAGE_SQLITE_ENGINE_H_
+#define FCGI_STORAGE_SQLITE_ENGINE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "storage/outbox.h"
+#include "storage/sqlite/db.h"
+#include "storage/sqlite/write_lane.h"
+#include "storage/storage.h"
+#include "storage/store.h"
+
+namespace reg {
+
+class SqliteStorage : public Storage {
+ public:
+  // Opens (or, with "create", creates) the database at "path" and its
+  // write lane; see Database::Open.
+  static Result<std::unique_ptr<SqliteStorage>> Open(const std::string& path,
+                                                     bool create,
+                                                     bool sync_full,
+                                                     const Clock* clock,
+                                                     OutboxPolicy policy);
+
+  Result<std::unique_ptr<Store>> NewStore() override;
+  Result<std::unique_ptr<Outbox>> NewOutbox() override;
+
+ private:
+  SqliteStorage(std::string path, bool sync_full, const Clock* clock,
+                OutboxPolicy policy, std::unique_ptr<WriteLane> lane)
+      : path_(std::move(path)),
+        sync_full_(sync_full),
+        clock_(clock),
+        policy_(std::move(policy)),
+        lane_(std::move(lane)) {}
+
+  const std::string path_;
+  const bool sync_full_;
+  const Clock* const clock_;
+  const OutboxPolicy policy_;
+  const std::unique_ptr<WriteLane> lane_;
+};
+
+class SqliteOutbox : public Outbox {
+ public:
+  // Reads on "reader" (owned, or borrowed from the Store it serves).
+  SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
+               const Clock* clock, OutboxPolicy policy);
+  SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
+               OutboxPolicy policy);
+
+  Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) override;
+  Result<JobState> State(std::int64_t id) override;
+  Result<ClaimOutcome> Claim(std::int64_t id) override;
+  Result<std::vector<ClaimedJob>> ClaimDue(int limit) override;
+  Result<std::vector<ClaimRef>> Renew(
+      const std::vector<ClaimRef>& claims) override;
+  Status MarkSent(const ClaimedJob& job, std::string_view reply) override;
+  Status MarkRetry(const ClaimedJob& job, std::string_view reply,
+                   std::string_view reason) override;
+  Status MarkFailed(const ClaimedJob& job, std::string_view reply) override;
+  Result<OutboxStats> Stats() override;
+  Result<std::vector<JobRow>> ListJobs(const std::string& state,
+                                       int limit) override;
+  Result<JobRow> GetJob(std::int64_t id,
+                        std::vector<JobEvent>* events) override;
+  Status RequeueJob(std::int64_t id) override;
+
+ private:
+  // Ends the claim "job" with "state" if it still holds; records "event".
+  // False (and nothing written) when the claim was lost.
+  Result<bool> Finish(const ClaimedJob& job, const char* state,
+                      std::int64_t next_attempt_ms, std::string_view reply,
+                      const char* event, std::string_view reason);
+
+  std::unique_ptr<Reader> owned_;
+  Reader* const reader_;
+  WriteLane* const lane_;
+  const Clock* const clock_;
+  const OutboxPolicy policy_;
+};
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
+              const Clock* clock, OutboxPolicy policy);
+
+  Result<RegisterOutcome> Register(const NewRegistration& reg,
+                                   const RegisterLimits& limits,
+                                   const MailRenderer& render) override;
+  using Store::CheckToken;
+  Result<TokenState> CheckToken(const std::string& token_hash,
+                                std::string* password_hash) override;
+  Result<Activation> Activate(const std::string& token_hash) override;
+  Result<StoreTotals> Totals() override;
+  Status Ping() override;
+  Result<RetentionResult> ApplyRetention(
+      const RetentionPolicy& policy) override;
+  Result<std::vector<AccountRow>> ListAccounts(const std::string& part,
+                                               int limit) override;
+  Result<AccountRow> FindAccount(const std::string& email) override;
+  Result<std::vector<std::int64_t>> AccountJobIds(
+      std::int64_t account_id) override;
+
+ private:
+  std::unique_ptr<Reader> reader_;
+  WriteLane* const lane_;
+  const Clock* const clock_;
+  SqliteOutbox outbox_;  // joins Register's transaction (Enqueue)
+};
+
+// The counters table: what no row records (capped registrations, what
+// retention deleted, and the figures of the jobs it deleted, "retired:").
+Result<std::map<std::string, std::int64_t>> ReadCounters(Database& db);
+// The value of "name" in "counters", 0 when absent.
+std::int64_t CounterValue(const std::map<std::string, std::int64_t>& counters,
+                          const std::string& name);
+
+// The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
+// as ?1..?N, then with "for_account" the account's id.
+const std::string& DeliverySql(bool for_account);
+
+// Records a row in outbox_events inside the caller's transaction.
+Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
+                   const char* event, std::string_view detail,
+                   std::string_view reason = "");
+
+}  // namespace reg
+
+#endif  // FCGI_STORAGE_SQLITE_ENGINE_H_

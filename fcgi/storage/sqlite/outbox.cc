@@ -1,0 +1,246 @@
+// SqliteOutbox: the job states (engine.h); reads and regctl's view are in
+// outbox_read.cc.
+#include <algorithm>
+
+#include "storage/sqlite/engine.h"
+
+namespace reg {
+namespace {
+
+// A claimed job from "RETURNING id, rcpt, attempts, created_ms".
+ClaimedJob ClaimedFrom(const Stmt& row) {
+  ClaimedJob job;
+  job.id = row.ColumnInt(0);
+  job.rcpt = row.ColumnText(1);
+  job.attempts = static_cast<int>(row.ColumnInt(2));
+  job.created_ms = row.ColumnInt(3);
+  return job;
+}
+
+// Reads the sealed message of a job just claimed.
+Status ReadMessage(Database& db, ClaimedJob* job) {
+  Stmt find(db, "find message",
+            "SELECT message FROM outbox_messages WHERE job_id = ?");
+  find.Int(job->id);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) {
+    return Status::Internal("job " + std::to_string(job->id) + ": no message");
+  }
+  job->sealed = find.ColumnText(0);
+  return Status();
+}
+
+}  // namespace
+
+Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
+                   const char* event, std::string_view detail,
+                   std::string_view reason) {
+  Stmt insert(db, "insert event",
+              "INSERT INTO outbox_events(job_id, at_ms, event, detail, reason) "
+              "VALUES(?, ?, ?, ?, ?)");
+  insert.Int(job_id).Int(at_ms).Text(event).TextOrNull(detail).TextOrNull(
+      reason);
+  return insert.Run();
+}
+
+SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
+                           const Clock* clock, OutboxPolicy policy)
+    : owned_(std::move(reader)),
+      reader_(owned_.get()),
+      lane_(lane),
+      clock_(clock),
+      policy_(std::move(policy)) {}
+
+SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
+                           OutboxPolicy policy)
+    : reader_(reader), lane_(lane), clock_(clock), policy_(std::move(policy)) {}
+
+Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
+  Database& db = static_cast<SqliteTxn&>(txn).db();
+  Stmt insert(db, "insert job",
+              "INSERT INTO outbox(user_id, kind, rcpt, message_id, "
+              "created_ms, next_attempt_ms, mailbox) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?)");
+  insert.Int(job.user_id)
+      .Text(job.kind)
+      .Text(job.rcpt)
+      .Text(job.message_id)
+      .Int(job.created_ms)
+      .Int(job.due_ms)
+      .Text(job.mailbox);
+  Status s = insert.Run();
+  if (!s.ok()) return s;
+  const std::int64_t id = insert.last_insert_id();
+  Stmt message(db, "insert message",
+               "INSERT INTO outbox_messages(job_id, message) VALUES(?, ?)");
+  message.Int(id).Blob(job.sealed);
+  s = message.Run();
+  if (!s.ok()) return s;
+  s = RecordEvent(db, id, job.created_ms, "queued", "");
+  if (!s.ok()) return s;
+  return id;
+}
+
+Result<JobState> SqliteOutbox::State(std::int64_t id) {
+  Result<Database*> db = reader_->Get();
+  if (!db.ok()) return db.status();
+  Stmt find(*db.value(), "find job", "SELECT state FROM outbox WHERE id = ?");
+  find.Int(id);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::NotFound("no such job");
+  return JobStateFromName(find.ColumnText(0));
+}
+
+Result<ClaimOutcome> SqliteOutbox::Claim(std::int64_t id) {
+  ClaimOutcome outcome;
+  Status s = lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
+    Database& db = txn.db();
+    const std::int64_t now = clock_->NowMs();
+    outcome = ClaimOutcome();
+    {
+      Stmt claim(db, "claim job",
+                 "UPDATE outbox SET state = 'sending', lease_until_ms = ?, "
+                 "attempts = attempts + 1, claimed_by = ? "
+                 "WHERE id = ? AND (state = 'queued' OR "
+                 "(state = 'sending' AND lease_until_ms <= ?)) "
+                 "RETURNING id, rcpt, attempts, created_ms");
+      claim.Int(now + policy_.lease_ms).Text(policy_.claimant).Int(id).Int(now);
+      Result<bool> row = claim.Step();
+      if (!row.ok()) return row.status();
+      if (row.value()) {
+        outcome.job = ClaimedFrom(claim);
+        if (Status done = claim.Run(); !done.ok()) return done;
+        Status st = ReadMessage(db, &*outcome.job);
+        if (!st.ok()) return st;
+        return RecordEvent(db, id, now, "claimed", "post");
+      }
+    }
+    Stmt find(db, "find job", "SELECT state FROM outbox WHERE id = ?");
+    find.Int(id);
+    Result<bool> row = find.Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return Status::NotFound("no such job");
+    Result<JobState> state = JobStateFromName(find.ColumnText(0));
+    if (!state.ok()) return state.status();
+    outcome.state = state.value();
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
+  std::vector<ClaimedJob> jobs;
+  Status s = lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
+    Database& db = txn.db();
+    const std::int64_t now = clock_->NowMs();
+    jobs.clear();
+    {
+      Stmt claim(db, "claim due jobs",
+                 "UPDATE outbox SET state = 'sending', lease_until_ms = ?1, "
+                 "attempts = attempts + 1, claimed_by = ?4 WHERE id IN ("
+                 "  SELECT id FROM outbox"
+                 "  WHERE (state = 'queued' AND next_attempt_ms <= ?2)"
+                 "     OR (state = 'sending' AND lease_until_ms <= ?2)"
+                 "  ORDER BY next_attempt_ms LIMIT ?3) "
+                 "RETURNING id, rcpt, attempts, created_ms");
+      claim.Int(now + policy_.lease_ms)
+          .Int(now)
+          .Int(limit)
+          .Text(policy_.claimant);
+      for (;;) {
+        Result<bool> row = claim.Step();
+        if (!row.ok()) return row.status();
+        if (!row.value()) break;
+        jobs.push_back(ClaimedFrom(claim));
+      }
+    }
+    for (ClaimedJob& job : jobs) {
+      Status st = ReadMessage(db, &job);
+      if (st.ok()) st = RecordEvent(db, job.id, now, "claimed", "sweep");
+      if (!st.ok()) return st;
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  std::sort(
+      jobs.begin(), jobs.end(),
+      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+  return jobs;
+}
+
+Result<std::vector<ClaimRef>> SqliteOutbox::Renew(
+    const std::vector<ClaimRef>& claims) {
+  std::vector<ClaimRef> lost;
+  if (claims.empty()) return lost;
+  Status s = lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
+    const std::int64_t until = clock_->NowMs() + policy_.lease_ms;
+    lost.clear();
+    for (const ClaimRef& claim : claims) {
+      Stmt renew(txn.db(), "renew lease",
+                 "UPDATE outbox SET lease_until_ms = ? "
+                 "WHERE id = ? AND state = 'sending' AND attempts = ?");
+      renew.Int(until).Int(claim.id).Int(claim.attempts);
+      Status st = renew.Run();
+      if (!st.ok()) return st;
+      if (renew.changes() == 0) lost.push_back(claim);
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return lost;
+}
+
+Result<bool> SqliteOutbox::Finish(const ClaimedJob& job, const char* state,
+                                  std::int64_t next_attempt_ms,
+                                  std::string_view reply, const char* event,
+                                  std::string_view reason) {
+  bool changed = false;
+  Status s = lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
+    Database& db = txn.db();
+    const std::int64_t now = clock_->NowMs();
+    const bool sent = std::string_view(state) == "sent";
+    Stmt update(db, "update job",
+                "UPDATE outbox SET state = ?, next_attempt_ms = ?, "
+                "last_reply = ?, lease_until_ms = NULL, "
+                "sent_ms = CASE WHEN ? THEN ? ELSE sent_ms END "
+                "WHERE id = ? AND state = 'sending' AND attempts = ?");
+    update.Text(state)
+        .Int(next_attempt_ms == 0 ? now : next_attempt_ms)
+        .Text(reply)
+        .Int(sent ? 1 : 0)
+        .Int(now)
+        .Int(job.id)
+        .Int(job.attempts);
+    Status st = update.Run();
+    if (!st.ok()) return st;
+    changed = update.changes() > 0;
+    if (!changed) return Status();  // claim lost; the new owner records
+    return RecordEvent(db, job.id, now, event, reply, reason);
+  });
+  if (!s.ok()) return s;
+  return changed;
+}
+
+Status SqliteOutbox::MarkSent(const ClaimedJob& job, std::string_view reply) {
+  return Finish(job, "sent", 0, reply, "sent", "").status();
+}
+
+Status SqliteOutbox::MarkRetry(const ClaimedJob& job, std::string_view reply,
+                               std::string_view reason) {
+  const std::int64_t now = clock_->NowMs();
+  const std::int64_t give_up_ms = job.created_ms + policy_.retry_for_ms;
+  if (now >= give_up_ms) return MarkFailed(job, reply);
+  // The last attempt falls on the give-up time, not past it.
+  const std::int64_t next =
+      std::min(now + RetryDelayMs(policy_, job.attempts), give_up_ms);
+  return Finish(job, "queued", next, reply, "retry", reason).status();
+}
+
+Status SqliteOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {
+  return Finish(job, "failed", 0, reply, "failed", "").status();
+}
+
+}  // namespace reg

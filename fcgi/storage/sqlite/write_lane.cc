@@ -1,0 +1,73 @@
+#include "storage/sqlite/write_lane.h"
+
+namespace reg {
+namespace {
+
+// A statement without parameters or rows, prepared once per connection.
+Status RunPlain(Database& db, const char* what, const char* sql) {
+  return Stmt(db, what, sql).Run();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
+                                                   bool create,
+                                                   bool sync_full) {
+  Result<std::unique_ptr<Database>> db =
+      Database::Open(path, create, sync_full);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<WriteLane>(
+      new WriteLane(std::move(db).value(), sync_full));
+}
+
+Status WriteLane::Run(Durability durability, const Work& work) {
+  Piece piece{&work, durability, Status(), false};
+  std::unique_lock<std::mutex> lock(mu_);
+  pending_.push_back(&piece);
+  while (!piece.done) {
+    if (leading_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Lead: take everything queued, this thread's own piece included.
+    leading_ = true;
+    std::vector<Piece*> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    const Status batch_status = Commit(batch);
+    lock.lock();
+    for (Piece* p : batch) {
+      if (!batch_status.ok()) p->result = batch_status;
+      p->done = true;
+    }
+    leading_ = false;
+    cv_.notify_all();
+  }
+  return piece.result;
+}
+
+Status WriteLane::Commit(const std::vector<Piece*>& batch) {
+  bool durable = false;
+  for (const Piece* p : batch) durable |= p->durability == Durability::kDurable;
+  // The level is read at COMMIT; it can change only between transactions.
+  Status s = db_->SetSyncFull(sync_full_ && durable);
+  if (!s.ok()) return s;
+  Database& db = *db_;
+  s = RunPlain(db, "begin batch", "BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  SqliteTxn txn(db);
+  for (Piece* p : batch) {
+    s = RunPlain(db, "savepoint", "SAVEPOINT piece");
+    if (!s.ok()) break;
+    p->result = (*p->work)(txn);
+    if (!p->result.ok())
+      s = RunPlain(db, "roll back piece", "ROLLBACK TO piece");
+    if (s.ok()) s = RunPlain(db, "release piece", "RELEASE piece");
+    if (!s.ok()) break;
+  }
+  if (s.ok()) s = RunPlain(db, "commit batch", "COMMIT");
+  if (!s.ok()) (void)db.Exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace reg

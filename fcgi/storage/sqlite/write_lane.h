@@ -1,0 +1,78 @@
+// WriteLane: the one writer of a process, with group commit. Writes from
+// every thread queue here; the first thread to find no batch running takes
+// everything queued into one BEGIN IMMEDIATE ... COMMIT on the lane's own
+// connection, each piece in a SAVEPOINT, so one fsync covers the batch
+// and threads of one process never queue for SQLite's lock one by one.
+#ifndef FCGI_STORAGE_SQLITE_WRITE_LANE_H_
+#define FCGI_STORAGE_SQLITE_WRITE_LANE_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/sqlite/db.h"
+#include "storage/write_txn.h"
+
+namespace reg {
+
+// How a piece's commit reaches the disk. kDurable: on disk before Run
+// returns (synchronous=FULL, unless the lane was opened with NORMAL).
+// kRelaxed: committed without its own fsync; it survives a crash of the
+// process, and the next durable commit (which syncs the WAL up to itself)
+// makes it survive power loss too. A batch is durable if any piece is.
+enum class Durability { kDurable, kRelaxed };
+
+// The transaction a piece runs in, as Outbox::Enqueue receives it.
+class SqliteTxn : public WriteTxn {
+ public:
+  explicit SqliteTxn(Database& db) : db_(db) {}
+  Database& db() { return db_; }
+
+ private:
+  Database& db_;
+};
+
+// Thread-safe; one per process.
+class WriteLane {
+ public:
+  using Work = std::function<Status(SqliteTxn&)>;
+
+  // Opens the lane's connection to "path" (see Database::Open).
+  static Result<std::unique_ptr<WriteLane>> Open(const std::string& path,
+                                                 bool create, bool sync_full);
+
+  // Runs "work" in the next batch and blocks until that batch has
+  // committed. Returns work's Status; a failing work's own writes are
+  // rolled back and the rest of the batch stays. When the batch itself
+  // fails (BEGIN stayed busy, COMMIT failed) every piece gets that Status
+  // and nothing of the batch is written. "work" runs on another thread
+  // (the batch's leader) and must use only the SqliteTxn it is given.
+  Status Run(Durability durability, const Work& work);
+
+ private:
+  struct Piece {
+    const Work* work;
+    Durability durability;
+    Status result;
+    bool done = false;
+  };
+  WriteLane(std::unique_ptr<Database> db, bool sync_full)
+      : db_(std::move(db)), sync_full_(sync_full) {}
+  // Runs one batch on db_; only the leader calls it.
+  Status Commit(const std::vector<Piece*>& batch);
+
+  std::unique_ptr<Database> db_;  // used only by the leader
+  const bool sync_full_;
+  std::mutex mu_;
+  std::condition_variable cv_;  // a batch finished
+  std::vector<Piece*> pending_;
+  bool leading_ = false;  // a batch is running
+};
+
+}  // namespace reg
+
+#endif  // FCGI_STORAGE_SQLITE_WRITE_LANE_H_

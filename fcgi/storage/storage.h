@@ -1,0 +1,38 @@
+// Storage: the engine behind Store and Outbox, one per process. Today
+// SQLite (storage/sqlite/); the interfaces leave room for another engine.
+#ifndef FCGI_STORAGE_STORAGE_H_
+#define FCGI_STORAGE_STORAGE_H_
+
+#include <memory>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/status.h"
+#include "storage/outbox.h"
+#include "storage/store.h"
+
+namespace reg {
+
+// Thread-safe. Each thread takes its own Store and Outbox; they share the
+// process's one write lane (group commit), and read on their own.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual Result<std::unique_ptr<Store>> NewStore() = 0;
+  virtual Result<std::unique_ptr<Outbox>> NewOutbox() = 0;
+};
+
+// The outbox's lease and retry schedule from the settings; the claimant is
+// this process ("pid@host").
+OutboxPolicy OutboxPolicyFor(const Config& config);
+
+// Opens the engine the settings name (SQLite at DATA_DIR/registrar.db),
+// applying pending migrations. Without "create", a missing database is
+// NotFound (regctl never creates one).
+Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
+                                             const Clock& clock,
+                                             bool create = true);
+
+}  // namespace reg
+
+#endif  // FCGI_STORAGE_STORAGE_H_

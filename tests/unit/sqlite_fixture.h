@@ -1,0 +1,66 @@
+// The SQLite engine on a temp file for the storage tests: a Store and an
+// Outbox as a request thread has them, a FakeClock, and a connection of
+// the test's own for checking rows.
+#ifndef TESTS_UNIT_SQLITE_FIXTURE_H_
+#define TESTS_UNIT_SQLITE_FIXTURE_H_
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/token.h"
+#include "http/form.h"
+#include "storage/sqlite/db.h"
+#include "storage/sqlite/engine.h"
+#include "testutil.h"
+
+namespace reg {
+
+constexpr std::int64_t kSecond = 1000;
+constexpr std::int64_t kMinute = 60 * kSecond;
+constexpr std::int64_t kHour = 60 * kMinute;
+
+inline NewRegistration Registration(const std::string& email,
+                                    const std::string& password_hash,
+                                    const std::string& token) {
+  NewRegistration r;
+  r.email = email;
+  r.email_norm = NormalizeEmail(email);
+  r.mailbox = MailboxKey(email);
+  r.password_hash = password_hash;
+  r.token_hash = TokenHash(token);
+  return r;
+}
+
+// The first column of the first row of "sql", with "text" bound to every
+// '?' in order; -1 / "" (and a test failure) when there is no row.
+std::int64_t QueryInt(Database* db, const std::string& sql,
+                      const std::vector<std::string>& text = {});
+std::string QueryText(Database* db, const std::string& sql,
+                      const std::vector<std::string>& text = {});
+std::int64_t Rows(Database* db, const std::string& table);
+
+class SqliteFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  // (Re)opens the engine on the same file.
+  void Open();
+  std::string path() const { return dir_.File("reg.db"); }
+
+  TempDir dir_;
+  FakeClock clock_;
+  OutboxPolicy policy_;
+  std::unique_ptr<SqliteStorage> storage_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<Database> db_;  // the test's own, for checks
+};
+
+}  // namespace reg
+
+#endif  // TESTS_UNIT_SQLITE_FIXTURE_H_
