@@ -212,6 +212,20 @@ int Run(int argc, char** argv) {
         1, "crypto set-up failed: " + signer.status().ToString() + " " +
                sealer.status().ToString());
   }
+  // The events' key, apart from the job secret; made on first start like
+  // it, whether or not WEBHOOK_URL is set yet, so the site's app can be
+  // given it before events flow.
+  Result<std::string> event_secret =
+      CreateSecretIfMissing(WebhookSecretPath(config));
+  if (!event_secret.ok()) {
+    Log("%s", event_secret.status().ToString().c_str());
+    return 1;
+  }
+  Result<JobSigner> event_signer = JobSigner::Create(event_secret.value());
+  if (!event_signer.ok()) {
+    Log("crypto set-up failed: %s", event_signer.status().ToString().c_str());
+    return 1;
+  }
   SystemClock clock;
   Result<std::unique_ptr<Storage>> storage = OpenStorage(config, clock);
   if (!storage.ok()) return StartFailed(1, storage.status().ToString());
@@ -248,8 +262,9 @@ int Run(int argc, char** argv) {
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, *storage.value());
   MailPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
-                heartbeat);
-  Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat);
+                heartbeat, &event_signer.value());
+  Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat,
+                  &event_signer.value());
   heartbeat.Start();
   pool.Start();
   sweeper.Start();

@@ -61,18 +61,23 @@ bool ParseId(const char* text, std::int64_t* id) {
   return true;
 }
 
+// Where a job goes: its address, or WEBHOOK_URL for an event.
+std::string To(const JobRow& r) {
+  return r.channel == "webhook" ? "WEBHOOK_URL" : r.rcpt;
+}
+
 int Jobs(Outbox& outbox, const std::string& state, int limit) {
   Result<std::vector<JobRow>> rows = outbox.ListJobs(state, limit);
   if (!rows.ok()) return Fail(rows.status());
-  std::printf("%-8s %-7s %-8s %-3s %-20s %-20s %s\n", "ID", "KIND", "STATE",
-              "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
+  std::printf("%-8s %-7s %-16s %-8s %-3s %-20s %-20s %s\n", "ID", "CHANNEL",
+              "KIND", "STATE", "TRY", "QUEUED", "NEXT TRY", "TO / LAST REPLY");
   // What came from outside (addresses, SMTP replies) is printed escaped.
   for (const JobRow& r : rows.value()) {
-    std::printf("%-8lld %-7s %-8s %-3d %-20s %-20s %s%s%s\n",
-                static_cast<long long>(r.id), r.kind.c_str(), r.state.c_str(),
-                r.attempts, Time(r.created_ms).c_str(),
+    std::printf("%-8lld %-7s %-16s %-8s %-3d %-20s %-20s %s%s%s\n",
+                static_cast<long long>(r.id), r.channel.c_str(), r.kind.c_str(),
+                r.state.c_str(), r.attempts, Time(r.created_ms).c_str(),
                 r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
-                EscapeControls(r.rcpt).c_str(),
+                EscapeControls(To(r)).c_str(),
                 r.last_reply.empty() ? "" : " / ",
                 EscapeControls(r.last_reply).c_str());
   }
@@ -85,11 +90,12 @@ int Show(Outbox& outbox, std::int64_t id) {
   if (!row.ok()) return Fail(row.status());
   const JobRow& r = row.value();
   std::printf(
-      "job        %lld\nkind       %s\nto         %s\nstate      %s\n"
+      "job        %lld\nchannel    %s\nkind       %s\nto         %s\n"
+      "state      %s\n"
       "attempts   %d\nqueued     %s\nnext try   %s\nclaimed by %s\n"
       "last reply %s\nhistory:\n",
-      static_cast<long long>(r.id), r.kind.c_str(),
-      EscapeControls(r.rcpt).c_str(), r.state.c_str(), r.attempts,
+      static_cast<long long>(r.id), r.channel.c_str(), r.kind.c_str(),
+      EscapeControls(To(r)).c_str(), r.state.c_str(), r.attempts,
       Time(r.created_ms).c_str(),
       r.state == "queued" ? Time(r.next_attempt_ms).c_str() : "-",
       r.claimed_by.empty() ? "-" : EscapeControls(r.claimed_by).c_str(),

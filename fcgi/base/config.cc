@@ -47,6 +47,7 @@ constexpr StringVar kStringVars[] = {
     {"DATA_DIR", &Config::data_dir},
     {"BASE_URL", &Config::base_url},
     {"INTERNAL_URL", &Config::internal_url},
+    {"WEBHOOK_URL", &Config::webhook_url},
     {"SMTP_URL", &Config::smtp_url},
     {"SMTP_USER", &Config::smtp_user},
     {"SMTP_PASSWORD", &Config::smtp_password},
@@ -167,11 +168,21 @@ Result<Config> LoadConfig(
   }
   Status s = CheckMailSettings(&config, loopback);
   if (!s.ok()) return s;
+  if (!config.webhook_url.empty() &&
+      config.webhook_url.rfind("http://", 0) != 0 &&
+      config.webhook_url.rfind("https://", 0) != 0) {
+    return Bad("WEBHOOK_URL", config.webhook_url.c_str(),
+               "not an http(s) URL");
+  }
   return config;
 }
 
 std::string DatabasePath(const Config& config) {
   return config.data_dir + "/registrar.db";
+}
+
+std::string WebhookSecretPath(const Config& config) {
+  return config.data_dir + "/webhook.secret";
 }
 
 std::string SecretPath(const Config& config) {

@@ -28,6 +28,9 @@ struct Config {
   // Where a worker posts signed mail jobs (nginx's internal listener,
   // INTERNAL_PORT = PORT + 1).
   std::string internal_url = "http://127.0.0.1:8081/internal/mail";
+  // Where account.verified events are posted (http:// or https://);
+  // empty: no events.
+  std::string webhook_url;
   // smtp://host:port or smtps://host:port.
   std::string smtp_url = "smtp://127.0.0.1:2525";
   // SMTP AUTH credentials; empty means no AUTH.
@@ -109,6 +112,8 @@ Result<Config> LoadConfig(
 // Path helpers under data_dir.
 std::string DatabasePath(const Config& config);
 std::string SecretPath(const Config& config);
+// DATA_DIR/webhook.secret: the key of the events' signatures.
+std::string WebhookSecretPath(const Config& config);
 
 }  // namespace reg
 

@@ -198,11 +198,20 @@ Result<std::string> LoadSecret(const std::string& path) {
 }
 
 Result<std::string> CreateSecretIfMissing(const std::string& path) {
-  UniqueFd fd(
-      open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+  // Written whole under a name of this process's, then linked to "path":
+  // link() never replaces a file, so processes starting together all end
+  // up with the one secret that got there first, and none ever reads a
+  // half-written one.
+  unsigned char suffix[8];
+  if (Status r = RandomBytes(suffix, sizeof suffix); !r.ok()) return r;
+  const std::string tmp = path + ".new." +
+                          HexEncode(std::string_view(
+                              reinterpret_cast<char*>(suffix), sizeof suffix));
+  UniqueFd fd(open(tmp.c_str(),
+                   O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) {
-    if (errno == EEXIST) return LoadSecret(path);
-    return PosixError(path, "create", errno);
+    if (access(path.c_str(), F_OK) == 0) return LoadSecret(path);
+    return PosixError(tmp, "create", errno);
   }
   unsigned char raw[kSecretHexChars / 2];
   Status s = RandomBytes(raw, sizeof raw);
@@ -215,18 +224,19 @@ Result<std::string> CreateSecretIfMissing(const std::string& path) {
   while (s.ok() && done < hex.size()) {
     ssize_t n = write(fd.get(), hex.data() + done, hex.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) s = PosixError(path, "write", n < 0 ? errno : EIO);
+    if (n <= 0) s = PosixError(tmp, "write", n < 0 ? errno : EIO);
     if (n > 0) done += static_cast<size_t>(n);
   }
-  if (s.ok() && fsync(fd.get()) != 0) s = PosixError(path, "fsync", errno);
-  if (s.ok() && close(fd.release()) != 0) s = PosixError(path, "close", errno);
+  if (s.ok() && fsync(fd.get()) != 0) s = PosixError(tmp, "fsync", errno);
+  if (s.ok() && close(fd.release()) != 0) s = PosixError(tmp, "close", errno);
   OPENSSL_cleanse(hex.data(), hex.size());
-  if (!s.ok()) {
-    fd.reset();
-    unlink(path.c_str());  // leave no half-written secret behind
-    return s;
+  if (s.ok() && link(tmp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+    s = PosixError(path, "link", errno);
   }
-  return LoadSecret(path);
+  fd.reset();
+  unlink(tmp.c_str());
+  if (!s.ok()) return s;
+  return LoadSecret(path);  // ours, or the one another process linked first
 }
 
 }  // namespace reg

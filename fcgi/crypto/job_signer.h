@@ -75,12 +75,12 @@ class JobSigner {
 // Error messages name the path, never the content.
 Result<std::string> LoadSecret(const std::string& path);
 
-// If "path" does not exist, creates it (mode 0600, O_EXCL) holding 64 hex
-// characters of fresh randomness, no newline, and fsyncs it. Then returns
+// If "path" does not exist, creates it (mode 0600) holding 64 hex
+// characters of fresh randomness, no newline: written and fsynced under a
+// temporary name, then linked into place, so processes starting together
+// agree on one secret and never read a half-written file. Then returns
 // LoadSecret(path), so an existing file is checked the same way. Returns
-// Internal on any failure; a file whose writing failed is removed. Two
-// processes racing on a missing file can see the other's file half-written
-// (then LoadSecret fails; a retry succeeds).
+// Internal on any failure; no temporary file is left behind.
 Result<std::string> CreateSecretIfMissing(const std::string& path);
 
 }  // namespace reg

@@ -13,8 +13,37 @@ std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who) {
   return std::move(outbox).value();
 }
 
+std::unique_ptr<WebhookSender> NewWebhookSender(const Config& config,
+                                                const Clock& clock,
+                                                const JobSigner* signer) {
+  if (config.webhook_url.empty() || signer == nullptr) return nullptr;
+  return std::make_unique<WebhookSender>(config.webhook_url, signer, &clock);
+}
+
+namespace {
+
+// An event's attempt, as the outcome of a send.
+SendResult PostEvent(const ClaimedJob& job, const std::string& body,
+                     WebhookSender* webhook) {
+  SendResult r;
+  r.outcome = SendResult::Outcome::kRetry;
+  if (webhook == nullptr) {
+    r.reply = "WEBHOOK_URL is not set";
+    r.reason = "config";
+    return r;
+  }
+  PostResult posted = webhook->Post(job.message_id, body);
+  r.reply = posted.reply;
+  r.reason = posted.reason;
+  if (posted.delivered) r.outcome = SendResult::Outcome::kSent;
+  return r;
+}
+
+}  // namespace
+
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
-                                    Mailer* mailer, const Sealer& sealer) {
+                                    const Senders& senders,
+                                    const Sealer& sealer) {
   Result<std::string> message = sealer.Open(job.sealed);
   if (!message.ok()) {
     // Sealed under another secret: no attempt can ever succeed.
@@ -24,7 +53,9 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
     if (!s.ok()) return s;
     return SendResult::Outcome::kPermanent;
   }
-  SendResult r = mailer->Send(job.rcpt, message.value());
+  SendResult r = job.channel == Channel::kWebhook
+                     ? PostEvent(job, message.value(), senders.webhook)
+                     : senders.mailer->Send(job.rcpt, message.value());
   Status s;
   switch (r.outcome) {
     case SendResult::Outcome::kSent:

@@ -9,13 +9,14 @@ namespace reg {
 
 MailPool::MailPool(const Config& config, const Clock& clock, Storage& storage,
                    const JobSigner& signer, const Sealer& sealer,
-                   Heartbeat& heartbeat)
+                   Heartbeat& heartbeat, const JobSigner* event_signer)
     : config_(config),
       clock_(clock),
       storage_(storage),
       signer_(signer),
       sealer_(sealer),
-      heartbeat_(heartbeat) {}
+      heartbeat_(heartbeat),
+      event_signer_(event_signer) {}
 
 MailPool::~MailPool() { Stop(std::chrono::milliseconds(0)); }
 
@@ -56,6 +57,8 @@ void MailPool::Loop() {
   Outbox* outbox = owned.get();
   CurlSmtpMailer mailer(config_);
   JobPoster poster(config_.internal_url, &signer_, &clock_);
+  std::unique_ptr<WebhookSender> webhook =
+      NewWebhookSender(config_, clock_, event_signer_);
   for (;;) {
     Task task;
     {
@@ -87,7 +90,7 @@ void MailPool::Loop() {
       if (!claim.value().job) continue;  // sent, or being sent elsewhere
       const ClaimedJob& job = *claim.value().job;
       heartbeat_.Hold(job.ref());
-      (void)Deliver(job, outbox, &mailer, sealer_);
+      (void)Deliver(job, outbox, {&mailer, webhook.get()}, sealer_);
       heartbeat_.Release(job.ref());
     }
   }

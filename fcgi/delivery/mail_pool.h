@@ -24,8 +24,10 @@ namespace reg {
 // connection.
 class MailPool {
  public:
+  // "event_signer" holds webhook.secret; null: no events are posted.
   MailPool(const Config& config, const Clock& clock, Storage& storage,
-           const JobSigner& signer, const Sealer& sealer, Heartbeat& heartbeat);
+           const JobSigner& signer, const Sealer& sealer, Heartbeat& heartbeat,
+           const JobSigner* event_signer);
   ~MailPool();  // Stop()s
 
   // Starts config.mail_threads threads.
@@ -50,6 +52,7 @@ class MailPool {
   const JobSigner& signer_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;
+  const JobSigner* const event_signer_;
 
   std::mutex mu_;
   std::condition_variable cv_;  // tasks_ or stopping_ changed

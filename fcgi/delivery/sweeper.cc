@@ -25,12 +25,14 @@ int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms) {
 }
 
 Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,
-                 const Sealer& sealer, Heartbeat& heartbeat)
+                 const Sealer& sealer, Heartbeat& heartbeat,
+                 const JobSigner* event_signer)
     : config_(config),
       clock_(clock),
       storage_(storage),
       sealer_(sealer),
-      heartbeat_(heartbeat) {}
+      heartbeat_(heartbeat),
+      event_signer_(event_signer) {}
 
 Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
 
@@ -82,6 +84,8 @@ void Sweeper::Loop(bool retention) {
       Log("retention: %s", opened.status().ToString().c_str());
     }
   }
+  std::unique_ptr<WebhookSender> webhook =
+      NewWebhookSender(config_, clock_, event_signer_);
   const std::int64_t lease_ms = config_.lease_s * 1000LL;
   // A mail's send time, smoothed; the first batch assumes a slow server.
   std::int64_t send_ms = lease_ms / 4;
@@ -112,7 +116,7 @@ void Sweeper::Loop(bool retention) {
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
-              (void)Deliver(job, outbox, &mailer, sealer_);
+              (void)Deliver(job, outbox, {&mailer, webhook.get()}, sealer_);
               send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
             } else {
               Log("job %lld: %s; not sent by this sweep",

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/thread_group.h"
+#include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "delivery/heartbeat.h"
 #include "storage/storage.h"
@@ -29,8 +30,10 @@ int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms);
 // Thread-safe.
 class Sweeper {
  public:
+  // "event_signer" holds webhook.secret; null: no events are posted.
   Sweeper(const Config& config, const Clock& clock, Storage& storage,
-          const Sealer& sealer, Heartbeat& heartbeat);
+          const Sealer& sealer, Heartbeat& heartbeat,
+          const JobSigner* event_signer);
   ~Sweeper();  // Stop()s
 
   void Start();
@@ -50,6 +53,7 @@ class Sweeper {
   Storage& storage_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;
+  const JobSigner* const event_signer_;
 
   std::mutex mu_;
   std::condition_variable cv_;  // stopping_ changed

@@ -4,6 +4,7 @@
 
 #include "crypto/password.h"
 #include "crypto/token.h"
+#include "events/event.h"
 #include "handlers/handlers.h"
 #include "http/html.h"
 
@@ -48,6 +49,23 @@ Status CheckActivationPassword(const Request& request, Context& context,
   return Status();
 }
 
+// The account.verified event of a first verification, when WEBHOOK_URL is
+// set: its id and its body, sealed like a mail.
+EventSpec EventsFor(const Services& services) {
+  EventSpec spec;
+  if (services.config->webhook_url.empty()) return spec;
+  spec.render =
+      [&services](const VerifiedAccount& account) -> Result<PreparedMail> {
+    Result<std::string> id = NewEventId();
+    if (!id.ok()) return id.status();
+    Result<std::string> sealed = services.sealer->Seal(AccountVerifiedBody(
+        id.value(), account.verified_ms / 1000, account.id, account.email));
+    if (!sealed.ok()) return sealed.status();
+    return PreparedMail{id.value(), std::move(sealed).value()};
+  };
+  return spec;
+}
+
 }  // namespace
 
 Result<Reply> HandleActivateGet(const Request& request, Context& context) {
@@ -81,15 +99,21 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
     if (s.code() == Code::kInvalidArgument) return refused;
     if (!s.ok()) return s;
   }
-  Result<Activation> done = context.store.Activate(TokenHash(token));
+  Result<ActivateOutcome> done =
+      context.store.Activate(TokenHash(token), EventsFor(context.services));
   if (!done.ok()) return done.status();
-  if (request.WantsJson()) {
-    return Answer(Response::Json(200, R"({"status":"active"})"));
-  }
   const Messages& m = LanguageOf(request, context);
-  return Answer(Response::Html(200, done.value() == Activation::kVerified
-                                        ? VerifiedPage(m)
-                                        : AlreadyVerifiedPage(m)));
+  Reply reply = Answer(
+      request.WantsJson()
+          ? Response::Json(200, R"({"status":"active"})")
+          : Response::Html(200, done.value().state == Activation::kVerified
+                                    ? VerifiedPage(m)
+                                    : AlreadyVerifiedPage(m)));
+  // The event goes out after the answer, as a registration's mail does.
+  if (done.value().event_job_id != 0) {
+    reply.after = PostJob{done.value().event_job_id};
+  }
+  return reply;
 }
 
 }  // namespace reg

@@ -10,6 +10,7 @@ namespace reg {
 Result<Reply> HandleIndex(const Request& request, Context& context);
 Result<Reply> HandleRegister(const Request& request, Context& context);
 Result<Reply> HandleSent(const Request& request, Context& context);
+Result<Reply> HandleResend(const Request& request, Context& context);
 Result<Reply> HandleActivateGet(const Request& request, Context& context);
 Result<Reply> HandleActivatePost(const Request& request, Context& context);
 Result<Reply> HandleHealth(const Request& request, Context& context);
@@ -29,6 +30,18 @@ const Messages& LanguageOf(const Request& request, const Context& context);
 
 // A reply with no post-answer work.
 Reply Answer(Response response);
+
+// The accepted answer of POST /register (and of every resend): 202 JSON or
+// 303 to /register/sent, the same whatever the address; "job_id" (0:
+// none) is posted after it.
+Reply Accepted(const Request& request, std::int64_t job_id);
+
+// Renders and seals the mail of "kind" for "to" ("token" is the link's,
+// unused by the notice) in the language "m" of the request that causes
+// it: fixed from then on, whenever and however often it is sent.
+Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
+                                 MailKind kind, const std::string& to,
+                                 const std::string& token);
 
 }  // namespace reg
 

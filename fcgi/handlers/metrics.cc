@@ -34,6 +34,9 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
   const auto state = [&](JobState s) {
     return static_cast<double>(stats.by_state[static_cast<int>(s)]);
   };
+  const auto event_state = [&](JobState s) {
+    return static_cast<double>(stats.events_by_state[static_cast<int>(s)]);
+  };
   const std::int64_t now = context.services.clock->NowMs();
   std::string out;
   struct Simple {
@@ -67,6 +70,15 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
                   "Sealed bodies of sent mails deleted (RETAIN_MAIL_S after "
                   "sending); the job and its history stay.",
                   static_cast<double>(totals.value().retention_mail_bodies)},
+           Simple{"resends_total",
+                  "POST /register/resend requests for a known address.",
+                  static_cast<double>(totals.value().resends)},
+           Simple{"webhook_sent_total",
+                  "account.verified events WEBHOOK_URL answered with a 2xx.",
+                  event_state(JobState::kSent)},
+           Simple{"webhook_failed_total",
+                  "Events given up after 48 h of retries.",
+                  event_state(JobState::kFailed)},
        }) {
     Header(&out, c.name, "counter", c.help);
     Line(&out, c.name, c.value);
@@ -74,6 +86,10 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
   Header(&out, "mail_queue_depth", "gauge", "Jobs neither sent nor given up.");
   Line(&out, "mail_queue_depth",
        state(JobState::kQueued) + state(JobState::kSending));
+  Header(&out, "webhook_queue_depth", "gauge",
+         "Events neither delivered nor given up.");
+  Line(&out, "webhook_queue_depth",
+       event_state(JobState::kQueued) + event_state(JobState::kSending));
   Header(&out, "mail_jobs", "gauge", "Jobs by state.");
   for (int i = 0; i < 4; i++) {
     Line(&out,

@@ -36,11 +36,11 @@ Reply Invalid(const Request& request, const Messages& m,
   return Answer(Response::Html(422, RegisterPage(m, form)));
 }
 
-// Renders and seals the mail of "kind" for "to", in the language "m" of
-// the request that causes it: fixed from now on, whenever it is sent.
-Result<PreparedMail> Prepare(const Services& services, const Messages& m,
-                             MailKind kind, const std::string& to,
-                             const std::string& token) {
+}  // namespace
+
+Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
+                                 MailKind kind, const std::string& to,
+                                 const std::string& token) {
   const Config& config = *services.config;
   MailText text =
       kind == MailKind::kVerify
@@ -62,8 +62,6 @@ Result<PreparedMail> Prepare(const Services& services, const Messages& m,
   if (!sealed.ok()) return sealed.status();
   return PreparedMail{mail.value().message_id, std::move(sealed).value()};
 }
-
-}  // namespace
 
 Result<Reply> HandleRegister(const Request& request, Context& context) {
   const Services& services = context.services;
@@ -112,10 +110,13 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   limits.mail_cap_total = config.mail_cap_total;
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, limits, [&](MailKind kind) {
-        return Prepare(services, m, kind, email, token.value());
+        return PrepareMail(services, m, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();
+  return Accepted(request, outcome.value().job_id);
+}
 
+Reply Accepted(const Request& request, std::int64_t job_id) {
   // The same answer whether the address was new, unverified or verified.
   Reply reply;
   if (request.WantsJson()) {
@@ -123,8 +124,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   } else {
     reply.response = Response::SeeOther("/register/sent");
   }
-  if (outcome.value().job_id != 0)
-    reply.after = PostJob{outcome.value().job_id};
+  if (job_id != 0) reply.after = PostJob{job_id};
   return reply;
 }
 

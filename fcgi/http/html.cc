@@ -189,6 +189,24 @@ std::string SentPage(const Messages& msg) {
                   ResendForm(msg, msg.Html("sent.resend")));
 }
 
+std::string ResendPage(const Messages& msg, std::string_view email,
+                       std::string_view email_error) {
+  std::string m = Icon("mail", "info");
+  m += "<h1>" + msg.Html("resend.title") + "</h1>\n";
+  m += "<form method=\"post\" action=\"/register/resend\" novalidate>\n";
+  m += "<label for=\"email\">" + msg.Html("page.email_label") + "</label>\n";
+  m += "<input id=\"email\" name=\"email\" type=\"email\" "
+       "autocomplete=\"email\" value=\"" +
+       HtmlEscape(email) + "\" aria-describedby=\"email-error\">\n";
+  if (!email_error.empty()) {
+    m += "<p class=\"error\" id=\"email-error\">" + HtmlEscape(email_error) +
+         "</p>\n";
+  }
+  m += "<button type=\"submit\">" + msg.Html("resend.submit") + "</button>\n";
+  m += "</form>\n";
+  return Page(msg, msg.Text("resend.title"), m);
+}
+
 std::string ActivatePage(const Messages& msg, std::string_view token,
                          bool ask_password, std::string_view password_error) {
   std::string m = Icon("shield", "info");

@@ -42,6 +42,11 @@ std::string ResendForm(const Messages& m, const std::string& lead);
 // "Check your inbox", after a registration, with the resend form.
 std::string SentPage(const Messages& m);
 
+// "Send the link again": the resend form (POST /register/resend) with
+// "email" kept (escaped) and "email_error" beside it (the 422 answer).
+std::string ResendPage(const Messages& m, std::string_view email,
+                       std::string_view email_error);
+
 // The page behind a verification link: one button that posts "token" to
 // /activate. Opening it changes nothing. With "ask_password"
 // (ACTIVATE_ASKS_PASSWORD=1) the form also asks for the password chosen at

@@ -21,8 +21,9 @@ constexpr KeySpec kKeys[] = {
     {"register.password_hint", K::kText, "{min} {max}"},
     {"register.submit", K::kText},
     {"register.small", K::kText},
-    // The "send it again" form (sent page, 410 page).
+    // The "send it again" form (sent page, 410 page) and its 422 page.
     {"resend.submit", K::kText},
+    {"resend.title", K::kText},
     // GET /register/sent.
     {"sent.title", K::kText},
     {"sent.lead", K::kText},

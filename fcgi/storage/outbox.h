@@ -1,5 +1,8 @@
-// Outbox: the mail jobs and their history, as any storage engine keeps
-// them. The interface speaks Status, rows and times (Unix milliseconds).
+// Outbox: the jobs of work done after an answer, and their history, as any
+// storage engine keeps them. A job goes out on one of two channels: a mail
+// over SMTP, or an event for the site's app posted to WEBHOOK_URL; both go
+// through the same states, claims, leases, retries and sweeps. The interface
+// speaks Status, rows and times (Unix milliseconds).
 //   queued --claim--> sending --250--> sent
 //                        |---4xx/timeout--> queued (later) or failed (48 h)
 //                        '---5xx--> failed
@@ -40,16 +43,22 @@ struct OutboxPolicy {
   std::string claimant;  // recorded with each claim: "pid@host"
 };
 
+enum class Channel { kMail, kWebhook };
+const char* ChannelName(Channel channel);  // "mail", "webhook"
+
 // Delay before the next try after "attempts" failed attempts.
 std::int64_t RetryDelayMs(const OutboxPolicy& policy, int attempts);
 
 struct NewJob {
   std::int64_t user_id = 0;
-  std::string kind;        // "verify" or "exists"
-  std::string rcpt;        // the address as typed
-  std::string mailbox;     // MailboxKey(rcpt): what MAIL_CAP counts
-  std::string message_id;  // of the rendered message
-  std::string sealed;      // the rendered message, sealed (Sealer::Seal)
+  Channel channel = Channel::kMail;
+  std::string kind;  // mail: "verify" or "exists"; "account.verified"
+  std::string cause = "register";  // or "resend", "activate"
+  std::string rcpt;                // the address as typed; "" for a webhook
+  std::string
+      mailbox;  // MailboxKey(rcpt): what MAIL_CAP counts; "" for a webhook
+  std::string message_id;  // of the rendered message; an event's id
+  std::string sealed;      // the message or event body, sealed (Sealer)
   std::int64_t created_ms = 0;
   std::int64_t due_ms = 0;  // a sweep may claim it from then on
 };
@@ -66,6 +75,8 @@ struct ClaimRef {
 // A job this process holds the claim on.
 struct ClaimedJob {
   std::int64_t id = 0;
+  Channel channel = Channel::kMail;
+  std::string message_id;  // an event's id (X-Event-Id)
   std::string rcpt;
   std::string sealed;  // the sealed message (Sealer::Open)
   int attempts = 0;    // including this one; names the claim
@@ -95,6 +106,8 @@ struct OutboxStats {
   std::vector<std::int64_t> delivered_within;
   std::int64_t delivered = 0;
   std::int64_t delivery_ms_sum = 0;
+  // The events (Channel::kWebhook) by state; every figure above is mail's.
+  std::int64_t events_by_state[4] = {0, 0, 0, 0};
 };
 
 // Histogram bucket bounds, seconds, for the answer-to-250 time.
@@ -104,6 +117,7 @@ extern const int kDeliveryBucketCount;
 // The operator's view of one job (regctl).
 struct JobRow {
   std::int64_t id = 0;
+  std::string channel;  // "mail" or "webhook"
   std::string kind;
   std::string rcpt;
   std::string state;

@@ -22,6 +22,10 @@ const char* JobStateName(JobState state) {
   return kStateNames[static_cast<int>(state)];
 }
 
+const char* ChannelName(Channel channel) {
+  return channel == Channel::kWebhook ? "webhook" : "mail";
+}
+
 Result<JobState> JobStateFromName(std::string_view name) {
   for (int i = 0; i < 4; i++) {
     if (name == kStateNames[i]) return static_cast<JobState>(i);

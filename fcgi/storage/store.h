@@ -50,6 +50,27 @@ struct RegisterOutcome {
 enum class TokenState { kValid, kUsed };
 enum class Activation { kVerified, kAlreadyVerified };
 
+// The account a link has just verified, for its account.verified event.
+struct VerifiedAccount {
+  std::int64_t id = 0;
+  std::string email;  // as typed at registration, trimmed
+  std::int64_t verified_ms = 0;
+};
+
+// The event a first verification queues (Channel::kWebhook), in the
+// verifying transaction. An empty "render": no events (no WEBHOOK_URL).
+struct EventSpec {
+  // The event's id (PreparedMail::message_id) and its sealed JSON body.
+  std::function<Result<PreparedMail>(const VerifiedAccount&)> render;
+  // A sweep leaves the new event to the post path for this long.
+  std::int64_t sweep_grace_ms = 3000;
+};
+
+struct ActivateOutcome {
+  Activation state = Activation::kVerified;
+  std::int64_t event_job_id = 0;  // 0: no event queued
+};
+
 // What /internal/metrics reads of the accounts, counted from the rows (see
 // OutboxStats on deleting rows).
 struct StoreTotals {
@@ -59,6 +80,7 @@ struct StoreTotals {
   std::int64_t capped_service = 0;      // ... MAIL_CAP_TOTAL sent nothing for
   std::int64_t retention_accounts = 0;  // accounts retention deleted
   std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
+  std::int64_t resends = 0;  // accepted resends to known addresses
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,
@@ -79,6 +101,18 @@ class Store {
                                            const RegisterLimits& limits,
                                            const MailRenderer& render) = 0;
 
+  // "Send it again" (POST /register/resend) for the address whose
+  // NormalizeEmail is "email_norm", mailed at "email" (as typed): an
+  // unverified account gets a new token ("token_hash") for the password of
+  // its latest registration and a verification mail; a verified one the
+  // "account exists" notice; an unknown address nothing (job_id 0). The
+  // mail cap counts these mails too. Nothing is written on error.
+  virtual Result<RegisterOutcome> Resend(const std::string& email,
+                                         const std::string& email_norm,
+                                         const std::string& token_hash,
+                                         const RegisterLimits& limits,
+                                         const MailRenderer& render) = 0;
+
   // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
   // unused one. Writes nothing. "password_hash", when given, gets the
   // password hash of the registration the token was mailed for.
@@ -89,10 +123,12 @@ class Store {
   }
 
   // Verifies the account of the token. kVerified when this call verified
-  // it; kAlreadyVerified for a used token (a double click) or an account
+  // it, and then queues the event of "events" in the same transaction;
+  // kAlreadyVerified for a used token (a double click) or an account
   // another link verified first. NotFound / Gone as CheckToken; those
   // (and a used token) are answered from a read, without a write.
-  virtual Result<Activation> Activate(const std::string& token_hash) = 0;
+  virtual Result<ActivateOutcome> Activate(const std::string& token_hash,
+                                           const EventSpec& events) = 0;
 
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;

@@ -175,6 +175,31 @@ TEST_F(LanguageTest, FrenchRegistrationGetsAFrenchMail) {
   EXPECT_EQ(DecodeSubject(SubjectOf(notice)), "Vous avez déjà un compte");
 }
 
+TEST_F(LanguageTest, ResendAnswersAndMailsInTheResendRequestsLanguage) {
+  // Registered in English, sent again from a German browser.
+  const std::string first = RegisterIn("resend-de@example.com", "en");
+  ASSERT_EQ(MailHeader(first, "Content-Language"), "en");
+  const int before = sink().MailCount();
+  HttpResponse r =
+      stack().Post("/register/resend", "email=resend-de%40example.com",
+                   {"Accept-Language: de"});
+  EXPECT_EQ(r.status, 303) << r.body;
+  ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
+  const std::string again = sink().Mails().back();
+  EXPECT_EQ(MailHeader(again, "To"), "resend-de@example.com");
+  EXPECT_EQ(MailHeader(again, "Content-Language"), "de");
+  EXPECT_EQ(DecodeSubject(SubjectOf(again)),
+            "Bestätigen Sie Ihre E-Mail-Adresse");
+  // An invalid address: the resend page again, in German.
+  HttpResponse bad =
+      stack().Post("/register/resend", "email=nope", {"Accept-Language: de"});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("<html lang=\"de\">"));
+  EXPECT_THAT(bad.body, HasSubstr("Link erneut anfordern"));
+  EXPECT_THAT(bad.body, HasSubstr("Geben Sie eine E-Mail-Adresse wie "
+                                  "name@example.com ein."));
+}
+
 TEST_F(LanguageTest, JapaneseRegistrationGetsAnEnglishMail) {
   const std::string mail = RegisterIn("ja-mail@example.com", "ja");
   ASSERT_FALSE(mail.empty());

@@ -239,6 +239,59 @@ int Sink::HeldCount() const {
   return static_cast<int>(Files(dir_ + "/held", "").size());
 }
 
+Receiver::Receiver(std::string dir, std::string secret_file, int port)
+    : dir_(std::move(dir)), secret_file_(std::move(secret_file)), port_(port) {}
+
+Receiver::~Receiver() { Stop(); }
+
+void Receiver::Start() {
+  std::remove((dir_ + "/receiver.port").c_str());
+  pid_ = Spawn({"/usr/bin/python3", RepoRoot() + "/tools/webhook_receiver.py",
+                "--secret", secret_file_, "--port", std::to_string(port_),
+                "--dir", dir_},
+               {}, dir_ + "/receiver.log");
+  for (int i = 0; i < 500; i++) {
+    if (!ReadFile(dir_ + "/receiver.port").empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void Receiver::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  if (!Reap(pid_, 5000)) {
+    kill(pid_, SIGKILL);
+    Reap(pid_, 5000);
+  }
+  pid_ = -1;
+}
+
+void Receiver::Control(const std::string& json) {
+  WriteFileAtomic(dir_ + "/control.json", json);
+}
+
+namespace {
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> Receiver::Attempts() const {
+  return Lines(ReadFile(dir_ + "/attempts.jsonl"));
+}
+
+std::vector<std::string> Receiver::Events() const {
+  return Lines(ReadFile(dir_ + "/events.jsonl"));
+}
+
 Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
              std::string data_dir)
     : port_(FreePort()),

@@ -67,6 +67,32 @@ class Sink {
   pid_t pid_ = -1;
 };
 
+// The events receiver (tools/webhook_receiver.py), checking signatures
+// with "secret_file". Attempts and events are recorded in "dir".
+class Receiver {
+ public:
+  Receiver(std::string dir, std::string secret_file, int port);
+  ~Receiver();
+  void Start();  // waits until it listens
+  void Stop();
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/events";
+  }
+  // Replaces dir/control.json: {"fail": N} or {"delay_s": S, "delay_count": N}.
+  void Control(const std::string& json);
+  // One JSON object per line, oldest first: every attempt, with "id",
+  // "valid" (signature and timestamp), "status" answered, "duplicate".
+  std::vector<std::string> Attempts() const;
+  // The distinct valid events it took (bodies), oldest first.
+  std::vector<std::string> Events() const;
+
+ private:
+  std::string dir_;
+  std::string secret_file_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
 // One running stack. Extra environment ("SCRYPT_LOG2_N", ...) is passed
 // to tools/stack; PORT, INTERNAL_PORT, DATA_DIR and (when a sink is given)
 // SMTP_URL are set here. RATE_LIMIT, CONN_LIMIT, MAIL_CAP and

@@ -174,6 +174,11 @@ TEST(Pages, SayTheirLanguageAndUseItsWords) {
   EXPECT_THAT(VerifiedPage(fr), HasSubstr("<html lang=\"fr\">"));
   EXPECT_THAT(ExpiredPage(fr), HasSubstr("Ce lien a expir\xC3\xA9"));
   EXPECT_THAT(NotFoundPage(de), HasSubstr("Seite nicht gefunden"));
+  const std::string resend = ResendPage(de, "a<b", "Fehler & Co.");
+  EXPECT_THAT(resend, HasSubstr("<html lang=\"de\">"));
+  EXPECT_THAT(resend, HasSubstr("<h1>Link erneut anfordern</h1>"));
+  EXPECT_THAT(resend, HasSubstr("value=\"a&lt;b\""));
+  EXPECT_THAT(resend, HasSubstr(">Fehler &amp; Co.</p>"));
 }
 
 TEST(RegisterPage, CarriesTheScriptsMessagesEscapedInItsLanguage) {

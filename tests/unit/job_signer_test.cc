@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "base/encoding.h"
 #include "crypto/token.h"
@@ -308,6 +310,31 @@ TEST_F(SecretFileTest, RefusesAFileOwnedByAnotherUser) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("owned by uid 65534"), std::string::npos)
       << s.status().message();
+}
+
+// Workers that start together (spawn-fcgi -F 2, or tools/stack) race to
+// make a missing secret: all get the same one, none a half-written file.
+TEST_F(SecretFileTest, CreatorsRacingOnAMissingSecretAllGetTheSameOne) {
+  for (int round = 0; round < 20; round++) {
+    const std::string path = dir_ + "/race-" + std::to_string(round);
+    std::vector<Result<std::string>> got(8, Status::Internal("not run"));
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < got.size(); i++) {
+      threads.emplace_back([&, i] { got[i] = CreateSecretIfMissing(path); });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const Result<std::string>& r : got) {
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r.value(), got[0].value());
+    }
+  }
+  // No temporary file is left behind.
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    (void)e;
+    files++;
+  }
+  EXPECT_EQ(files, 20);
 }
 
 TEST_F(SecretFileTest, CreateSecretIfMissingChecksAnExistingFile) {

@@ -322,7 +322,7 @@ TEST_F(StoreTest, TheSameAddressInAnotherCaseGetsANewTokenButNoSecondAccount) {
 
 TEST_F(StoreTest, AVerifiedAddressGetsAnAccountExistsNoticeAndNoToken) {
   ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   rendered_.clear();
   Result<RegisterOutcome> r = Register("Ann@example.com", "hash-2", "tok-2");
   ASSERT_OK(r);
@@ -406,7 +406,7 @@ TEST_F(StoreTest, TheServiceWideCapStopsMailToEveryAddressForAnHour) {
 TEST_F(StoreTest, TheCapAlsoHoldsForAVerifiedAccount) {
   limits_.mail_cap = 2;
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   ASSERT_OK(Register("ann@example.com", "h", "tok-2"));
   Result<RegisterOutcome> capped = Register("ann@example.com", "h", "tok-3");
   ASSERT_OK(capped);
@@ -514,7 +514,7 @@ TEST_F(StoreTest, CheckTokenGivesThePasswordHashOfItsRegistration) {
 
 TEST_F(StoreTest, CheckTokenOfAUsedTokenIsUsedEvenAfterItExpires) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   Result<TokenState> used = store_->CheckToken(TokenHash("tok-1"));
   ASSERT_OK(used);
   EXPECT_EQ(used.value(), TokenState::kUsed);
@@ -536,15 +536,16 @@ TEST_F(StoreTest, CheckTokenWritesNothing) {
 TEST_F(StoreTest, ActivatingAnUnknownExpiredOrUsedTokenWritesNothing) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
   ASSERT_OK(Register("bob@example.com", "h", "tok-2"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   const std::int64_t version = DataVersion();
-  EXPECT_EQ(store_->Activate(TokenHash("random")).status().code(),
+  EXPECT_EQ(store_->Activate(TokenHash("random"), {}).status().code(),
             Code::kNotFound);
-  Result<Activation> used = store_->Activate(TokenHash("tok-1"));
+  Result<ActivateOutcome> used = store_->Activate(TokenHash("tok-1"), {});
   ASSERT_OK(used);
-  EXPECT_EQ(used.value(), Activation::kAlreadyVerified);
+  EXPECT_EQ(used.value().state, Activation::kAlreadyVerified);
   clock_.AdvanceMs(limits_.token_ttl_ms);
-  EXPECT_EQ(store_->Activate(TokenHash("tok-2")).status().code(), Code::kGone);
+  EXPECT_EQ(store_->Activate(TokenHash("tok-2"), {}).status().code(),
+            Code::kGone);
   EXPECT_EQ(DataVersion(), version);
 }
 
@@ -557,7 +558,7 @@ TEST_F(StoreTest, ActivateVerifiesTheAccountWithThePasswordOfThatRegistration) {
   ASSERT_OK(Register("ann@example.com", "hash-second", "tok-2"));
   clock_.AdvanceMs(1000);
   const std::int64_t now = clock_.NowMs();
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), now);
   EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"),
             "hash-first");
@@ -570,22 +571,22 @@ TEST_F(StoreTest, ActivateVerifiesTheAccountWithThePasswordOfThatRegistration) {
 TEST_F(StoreTest, ActivateTakesTheSecondPasswordWhenTheSecondLinkIsUsed) {
   ASSERT_OK(Register("ann@example.com", "hash-first", "tok-1"));
   ASSERT_OK(Register("ann@example.com", "hash-second", "tok-2"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-2")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-2"), {}));
   EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"),
             "hash-second");
 }
 
 TEST_F(StoreTest, ActivatingTheSameTokenTwiceIsOk) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
-  Result<Activation> first = store_->Activate(TokenHash("tok-1"));
+  Result<ActivateOutcome> first = store_->Activate(TokenHash("tok-1"), {});
   ASSERT_OK(first);
-  EXPECT_EQ(first.value(), Activation::kVerified);
+  EXPECT_EQ(first.value().state, Activation::kVerified);
   const std::int64_t verified =
       QueryInt(db_.get(), "SELECT verified_ms FROM users");
   clock_.AdvanceMs(5000);
-  Result<Activation> again = store_->Activate(TokenHash("tok-1"));
+  Result<ActivateOutcome> again = store_->Activate(TokenHash("tok-1"), {});
   ASSERT_OK(again);
-  EXPECT_EQ(again.value(), Activation::kAlreadyVerified);
+  EXPECT_EQ(again.value().state, Activation::kAlreadyVerified);
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), verified);
   EXPECT_EQ(Totals().activations, 1);
 }
@@ -593,7 +594,7 @@ TEST_F(StoreTest, ActivatingTheSameTokenTwiceIsOk) {
 TEST_F(StoreTest, ActivatingAnExpiredTokenIsGoneAndVerifiesNothing) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
   clock_.AdvanceMs(limits_.token_ttl_ms);
-  Status s = store_->Activate(TokenHash("tok-1")).status();
+  Status s = store_->Activate(TokenHash("tok-1"), {}).status();
   EXPECT_EQ(s.code(), Code::kGone) << s.ToString();
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms IS NULL FROM users"), 1);
   EXPECT_EQ(QueryInt(db_.get(), "SELECT used_ms IS NULL FROM tokens"), 1);
@@ -601,7 +602,7 @@ TEST_F(StoreTest, ActivatingAnExpiredTokenIsGoneAndVerifiesNothing) {
 
 TEST_F(StoreTest, ActivatingAnUnknownTokenIsNotFound) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
-  Status s = store_->Activate(TokenHash("tok-unknown")).status();
+  Status s = store_->Activate(TokenHash("tok-unknown"), {}).status();
   EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms IS NULL FROM users"), 1);
 }
@@ -609,13 +610,13 @@ TEST_F(StoreTest, ActivatingAnUnknownTokenIsNotFound) {
 TEST_F(StoreTest, AnotherValidTokenOfAVerifiedAccountIsOkAndKeepsThePassword) {
   ASSERT_OK(Register("ann@example.com", "hash-first", "tok-1"));
   ASSERT_OK(Register("ann@example.com", "hash-second", "tok-2"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   const std::int64_t verified =
       QueryInt(db_.get(), "SELECT verified_ms FROM users");
   clock_.AdvanceMs(1000);
-  Result<Activation> other = store_->Activate(TokenHash("tok-2"));
+  Result<ActivateOutcome> other = store_->Activate(TokenHash("tok-2"), {});
   ASSERT_OK(other);
-  EXPECT_EQ(other.value(), Activation::kAlreadyVerified);
+  EXPECT_EQ(other.value().state, Activation::kAlreadyVerified);
   EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"),
             "hash-first");
   EXPECT_EQ(QueryInt(db_.get(), "SELECT verified_ms FROM users"), verified);
@@ -634,13 +635,185 @@ TEST_F(StoreTest, TotalsCountFromTheRows) {
   ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
   ASSERT_OK(Register("ann@example.com", "h", "tok-2"));  // capped
   ASSERT_OK(Register("bob@example.com", "h", "tok-3"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-3")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-3"), {}));
   const StoreTotals t = Totals();
   EXPECT_EQ(t.registrations, 3);
   EXPECT_EQ(t.capped, 1);
   EXPECT_EQ(t.activations, 1);
   // Nothing but the cap is counted on the write path.
   EXPECT_EQ(QueryInt(db_.get(), "SELECT count(*) FROM counters"), 1);
+}
+
+// --- Resend
+// --------------------------------------------------------------------
+
+TEST_F(StoreTest, AResendToAnUnknownAddressWritesNothing) {
+  Result<RegisterOutcome> r =
+      store_->Resend("Nobody@example.com", "nobody@example.com",
+                     TokenHash("tok-1"), limits_, Renderer());
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value().job_id, 0);
+  EXPECT_EQ(Rows(db_.get(), "users"), 0);
+  EXPECT_EQ(Rows(db_.get(), "tokens"), 0);
+  EXPECT_EQ(Rows(db_.get(), "outbox"), 0);
+  EXPECT_EQ(Totals().registrations, 0);
+}
+
+TEST_F(StoreTest, AResendToAnUnverifiedAddressMailsALinkForTheLatestPassword) {
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  clock_.AdvanceMs(1000);
+  ASSERT_OK(Register("ann@example.com", "hash-2", "tok-2"));
+  clock_.AdvanceMs(1000);
+  Result<RegisterOutcome> r =
+      store_->Resend("Ann@Example.com", "ann@example.com", TokenHash("tok-3"),
+                     limits_, Renderer());
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value().kind, MailKind::kVerify);
+  ASSERT_GT(r.value().job_id, 0);
+  const std::string job = std::to_string(r.value().job_id);
+  EXPECT_EQ(QueryText(db_.get(), "SELECT rcpt FROM outbox WHERE id = " + job),
+            "Ann@Example.com");
+  EXPECT_EQ(QueryText(db_.get(),
+                      "SELECT password_hash FROM tokens "
+                      "WHERE hash = '" +
+                          TokenHash("tok-3") + "'"),
+            "hash-2");
+  // The earlier links stay valid; the new one activates the latest password.
+  EXPECT_OK(store_->CheckToken(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-3"), {}));
+  EXPECT_EQ(QueryText(db_.get(), "SELECT password_hash FROM users"), "hash-2");
+}
+
+TEST_F(StoreTest, AResendToAVerifiedAddressSendsTheNoticeAndNoToken) {
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
+  Result<RegisterOutcome> r =
+      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-2"),
+                     limits_, Renderer());
+  ASSERT_OK(r);
+  EXPECT_EQ(r.value().kind, MailKind::kExists);
+  EXPECT_GT(r.value().job_id, 0);
+  EXPECT_EQ(Rows(db_.get(), "tokens"), 1);
+}
+
+TEST_F(StoreTest, ResendsCountAgainstTheMailCap) {
+  limits_.mail_cap = 2;
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  Result<RegisterOutcome> first =
+      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-2"),
+                     limits_, Renderer());
+  ASSERT_OK(first);
+  EXPECT_GT(first.value().job_id, 0);
+  Result<RegisterOutcome> capped =
+      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-3"),
+                     limits_, Renderer());
+  ASSERT_OK(capped);
+  EXPECT_EQ(capped.value().job_id, 0);
+  // Resends are not registrations, capped or not.
+  const StoreTotals t = Totals();
+  EXPECT_EQ(t.registrations, 1);
+  EXPECT_EQ(t.capped, 0);
+  EXPECT_EQ(t.resends, 2);
+}
+
+// --- account.verified events -------------------------------------------------
+
+// An EventSpec whose renderer records the accounts it was given.
+EventSpec Events(std::vector<VerifiedAccount>* seen, bool fail = false) {
+  EventSpec spec;
+  spec.render = [seen, fail](const VerifiedAccount& a) -> Result<PreparedMail> {
+    seen->push_back(a);
+    if (fail) return Status::Internal("no randomness");
+    return PreparedMail{"evt_" + std::to_string(seen->size()),
+                        "sealed-event-" + std::to_string(a.id)};
+  };
+  return spec;
+}
+
+TEST_F(StoreTest, AFirstVerificationQueuesOneEventInItsTransaction) {
+  ASSERT_OK(Register("Ann@Example.com", "h", "tok-1"));
+  std::vector<VerifiedAccount> seen;
+  Result<ActivateOutcome> done =
+      store_->Activate(TokenHash("tok-1"), Events(&seen));
+  ASSERT_OK(done);
+  EXPECT_EQ(done.value().state, Activation::kVerified);
+  ASSERT_GT(done.value().event_job_id, 0);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].email, "Ann@Example.com");
+  EXPECT_EQ(seen[0].id, QueryInt(db_.get(), "SELECT id FROM users"));
+  EXPECT_EQ(seen[0].verified_ms,
+            QueryInt(db_.get(), "SELECT verified_ms FROM users"));
+  const std::string id = std::to_string(done.value().event_job_id);
+  EXPECT_EQ(QueryText(db_.get(),
+                      "SELECT channel || ' ' || kind || ' ' || "
+                      "message_id || ' ' || state FROM outbox "
+                      "WHERE id = " +
+                          id),
+            "webhook account.verified evt_1 queued");
+  // The event goes through the same claims as mail.
+  Result<ClaimOutcome> claim = outbox_->Claim(done.value().event_job_id);
+  ASSERT_OK(claim);
+  ASSERT_TRUE(claim.value().job.has_value());
+  EXPECT_EQ(claim.value().job->channel, Channel::kWebhook);
+  EXPECT_EQ(claim.value().job->message_id, "evt_1");
+  EXPECT_EQ(claim.value().job->sealed,
+            "sealed-event-" + std::to_string(seen[0].id));
+  ASSERT_OK(outbox_->MarkSent(*claim.value().job, "HTTP 204"));
+  Result<OutboxStats> stats = outbox_->Stats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats.value().events_by_state[static_cast<int>(JobState::kSent)],
+            1);
+  EXPECT_EQ(stats.value().by_state[static_cast<int>(JobState::kSent)], 0);
+  // Events are not registrations.
+  EXPECT_EQ(Totals().registrations, 1);
+}
+
+TEST_F(StoreTest, ARepeatClickOrASecondLinkQueuesNoEvent) {
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  ASSERT_OK(Register("ann@example.com", "h", "tok-2"));
+  std::vector<VerifiedAccount> seen;
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), Events(&seen)));
+  Result<ActivateOutcome> again =
+      store_->Activate(TokenHash("tok-1"), Events(&seen));
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value().event_job_id, 0);
+  Result<ActivateOutcome> other =
+      store_->Activate(TokenHash("tok-2"), Events(&seen));
+  ASSERT_OK(other);
+  EXPECT_EQ(other.value().state, Activation::kAlreadyVerified);
+  EXPECT_EQ(other.value().event_job_id, 0);
+  EXPECT_EQ(seen.size(), 1u);
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM outbox WHERE channel = 'webhook'"),
+            1);
+}
+
+TEST_F(StoreTest, AnEventThatCannotBeMadeLeavesTheAccountUnverified) {
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  std::vector<VerifiedAccount> seen;
+  EXPECT_FALSE(
+      store_->Activate(TokenHash("tok-1"), Events(&seen, /*fail=*/true)).ok());
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM users "
+                     "WHERE verified_ms IS NOT NULL"),
+            0);
+  EXPECT_EQ(QueryInt(db_.get(),
+                     "SELECT count(*) FROM tokens "
+                     "WHERE used_ms IS NOT NULL"),
+            0);
+  // The link still works once events can be made.
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), Events(&seen)));
+}
+
+TEST_F(StoreTest, EventsDoNotCountAgainstTheMailCap) {
+  limits_.mail_cap = 1;
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  clock_.AdvanceMs(3601 * 1000LL);  // the verification mail is out of the hour
+  std::vector<VerifiedAccount> seen;
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), Events(&seen)));
+  Result<RegisterOutcome> again = Register("ann@example.com", "h", "tok-2");
+  ASSERT_OK(again);
+  EXPECT_GT(again.value().job_id, 0);  // the notice goes; the event is no mail
 }
 
 // --- Group commit ------------------------------------------------------------
@@ -762,7 +935,7 @@ TEST_F(RetentionTest,
 TEST_F(RetentionTest, DeletedJobsStayInEveryTotal) {
   ASSERT_OK(Register("gone@example.com", "h", "tok-1"));
   ASSERT_OK(Register("kept@example.com", "h", "tok-2"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-2")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-2"), {}));
   SendAll();
   ASSERT_OK(
       db_->Exec("INSERT INTO outbox_events(job_id, at_ms, event, reason) "
@@ -795,7 +968,7 @@ TEST_F(RetentionTest, DeletedJobsStayInEveryTotal) {
 // Each run reads only the mails sent since the last one's cutoff.
 TEST_F(RetentionTest, ABodySentAfterEarlierRunsStillGoesOnTime) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   for (int i = 0; i < 3; i++) {
     clock_.AdvanceMs(4 * 1000);
     EXPECT_EQ(Apply().mail_bodies, 0);
@@ -810,7 +983,7 @@ TEST_F(RetentionTest, ABodySentAfterEarlierRunsStillGoesOnTime) {
 
 TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   ASSERT_OK(Register("queued@example.com", "h", "tok-2"));  // never sent
   clock_.AdvanceMs(3600 * 1000);
   EXPECT_EQ(Apply().accounts, 0);
@@ -821,7 +994,7 @@ TEST_F(RetentionTest, VerifiedAccountsAndUnsentJobsStay) {
 
 TEST_F(RetentionTest, ASentBodyGoesAfterItsTimeAndTheRowStays) {
   ASSERT_OK(Register("kept@example.com", "h", "tok-1"));
-  ASSERT_OK(store_->Activate(TokenHash("tok-1")));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
   SendAll();
   ASSERT_OK(Register("unsent@example.com", "h", "tok-2"));
   clock_.AdvanceMs(5 * 1000 - 1);

@@ -70,15 +70,19 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   }
   if (!s.ok()) return s;
   // FULL: a committed registration survives power loss (the default).
-  s = database->Exec(
-      sync_full ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  s = database->Exec(sync_full ? "PRAGMA synchronous=FULL"
+                               : "PRAGMA synchronous=NORMAL");
   if (!s.ok()) return s;
   database->sync_full_ = sync_full;
+  // Migrations run with foreign keys off (SQLite's default): one that
+  // rebuilds a table others refer to could not drop it otherwise. Migrate
+  // checks them before it commits; from then on they are enforced.
   if (migrate) {
     s = database->Migrate();
     if (!s.ok()) return s;
   }
+  s = database->Exec("PRAGMA foreign_keys=ON");
+  if (!s.ok()) return s;
   return database;
 }
 
@@ -125,6 +129,16 @@ Status Database::Migrate() {
         "PRAGMA user_version=" + std::to_string(m.version);
     s = Exec(pragma.c_str());
     if (s.ok()) user_version_ = m.version;
+  }
+  if (s.ok()) {  // a migration must leave every reference whole
+    Stmt check(*this, "foreign key check", "PRAGMA foreign_key_check");
+    Result<bool> broken = check.Step();
+    if (!broken.ok()) {
+      s = broken.status();
+    } else if (broken.value()) {
+      s = Status::Internal("migration left a broken reference in table " +
+                           check.ColumnText(0));
+    }
   }
   if (s.ok()) s = Exec("COMMIT");
   if (!s.ok()) (void)Exec("ROLLBACK");

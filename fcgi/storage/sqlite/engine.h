@@ -94,10 +94,16 @@ class SqliteStore : public Store {
   Result<RegisterOutcome> Register(const NewRegistration& reg,
                                    const RegisterLimits& limits,
                                    const MailRenderer& render) override;
+  Result<RegisterOutcome> Resend(const std::string& email,
+                                 const std::string& email_norm,
+                                 const std::string& token_hash,
+                                 const RegisterLimits& limits,
+                                 const MailRenderer& render) override;
   using Store::CheckToken;
   Result<TokenState> CheckToken(const std::string& token_hash,
                                 std::string* password_hash) override;
-  Result<Activation> Activate(const std::string& token_hash) override;
+  Result<ActivateOutcome> Activate(const std::string& token_hash,
+                                   const EventSpec& events) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -109,6 +115,12 @@ class SqliteStore : public Store {
       std::int64_t account_id) override;
 
  private:
+  // Register and Resend: the account's mail (and token) in one
+  // transaction; "create" makes an account for a new address.
+  Result<RegisterOutcome> Queue(const NewRegistration& reg,
+                                const RegisterLimits& limits,
+                                const MailRenderer& render, bool create);
+
   std::unique_ptr<Reader> reader_;
   WriteLane* const lane_;
   const Clock* const clock_;

@@ -7,13 +7,18 @@
 namespace reg {
 namespace {
 
-// A claimed job from "RETURNING id, rcpt, attempts, created_ms".
+#define CLAIMED_COLUMNS "id, rcpt, attempts, created_ms, channel, message_id"
+
+// A claimed job from "RETURNING " CLAIMED_COLUMNS.
 ClaimedJob ClaimedFrom(const Stmt& row) {
   ClaimedJob job;
   job.id = row.ColumnInt(0);
   job.rcpt = row.ColumnText(1);
   job.attempts = static_cast<int>(row.ColumnInt(2));
   job.created_ms = row.ColumnInt(3);
+  job.channel =
+      row.ColumnText(4) == "webhook" ? Channel::kWebhook : Channel::kMail;
+  job.message_id = row.ColumnText(5);
   return job;
 }
 
@@ -59,16 +64,18 @@ SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
 Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
   Database& db = static_cast<SqliteTxn&>(txn).db();
   Stmt insert(db, "insert job",
-              "INSERT INTO outbox(user_id, kind, rcpt, message_id, "
-              "created_ms, next_attempt_ms, mailbox) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?)");
+              "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
+              "message_id, created_ms, next_attempt_ms, mailbox) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.Int(job.user_id)
+      .Text(ChannelName(job.channel))
       .Text(job.kind)
+      .Text(job.cause)
       .Text(job.rcpt)
       .Text(job.message_id)
       .Int(job.created_ms)
       .Int(job.due_ms)
-      .Text(job.mailbox);
+      .TextOrNull(job.mailbox);
   Status s = insert.Run();
   if (!s.ok()) return s;
   const std::int64_t id = insert.last_insert_id();
@@ -105,7 +112,7 @@ Result<ClaimOutcome> SqliteOutbox::Claim(std::int64_t id) {
                  "attempts = attempts + 1, claimed_by = ? "
                  "WHERE id = ? AND (state = 'queued' OR "
                  "(state = 'sending' AND lease_until_ms <= ?)) "
-                 "RETURNING id, rcpt, attempts, created_ms");
+                 "RETURNING " CLAIMED_COLUMNS);
       claim.Int(now + policy_.lease_ms).Text(policy_.claimant).Int(id).Int(now);
       Result<bool> row = claim.Step();
       if (!row.ok()) return row.status();
@@ -145,7 +152,7 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
                  "  WHERE (state = 'queued' AND next_attempt_ms <= ?2)"
                  "     OR (state = 'sending' AND lease_until_ms <= ?2)"
                  "  ORDER BY next_attempt_ms LIMIT ?3) "
-                 "RETURNING id, rcpt, attempts, created_ms");
+                 "RETURNING " CLAIMED_COLUMNS);
       claim.Int(now + policy_.lease_ms)
           .Int(now)
           .Int(limit)

@@ -19,7 +19,7 @@ const std::string& DeliverySql(bool for_account) {
       q += ", coalesce(sum(sent_ms - created_ms <= ?" + std::to_string(i + 1) +
            "), 0)";
     }
-    q += " FROM outbox WHERE state = 'sent'";
+    q += " FROM outbox WHERE state = 'sent' AND channel = 'mail'";
     return std::array<std::string, 2>{
         q, q + " AND user_id = ?" + std::to_string(kDeliveryBucketCount + 1)};
   }();
@@ -31,6 +31,7 @@ namespace {
 JobRow RowFrom(const Stmt& stmt) {
   JobRow row;
   row.id = stmt.ColumnInt(0);
+  row.channel = stmt.ColumnText(9);
   row.kind = stmt.ColumnText(1);
   row.rcpt = stmt.ColumnText(2);
   row.state = stmt.ColumnText(3);
@@ -44,7 +45,7 @@ JobRow RowFrom(const Stmt& stmt) {
 
 #define JOB_COLUMNS                                                            \
   "id, kind, rcpt, state, attempts, created_ms, next_attempt_ms, last_reply, " \
-  "claimed_by"
+  "claimed_by, channel"
 
 }  // namespace
 
@@ -55,30 +56,34 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   OutboxStats stats;
   {
     Stmt states(reader, "count jobs",
-                "SELECT state, count(*) FROM outbox GROUP BY state");
+                "SELECT channel, state, count(*) FROM outbox "
+                "GROUP BY channel, state");
     for (;;) {
       Result<bool> row = states.Step();
       if (!row.ok()) return row.status();
       if (!row.value()) break;
-      Result<JobState> state = JobStateFromName(states.ColumnText(0));
-      if (state.ok()) {
-        stats.by_state[static_cast<int>(state.value())] = states.ColumnInt(1);
-      }
+      Result<JobState> state = JobStateFromName(states.ColumnText(1));
+      if (!state.ok()) continue;
+      std::int64_t* by_state = states.ColumnText(0) == "webhook"
+                                   ? stats.events_by_state
+                                   : stats.by_state;
+      by_state[static_cast<int>(state.value())] = states.ColumnInt(2);
     }
   }
   {
     Stmt oldest(reader, "oldest job",
                 "SELECT min(created_ms) FROM outbox "
-                "WHERE state IN ('queued', 'sending')");
+                "WHERE state IN ('queued', 'sending') AND channel = 'mail'");
     Result<bool> row = oldest.Step();
     if (!row.ok()) return row.status();
     stats.oldest_waiting_ms = oldest.ColumnIsNull(0) ? 0 : oldest.ColumnInt(0);
   }
   {
     Stmt retries(reader, "count retries",
-                 "SELECT reason, count(*) FROM outbox_events "
-                 "WHERE event = 'retry' "
-                 "GROUP BY reason ORDER BY reason");
+                 "SELECT e.reason, count(*) FROM outbox_events e "
+                 "JOIN outbox o ON o.id = e.job_id "
+                 "WHERE e.event = 'retry' AND o.channel = 'mail' "
+                 "GROUP BY e.reason ORDER BY e.reason");
     for (;;) {
       Result<bool> row = retries.Step();
       if (!row.ok()) return row.status();

@@ -15,16 +15,21 @@ using Counts = std::map<std::string, std::int64_t>;
 // retries by reason, and the delivery histogram.
 Status Retire(Database& db, std::int64_t user_id, Counts* retired) {
   {
+    // An unverified account has mail only (events follow a verification);
+    // its jobs are registrations' and resends'.
     Stmt jobs(db, "retire jobs",
-              "SELECT count(*), coalesce(sum(state = 'sent'), 0), "
-              "coalesce(sum(state = 'failed'), 0) FROM outbox "
-              "WHERE user_id = ?");
+              "SELECT coalesce(sum(cause = 'register'), 0), "
+              "coalesce(sum(state = 'sent'), 0), "
+              "coalesce(sum(state = 'failed'), 0), "
+              "coalesce(sum(cause = 'resend'), 0) FROM outbox "
+              "WHERE user_id = ? AND channel = 'mail'");
     jobs.Int(user_id);
     Result<bool> row = jobs.Step();
     if (!row.ok()) return row.status();
     (*retired)["retired:jobs"] += jobs.ColumnInt(0);
     (*retired)["retired:sent"] += jobs.ColumnInt(1);
     (*retired)["retired:failed"] += jobs.ColumnInt(2);
+    (*retired)["retired:resends"] += jobs.ColumnInt(3);
   }
   {
     Stmt retries(db, "retire retries",

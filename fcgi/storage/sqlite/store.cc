@@ -18,9 +18,10 @@ Result<MailKind> KindFor(Database& db, const std::string& email_norm) {
                                                : MailKind::kVerify;
 }
 
-// The account of "email_norm", created if new: {id, verified}.
+// The account of "email_norm", created if new unless "create" is false
+// (then id 0): {id, verified}.
 Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
-    Database& db, const NewRegistration& reg, std::int64_t now) {
+    Database& db, const NewRegistration& reg, std::int64_t now, bool create) {
   {
     Stmt find(db, "find account",
               "SELECT id, verified_ms IS NOT NULL FROM users "
@@ -32,6 +33,7 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
       return std::make_pair(find.ColumnInt(0), find.ColumnInt(1) != 0);
     }
   }
+  if (!create) return std::make_pair(std::int64_t{0}, false);
   Stmt insert(db, "insert account",
               "INSERT INTO users(email, email_norm, password_hash, created_ms) "
               "VALUES(?, ?, ?, ?)");
@@ -41,13 +43,26 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
   return std::make_pair(insert.last_insert_id(), false);
 }
 
+// The password of the account's latest registration: its newest token's.
+Result<std::string> LatestPasswordHash(Database& db, std::int64_t user_id) {
+  Stmt find(db, "latest password",
+            "SELECT coalesce((SELECT password_hash FROM tokens "
+            "WHERE user_id = ?1 ORDER BY created_ms DESC LIMIT 1), "
+            "(SELECT password_hash FROM users WHERE id = ?1))");
+  find.Int(user_id);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  return find.ColumnText(0);
+}
+
 // Mails queued since "since_ms": to "mailbox", or to anyone when it is
 // empty.
 Result<std::int64_t> MailsSince(Database& db, const std::string& mailbox,
                                 std::int64_t since_ms) {
   if (mailbox.empty()) {
     Stmt count(db, "count all mails",
-               "SELECT count(*) FROM outbox WHERE created_ms > ?");
+               "SELECT count(*) FROM outbox WHERE created_ms > ? "
+               "AND channel = 'mail'");
     count.Int(since_ms);
     Result<bool> row = count.Step();
     if (!row.ok()) return row.status();
@@ -92,6 +107,25 @@ SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
 Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
                                               const RegisterLimits& limits,
                                               const MailRenderer& render) {
+  return Queue(reg, limits, render, /*create=*/true);
+}
+
+Result<RegisterOutcome> SqliteStore::Resend(const std::string& email,
+                                            const std::string& email_norm,
+                                            const std::string& token_hash,
+                                            const RegisterLimits& limits,
+                                            const MailRenderer& render) {
+  NewRegistration reg;
+  reg.email = email;
+  reg.email_norm = email_norm;
+  reg.token_hash = token_hash;  // no password_hash: the latest one's
+  return Queue(reg, limits, render, /*create=*/false);
+}
+
+Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
+                                           const RegisterLimits& limits,
+                                           const MailRenderer& render,
+                                           bool create) {
   // Render and seal before the transaction, for the kind the account has
   // now (a read: no lock); the transaction renders again only if a link
   // verified the account in between.
@@ -108,9 +142,10 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
     const std::int64_t now = clock_->NowMs();
     outcome = RegisterOutcome();
     Result<std::pair<std::int64_t, bool>> account =
-        FindOrCreateAccount(db, reg, now);
+        FindOrCreateAccount(db, reg, now, create);
     if (!account.ok()) return account.status();
     const auto [user_id, verified] = account.value();
+    if (user_id == 0) return Status();  // a resend to nobody: nothing
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
     // Past a cap the registration is answered as usual and sends nothing.
@@ -122,17 +157,23 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
       Stmt bump(db, "count capped",
                 "INSERT INTO counters(name, value) VALUES(?, 1) "
                 "ON CONFLICT(name) DO UPDATE SET value = value + 1");
-      bump.Text(capped.value());
+      bump.Text(create ? capped.value() : "resend_capped_total");
       return bump.Run();
     }
 
     if (outcome.kind == MailKind::kVerify) {
+      std::string password_hash = reg.password_hash;
+      if (password_hash.empty()) {
+        Result<std::string> latest = LatestPasswordHash(db, user_id);
+        if (!latest.ok()) return latest.status();
+        password_hash = latest.value();
+      }
       Stmt token(db, "insert token",
                  "INSERT INTO tokens(hash, user_id, password_hash, "
                  "created_ms, expires_ms) VALUES(?, ?, ?, ?, ?)");
       token.Text(reg.token_hash)
           .Int(user_id)
-          .Text(reg.password_hash)
+          .Text(password_hash)
           .Int(now)
           .Int(now + limits.token_ttl_ms);
       Status st = token.Run();
@@ -148,6 +189,7 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
     NewJob job;
     job.user_id = user_id;
     job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
+    job.cause = create ? "register" : "resend";
     job.rcpt = reg.email;
     job.mailbox = reg.mailbox;
     job.message_id = m.message_id;
@@ -181,18 +223,22 @@ Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash,
   return TokenState::kValid;
 }
 
-Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
+Result<ActivateOutcome> SqliteStore::Activate(const std::string& token_hash,
+                                              const EventSpec& events) {
   // The first look-up reads: an unknown, expired or used token (a random
   // one, a double click) costs no write transaction.
   Result<TokenState> state = CheckToken(token_hash);
   if (!state.ok()) return state.status();
-  if (state.value() == TokenState::kUsed) return Activation::kAlreadyVerified;
+  ActivateOutcome outcome;
+  if (state.value() == TokenState::kUsed) {
+    outcome.state = Activation::kAlreadyVerified;
+    return outcome;
+  }
 
-  bool newly_verified = false;
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
     const std::int64_t now = clock_->NowMs();
-    newly_verified = false;
+    outcome = ActivateOutcome{Activation::kAlreadyVerified, 0};
     Stmt use(db, "use token",
              "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
              "RETURNING user_id, password_hash");
@@ -207,15 +253,33 @@ Result<Activation> SqliteStore::Activate(const std::string& token_hash) {
     // for, unless another link verified it first.
     Stmt verify(db, "verify account",
                 "UPDATE users SET verified_ms = ?, password_hash = ? "
-                "WHERE id = ? AND verified_ms IS NULL");
+                "WHERE id = ? AND verified_ms IS NULL RETURNING email");
     verify.Int(now).Text(password_hash).Int(user_id);
-    Status st = verify.Run();
-    if (!st.ok()) return st;
-    newly_verified = verify.changes() > 0;
+    Result<bool> verified = verify.Step();
+    if (!verified.ok()) return verified.status();
+    if (!verified.value()) return Status();  // verified by another link
+    const std::string email = verify.ColumnText(0);
+    if (Status done = verify.Run(); !done.ok()) return done;
+    outcome.state = Activation::kVerified;
+    if (!events.render) return Status();
+    Result<PreparedMail> event = events.render({user_id, email, now});
+    if (!event.ok()) return event.status();
+    NewJob job;
+    job.user_id = user_id;
+    job.channel = Channel::kWebhook;
+    job.kind = "account.verified";
+    job.cause = "activate";
+    job.message_id = event.value().message_id;
+    job.sealed = event.value().sealed;
+    job.created_ms = now;
+    job.due_ms = now + events.sweep_grace_ms;
+    Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+    if (!id.ok()) return id.status();
+    outcome.event_job_id = id.value();
     return Status();
   });
   if (!s.ok()) return s;
-  return newly_verified ? Activation::kVerified : Activation::kAlreadyVerified;
+  return outcome;
 }
 
 Result<StoreTotals> SqliteStore::Totals() {
@@ -223,8 +287,9 @@ Result<StoreTotals> SqliteStore::Totals() {
   if (!reader.ok()) return reader.status();
   // Jobs retention deleted stay counted ("retired:jobs").
   Stmt totals(*reader.value(), "totals",
-              "SELECT (SELECT count(*) FROM outbox), "
-              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
+              "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
+              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+              "(SELECT count(*) FROM outbox WHERE cause = 'resend')");
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   StoreTotals t;
@@ -241,6 +306,8 @@ Result<StoreTotals> SqliteStore::Totals() {
   t.retention_accounts = get("retention_accounts_deleted_total");
   t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
   t.registrations = jobs + get("retired:jobs") + t.capped + t.capped_service;
+  t.resends =
+      totals.ColumnInt(2) + get("retired:resends") + get("resend_capped_total");
   return t;
 }
 

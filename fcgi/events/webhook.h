@@ -1,0 +1,50 @@
+// WebhookSender: posts one event to WEBHOOK_URL, signed with webhook.secret.
+#ifndef FCGI_EVENTS_WEBHOOK_H_
+#define FCGI_EVENTS_WEBHOOK_H_
+
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/curl_handles.h"
+#include "crypto/job_signer.h"
+
+namespace reg {
+
+// The outcome of one attempt. Any 2xx delivers; every other status, no
+// connection or no answer within the timeout is retried (an event is never
+// refused for good: the receiver may be fixed).
+struct PostResult {
+  bool delivered = false;
+  std::string reply;  // "HTTP 204", or what went wrong
+  std::string
+      reason;  // for the retry metric: connect, timeout, status, tls, network
+};
+
+// One per thread; keeps its connection to the receiver between posts.
+class WebhookSender {
+ public:
+  // "signer" holds the webhook secret (not the job secret).
+  WebhookSender(std::string url, const JobSigner* signer, const Clock* clock,
+                long timeout_ms = 10000)
+      : url_(std::move(url)),
+        signer_(signer),
+        clock_(clock),
+        timeout_ms_(timeout_ms) {}
+
+  // POSTs "body" as application/json with X-Event-Id, X-Event-Timestamp
+  // (now, Unix seconds) and X-Event-Signature: v1=<hex HMAC-SHA256 of
+  // "<timestamp>.<body>">. Redirects are not followed.
+  PostResult Post(std::string_view event_id, std::string_view body);
+
+ private:
+  std::string url_;
+  const JobSigner* signer_;
+  const Clock* clock_;
+  long timeout_ms_;
+  CurlEasy curl_;
+};
+
+}  // namespace reg
+
+#endif  // FCGI_EVENTS_WEBHOOK_H_

@@ -1,0 +1,45 @@
+// POST /register/resend: "send it again". Always the accepted answer of
+// POST /register for a valid address, so it tells nobody whether the
+// address has an account; the mail (if any) follows the answer.
+#include <nlohmann/json.hpp>
+
+#include "crypto/token.h"
+#include "handlers/handlers.h"
+#include "http/html.h"
+
+namespace reg {
+
+Result<Reply> HandleResend(const Request& request, Context& context) {
+  const Services& services = context.services;
+  const Config& config = *services.config;
+  Result<Fields> fields = ReadFields(request);
+  if (!fields.ok()) return fields.status();
+  auto it = fields.value().find("email");
+  const std::string email(
+      TrimSpace(it != fields.value().end() ? it->second : std::string()));
+  // The page, its messages and the mail in the request's language.
+  const Messages& m = LanguageOf(request, context);
+  const std::string email_key = EmailError(email);
+  if (!email_key.empty()) {
+    const std::string email_error = FieldMessage(m, email_key);
+    if (request.WantsJson()) {
+      return Answer(Response::Json(
+          422, nlohmann::json{{"errors", {{"email", email_error}}}}.dump()));
+    }
+    return Answer(Response::Html(422, ResendPage(m, email, email_error)));
+  }
+  Result<std::string> token = NewToken();
+  if (!token.ok()) return token.status();
+  RegisterLimits limits;
+  limits.token_ttl_ms = config.token_ttl_s * 1000LL;
+  limits.mail_cap = config.mail_cap;
+  Result<RegisterOutcome> outcome = context.store.Resend(
+      email, NormalizeEmail(email), TokenHash(token.value()), limits,
+      [&](MailKind kind) {
+        return PrepareMail(services, m, kind, email, token.value());
+      });
+  if (!outcome.ok()) return outcome.status();
+  return Accepted(request, outcome.value().job_id);
+}
+
+}  // namespace reg
