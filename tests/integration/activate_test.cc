@@ -38,13 +38,8 @@ class ActivateTest : public StackSuite {
  protected:
   static void SetUpTestSuite() { StartStack(); }
 
-  // The mails to "email" (exactly as typed), oldest first.
   static std::vector<std::string> MailsTo(const std::string& email) {
-    std::vector<std::string> out;
-    for (std::string& m : sink().Mails()) {
-      if (MailHeader(m, "To") == email) out.push_back(std::move(m));
-    }
-    return out;
+    return reg::testing::MailsTo(sink(), email);
   }
   // Registers "email" and returns the token of the verification mail that
   // follows, "" when none arrives. The address's mails before it are skipped.

@@ -172,6 +172,11 @@ class StackSuite : public ::testing::Test {
   static Running* run_;
 };
 
+// The mails "sink" took for "to" (exactly as typed), oldest first.
+std::vector<std::string> MailsTo(const Sink& sink, const std::string& to);
+// Runs the build's regctl on the stack's DATA_DIR; its output, stderr too.
+std::string Regctl(const Stack& stack, const std::string& args);
+
 // The link in a verification mail, "" if none.
 std::string LinkIn(const std::string& mail);
 // The token of a link, "" if none.

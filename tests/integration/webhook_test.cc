@@ -44,18 +44,12 @@ std::vector<nlohmann::json> AttemptsFor(const Receiver& receiver,
   return out;
 }
 
-int MailsTo(const Sink& sink, const std::string& to) {
-  int n = 0;
-  for (const std::string& m : sink.Mails()) n += MailHeader(m, "To") == to;
-  return n;
-}
-
 // Registers "email" and returns the token its verification mail carries.
 std::string RegisterForToken(const Stack& stack, const Sink& sink,
                              const std::string& email) {
   HttpResponse r = stack.Register(email, kPassword);
   EXPECT_EQ(r.status, 202) << r.error << r.body;
-  if (!WaitFor([&] { return MailsTo(sink, email) == 1; })) return "";
+  if (!WaitFor([&] { return MailsTo(sink, email).size() == 1; })) return "";
   for (const std::string& m : sink.Mails()) {
     if (MailHeader(m, "To") == email) return TokenIn(m);
   }
@@ -225,20 +219,6 @@ TEST_F(WebhookTest, AForgedEventFailsTheReceiversCheck) {
                          "X-Event-Id: evt_forged", "X-Event-Timestamp: " + ts,
                          "X-Event-Signature: v1=" + std::string(64, '0')});
   EXPECT_EQ(r.status, 401);
-}
-
-std::string Regctl(const Stack& stack, const std::string& args) {
-  const char* build = std::getenv("REGISTRAR_BUILD");
-  std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
-                    "/regctl -d " + stack.data_dir() + " " + args + " 2>&1";
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-  }
-  return out;
 }
 
 // The operator's view: regctl lists events beside mail and sends one again
