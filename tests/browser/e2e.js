@@ -97,6 +97,18 @@ async function javascriptOff(browser) {
     const link = verificationLink(mail);
     await shootMail(browser, mail.html, SHOTS, 'mail-verification');
 
+    // "Send it again" from the same page: the same page again, and a second
+    // mail with a new link; the first link keeps working.
+    await page.getByLabel('Email address').fill(email);
+    r = await submitting(page, 'POST', BASE + '/register/resend',
+        () => page.getByRole('button', { name: 'Send the link again' }).click());
+    assert.equal(r.status(), 303);
+    await page.waitForURL(BASE + '/register/sent');
+    assert.equal(await h1(page), 'Check your inbox');
+    const again = await waitForMail(DATA_DIR, email, 1);
+    assert.equal(again.subject, 'Confirm your email address');
+    assert.notEqual(verificationLink(again), link);
+
     r = await page.goto(link);
     assert.equal(r.status(), 200);
     assert.equal(await h1(page), 'Verify your email');
