@@ -163,7 +163,7 @@ $(FUZZ_BINS): $(BUILD)/bin/%: $(BUILD)/tests/fuzz/%.o $(LIB_OBJS)
 
 # --- install and package (make install, make deb) ---
 # `make install` puts the service where Debian expects it, under DESTDIR:
-# binaries and static files under PREFIX, the systemd units, sysusers.d and
+# binaries, static files and language catalogues under PREFIX, the systemd units, sysusers.d and
 # tmpfiles.d entries, /etc/registrar/registrar.env, the nginx site (in
 # sites-available/ only) and logrotate. The paths inside the units and the
 # site follow PREFIX. Then, on the host, run PKGLIBDIR/setup (the user and
@@ -191,6 +191,8 @@ install: $(SERVICE)
 	install -m 0755 $(BUILD)/regctl $(DESTDIR)$(PREFIX)/sbin/regctl
 	install -m 0755 deploy/setup $(DESTDIR)$(PKGLIBDIR)/setup
 	install -m 0644 nginx/static/* $(DESTDIR)$(PKGDATADIR)/static/
+	install -d $(DESTDIR)$(PKGDATADIR)/lang
+	install -m 0644 lang/*.json $(DESTDIR)$(PKGDATADIR)/lang/
 	install -d $(DESTDIR)$(PKGDATADIR)/nginx
 	install -m 0644 nginx/client_key.conf $(DESTDIR)$(PKGDATADIR)/nginx/client_key.conf
 	for u in deploy/systemd/*; do \
@@ -200,7 +202,8 @@ install: $(SERVICE)
 	install -m 0644 deploy/tmpfiles/registrar.conf $(DESTDIR)$(TMPFILESDIR)/registrar.conf
 	@# The settings and the site are the operator's once there: never overwritten.
 	env=$(DESTDIR)$(SYSCONFDIR)/registrar/registrar.env; \
-	if [ -e $$env ]; then echo "kept $$env"; else install -m 0640 deploy/registrar.env $$env; fi
+	if [ -e $$env ]; then echo "kept $$env"; \
+	else (umask 077 && $(RELOCATE) deploy/registrar.env > $$env) && chmod 0640 $$env; fi
 	site=$(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/registrar; \
 	if [ -e $$site ]; then echo "kept $$site"; \
 	else $(RELOCATE) nginx/registrar.site.conf.example > $$site && chmod 0644 $$site; fi

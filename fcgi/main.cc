@@ -38,6 +38,7 @@
 #include "handlers/handlers.h"
 #include "http/form.h"
 #include "http/password_policy.h"
+#include "i18n/messages.h"
 #include "storage/storage.h"
 
 namespace reg {
@@ -236,6 +237,13 @@ int Run(int argc, char** argv) {
         "(meant for tests and benchmarks only)",
         config.scrypt_log2_n);
   }
+  // Every catalogue complete, or no start: a page with a missing message
+  // is found here, not by a visitor.
+  Result<Catalogues> catalogues = Catalogues::Load(config.lang_dir);
+  if (!catalogues.ok()) {
+    return StartFailed(2, "LANG_DIR=" + config.lang_dir + ": " +
+                              catalogues.status().message());
+  }
   if (FCGX_Init() != 0) return StartFailed(1, "FCGX_Init failed");
   PasswordPolicy passwords;
   if (!config.common_passwords.empty()) {
@@ -249,8 +257,8 @@ int Run(int argc, char** argv) {
     }
   }
   HashGate hash_gate(config.hash_cap);
-  Services services{&config,         &clock,     &signer.value(),
-                    &sealer.value(), &hash_gate, &passwords};
+  Services services{&config,    &clock,     &signer.value(),    &sealer.value(),
+                    &hash_gate, &passwords, &catalogues.value()};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, *storage.value());
   MailPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
@@ -268,8 +276,12 @@ int Run(int argc, char** argv) {
                             storage.value().get(), &pool, self);
     workers.push_back(std::move(w));
   }
-  Log("started: %d request threads, %d mail threads", config.threads,
-      config.mail_threads);
+  std::string languages;
+  for (const std::string& tag : catalogues.value().tags()) {
+    languages += (languages.empty() ? "" : " ") + tag;
+  }
+  Log("started: %d request threads, %d mail threads, languages: %s",
+      config.threads, config.mail_threads, languages.c_str());
   StartupDone();
 
   int sig = 0;

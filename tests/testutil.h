@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "fake_clock.h"
+#include "i18n/messages.h"
 
 namespace reg {
 
@@ -86,6 +87,23 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The repository's catalogues (lang/ under REGISTRAR_ROOT, else the
+// working directory), loaded once; a test fails at once without them.
+inline const Catalogues& TestCatalogues() {
+  static const Catalogues* catalogues = [] {
+    const char* root = getenv("REGISTRAR_ROOT");
+    Result<Catalogues> c =
+        Catalogues::Load(std::string(root != nullptr ? root : ".") + "/lang");
+    if (!c.ok()) {
+      ADD_FAILURE() << c.status().ToString();
+      std::abort();
+    }
+    return new Catalogues(std::move(c).value());
+  }();
+  return *catalogues;
+}
+inline const Messages& English() { return TestCatalogues().Get("en"); }
 
 }  // namespace reg
 

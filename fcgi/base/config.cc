@@ -57,6 +57,7 @@ constexpr StringVar kStringVars[] = {
     {"SMTP_HELO", &Config::smtp_helo},
     {"SMTP_CA_FILE", &Config::smtp_ca_file},
     {"COMMON_PASSWORDS", &Config::common_passwords},
+    {"LANG_DIR", &Config::lang_dir},
     {"LOG_FILE", &Config::log_file},
     {"PID_FILE", &Config::pid_file},
 };

@@ -44,6 +44,9 @@ struct Config {
   std::string smtp_helo;
   // PEM file of the CAs trusted for the SMTP server ("": the system's).
   std::string smtp_ca_file;
+  // LANG_DIR: the message catalogues, one <tag>.json per language (en.json
+  // at least). The package's folder; tools/stack sets the repository's.
+  std::string lang_dir = "/usr/share/registrar/lang";
   // One common password per line, refused at registration ("" for none).
   std::string common_passwords = "/usr/share/john/password.lst";
   // Envelope sender and From header's address; MAIL_FROM may also give a

@@ -12,13 +12,15 @@ namespace reg {
 namespace {
 
 // 422 with the activation page again, the message beside the password.
-Reply WrongPassword(const Request& request, const std::string& token,
-                    const std::string& message) {
+Reply WrongPassword(const Request& request, const Context& context,
+                    const std::string& token, const char* key) {
+  const Messages& m = LanguageOf(request, context);
+  const std::string message = m.Text(key);
   if (request.WantsJson()) {
     nlohmann::json j = {{"errors", {{"password", message}}}};
     return Answer(Response::Json(422, j.dump()));
   }
-  return Answer(Response::Html(422, ActivatePage(token, true, message)));
+  return Answer(Response::Html(422, ActivatePage(m, token, true, message)));
 }
 
 // ACTIVATE_ASKS_PASSWORD=1: the password typed must be the one of the
@@ -31,9 +33,8 @@ Status CheckActivationPassword(const Request& request, Context& context,
   Result<TokenState> state = context.store.CheckToken(TokenHash(token), &hash);
   if (!state.ok()) return state.status();  // 404, 410 first
   if (password.empty()) {
-    *reply = WrongPassword(request, token,
-                           "Enter the password you chose when you "
-                           "registered.");
+    *reply =
+        WrongPassword(request, context, token, "activate.password_missing");
     return Status::InvalidArgument("no password");
   }
   HashSlot slot(context.services.hash_gate,
@@ -42,9 +43,7 @@ Status CheckActivationPassword(const Request& request, Context& context,
   Result<bool> match = VerifyPassword(password, hash);
   if (!match.ok()) return match.status();
   if (!match.value()) {
-    *reply = WrongPassword(request, token,
-                           "That is not the password chosen when this "
-                           "address was registered. Check it and try again.");
+    *reply = WrongPassword(request, context, token, "activate.password_wrong");
     return Status::InvalidArgument("wrong password");
   }
   return Status();
@@ -80,8 +79,8 @@ Result<Reply> HandleActivateGet(const Request& request, Context& context) {
                                           : R"({"status":"valid"})"));
   }
   return Answer(Response::Html(
-      200,
-      ActivatePage(token, context.services.config->activate_asks_password)));
+      200, ActivatePage(LanguageOf(request, context), token,
+                        context.services.config->activate_asks_password)));
 }
 
 Result<Reply> HandleActivatePost(const Request& request, Context& context) {
@@ -103,12 +102,13 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
   Result<ActivateOutcome> done =
       context.store.Activate(TokenHash(token), EventsFor(context.services));
   if (!done.ok()) return done.status();
+  const Messages& m = LanguageOf(request, context);
   Reply reply = Answer(
       request.WantsJson()
           ? Response::Json(200, R"({"status":"active"})")
           : Response::Html(200, done.value().state == Activation::kVerified
-                                    ? VerifiedPage()
-                                    : AlreadyVerifiedPage()));
+                                    ? VerifiedPage(m)
+                                    : AlreadyVerifiedPage(m)));
   // The event goes out after the answer, as a registration's mail does.
   if (done.value().event_job_id != 0) {
     reply.after = PostJob{done.value().event_job_id};

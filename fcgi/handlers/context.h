@@ -9,6 +9,7 @@
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "http/password_policy.h"
+#include "i18n/messages.h"
 #include "storage/outbox.h"
 #include "storage/store.h"
 
@@ -22,6 +23,8 @@ struct Services {
   const Sealer* sealer;
   HashGate* hash_gate;
   const PasswordPolicy* passwords = nullptr;  // nullptr: no extra rules
+  // The language catalogues; REQUIRED by Router::Dispatch.
+  const Catalogues* catalogues = nullptr;
 };
 
 struct Context {

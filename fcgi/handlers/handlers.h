@@ -24,6 +24,10 @@ Router MakeRouter();
 // unreadable.
 Result<Fields> ReadFields(const Request& request);
 
+// The language of the answer to "request": its Accept-Language's first
+// language there is a catalogue for, else English.
+const Messages& LanguageOf(const Request& request, const Context& context);
+
 // A reply with no post-answer work.
 Reply Answer(Response response);
 
@@ -33,9 +37,10 @@ Reply Answer(Response response);
 Reply Accepted(const Request& request, std::int64_t job_id);
 
 // Renders and seals the mail of "kind" for "to" ("token" is the link's,
-// unused by the notice).
-Result<PreparedMail> PrepareMail(const Services& services, MailKind kind,
-                                 const std::string& to,
+// unused by the notice) in the language "m" of the request that causes
+// it: fixed from then on, whenever and however often it is sent.
+Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
+                                 MailKind kind, const std::string& to,
                                  const std::string& token);
 
 }  // namespace reg

@@ -4,12 +4,13 @@
 
 namespace reg {
 
-Result<Reply> HandleIndex(const Request&, Context&) {
-  return Answer(Response::Html(200, RegisterPage(RegisterForm())));
+Result<Reply> HandleIndex(const Request& request, Context& context) {
+  return Answer(Response::Html(
+      200, RegisterPage(LanguageOf(request, context), RegisterForm())));
 }
 
-Result<Reply> HandleSent(const Request&, Context&) {
-  return Answer(Response::Html(200, SentPage()));
+Result<Reply> HandleSent(const Request& request, Context& context) {
+  return Answer(Response::Html(200, SentPage(LanguageOf(request, context))));
 }
 
 Result<Reply> HandleHealth(const Request&, Context& context) {

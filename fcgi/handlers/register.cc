@@ -13,9 +13,15 @@
 namespace reg {
 namespace {
 
-Reply Invalid(const Request& request, const std::string& email,
-              const std::string& email_error,
-              const std::string& password_error) {
+// 422: the messages of error keys "email_key" and "password_key" ("" for
+// none) in the request's language, as JSON or beside the fields.
+Reply Invalid(const Request& request, const Messages& m,
+              const std::string& email, const std::string& email_key,
+              const std::string& password_key) {
+  const std::string email_error =
+      email_key.empty() ? "" : FieldMessage(m, email_key);
+  const std::string password_error =
+      password_key.empty() ? "" : FieldMessage(m, password_key);
   if (request.WantsJson()) {
     nlohmann::json errors = nlohmann::json::object();
     if (!email_error.empty()) errors["email"] = email_error;
@@ -27,28 +33,29 @@ Reply Invalid(const Request& request, const std::string& email,
   form.email = email;
   form.email_error = email_error;
   form.password_error = password_error;
-  return Answer(Response::Html(422, RegisterPage(form)));
+  return Answer(Response::Html(422, RegisterPage(m, form)));
 }
 
 }  // namespace
 
-Result<PreparedMail> PrepareMail(const Services& services, MailKind kind,
-                                 const std::string& to,
+Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
+                                 MailKind kind, const std::string& to,
                                  const std::string& token) {
   const Config& config = *services.config;
   MailText text =
       kind == MailKind::kVerify
-          ? VerificationMail(config.base_url + "/activate?token=" + token,
+          ? VerificationMail(m, config.base_url + "/activate?token=" + token,
                              std::max(1, config.token_ttl_s / 3600),
                              services.clock->NowS())
-          : AccountExistsMail(config.base_url);
+          : AccountExistsMail(m, config.base_url);
   unsigned char random[16];
   Status s = RandomBytes(random, sizeof random);
   if (!s.ok()) return s;
   const std::string unique = Base64UrlEncode(
       std::string_view(reinterpret_cast<char*>(random), sizeof random));
   MailParts parts{config.mail_from, to,        text.subject,
-                  text.text,        text.html, config.mail_from_name};
+                  text.text,        text.html, config.mail_from_name,
+                  text.language};
   Result<RenderedMail> mail = RenderMail(parts, services.clock->NowS(), unique);
   if (!mail.ok()) return mail.status();
   Result<std::string> sealed = services.sealer->Seal(mail.value().bytes);
@@ -67,6 +74,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   };
   const std::string email(TrimSpace(field("email")));
   const std::string password = field("password");
+  const Messages& m = LanguageOf(request, context);
   const std::string email_error = EmailError(email);
   std::string password_error = PasswordError(password);
   if (password_error.empty() && email_error.empty() &&
@@ -74,7 +82,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
     password_error = services.passwords->Check(password, email);
   }
   if (!email_error.empty() || !password_error.empty()) {
-    return Invalid(request, email, email_error, password_error);
+    return Invalid(request, m, email, email_error, password_error);
   }
 
   // Every accepted registration costs one hash, known address or not, so
@@ -102,7 +110,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   limits.mail_cap_total = config.mail_cap_total;
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, limits, [&](MailKind kind) {
-        return PrepareMail(services, kind, email, token.value());
+        return PrepareMail(services, m, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();
   return Accepted(request, outcome.value().job_id);

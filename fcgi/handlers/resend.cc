@@ -17,13 +17,16 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   auto it = fields.value().find("email");
   const std::string email(
       TrimSpace(it != fields.value().end() ? it->second : std::string()));
-  const std::string email_error = EmailError(email);
-  if (!email_error.empty()) {
+  // The page, its messages and the mail in the request's language.
+  const Messages& m = LanguageOf(request, context);
+  const std::string email_key = EmailError(email);
+  if (!email_key.empty()) {
+    const std::string email_error = FieldMessage(m, email_key);
     if (request.WantsJson()) {
       return Answer(Response::Json(
           422, nlohmann::json{{"errors", {{"email", email_error}}}}.dump()));
     }
-    return Answer(Response::Html(422, ResendPage(email, email_error)));
+    return Answer(Response::Html(422, ResendPage(m, email, email_error)));
   }
   Result<std::string> token = NewToken();
   if (!token.ok()) return token.status();
@@ -33,7 +36,7 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   Result<RegisterOutcome> outcome = context.store.Resend(
       email, NormalizeEmail(email), TokenHash(token.value()), limits,
       [&](MailKind kind) {
-        return PrepareMail(services, kind, email, token.value());
+        return PrepareMail(services, m, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();
   return Accepted(request, outcome.value().job_id);

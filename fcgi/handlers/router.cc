@@ -22,33 +22,21 @@ std::pair<std::string, std::string> SplitHostPort(std::string_view authority) {
           std::string(authority.substr(colon + 1))};
 }
 
-struct ErrorText {
-  const char* title;
-  const char* message;
-};
-
-ErrorText TextFor(int status) {
+// The catalogue keys of the title and text of the error page for "status".
+std::string ErrorKey(int status) {
   switch (status) {
     case 400:
-      return {"Bad request", "The request could not be read."};
     case 401:
-      return {"Unauthorized", "The request is not signed."};
     case 403:
-      return {"Forbidden", "This form can only be sent from this site."};
     case 404:
-      return {"Not found", "There is nothing here. The link may be mistyped."};
     case 405:
-      return {"Method not allowed", "This address does not take that method."};
     case 410:
-      return {"Link expired", "This link has expired."};
     case 413:
-      return {"Too large", "The request is too large."};
     case 415:
-      return {"Unsupported form", "Send the form as a web form or as JSON."};
     case 503:
-      return {"Busy", "We are busy right now. Please try again in a moment."};
+      return "error." + std::to_string(status);
   }
-  return {"Something went wrong", "Please try again later."};
+  return "error.500";
 }
 
 // A client nginx saw on loopback, or on a unix socket ("unix:"). A missing
@@ -102,19 +90,21 @@ int HttpStatusFor(const Status& status) {
   return 500;
 }
 
-Response ErrorResponse(const Request& request, const Status& status) {
+Response ErrorResponse(const Request& request, const Status& status,
+                       const Messages& m) {
   const int code = HttpStatusFor(status);
-  const ErrorText text = TextFor(code);
+  const std::string key = ErrorKey(code);
   Response r;
   if (request.WantsJson()) {
-    nlohmann::json j = {{"error", text.message}};
+    nlohmann::json j = {{"error", m.Text(key + ".text")}};
     r = Response::Json(code, j.dump());
   } else if (code == 404) {
-    r = Response::Html(code, NotFoundPage());
+    r = Response::Html(code, NotFoundPage(m));
   } else if (code == 410) {
-    r = Response::Html(code, ExpiredPage());
+    r = Response::Html(code, ExpiredPage(m));
   } else {
-    r = Response::Html(code, ErrorPage(code, text.title, text.message));
+    r = Response::Html(code, ErrorPage(m, code, m.Text(key + ".title"),
+                                       m.Text(key + ".text")));
   }
   if (code == 503) r.AddHeader("Retry-After", "5");
   return r;
@@ -147,13 +137,40 @@ Status CheckSameSite(const Request& request) {
   return Status();
 }
 
+namespace {
+
+// Says which language the answer is in, and that it depends on
+// Accept-Language (for caches), on every answer that has words in it.
+void MarkLanguage(Response* response, const Messages& m) {
+  bool words = response->status >= 400;
+  for (const auto& [name, value] : response->headers) {
+    if (name == "Content-Type" && value.rfind("text/html", 0) == 0) {
+      words = true;
+    }
+  }
+  if (!words) return;
+  response->AddHeader("Content-Language", m.tag());
+  response->AddHeader("Vary", "Accept-Language");
+}
+
+}  // namespace
+
 Reply Router::Dispatch(const Request& request, Context& context) const {
+  const Messages& m =
+      context.services.catalogues->Choose(request.accept_language);
+  Reply reply = Serve(request, context, m);
+  MarkLanguage(&reply.response, m);
+  return reply;
+}
+
+Reply Router::Serve(const Request& request, Context& context,
+                    const Messages& m) const {
   std::string method = request.method == "HEAD" ? "GET" : request.method;
   Reply reply;
   if (request.path.rfind("/internal/", 0) == 0) {
     Status s = CheckInternal(request);
     if (!s.ok()) {
-      reply.response = ErrorResponse(request, s);
+      reply.response = ErrorResponse(request, s, m);
       return reply;
     }
   }
@@ -169,14 +186,14 @@ Reply Router::Dispatch(const Request& request, Context& context) const {
   if (found == nullptr) {
     Status s = allow.empty() ? Status::NotFound("no route")
                              : Status(Code::kMethodNotAllowed, "method");
-    reply.response = ErrorResponse(request, s);
+    reply.response = ErrorResponse(request, s, m);
     if (!allow.empty()) reply.response.AddHeader("Allow", allow);
     return reply;
   }
   if (found->same_site_only) {
     Status s = CheckSameSite(request);
     if (!s.ok()) {
-      reply.response = ErrorResponse(request, s);
+      reply.response = ErrorResponse(request, s, m);
       return reply;
     }
   }
@@ -194,12 +211,12 @@ Reply Router::Dispatch(const Request& request, Context& context) const {
       Log("%s %s: %s", request.method.c_str(), request.path.c_str(),
           s.ToString().c_str());
     }
-    reply.response = ErrorResponse(request, s);
+    reply.response = ErrorResponse(request, s, m);
   } catch (const std::exception& e) {
     Log("%s %s: exception: %s", request.method.c_str(), request.path.c_str(),
         e.what());
     reply = Reply();
-    reply.response = ErrorResponse(request, Status::Internal("exception"));
+    reply.response = ErrorResponse(request, Status::Internal("exception"), m);
   }
   return reply;
 }

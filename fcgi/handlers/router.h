@@ -36,17 +36,25 @@ class Router {
   // method: 405 with Allow. Handler errors become error answers, logged
   // when they are the server's fault; a handler's kInvalidArgument is one
   // (field errors are the handler's own 422 replies): 500. Never throws.
+  // Every answer with words in it (HTML, errors) is in the request's
+  // language and says so: Content-Language, Vary: Accept-Language.
+  // REQUIRES: context.services.catalogues.
   Reply Dispatch(const Request& request, Context& context) const;
 
  private:
+  Reply Serve(const Request& request, Context& context,
+              const Messages& m) const;
+
   std::vector<Route> routes_;
 };
 
 // 400 for kMalformed, 422 for kInvalidArgument, ... (the only mapping).
 int HttpStatusFor(const Status& status);
 
-// The error answer for "status", JSON or HTML as the request wants.
-Response ErrorResponse(const Request& request, const Status& status);
+// The error answer for "status", JSON or HTML as the request wants, in
+// the language "m".
+Response ErrorResponse(const Request& request, const Status& status,
+                       const Messages& m);
 
 // OK unless the request is a cross-site post: Sec-Fetch-Site: cross-site,
 // or an Origin whose host[:port] is not the request's Host ("Origin: null"

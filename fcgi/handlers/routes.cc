@@ -28,6 +28,10 @@ Result<Fields> ReadFields(const Request& request) {
   return ParseBody(kind.value(), request.body);
 }
 
+const Messages& LanguageOf(const Request& request, const Context& context) {
+  return context.services.catalogues->Choose(request.accept_language);
+}
+
 Reply Answer(Response response) {
   Reply reply;
   reply.response = std::move(response);

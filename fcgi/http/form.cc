@@ -124,7 +124,7 @@ bool IsValidDomain(std::string_view domain) {
   }
 }
 
-constexpr char kEmailFormat[] = "Enter an email address like name@example.com.";
+constexpr char kEmailFormat[] = "field.email_format";
 
 }  // namespace
 
@@ -228,21 +228,20 @@ Result<Fields> ParseBody(BodyKind kind, std::string_view body) {
 }
 
 std::string EmailError(std::string_view email) {
-  if (email.empty()) return "Enter your email address.";
+  if (email.empty()) return "field.email_empty";
   if (!IsValidUtf8(email)) return kEmailFormat;
   char32_t cp;
   for (std::size_t i = 0; i < email.size();) {
     i += DecodeUtf8(email, i, &cp);  // never 0: checked above
     if (IsForbiddenInEmail(cp)) {
-      return "An email address cannot contain spaces or control characters.";
+      return "field.email_space";
     }
     if (IsFormatChar(cp)) {
-      return "An email address cannot contain invisible or "
-             "direction-changing characters.";
+      return "field.email_invisible";
     }
   }
   const std::size_t length = Utf8Length(email);
-  if (length > kMaxEmailChars) return "That email address is too long.";
+  if (length > kMaxEmailChars) return "field.email_too_long";
   if (length < kMinEmailChars) return kEmailFormat;
   const std::size_t at = email.find('@');
   if (at == std::string_view::npos || email.find('@', at + 1) != email.npos) {
@@ -251,18 +250,23 @@ std::string EmailError(std::string_view email) {
   const std::string_view local = email.substr(0, at);
   if (local.empty()) return kEmailFormat;
   if (Utf8Length(local) > kMaxLocalChars) {
-    return "The part before the @ is too long.";
+    return "field.email_local_too_long";
   }
   if (!IsValidDomain(email.substr(at + 1))) return kEmailFormat;
   return "";
 }
 
 std::string PasswordError(std::string_view password) {
-  if (!IsValidUtf8(password)) return "The password is not valid text.";
+  if (!IsValidUtf8(password)) return "field.password_not_text";
   const std::size_t length = Utf8Length(password);
-  if (length < kMinPasswordChars) return "Use at least 8 characters.";
-  if (length > kMaxPasswordChars) return "Use at most 256 characters.";
+  if (length < kMinPasswordChars) return "field.password_too_short";
+  if (length > kMaxPasswordChars) return "field.password_too_long";
   return "";
+}
+
+std::string FieldMessage(const Messages& m, std::string_view key) {
+  return m.Text(key, {{"min", std::to_string(kMinPasswordChars)},
+                      {"max", std::to_string(kMaxPasswordChars)}});
 }
 
 std::string NormalizeEmail(std::string_view email) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "i18n/messages.h"
 
 namespace reg {
 
@@ -54,13 +55,18 @@ Result<Fields> ParseBody(BodyKind kind, std::string_view body);
 
 // "" when "email" follows the contract's rules (3 to 254 code points, one
 // '@', local part 1 to 64 code points, a dotted domain of LDH labels of at
-// most 63 characters, no whitespace or control character anywhere), else a
-// short English message for the person. REQUIRES: "email" already trimmed.
+// most 63 characters, no whitespace or control character anywhere), else
+// the key of the message for the person ("field.email_format", see
+// lang/en.json). REQUIRES: "email" already trimmed.
 std::string EmailError(std::string_view email);
 
-// "" when "password" is valid UTF-8 of 8 to 256 code points, else a short
-// English message for the person.
+// "" when "password" is valid UTF-8 of 8 to 256 code points, else the key
+// of the message for the person ("field.password_too_short": fill in {min}
+// and {max} with FieldMessage).
 std::string PasswordError(std::string_view password);
+
+// The message of field error "key" in "m", {min} and {max} filled in.
+std::string FieldMessage(const Messages& m, std::string_view key);
 
 // Limits of the field rules, shared with the HTML form.
 constexpr std::size_t kMinEmailChars = 3;

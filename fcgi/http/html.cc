@@ -1,5 +1,6 @@
 #include "http/html.h"
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "http/form.h"
@@ -9,11 +10,12 @@ namespace {
 
 // The whole document around "main", the already-escaped content of <main>.
 // "script" adds /static/app.js (deferred), for the registration page only.
-std::string Page(std::string_view title, const std::string& main,
-                 bool script = false) {
+std::string Page(const Messages& m, std::string_view title,
+                 const std::string& main, bool script = false) {
   std::string out;
   out.reserve(main.size() + 640);
-  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n";
+  out +=
+      "<!doctype html>\n<html lang=\"" + HtmlEscape(m.tag()) + "\">\n<head>\n";
   out += "<meta charset=\"utf-8\">\n";
   out +=
       "<meta name=\"viewport\" content=\"width=device-width, "
@@ -44,9 +46,9 @@ std::string Icon(const char* name, const char* tone) {
 }
 
 // The link styled as the page's main action.
-std::string ActionLink(const char* href, const char* text) {
+std::string ActionLink(const char* href, const std::string& text) {
   return std::string("<p class=\"actions\"><a href=\"") + href +
-         "\" class=\"button\">" + text + "</a></p>\n";
+         "\" class=\"button\">" + HtmlEscape(text) + "</a></p>\n";
 }
 
 // The message element beside a field. It is always present, so that
@@ -65,6 +67,22 @@ std::string CloseInput(const std::string& error, bool* focus_taken) {
   if (!*focus_taken) out += " autofocus";
   *focus_taken = true;
   return out + ">\n";
+}
+
+// The messages app.js shows, as JSON for the form's data-messages: the
+// field errors, its own (js.*), the page titles, and the plural rule with
+// the forms of "js.count" (app.js picks the form as PluralCategory does).
+std::string ScriptMessages(const Messages& m) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, text] : m.texts()) {
+    if (key.rfind("field.", 0) == 0 || key.rfind("js.", 0) == 0) j[key] = text;
+  }
+  j["plural_rule"] = m.plural_rule();
+  j["js.count"] = m.PluralForms("js.count");
+  j["title"] = m.Text("register.title");
+  j["error_title"] =
+      m.Text("page.error_title", {{"title", m.Text("register.title")}});
+  return j.dump();
 }
 
 }  // namespace
@@ -96,18 +114,19 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
-std::string RegisterPage(const RegisterForm& form) {
+std::string RegisterPage(const Messages& msg, const RegisterForm& form) {
   const bool invalid =
       !form.email_error.empty() || !form.password_error.empty();
   bool focus_taken = false;
-  std::string m = "<h1>Create your account</h1>\n";
-  m += "<p class=\"lead\">Enter your email address and choose a password. "
-       "We will send you a link to confirm the address.</p>\n";
+  const std::string title = msg.Text("register.title");
+  std::string m = "<h1>" + HtmlEscape(title) + "</h1>\n";
+  m += "<p class=\"lead\">" + msg.Html("register.lead") + "</p>\n";
   // Filled by app.js when a request fails (network, 429, 503).
   m += "<p class=\"form-error\" id=\"form-error\" role=\"alert\"></p>\n";
-  m += "<form method=\"post\" action=\"/register\">\n";
+  m += "<form method=\"post\" action=\"/register\" data-messages=\"" +
+       HtmlEscape(ScriptMessages(msg)) + "\">\n";
   m += "<div class=\"field\">\n";
-  m += "<label for=\"email\">Email address</label>\n";
+  m += "<label for=\"email\">" + msg.Html("page.email_label") + "</label>\n";
   m += "<input name=\"email\" type=\"email\" autocomplete=\"email\" ";
   m += "id=\"email\" value=\"" + HtmlEscape(form.email) + "\" required ";
   m += "maxlength=\"" + std::to_string(kMaxEmailChars) + "\" ";
@@ -116,7 +135,8 @@ std::string RegisterPage(const RegisterForm& form) {
   m += CloseInput(form.email_error, &focus_taken);
   m += FieldError("email-error", form.email_error);
   m += "</div>\n<div class=\"field\">\n";
-  m += "<label for=\"password\">Password</label>\n";
+  m += "<label for=\"password\">" + msg.Html("page.password_label") +
+       "</label>\n";
   // minlength/maxlength count UTF-16 units, the server code points: the
   // browser may be stricter than the server, never more lenient.
   m += "<input name=\"password\" type=\"password\" ";
@@ -126,42 +146,55 @@ std::string RegisterPage(const RegisterForm& form) {
   m += "aria-describedby=\"password-hint password-error\"";
   m += CloseInput(form.password_error, &focus_taken);
   m += "<p class=\"hint\" id=\"password-hint\">" +
-       std::to_string(kMinPasswordChars) + " to " +
-       std::to_string(kMaxPasswordChars) +
-       " characters; spaces are fine.</p>\n";
+       msg.Html("register.password_hint",
+                {{"min", std::to_string(kMinPasswordChars)},
+                 {"max", std::to_string(kMaxPasswordChars)}}) +
+       "</p>\n";
   m += FieldError("password-error", form.password_error);
   m += "</div>\n";
   // formnovalidate: the server (or app.js) checks the fields and puts each
   // message beside its field, where the browser's own bubbles would hide
   // them and never reach the server with JavaScript off.
-  m += "<button type=\"submit\" formnovalidate>Create account</button>\n";
+  m += "<button type=\"submit\" formnovalidate>" + msg.Html("register.submit") +
+       "</button>\n";
   m += "</form>\n";
-  m += "<p class=\"small\">Lost your link, or did it expire? Register again "
-       "with the same address and we will send a new one.</p>\n";
-  return Page(invalid ? "Error: Create your account" : "Create your account", m,
-              /*script=*/true);
+  m += "<p class=\"small\">" + msg.Html("register.small") + "</p>\n";
+  return Page(
+      msg, invalid ? msg.Text("page.error_title", {{"title", title}}) : title,
+      m, /*script=*/true);
 }
 
-std::string SentPage() {
-  return Page("Check your inbox",
-              Icon("mail", "info") +
-                  "<h1>Check your inbox</h1>\n"
-                  "<p class=\"lead\">We sent a link to the email address you "
-                  "gave. Open it to confirm your address.</p>\n"
-                  "<ul class=\"tips\">\n"
-                  "<li>It can take a minute or two to arrive. Look in your "
-                  "spam or junk folder too.</li>\n"
-                  "<li>The link works for a limited time. If it does not "
-                  "arrive or has expired, <a href=\"/\">register again</a> "
-                  "with the same address and we will send a new link.</li>\n"
-                  "</ul>\n");
+std::string ResendForm(const Messages& msg, const std::string& lead) {
+  std::string m = "<p>" + lead + "</p>\n";
+  m += "<form method=\"post\" action=\"/register/resend\" class=\"resend\">\n";
+  m += "<div class=\"field\">\n";
+  m += "<label for=\"resend-email\">" + msg.Html("page.email_label") +
+       "</label>\n";
+  m += "<input name=\"email\" type=\"email\" autocomplete=\"email\" ";
+  m += "id=\"resend-email\" required ";
+  m += "maxlength=\"" + std::to_string(kMaxEmailChars) + "\" ";
+  m += "autocapitalize=\"none\" spellcheck=\"false\">\n";
+  m += "</div>\n";
+  m += "<button type=\"submit\">" + msg.Html("resend.submit") + "</button>\n";
+  m += "</form>\n";
+  return m;
 }
 
-std::string ResendPage(std::string_view email, std::string_view email_error) {
+std::string SentPage(const Messages& msg) {
+  return Page(msg, msg.Text("sent.title"),
+              Icon("mail", "info") + "<h1>" + msg.Html("sent.title") +
+                  "</h1>\n<p class=\"lead\">" + msg.Html("sent.lead") +
+                  "</p>\n<ul class=\"tips\">\n<li>" +
+                  msg.Html("sent.tip_wait") + "</li>\n</ul>\n" +
+                  ResendForm(msg, msg.Html("sent.resend")));
+}
+
+std::string ResendPage(const Messages& msg, std::string_view email,
+                       std::string_view email_error) {
   std::string m = Icon("mail", "info");
-  m += "<h1>Get the link again</h1>\n";
+  m += "<h1>" + msg.Html("resend.title") + "</h1>\n";
   m += "<form method=\"post\" action=\"/register/resend\" novalidate>\n";
-  m += "<label for=\"email\">Email</label>\n";
+  m += "<label for=\"email\">" + msg.Html("page.email_label") + "</label>\n";
   m += "<input id=\"email\" name=\"email\" type=\"email\" "
        "autocomplete=\"email\" value=\"" +
        HtmlEscape(email) + "\" aria-describedby=\"email-error\">\n";
@@ -169,22 +202,18 @@ std::string ResendPage(std::string_view email, std::string_view email_error) {
     m += "<p class=\"error\" id=\"email-error\">" + HtmlEscape(email_error) +
          "</p>\n";
   }
-  m += "<button type=\"submit\">Send the link again</button>\n";
+  m += "<button type=\"submit\">" + msg.Html("resend.submit") + "</button>\n";
   m += "</form>\n";
-  return Page("Get the link again", m);
+  return Page(msg, msg.Text("resend.title"), m);
 }
 
-std::string ActivatePage(std::string_view token, bool ask_password,
-                         std::string_view password_error) {
+std::string ActivatePage(const Messages& msg, std::string_view token,
+                         bool ask_password, std::string_view password_error) {
   std::string m = Icon("shield", "info");
-  m += "<h1>Verify your email</h1>\n";
-  if (ask_password) {
-    m += "<p class=\"lead\">One last step: enter the password you chose "
-         "when you registered, and press the button.</p>\n";
-  } else {
-    m += "<p class=\"lead\">One last step: press the button to confirm "
-         "that this email address is yours.</p>\n";
-  }
+  m += "<h1>" + msg.Html("activate.title") + "</h1>\n";
+  m += "<p class=\"lead\">" +
+       msg.Html(ask_password ? "activate.lead_password" : "activate.lead") +
+       "</p>\n";
   m += "<form method=\"post\" action=\"/activate\">\n";
   m += "<input type=\"hidden\" name=\"token\" value=\"";
   m += HtmlEscape(token) + "\">\n";
@@ -192,7 +221,8 @@ std::string ActivatePage(std::string_view token, bool ask_password,
     const std::string error(password_error);
     bool focus_taken = false;
     m += "<div class=\"field\">\n";
-    m += "<label for=\"password\">Password</label>\n";
+    m += "<label for=\"password\">" + msg.Html("page.password_label") +
+         "</label>\n";
     m += "<input name=\"password\" type=\"password\" ";
     m += "autocomplete=\"current-password\" id=\"password\" required ";
     m += "aria-describedby=\"password-error\"";
@@ -200,68 +230,59 @@ std::string ActivatePage(std::string_view token, bool ask_password,
     m += FieldError("password-error", error);
     m += "</div>\n";
   }
-  m += "<button type=\"submit\">Verify my email</button>\n";
+  m += "<button type=\"submit\">" + msg.Html("activate.submit") + "</button>\n";
   m += "</form>\n";
-  m += "<p class=\"small\">We ask for this press so that mail scanners, "
-       "which open every link, cannot verify an address for you.</p>\n";
-  return Page("Verify your email", m);
+  m += "<p class=\"small\">" + msg.Html("activate.small") + "</p>\n";
+  return Page(msg, msg.Text("activate.title"), m);
 }
 
 namespace {
 
 // A page saying the account is active: "heading", then "lead".
-std::string ActivePage(const char* title, const char* heading,
-                       const char* lead) {
-  return Page(title,
-              Icon("check", "ok") + "<h1>" + heading +
-                  "</h1>\n<p class=\"lead\">" + lead +
-                  "</p>\n<p>There is nothing more to do: you can close this "
-                  "page.</p>\n");
+std::string ActivePage(const Messages& msg, const char* title,
+                       const char* heading, const char* lead) {
+  return Page(msg, msg.Text(title),
+              Icon("check", "ok") + "<h1>" + msg.Html(heading) +
+                  "</h1>\n<p class=\"lead\">" + msg.Html(lead) + "</p>\n<p>" +
+                  msg.Html("verified.done") + "</p>\n");
 }
 
 }  // namespace
 
-std::string VerifiedPage() {
-  return ActivePage("Your email is verified", "Your email is verified",
-                    "Thank you. Your account is active.");
+std::string VerifiedPage(const Messages& msg) {
+  return ActivePage(msg, "verified.title", "verified.title", "verified.lead");
 }
 
-std::string AlreadyVerifiedPage() {
-  return ActivePage(
-      "Already verified", "Your email was already verified",
-      "This address was confirmed before, so your account is active.");
+std::string AlreadyVerifiedPage(const Messages& msg) {
+  return ActivePage(msg, "already.title", "already.heading", "already.lead");
 }
 
-std::string ExpiredPage() {
-  return Page("This link has expired",
-              Icon("clock", "warn") +
-                  "<h1>This link has expired</h1>\n"
-                  "<p class=\"lead\">Verification links work for a limited "
-                  "time only, and this one is too old.</p>\n"
-                  "<p>To get a new link, register again with the same email "
-                  "address. Your new link will work straight away.</p>\n" +
-                  ActionLink("/", "Register again"));
+std::string ExpiredPage(const Messages& msg) {
+  return Page(msg, msg.Text("expired.title"),
+              Icon("clock", "warn") + "<h1>" + msg.Html("expired.title") +
+                  "</h1>\n<p class=\"lead\">" + msg.Html("expired.lead") +
+                  "</p>\n" + ResendForm(msg, msg.Html("expired.resend")) +
+                  ActionLink("/", msg.Text("page.home")));
 }
 
-std::string NotFoundPage() {
-  return Page("Page not found",
-              Icon("alert", "warn") +
-                  "<h1>Page not found</h1>\n"
-                  "<p class=\"lead\">This link or page does not exist.</p>\n"
-                  "<p>If you followed a link from an email, check that it "
-                  "was copied whole. If it still does not work, register "
-                  "again with the same address to get a new link.</p>\n" +
-                  ActionLink("/", "Go to the registration page"));
+std::string NotFoundPage(const Messages& msg) {
+  return Page(msg, msg.Text("notfound.title"),
+              Icon("alert", "warn") + "<h1>" + msg.Html("notfound.title") +
+                  "</h1>\n<p class=\"lead\">" + msg.Html("notfound.lead") +
+                  "</p>\n<p>" + msg.Html("notfound.help") + "</p>\n" +
+                  ActionLink("/", msg.Text("page.home")));
 }
 
-std::string ErrorPage(int http_status, std::string_view title,
-                      std::string_view message) {
+std::string ErrorPage(const Messages& msg, int http_status,
+                      std::string_view title, std::string_view message) {
   std::string m = Icon("alert", "warn");
-  m += "<p class=\"status\">Error " + std::to_string(http_status) + "</p>\n";
+  m += "<p class=\"status\">" +
+       msg.Html("error.status", {{"status", std::to_string(http_status)}}) +
+       "</p>\n";
   m += "<h1>" + HtmlEscape(title) + "</h1>\n";
   m += "<p class=\"lead\">" + HtmlEscape(message) + "</p>\n";
-  m += ActionLink("/", "Go to the registration page");
-  return Page(title, m);
+  m += ActionLink("/", msg.Text("page.home"));
+  return Page(msg, title, m);
 }
 
 }  // namespace reg

@@ -1,13 +1,16 @@
 // Every page the service serves, as complete HTML documents (UTF-8).
 // Pages link /static/app.css (and the registration page /static/app.js),
 // carry no inline style or script (the CSP forbids them) and no
-// third-party resource. Every dynamic value goes through HtmlEscape. All
-// functions are pure and thread-safe.
+// third-party resource. Every dynamic value goes through HtmlEscape. Every
+// word comes from "m", the language of the request (<html lang> says
+// which). All functions are pure and thread-safe.
 #ifndef FCGI_HTTP_HTML_H_
 #define FCGI_HTTP_HTML_H_
 
 #include <string>
 #include <string_view>
+
+#include "i18n/messages.h"
 
 namespace reg {
 
@@ -19,7 +22,7 @@ std::string HtmlEscape(std::string_view s);
 struct RegisterForm {
   // The address as typed, shown again in the field.
   std::string email;
-  // Messages beside each field.
+  // Messages (in the page's language) beside each field.
   std::string email_error;
   std::string password_error;
 };
@@ -28,40 +31,47 @@ struct RegisterForm {
 // email and password inputs, each error beside its field (the first
 // invalid field is focused on load, and the title starts "Error: "). The
 // password is never echoed. Works with JavaScript off; /static/app.js adds
-// checks as the user types and posts without leaving the page.
-std::string RegisterPage(const RegisterForm& form);
+// checks as the user types and posts without leaving the page, with the
+// messages of "m" the form carries in data-messages (JSON).
+std::string RegisterPage(const Messages& m, const RegisterForm& form);
 
-// "Check your inbox", after a registration.
-std::string SentPage();
+// The "send it again" form: <form method="post" action="/register/resend">
+// with an email input and a button; "lead" (HTML) above it.
+std::string ResendForm(const Messages& m, const std::string& lead);
+
+// "Check your inbox", after a registration, with the resend form.
+std::string SentPage(const Messages& m);
 
 // "Send the link again": the resend form (POST /register/resend) with
 // "email" kept (escaped) and "email_error" beside it (the 422 answer).
-std::string ResendPage(std::string_view email, std::string_view email_error);
+std::string ResendPage(const Messages& m, std::string_view email,
+                       std::string_view email_error);
 
 // The page behind a verification link: one button that posts "token" to
 // /activate. Opening it changes nothing. With "ask_password"
 // (ACTIVATE_ASKS_PASSWORD=1) the form also asks for the password chosen at
 // registration, with "password_error" beside it.
-std::string ActivatePage(std::string_view token, bool ask_password = false,
+std::string ActivatePage(const Messages& m, std::string_view token,
+                         bool ask_password = false,
                          std::string_view password_error = "");
 
 // "Your email is verified": worded for a first verification and for a
 // repeated press of the same link alike.
-std::string VerifiedPage();
+std::string VerifiedPage(const Messages& m);
 
 // 200 page for a link pressed again, or an account another link verified.
-std::string AlreadyVerifiedPage();
+std::string AlreadyVerifiedPage(const Messages& m);
 
-// For 410: the link expired; how to get a new one.
-std::string ExpiredPage();
+// For 410: the link expired; the resend form to get a new one.
+std::string ExpiredPage(const Messages& m);
 
 // For 404: an unknown link or page.
-std::string NotFoundPage();
+std::string NotFoundPage(const Messages& m);
 
 // A generic error page (400, 403, 405, 413, 415, 429, 500, 503). "title"
 // and "message" are plain text (escaped here).
-std::string ErrorPage(int http_status, std::string_view title,
-                      std::string_view message);
+std::string ErrorPage(const Messages& m, int http_status,
+                      std::string_view title, std::string_view message);
 
 }  // namespace reg
 

@@ -28,10 +28,10 @@ std::string PasswordPolicy::Check(std::string_view password,
   const std::string address = NormalizeEmail(email);
   const std::string local = address.substr(0, address.find('@'));
   if (lower == address || (!local.empty() && lower == local)) {
-    return "Do not use your email address as your password.";
+    return "field.password_is_email";
   }
   if (common_.count(lower) != 0) {
-    return "This password is too common. Choose one that is harder to guess.";
+    return "field.password_common";
   }
   return std::string();
 }

@@ -24,8 +24,9 @@ class PasswordPolicy {
   static Result<PasswordPolicy> Load(const std::string& path, size_t min_chars);
 
   // "" when "password" is acceptable for "email" (trimmed); otherwise the
-  // message for the person. Comparisons ignore ASCII case.
-  // REQUIRES: PasswordError(password) == "" (valid UTF-8, right length).
+  // key of the message for the person ("field.password_common"). Comparisons
+  // ignore ASCII case. REQUIRES: PasswordError(password) == "" (valid UTF-8,
+  // right length).
   std::string Check(std::string_view password, std::string_view email) const;
 
   size_t size() const { return common_.size(); }

@@ -50,6 +50,7 @@ Request BuildRequest(
   r.query = Param(param, "QUERY_STRING");
   r.content_type = Param(param, "CONTENT_TYPE");
   r.accept = Param(param, "HTTP_ACCEPT");
+  r.accept_language = Param(param, "HTTP_ACCEPT_LANGUAGE");
   r.host = Param(param, "REQUEST_HOST");
   if (r.host.empty()) r.host = Param(param, "HTTP_HOST");
   r.origin = Param(param, "HTTP_ORIGIN");

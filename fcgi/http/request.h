@@ -16,15 +16,16 @@ namespace reg {
 constexpr std::size_t kMaxBodyBytes = 16 * 1024;
 
 struct Request {
-  std::string method;          // REQUEST_METHOD
-  std::string path;            // DOCUMENT_URI: decoded path, no query
-  std::string query;           // QUERY_STRING, still encoded
-  std::string content_type;    // CONTENT_TYPE
-  std::string accept;          // HTTP_ACCEPT
-  std::string host;            // REQUEST_HOST ($http_host), else HTTP_HOST
-  std::string origin;          // HTTP_ORIGIN
-  std::string sec_fetch_site;  // HTTP_SEC_FETCH_SITE
-  std::string remote_addr;     // REMOTE_ADDR
+  std::string method;           // REQUEST_METHOD
+  std::string path;             // DOCUMENT_URI: decoded path, no query
+  std::string query;            // QUERY_STRING, still encoded
+  std::string content_type;     // CONTENT_TYPE
+  std::string accept;           // HTTP_ACCEPT
+  std::string accept_language;  // HTTP_ACCEPT_LANGUAGE
+  std::string host;             // REQUEST_HOST ($http_host), else HTTP_HOST
+  std::string origin;           // HTTP_ORIGIN
+  std::string sec_fetch_site;   // HTTP_SEC_FETCH_SITE
+  std::string remote_addr;      // REMOTE_ADDR
   // REGISTRAR_INTERNAL=1: a FastCGI parameter only nginx's internal
   // listener sets (a client header arrives as HTTP_*, never as this).
   bool internal = false;

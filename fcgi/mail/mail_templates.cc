@@ -9,10 +9,33 @@
 namespace reg {
 namespace {
 
-std::string Hours(int ttl_hours) {
-  if (ttl_hours < 1) return "less than an hour";
-  if (ttl_hours == 1) return "1 hour";
-  return std::to_string(ttl_hours) + " hours";
+// "paragraph" as lines of at most 72 characters (code points), broken at
+// ASCII spaces only (a no-break space, as French puts before ":", holds);
+// a word longer than a line gets a line of its own.
+std::string Wrap(const std::string& paragraph) {
+  constexpr std::size_t kWidth = 72;
+  std::string out, line;
+  std::size_t line_chars = 0;
+  std::size_t start = 0;
+  while (start <= paragraph.size()) {
+    std::size_t end = paragraph.find(' ', start);
+    if (end == std::string::npos) end = paragraph.size();
+    const std::string word = paragraph.substr(start, end - start);
+    std::size_t chars = 0;
+    for (unsigned char c : word) chars += (c & 0xC0) != 0x80;
+    if (!word.empty()) {
+      if (line_chars > 0 && line_chars + 1 + chars > kWidth) {
+        out += line + "\n";
+        line.clear();
+        line_chars = 0;
+      }
+      if (line_chars > 0) line += ' ', ++line_chars;
+      line += word;
+      line_chars += chars;
+    }
+    start = end + 1;
+  }
+  return out + line + "\n";
 }
 
 // The fonts of the mail, in an inline style (clients drop stylesheets).
@@ -23,8 +46,10 @@ constexpr char kMailFont[] =
 // Outlook, Gmail and Apple Mail all lay out alike; 560 px wide at most,
 // the whole width on a phone. The colours are the pages' (nginx/static/
 // app.css), all WCAG AA on white.
-std::string MailHtml(std::string_view title, const std::string& content) {
-  std::string h = "<!doctype html>\n<html lang=\"en\">\n<head>\n";
+std::string MailHtml(const Messages& m, std::string_view title,
+                     const std::string& content) {
+  std::string h =
+      "<!doctype html>\n<html lang=\"" + HtmlEscape(m.tag()) + "\">\n<head>\n";
   h += "<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" ";
   h += "content=\"width=device-width, initial-scale=1\">\n";
@@ -63,7 +88,7 @@ std::string MailParagraph(const std::string& html, const char* style = "") {
 
 // A link drawn as a button: the colour on the cell (Outlook) and on the
 // link (everyone else), so it shows as a button in both.
-std::string MailButton(const std::string& href, const char* text) {
+std::string MailButton(const std::string& href, const std::string& text) {
   std::string b = "<table role=\"presentation\" cellpadding=\"0\" ";
   b += "cellspacing=\"0\" border=\"0\" style=\"margin:8px 0 24px;\">\n";
   b += "<tr><td align=\"center\" bgcolor=\"#0b57d0\" ";
@@ -86,88 +111,60 @@ std::string MailFooter(const std::string& html) {
          html + "</p>\n";
 }
 
-// "30 November 2026 at 05:52 UTC".
-std::string WhenUtc(std::int64_t unix_s) {
-  const std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm = {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%e %B %Y at %H:%M UTC", &tm);
-  std::string out = buf;
-  if (!out.empty() && out[0] == ' ') out.erase(0, 1);
-  return out;
-}
-
 }  // namespace
 
-MailText VerificationMail(std::string_view link, int ttl_hours,
-                          std::int64_t registered_s) {
-  const std::string hours = Hours(ttl_hours);
-  const std::string when = WhenUtc(registered_s);
+MailText VerificationMail(const Messages& msg, std::string_view link,
+                          int ttl_hours, std::int64_t registered_s) {
+  const std::string hours = msg.Plural("mail.verify.hours", ttl_hours);
+  const std::string when = msg.DateTimeUtc(registered_s);
   MailText m;
-  m.subject = "Confirm your email address";
-  m.text = "Confirm your email address\n\n";
-  m.text += "Someone asked to create an account with this email address\n";
-  m.text += "on " + when + ".\n";
-  m.text += "To confirm that it is yours, open this link:\n\n";
-  m.text += std::string(link) + "\n\n";
-  m.text += "and press the button \"Verify my email\" on the page that\n";
-  m.text += "opens.\n\n";
-  m.text += "The link works for " + hours + ". If it has expired, register\n";
-  m.text += "again with the same address to get a new one.\n\n";
-  m.text += "If that was not you, ignore this mail: someone else typed your\n";
-  m.text += "address, and without the link no account is made.\n";
+  m.language = msg.tag();
+  m.subject = msg.Text("mail.verify.subject");
+  m.text = m.subject + "\n\n";
+  m.text += Wrap(msg.Text("mail.verify.asked", {{"when", when}}) + " " +
+                 msg.Text("mail.verify.open_text"));
+  m.text += "\n" + std::string(link) + "\n\n";
+  m.text += Wrap(msg.Text("mail.verify.press_text")) + "\n";
+  m.text += Wrap(msg.Text("mail.verify.ttl", {{"hours", hours}})) + "\n";
+  m.text += Wrap(msg.Text("mail.verify.not_you"));
 
   const std::string href = HtmlEscape(link);
   std::string c = MailParagraph(
-      "Someone asked to create an account with this email address on " + when +
-      ". To "
-      "confirm that it is yours, open the link and press the button "
-      "&quot;Verify my email&quot; on the page that opens.");
-  c += MailButton(href, "Confirm my email address");
-  c += MailParagraph(
-      "If the button does not work, copy this link into "
-      "your browser:",
-      "margin-bottom:4px;font-size:14px;line-height:20px;"
-      "color:#57606a;");
+      msg.Html("mail.verify.asked", {{"when", HtmlEscape(when)}}) + " " +
+      msg.Html("mail.verify.press_html"));
+  c += MailButton(href, msg.Html("mail.verify.button"));
+  c += MailParagraph(msg.Html("mail.verify.copy"),
+                     "margin-bottom:4px;font-size:14px;line-height:20px;"
+                     "color:#57606a;");
   c += MailParagraph("<a href=\"" + href + "\" target=\"_blank\" " +
                          "style=\"color:#0b57d0;\">" + href + "</a>",
                      "font-size:14px;line-height:20px;word-break:break-all;");
-  c += MailParagraph("The link works for " + hours +
-                     ". If it has expired, "
-                     "register again with the same address to get a new "
-                     "one.");
-  c += MailFooter(
-      "If that was not you, ignore this mail: someone else typed "
-      "your address, and without the link no account is made.");
-  m.html = MailHtml(m.subject, c);
+  c += MailParagraph(
+      msg.Html("mail.verify.ttl", {{"hours", HtmlEscape(hours)}}));
+  c += MailFooter(msg.Html("mail.verify.not_you"));
+  m.html = MailHtml(msg, m.subject, c);
   return m;
 }
 
-MailText AccountExistsMail(std::string_view base_url) {
+MailText AccountExistsMail(const Messages& msg, std::string_view base_url) {
   MailText m;
-  m.subject = "You already have an account";
-  m.text = "You already have an account\n\n";
-  m.text += "Someone just tried to register this email address at\n";
-  m.text += std::string(base_url) + "\n";
-  m.text += "but the address already has an account.\n\n";
-  m.text += "If that was you, there is nothing to do: your account is\n";
-  m.text += "active.\n\n";
-  m.text += "If it was not you, you can ignore this mail: nothing has\n";
-  m.text += "changed in your account.\n";
+  m.language = msg.tag();
+  m.subject = msg.Text("mail.exists.subject");
+  m.text = m.subject + "\n\n";
+  m.text +=
+      Wrap(msg.Text("mail.exists.tried", {{"site", std::string(base_url)}}));
+  m.text += "\n" + Wrap(msg.Text("mail.exists.was_you"));
+  m.text += "\n" + Wrap(msg.Text("mail.exists.not_you"));
 
   const std::string url = HtmlEscape(base_url);
   std::string c = MailParagraph(
-      "Someone just tried to register this email address at <a href=\"" + url +
-      "\" target=\"_blank\" style=\"color:#0b57d0;\">" + url +
-      "</a>, but the address already has an account.");
-  c += MailParagraph(
-      "If that was you, there is nothing to do: your account "
-      "is active.");
-  c += MailFooter(
-      "If it was not you, you can ignore this mail: nothing has "
-      "changed in your account.");
-  m.html = MailHtml(m.subject, c);
+      msg.Html("mail.exists.tried",
+               {{"site", "<a href=\"" + url +
+                             "\" target=\"_blank\" style=\"color:#0b57d0;\">" +
+                             url + "</a>"}}));
+  c += MailParagraph(msg.Html("mail.exists.was_you"));
+  c += MailFooter(msg.Html("mail.exists.not_you"));
+  m.html = MailHtml(msg, m.subject, c);
   return m;
 }
 

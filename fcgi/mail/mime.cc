@@ -193,6 +193,12 @@ Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
   if (s.ok()) s = CheckHeaderText(parts.subject, "subject");
   if (s.ok()) s = CheckHeaderText(parts.from_name, "from name");
   if (!s.ok()) return s;
+  for (char c : parts.language) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '-')) {
+      return Status::InvalidArgument("language: not a language tag");
+    }
+  }
   if (!IsValidUnique(unique)) {
     return Status::InvalidArgument("unique: want 16 to 64 of [A-Za-z0-9_-]");
   }
@@ -211,6 +217,9 @@ Result<RenderedMail> RenderMail(const MailParts& parts, std::int64_t unix_s,
   b += "Subject: " + EncodeHeaderText(parts.subject) + "\r\n";
   b += "Date: " + Rfc5322Date(unix_s) + "\r\n";
   b += "Message-ID: " + mail.message_id + "\r\n";
+  if (!parts.language.empty()) {
+    b += "Content-Language: " + parts.language + "\r\n";
+  }
   b += "MIME-Version: 1.0\r\n";
   // RFC 3834: no vacation or out-of-office replies to a machine's mail
   // (the second line is what Exchange and Outlook read).

@@ -41,6 +41,7 @@ struct MailParts {
   std::string text;
   std::string html;
   std::string from_name;  // display name in From, UTF-8 ("" for none)
+  std::string language;   // Content-Language ("de"; "" for none)
 };
 
 struct RenderedMail {
@@ -53,11 +54,12 @@ struct RenderedMail {
 // Renders "parts" as multipart/alternative (text/plain, then text/html,
 // both charset=utf-8, 7bit when ASCII else 8bit), dated "unix_s", marked
 // as a machine's (Auto-Submitted: auto-generated, X-Auto-Response-Suppress:
-// All).
+// All), with Content-Language when "language" is set.
 // "unique" (16 to 64 of [A-Za-z0-9_-], random) makes the Message-ID and
 // the boundary "=_reg_<unique>".
 // Returns InvalidArgument when from/to/subject hold a control character,
-// from/to are not one address (exactly one '@' with text on both sides, no
+// "language" is not a language tag (letters, digits and "-"), from/to are
+// not one address (exactly one '@' with text on both sides, no
 // whitespace; specials only in the local part, which QuoteAddress quotes),
 // "unique" is malformed, a body is not UTF-8, holds NUL or a bare CR, or
 // any line, header or body, would be over 998 octets.

@@ -1,9 +1,12 @@
 // The registration page, improved when JavaScript runs: each field is
 // checked as the person types, the password's length is shown, and the
 // form is posted without leaving the page. Without this script the same
-// form posts normally and the server answers with the page; the messages
-// here are the server's own (fcgi/form.cc EmailError / PasswordError), and
-// any other message comes from the server's 422 answer as it is.
+// form posts normally and the server answers with the page. Every message
+// is the server's, in the page's language: the form's data-messages holds
+// the catalogue's field errors and this script's own words (lang/*.json,
+// "field.*" and "js.*"), and any other message comes from the server's
+// answer as it is. It touches only the registration form (not the
+// "send it again" form of other pages).
 (function () {
   'use strict';
 
@@ -14,12 +17,42 @@
   var submit = form.querySelector('button[type="submit"]');
   var formError = document.getElementById('form-error');
   var fields = [email, password];
+  var messages = {};
+  try { messages = JSON.parse(form.getAttribute('data-messages') || '{}'); } catch (e) {}
+
+  // The message "key" with each {name} of "args" filled in.
+  function t(key, args) {
+    var text = typeof messages[key] === 'string' ? messages[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return args && name in args ? String(args[name]) : all;
+    });
+  }
+
+  // The plural category of n under the catalogue's rule, as the server's
+  // PluralCategory (fcgi/i18n/messages.cc) has it.
+  function pluralCategory(n) {
+    var rule = messages.plural_rule, m10 = n % 10, m100 = n % 100;
+    var few = m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14);
+    if (rule === 'zero-one') return n === 0 || n === 1 ? 'one' : 'other';
+    if (rule === 'none') return 'other';
+    if (rule === 'east-slavic') return m10 === 1 && m100 !== 11 ? 'one' : few ? 'few' : 'many';
+    if (rule === 'polish') return n === 1 ? 'one' : few ? 'few' : 'many';
+    if (rule === 'czech') return n === 1 ? 'one' : n >= 2 && n <= 4 ? 'few' : 'other';
+    return n === 1 ? 'one' : 'other';
+  }
+
+  function plural(key, n) {
+    var forms = messages[key] || {};
+    var text = forms[pluralCategory(n)] || forms.other || String(n);
+    return text.replace(/\{n\}/g, String(n));
+  }
 
   // --- the field rules, as fcgi/form.cc has them ----------------------
 
   var MIN_PASSWORD = 8, MAX_PASSWORD = 256;
   var MIN_EMAIL = 3, MAX_EMAIL = 254, MAX_LOCAL = 64, MAX_LABEL = 63;
-  var EMAIL_FORMAT = 'Enter an email address like name@example.com.';
+  var LIMITS = { min: MIN_PASSWORD, max: MAX_PASSWORD };
+  var EMAIL_FORMAT = 'field.email_format';
 
   // Code points, as the server counts them (not UTF-16 units).
   function length(s) { return Array.from(s).length; }
@@ -47,47 +80,47 @@
     return !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
   }
 
+  // The key of the field's message ("" when valid), as fcgi/http/form.cc.
   function emailError(raw) {
     var value = trimAsciiSpace(raw);
-    if (value === '') return 'Enter your email address.';
+    if (value === '') return 'field.email_empty';
     if (!wellFormed(value)) return EMAIL_FORMAT;
     for (var ch of value) {
       if (forbiddenInEmail(ch.codePointAt(0))) {
-        return 'An email address cannot contain spaces or control characters.';
+        return 'field.email_space';
       }
     }
     var n = length(value);
-    if (n > MAX_EMAIL) return 'That email address is too long.';
+    if (n > MAX_EMAIL) return 'field.email_too_long';
     if (n < MIN_EMAIL) return EMAIL_FORMAT;
     var at = value.indexOf('@');
     if (at < 0 || value.indexOf('@', at + 1) >= 0) return EMAIL_FORMAT;
     var local = value.slice(0, at);
     if (local === '') return EMAIL_FORMAT;
-    if (length(local) > MAX_LOCAL) return 'The part before the @ is too long.';
+    if (length(local) > MAX_LOCAL) return 'field.email_local_too_long';
     if (!validDomain(value.slice(at + 1))) return EMAIL_FORMAT;
     return '';
   }
 
   function passwordError(value) {
-    if (!wellFormed(value)) return 'The password is not valid text.';
+    if (!wellFormed(value)) return 'field.password_not_text';
     var n = length(value);
-    if (n < MIN_PASSWORD) return 'Use at least ' + MIN_PASSWORD + ' characters.';
-    if (n > MAX_PASSWORD) return 'Use at most ' + MAX_PASSWORD + ' characters.';
+    if (n < MIN_PASSWORD) return 'field.password_too_short';
+    if (n > MAX_PASSWORD) return 'field.password_too_long';
     return '';
   }
 
   function check(input) {
-    return input === email ? emailError(input.value) : passwordError(input.value);
+    var key = input === email ? emailError(input.value) : passwordError(input.value);
+    return key ? t(key, LIMITS) : '';
   }
 
   // --- showing messages ------------------------------------------------
 
-  var baseTitle = document.title.replace(/^Error: /, '');
-
   function updateTitle() {
     var any = fields.some(function (f) { return f.getAttribute('aria-invalid') === 'true'; }) ||
         formError.textContent !== '';
-    document.title = (any ? 'Error: ' : '') + baseTitle;
+    document.title = any ? messages.error_title : messages.title;
   }
 
   // Puts "message" beside "input" (the live region announces it) and marks
@@ -135,14 +168,14 @@
 
   function updateCount() {
     var n = length(password.value);
-    var text = n === 1 ? '1 character' : n + ' characters';
-    if (n > 0 && n < MIN_PASSWORD) text += ', ' + (MIN_PASSWORD - n) + ' to go';
-    if (n >= MIN_PASSWORD && n <= MAX_PASSWORD) text += ', long enough';
+    var text = plural('js.count', n);
+    if (n > 0 && n < MIN_PASSWORD) text += t('js.to_go', { n: MIN_PASSWORD - n });
+    if (n >= MIN_PASSWORD && n <= MAX_PASSWORD) text += t('js.long_enough');
     count.textContent = n > 0 ? text : '';
     var ok = n >= MIN_PASSWORD && n <= MAX_PASSWORD;
     count.classList.toggle('is-ok', ok);
     // Screen readers hear the length only when it becomes long enough.
-    if (ok && !wasLongEnough) announce.textContent = 'Password long enough.';
+    if (ok && !wasLongEnough) announce.textContent = t('js.announce_long_enough');
     if (!ok) announce.textContent = '';
     wasLongEnough = ok;
   }
@@ -159,24 +192,26 @@
   reveal.type = 'button';
   reveal.className = 'reveal';
   reveal.setAttribute('aria-controls', password.id);
-  // Visible "Show"/"Hide"; screen readers hear "Show password".
-  var revealWord = document.createTextNode('');
-  var revealRest = document.createElement('span');
-  revealRest.className = 'sr-only';
-  revealRest.textContent = ' password';
+  // Visible "Show"/"Hide"; screen readers hear "Show password" (each
+  // language words both; the spoken one holds the visible word).
+  var revealWord = document.createElement('span');
+  revealWord.setAttribute('aria-hidden', 'true');
+  var revealSpoken = document.createElement('span');
+  revealSpoken.className = 'sr-only';
   reveal.appendChild(revealWord);
-  reveal.appendChild(revealRest);
+  reveal.appendChild(revealSpoken);
   wrap.appendChild(reveal);
   function setRevealed(on) {
     password.type = on ? 'text' : 'password';
-    revealWord.data = on ? 'Hide' : 'Show';
-    announce.textContent = on ? 'Your password is shown.' : '';
+    revealWord.textContent = t(on ? 'js.hide' : 'js.show');
+    revealSpoken.textContent = t(on ? 'js.hide_label' : 'js.show_label');
+    announce.textContent = on ? t('js.shown') : '';
   }
   setRevealed(false);
   reveal.addEventListener('click', function () {
     var on = password.type === 'password';
     setRevealed(on);
-    if (!on) announce.textContent = 'Your password is hidden.';
+    if (!on) announce.textContent = t('js.hidden');
   });
 
   // --- posting without leaving the page ---------------------------------
@@ -188,7 +223,7 @@
     sending = on;
     form.setAttribute('aria-busy', on ? 'true' : 'false');
     submit.setAttribute('aria-disabled', on ? 'true' : 'false');
-    submit.textContent = on ? 'Creating account\u2026' : submitLabel;
+    submit.textContent = on ? t('js.sending') : submitLabel;
   }
 
   function firstInvalid() {
@@ -201,9 +236,9 @@
   // The message for an answer that is neither 202 nor 422.
   function failureMessage(status, body) {
     if (body && typeof body.error === 'string' && body.error) return body.error;
-    if (status === 429) return 'Too many tries from your network. Wait a minute, then try again.';
-    if (status === 503) return 'We are busy right now. Please try again in a moment.';
-    return 'Something went wrong. Please try again.';
+    if (status === 429) return t('js.error_429');
+    if (status === 503) return t('js.error_503');
+    return t('js.error_other');
   }
 
   form.addEventListener('submit', function (event) {
@@ -238,7 +273,7 @@
       });
     }).catch(function () {
       setSending(false);
-      showFormError('We could not reach the server. Check your connection and try again.');
+      showFormError(t('js.error_network'));
     });
   });
 })();

@@ -1,8 +1,8 @@
 // End-to-end test of the registration pages in Debian's headless Chromium,
 // as a person uses them: once with JavaScript off (the form posts, the
 // server answers with pages), once with it on and the keyboard only, and
-// the links that no longer work. tests/browser/run.sh starts the stacks and
-// sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
+// the links that no longer work; then one flow each in German and in
+// French. tests/browser/run.sh starts the stacks and sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
 // EXPIRY_DATA_DIR (a stack whose links live 1 s) and SHOTS.
 'use strict';
 
@@ -96,6 +96,18 @@ async function javascriptOff(browser) {
     assert.equal(mail.subject, 'Confirm your email address');
     const link = verificationLink(mail);
     await shootMail(browser, mail.html, SHOTS, 'mail-verification');
+
+    // "Send it again" from the same page: the same page again, and a second
+    // mail with a new link; the first link keeps working.
+    await page.getByLabel('Email address').fill(email);
+    r = await submitting(page, 'POST', BASE + '/register/resend',
+        () => page.getByRole('button', { name: 'Send the link again' }).click());
+    assert.equal(r.status(), 303);
+    await page.waitForURL(BASE + '/register/sent');
+    assert.equal(await h1(page), 'Check your inbox');
+    const again = await waitForMail(DATA_DIR, email, 1);
+    assert.equal(again.subject, 'Confirm your email address');
+    assert.notEqual(verificationLink(again), link);
 
     r = await page.goto(link);
     assert.equal(r.status(), 200);
@@ -314,10 +326,165 @@ async function deadLinks(browser) {
     assert.equal(r.status(), 410);
     assert.equal(await h1(page), 'This link has expired');
     await shoot(page, SHOTS, 'expired-link');
-    // Its way out: "Register again", reached by keyboard.
-    await tabTo(page, (f) => f.text === 'Register again');
+    // Its ways out, reached by keyboard: the "send it again" form (its
+    // address field, its button), then the registration page.
+    assert.equal(await page.locator('form[action="/register/resend"]').count(), 1);
+    await tabTo(page, (f) => f.id === 'resend-email');
+    await tabTo(page, (f) => f.text === 'Send the link again');
+    await tabTo(page, (f) => f.text === 'Go to the registration page');
     await Promise.all([page.waitForURL(EXPIRY_BASE + '/'), page.keyboard.press('Enter')]);
     assert.equal(await h1(page), 'Create your account');
+  } finally {
+    await context.close();
+  }
+}
+
+// --- in German and in French ----------------------------------------------
+
+// What a person reads in each language (lang/de.json, lang/fr.json).
+const WORDS = {
+  de: {
+    locale: 'de-DE',
+    register: 'Konto erstellen', email: 'E-Mail-Adresse', password: 'Passwort',
+    submit: 'Konto erstellen', errorTitle: /^Fehler: /,
+    emailFormat: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
+    tooShort: 'Verwenden Sie mindestens 8 Zeichen.', count: '5 Zeichen, noch 3',
+    sent: 'Prüfen Sie Ihr Postfach', resend: 'Link erneut senden',
+    subject: 'Bestätigen Sie Ihre E-Mail-Adresse', hours: '24 Stunden',
+    activate: 'E-Mail-Adresse bestätigen', verify: 'E-Mail-Adresse bestätigen',
+    verified: 'Ihre E-Mail-Adresse ist bestätigt',
+    already: 'Ihre E-Mail-Adresse war bereits bestätigt',
+    notFound: 'Seite nicht gefunden', expired: 'Dieser Link ist abgelaufen',
+    notice: 'Sie haben bereits ein Konto',
+  },
+  fr: {
+    locale: 'fr-FR',
+    register: 'Créez votre compte', email: 'Adresse e-mail', password: 'Mot de passe',
+    submit: 'Créer le compte', errorTitle: /^Erreur\u00a0: /,
+    emailFormat: 'Saisissez une adresse e-mail comme nom@example.com.',
+    tooShort: 'Utilisez au moins 8 caractères.', count: '5 caractères, encore 3',
+    sent: 'Consultez votre boîte de réception', resend: 'Renvoyer le lien',
+    subject: 'Confirmez votre adresse e-mail', hours: '24 heures',
+    activate: 'Confirmez votre adresse e-mail', verify: 'Confirmer mon adresse',
+    verified: 'Votre adresse e-mail est confirmée',
+    already: 'Votre adresse e-mail était déjà confirmée',
+    notFound: 'Page introuvable', expired: 'Ce lien a expiré',
+    notice: 'Vous avez déjà un compte',
+  },
+};
+
+// RFC 2047 encoded-words in the Subject exactly when it is not ASCII.
+function checkSubjectEncoding(mail) {
+  if (/^[\x20-\x7e]*$/.test(mail.subject)) assert.equal(mail.rawSubject, mail.subject);
+  else assert.match(mail.rawSubject, /^=\?UTF-8\?B\?/);
+}
+
+// One registration flow in a browser whose language is "lang" (its
+// Accept-Language): every page, the script's messages and both mails in
+// that language, each shot as "<lang>-<page>".
+async function inLanguage(browser, lang) {
+  const w = WORDS[lang];
+  const context = await browser.newContext({ viewport: DESKTOP, locale: w.locale });
+  const page = await context.newPage();
+  watchForErrors(page);
+  const shot = (name) => shoot(page, SHOTS, `${lang}-${name}`, lang);
+  try {
+    const email = `${lang}-${unique()}@example.com`;
+    const password = newPassword();
+
+    let r = await page.goto(BASE + '/');
+    assert.equal(r.headers()['content-language'], lang);
+    assert.equal(await h1(page), w.register);
+    await page.locator('button.reveal').waitFor();  // app.js ran
+    await shot('register');
+
+    // The script's messages, in the page's language.
+    await page.getByLabel(w.email).fill('me@example');
+    await page.getByLabel(w.email).blur();
+    await page.getByLabel(w.password).fill('short');
+    assert.equal(await text(page, '#password-count'), w.count);
+    await page.getByLabel(w.password).blur();
+    assert.equal(await text(page, '#email-error'), w.emailFormat);
+    assert.equal(await text(page, '#password-error'), w.tooShort);
+    assert.match(await page.title(), w.errorTitle);
+    await shot('register-errors');
+    // The server says the same, in the same language.
+    const answer = await page.request.post(BASE + '/register', {
+      headers: { Accept: 'application/json', 'Accept-Language': w.locale },
+      form: { email: 'me@example', password: 'short' },
+    });
+    assert.equal(answer.status(), 422);
+    assert.deepEqual((await answer.json()).errors, { email: w.emailFormat, password: w.tooShort });
+
+    await page.getByLabel(w.email).fill(email);
+    await page.getByLabel(w.password).fill(password);
+    r = await submitting(page, 'POST', BASE + '/register',
+        () => page.getByRole('button', { name: w.submit }).click());
+    assert.equal(r.status(), 202);
+    await page.waitForURL(BASE + '/register/sent');
+    assert.equal(await h1(page), w.sent);
+    assert.equal(await page.locator('form[action="/register/resend"] button').innerText(), w.resend);
+    await shot('sent');
+
+    const mail = await waitForMail(DATA_DIR, email);
+    assert.equal(mail.language, lang);
+    assert.equal(mail.subject, w.subject);
+    checkSubjectEncoding(mail);
+    assert.ok(mail.text.replace(/\n/g, ' ').includes(w.hours), 'the hours in words');
+    assert.match(mail.html, new RegExp(`<html lang="${lang}">`));
+    const link = verificationLink(mail);
+    await shootMail(browser, mail.html, SHOTS, `${lang}-mail-verification`);
+
+    await page.goto(link);
+    assert.equal(await h1(page), w.activate);
+    await shot('activate');
+    r = await submitting(page, 'POST', BASE + '/activate',
+        () => page.getByRole('button', { name: w.verify }).click());
+    assert.equal(r.status(), 200);
+    await page.waitForLoadState();
+    assert.equal(await h1(page), w.verified);
+    await shot('verified');
+    await page.goto(link);
+    await submitting(page, 'POST', BASE + '/activate',
+        () => page.getByRole('button', { name: w.verify }).click());
+    await page.waitForLoadState();
+    assert.equal(await h1(page), w.already);
+    await shot('already-verified');
+
+    // The verified address again: the notice, in this language too.
+    await page.goto(BASE + '/');
+    await page.getByLabel(w.email).fill(email);
+    await page.getByLabel(w.password).fill(newPassword());
+    await page.getByLabel(w.password).press('Enter');
+    await page.waitForURL(BASE + '/register/sent');
+    const notice = await waitForMail(DATA_DIR, email, 1);
+    assert.equal(notice.subject, w.notice);
+    checkSubjectEncoding(notice);
+    assert.equal(notice.language, lang);
+    await shootMail(browser, notice.html, SHOTS, `${lang}-mail-account-exists`);
+
+    // The links that no longer work.
+    r = await page.goto(`${BASE}/activate?token=${crypto.randomBytes(32).toString('base64url')}`);
+    assert.equal(r.status(), 404);
+    assert.equal(await h1(page), w.notFound);
+    await shot('unknown-link');
+    const expiring = `${lang}-expired-${unique()}@example.com`;
+    r = await page.request.post(EXPIRY_BASE + '/register', {
+      headers: { Accept: 'application/json', 'Accept-Language': w.locale },
+      form: { email: expiring, password: newPassword() },
+    });
+    assert.equal(r.status(), 202);
+    const old = verificationLink(await waitForMail(EXPIRY_DATA_DIR, expiring));
+    const deadline = Date.now() + 10000;
+    while ((await page.request.get(old)).status() !== 410) {
+      assert.ok(Date.now() < deadline, 'the link did not expire');
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    r = await page.goto(old);
+    assert.equal(r.status(), 410);
+    assert.equal(await h1(page), w.expired);
+    assert.equal(await page.locator('form[action="/register/resend"] input[type=email]').count(), 1);
+    await shot('expired-link');
   } finally {
     await context.close();
   }
@@ -343,6 +510,8 @@ const SCENARIOS = [
   ['JavaScript off: post, errors, register, mail link, verified', javascriptOff],
   ['JavaScript on, keyboard only: live checks, fetch, verified, notice mail', javascriptOn],
   ['Dead links: unknown (404) and expired (410)', deadLinks],
+  ['In German: pages, script messages, mails, dead links', (b) => inLanguage(b, 'de')],
+  ['In French: pages, script messages, mails, dead links', (b) => inLanguage(b, 'fr')],
 ];
 
 async function main() {

@@ -17,6 +17,13 @@ function mailIndex(dataDir) {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
+// A header's RFC 2047 "=?UTF-8?B?...?=" words decoded (the space between
+// two words goes, as RFC 2047 6.2 says).
+function decodeWords(value) {
+  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?B\?([^?]*)\?=/gi,
+      (all, b64) => Buffer.from(b64, 'base64').toString('utf8'));
+}
+
 // The parts of one multipart/alternative mail as RenderMail writes it
 // (7bit/8bit parts, CRLF line ends).
 function parseMail(raw) {
@@ -32,7 +39,10 @@ function parseMail(raw) {
     const type = (chunk.slice(0, end).match(/Content-Type:\s*([^;\r\n]+)/i) || [])[1];
     parts[type] = chunk.slice(end + 4).replace(/\r\n$/, '').replace(/\r\n/g, '\n');
   }
-  return { subject: header('Subject'), to: header('To'), text: parts['text/plain'], html: parts['text/html'] };
+  return {
+    subject: decodeWords(header('Subject')), rawSubject: header('Subject'), to: header('To'),
+    language: header('Content-Language'), text: parts['text/plain'], html: parts['text/html'],
+  };
 }
 
 // Waits for the first mail to "to" after the first "skip" of them.
@@ -65,8 +75,8 @@ function verificationLink(mail) {
 // What a person (or an auditor) notices, in the page as rendered: one h1,
 // labelled inputs, alt on images, no sideways scrolling, and text contrast
 // of WCAG AA (4.5:1; 3:1 for large text) against the background it is on.
-async function checkPage(page) {
-  const problems = await page.evaluate(() => {
+async function checkPage(page, lang = 'en') {
+  const problems = await page.evaluate((lang) => {
     const out = [];
     const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
     const lum = ([r, g, b]) => {
@@ -80,7 +90,7 @@ async function checkPage(page) {
       }
       return [255, 255, 255];
     };
-    if (document.documentElement.lang !== 'en') out.push('no lang="en"');
+    if (document.documentElement.lang !== lang) out.push(`no lang="${lang}"`);
     if (!document.title) out.push('no title');
     if (document.querySelectorAll('h1').length !== 1) out.push('not exactly one h1');
     for (const img of document.images) if (!img.hasAttribute('alt')) out.push('img without alt: ' + img.src);
@@ -105,17 +115,18 @@ async function checkPage(page) {
       }
     }
     return out;
-  });
+  }, lang);
   assert.deepEqual(problems, [], `page ${page.url()}`);
 }
 
 // Saves "name-desktop.png" (1280x800) and "name-phone.png" (390 wide, the
-// whole page), checking the page at both widths, and leaves the desktop size.
-async function shoot(page, dir, name) {
-  await checkPage(page);
+// whole page), checking the page (in language "lang") at both widths, and
+// leaves the desktop size.
+async function shoot(page, dir, name, lang = 'en') {
+  await checkPage(page, lang);
   await page.screenshot({ path: path.join(dir, `${name}-desktop.png`) });
   await page.setViewportSize(PHONE);
-  await checkPage(page);
+  await checkPage(page, lang);
   await page.screenshot({ path: path.join(dir, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize(DESKTOP);
 }

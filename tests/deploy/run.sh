@@ -112,6 +112,8 @@ for f in usr/lib/registrar/registrar usr/sbin/regctl usr/lib/registrar/setup; do
   check "/$f is executable" test -x "$root/$f"
 done
 for f in usr/share/registrar/static/app.css usr/share/registrar/nginx/client_key.conf \
+         usr/share/registrar/lang/en.json usr/share/registrar/lang/de.json \
+         usr/share/registrar/lang/fr.json \
          lib/systemd/system/registrar.service \
          lib/systemd/system/registrar.socket lib/systemd/system/registrar-spawn-fcgi.service \
          usr/lib/sysusers.d/registrar.conf usr/lib/tmpfiles.d/registrar.conf \
@@ -246,6 +248,8 @@ pids+=($!)
 base=http://127.0.0.1:$port
 check "nginx answers /healthz through the socket" wait_for 10 curl -fsS "$base/healthz"
 check "static files come from the installed folder" curl -fsS -o /dev/null "$base/static/app.css"
+check "pages come in German from the installed catalogues" \
+  bash -c 'curl -fsS -H "Accept-Language: de-DE,de;q=0.9" "$1/" | grep -q "<html lang=\"de\">"' _ "$base"
 
 email="ada-$RANDOM@example.com"
 code=$(curl -s -o "$work/register.out" -w '%{http_code}' -H 'Content-Type: application/json' \

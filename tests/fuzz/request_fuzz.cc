@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
@@ -18,6 +20,8 @@
 #include "handlers/router.h"
 #include "http/form.h"
 #include "http/request.h"
+#include "i18n/accept_language.h"
+#include "i18n/messages.h"
 
 namespace {
 
@@ -148,7 +152,24 @@ void CheckOrigin(Request r) {
   }
 }
 
+// The repository's catalogues (run from the repository's root, as
+// tests/fuzz/run.sh does); without them nothing can be checked.
+const reg::Messages& English() {
+  static const reg::Catalogues* catalogues = [] {
+    reg::Result<reg::Catalogues> c = reg::Catalogues::Load("lang");
+    if (!c.ok()) {
+      std::fprintf(stderr, "%s\n", c.status().ToString().c_str());
+      std::abort();
+    }
+    return new reg::Catalogues(std::move(c).value());
+  }();
+  return catalogues->Get("en");
+}
+
 void CheckResponses(const Request& r) {
+  const std::string lang =
+      reg::NegotiateLanguage(r.accept_language, {"de", "en", "fr"}, "en");
+  FUZZ_CHECK(lang == "de" || lang == "en" || lang == "fr");
   const reg::Result<reg::Fields> fields = reg::ReadFields(r);
   if (!fields.ok()) {
     const Code c = fields.status().code();
@@ -159,7 +180,8 @@ void CheckResponses(const Request& r) {
   const reg::Result<reg::BodyKind> kind = reg::BodyKindFor(r.content_type);
   if (kind.ok() && kind.value() == reg::BodyKind::kJson) FUZZ_CHECK(json);
 
-  const reg::Response e = reg::ErrorResponse(r, reg::Status::Malformed("fuzz"));
+  const reg::Response e =
+      reg::ErrorResponse(r, reg::Status::Malformed("fuzz"), English());
   const std::string bytes = e.Serialize();
   const std::size_t end = bytes.find("\r\n\r\n");
   FUZZ_CHECK(end != std::string::npos);

@@ -38,13 +38,8 @@ class ActivateTest : public StackSuite {
  protected:
   static void SetUpTestSuite() { StartStack(); }
 
-  // The mails to "email" (exactly as typed), oldest first.
   static std::vector<std::string> MailsTo(const std::string& email) {
-    std::vector<std::string> out;
-    for (std::string& m : sink().Mails()) {
-      if (MailHeader(m, "To") == email) out.push_back(std::move(m));
-    }
-    return out;
+    return reg::testing::MailsTo(sink(), email);
   }
   // Registers "email" and returns the token of the verification mail that
   // follows, "" when none arrives. The address's mails before it are skipped.
@@ -216,12 +211,14 @@ TEST_F(ActivateExpiryTest,
       std::chrono::seconds(10)))
       << get.status << " " << get.body;
   EXPECT_THAT(get.Header("content-type"), StartsWith("text/html"));
-  EXPECT_THAT(Lower(get.body), HasSubstr("register again"));
+  // Its way out: the "send it again" form, and the registration page.
+  EXPECT_THAT(get.body,
+              HasSubstr(R"(<form method="post" action="/register/resend")"));
   EXPECT_THAT(get.body, HasSubstr(R"(href="/")"));
 
   HttpResponse form = stack().Post("/activate", "token=" + old_token, {kForm});
   EXPECT_EQ(form.status, 410) << form.body;
-  EXPECT_THAT(Lower(form.body), HasSubstr("register again"));
+  EXPECT_THAT(form.body, HasSubstr(R"(action="/register/resend")"));
   EXPECT_EQ(stack().Post("/activate", JsonToken(old_token), {kJson}).status,
             410);
   EXPECT_EQ(Unverified(email), "1");

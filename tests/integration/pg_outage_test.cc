@@ -13,12 +13,6 @@
 namespace reg::testing {
 namespace {
 
-int MailsTo(const Sink& sink, const std::string& to) {
-  int n = 0;
-  for (const std::string& m : sink.Mails()) n += MailHeader(m, "To") == to;
-  return n;
-}
-
 std::string One(const Stack& stack, const std::string& sql) {
   std::vector<std::string> rows = stack.Query(sql);
   return rows.empty() ? "" : rows[0];
@@ -38,7 +32,8 @@ TEST(PostgresOutage, AnswersWait503AndAMailAcceptedMeanwhileIsRecordedOnce) {
   ASSERT_TRUE(stack.running()) << stack.Output();
   ASSERT_EQ(stack.Register("before@example.com", "a good password").status,
             202);
-  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, "before@example.com"); }));
+  ASSERT_TRUE(
+      WaitFor([&] { return MailsTo(sink, "before@example.com").size() == 1; }));
 
   // A send in flight: the sink holds the end of its DATA.
   sink.Control(R"({"hold_data": true})");
@@ -57,7 +52,7 @@ TEST(PostgresOutage, AnswersWait503AndAMailAcceptedMeanwhileIsRecordedOnce) {
   EXPECT_EQ(stack.Get("/activate?token=" + std::string(43, 'A')).status, 503);
   // The server accepts the held mail while the database is away.
   sink.Control("{}");
-  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, in_flight) == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink, in_flight).size() == 1; }));
 
   ASSERT_TRUE(PgStart());
   const auto back = std::chrono::steady_clock::now();
@@ -92,7 +87,7 @@ TEST(PostgresOutage, AnswersWait503AndAMailAcceptedMeanwhileIsRecordedOnce) {
   EXPECT_EQ(One(stack,
                 "SELECT attempts FROM outbox WHERE id = " + std::to_string(id)),
             "1");
-  EXPECT_EQ(MailsTo(sink, in_flight), 1);
+  EXPECT_EQ(MailsTo(sink, in_flight).size(), 1u);
   // Nothing of the registration answered 503 was written.
   EXPECT_EQ(One(stack,
                 "SELECT count(*) FROM users "

@@ -24,11 +24,7 @@ class ResendTest : public StackSuite {
   static void SetUpTestSuite() { StartStack(); }
 
   static std::vector<std::string> MailsTo(const std::string& email) {
-    std::vector<std::string> out;
-    for (std::string& m : sink().Mails()) {
-      if (MailHeader(m, "To") == email) out.push_back(std::move(m));
-    }
-    return out;
+    return reg::testing::MailsTo(sink(), email);
   }
   static HttpResponse ResendJson(const std::string& email) {
     return stack().Post("/register/resend",

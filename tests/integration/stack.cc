@@ -209,6 +209,32 @@ std::string RepoRoot() {
   return getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : ".";
 }
 
+namespace {
+
+// The contents of "file" once a process has written it (a port), waiting
+// up to 5 s; "" if it never did.
+std::string WaitForFile(const std::string& file) {
+  for (int i = 0; i < 500; i++) {
+    std::string content = ReadFile(file);
+    if (!content.empty()) return content;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "";
+}
+
+// SIGTERM, then SIGKILL after 5 s; *pid becomes -1.
+void StopProcess(pid_t* pid) {
+  if (*pid <= 0) return;
+  kill(*pid, SIGTERM);
+  if (!Reap(*pid, 5000)) {
+    kill(*pid, SIGKILL);
+    Reap(*pid, 5000);
+  }
+  *pid = -1;
+}
+
+}  // namespace
+
 Sink::Sink(std::string dir, int port) : dir_(std::move(dir)), port_(port) {
   Start();
 }
@@ -220,25 +246,11 @@ void Sink::Start() {
   pid_ = Spawn({"/usr/bin/python3", RepoRoot() + "/tools/smtp_sink.py",
                 "--quiet", "--port", std::to_string(port_), "--dir", dir_},
                {}, dir_ + "/sink.log");
-  for (int i = 0; i < 500; i++) {
-    std::string p = ReadFile(dir_ + "/sink.port");
-    if (!p.empty()) {
-      port_ = std::atoi(p.c_str());
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::string port = WaitForFile(dir_ + "/sink.port");
+  if (!port.empty()) port_ = std::atoi(port.c_str());
 }
 
-void Sink::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  if (!Reap(pid_, 5000)) {
-    kill(pid_, SIGKILL);
-    Reap(pid_, 5000);
-  }
-  pid_ = -1;
-}
+void Sink::Stop() { StopProcess(&pid_); }
 
 void Sink::Control(const std::string& json) {
   WriteFileAtomic(dir_ + "/control.json", json);
@@ -307,21 +319,10 @@ void Receiver::Start() {
                 "--secret", secret_file_, "--port", std::to_string(port_),
                 "--dir", dir_},
                {}, dir_ + "/receiver.log");
-  for (int i = 0; i < 500; i++) {
-    if (!ReadFile(dir_ + "/receiver.port").empty()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitForFile(dir_ + "/receiver.port");
 }
 
-void Receiver::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  if (!Reap(pid_, 5000)) {
-    kill(pid_, SIGKILL);
-    Reap(pid_, 5000);
-  }
-  pid_ = -1;
-}
+void Receiver::Stop() { StopProcess(&pid_); }
 
 void Receiver::Control(const std::string& json) {
   WriteFileAtomic(dir_ + "/control.json", json);
@@ -595,6 +596,14 @@ void StackSuite::TearDownTestSuite() {
       << "processes left behind, or a sanitizer report";
   delete run_;
   run_ = nullptr;
+}
+
+std::vector<std::string> MailsTo(const Sink& sink, const std::string& to) {
+  std::vector<std::string> out;
+  for (std::string& m : sink.Mails()) {
+    if (MailHeader(m, "To") == to) out.push_back(std::move(m));
+  }
+  return out;
 }
 
 std::string Regctl(const Stack& stack, const std::string& args) {

@@ -197,6 +197,8 @@ class StackSuite : public ::testing::Test {
   static Running* run_;
 };
 
+// The mails "sink" took for "to" (exactly as typed), oldest first.
+std::vector<std::string> MailsTo(const Sink& sink, const std::string& to);
 // Runs the build's regctl (REGISTRAR_BUILD) with "args" on the stack's
 // database (its DATA_DIR, or its DATABASE_URL); stdout and stderr.
 std::string Regctl(const Stack& stack, const std::string& args);

@@ -44,18 +44,12 @@ std::vector<nlohmann::json> AttemptsFor(const Receiver& receiver,
   return out;
 }
 
-int MailsTo(const Sink& sink, const std::string& to) {
-  int n = 0;
-  for (const std::string& m : sink.Mails()) n += MailHeader(m, "To") == to;
-  return n;
-}
-
 // Registers "email" and returns the token its verification mail carries.
 std::string RegisterForToken(const Stack& stack, const Sink& sink,
                              const std::string& email) {
   HttpResponse r = stack.Register(email, kPassword);
   EXPECT_EQ(r.status, 202) << r.error << r.body;
-  if (!WaitFor([&] { return MailsTo(sink, email) == 1; })) return "";
+  if (!WaitFor([&] { return MailsTo(sink, email).size() == 1; })) return "";
   for (const std::string& m : sink.Mails()) {
     if (MailHeader(m, "To") == email) return TokenIn(m);
   }

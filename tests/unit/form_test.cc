@@ -203,13 +203,13 @@ TEST(EmailRules, AcceptsOrdinaryAddresses) {
 }
 
 TEST(EmailRules, EmptyAsksForAnAddress) {
-  EXPECT_EQ(EmailError(""), "Enter your email address.");
+  EXPECT_EQ(EmailError(""), "field.email_empty");
 }
 
 TEST(EmailRules, RejectsFewerThanThreeCharacters) {
   // No 3-character address has a dotted domain, so the shortest valid one
   // has five; below three the length rule answers first.
-  const std::string format = "Enter an email address like name@example.com.";
+  const std::string format = "field.email_format";
   EXPECT_EQ(EmailError("a"), format);
   EXPECT_EQ(EmailError("a@"), format);
   EXPECT_EQ(EmailError("a@b"), format);  // 3: fails on the domain only
@@ -223,8 +223,7 @@ TEST(EmailRules, AcceptsTwoHundredFiftyFourCharactersButNot255) {
       Repeat("b", 63) + "." + Repeat("c", 63) + "." + Repeat("d", 61);
   ASSERT_EQ(domain189.size(), 189u);
   EXPECT_EQ(EmailError(local + "@" + domain189), "");
-  EXPECT_EQ(EmailError(local + "@" + domain189 + "e"),
-            "That email address is too long.");
+  EXPECT_EQ(EmailError(local + "@" + domain189 + "e"), "field.email_too_long");
 }
 
 TEST(EmailRules, CountsCodePointsNotBytes) {
@@ -234,9 +233,7 @@ TEST(EmailRules, CountsCodePointsNotBytes) {
 }
 
 TEST(EmailRules, RefusesInvisibleAndDirectionChangingCharacters) {
-  const std::string message =
-      "An email address cannot contain invisible or direction-changing "
-      "characters.";
+  const std::string message = "field.email_invisible";
   // Each as UTF-8 inside the local part: soft hyphen, zero-width space,
   // zero-width joiner, left-to-right and right-to-left marks, an embedding,
   // the right-to-left override, word joiner, invisible plus, isolates, BOM,
@@ -342,13 +339,13 @@ TEST(EmailRules, NormalizeLowercasesAsciiOnly) {
 }
 
 TEST(PasswordRules, AcceptsEightToTwoHundredFiftySixCodePoints) {
-  EXPECT_EQ(PasswordError(Repeat("\xC3\xA9", 7)), "Use at least 8 characters.");
+  EXPECT_EQ(PasswordError(Repeat("\xC3\xA9", 7)), "field.password_too_short");
   EXPECT_EQ(PasswordError(Repeat("\xC3\xA9", 8)), "");
   EXPECT_EQ(PasswordError(Repeat("\xF0\x9F\x98\x80", 256)), "");
   EXPECT_EQ(PasswordError(Repeat("\xF0\x9F\x98\x80", 257)),
-            "Use at most 256 characters.");
-  EXPECT_EQ(PasswordError(Repeat("x", 7)), "Use at least 8 characters.");
-  EXPECT_EQ(PasswordError(""), "Use at least 8 characters.");
+            "field.password_too_long");
+  EXPECT_EQ(PasswordError(Repeat("x", 7)), "field.password_too_short");
+  EXPECT_EQ(PasswordError(""), "field.password_too_short");
 }
 
 TEST(PasswordRules, AllowsSpacesAndAnyCharacter) {
@@ -358,9 +355,9 @@ TEST(PasswordRules, AllowsSpacesAndAnyCharacter) {
 }
 
 TEST(PasswordRules, RejectsInvalidUtf8) {
-  EXPECT_EQ(PasswordError("password\xFF"), "The password is not valid text.");
+  EXPECT_EQ(PasswordError("password\xFF"), "field.password_not_text");
   EXPECT_EQ(PasswordError("\xED\xA0\x80\xED\xB0\x80xxxxxx"),
-            "The password is not valid text.");
+            "field.password_not_text");
 }
 
 }  // namespace

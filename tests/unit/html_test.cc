@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "testutil.h"
+
 namespace reg {
 namespace {
 
@@ -40,9 +42,10 @@ TEST(HtmlEscape, EscapesAllFiveSpecialCharacters) {
 }
 
 TEST(RegisterPage, HoldsTheContractsFormAndInputs) {
-  const std::string page = RegisterPage({});
+  const std::string page = RegisterPage(English(), {});
   ExpectWellFormedPage(page);
-  EXPECT_THAT(page, HasSubstr("<form method=\"post\" action=\"/register\">"));
+  EXPECT_THAT(page, HasSubstr("<form method=\"post\" action=\"/register\" "
+                              "data-messages=\""));
   EXPECT_THAT(page, HasSubstr("<input name=\"email\" type=\"email\" "
                               "autocomplete=\"email\" "));
   EXPECT_THAT(page, HasSubstr("<input name=\"password\" type=\"password\" "
@@ -61,7 +64,7 @@ TEST(RegisterPage, KeepsTheEmailEscapedNeverRaw) {
   RegisterForm form;
   form.email = "\"><script>alert('x')</script>@example.com";
   form.email_error = "Enter an email address like name@example.com.";
-  const std::string page = RegisterPage(form);
+  const std::string page = RegisterPage(English(), form);
   EXPECT_THAT(page, Not(HasSubstr("<script>")));
   EXPECT_THAT(page, Not(HasSubstr("\"><script")));
   EXPECT_THAT(page,
@@ -74,7 +77,7 @@ TEST(RegisterPage, ShowsEachErrorBesideItsField) {
   form.email = "bad";
   form.email_error = "Enter <an> email.";
   form.password_error = "Use at least 8 characters.";
-  const std::string page = RegisterPage(form);
+  const std::string page = RegisterPage(English(), form);
   EXPECT_THAT(page, HasSubstr("id=\"email-error\" aria-live=\"polite\">"
                               "Enter &lt;an&gt; email.</p>"));
   EXPECT_THAT(page, HasSubstr("id=\"password-error\" aria-live=\"polite\">"
@@ -92,7 +95,8 @@ TEST(RegisterPage, ShowsEachErrorBesideItsField) {
 TEST(RegisterPage, NeverContainsThePassword) {
   // RegisterForm has no password field at all; check nothing leaks a value
   // into the password input either.
-  const std::string page = RegisterPage({"a@b.c", "", "Use at most 256."});
+  const std::string page =
+      RegisterPage(English(), {"a@b.c", "", "Use at most 256."});
   const auto input = page.find("<input name=\"password\"");
   ASSERT_NE(input, std::string::npos);
   const std::string tag = page.substr(input, page.find('>', input) - input);
@@ -100,7 +104,7 @@ TEST(RegisterPage, NeverContainsThePassword) {
 }
 
 TEST(ActivatePage, HoldsOneButtonPostingTheEscapedToken) {
-  const std::string page = ActivatePage("abc\"><x>&'");
+  const std::string page = ActivatePage(English(), "abc\"><x>&'");
   ExpectWellFormedPage(page);
   EXPECT_THAT(page, HasSubstr("<form method=\"post\" action=\"/activate\">"));
   EXPECT_THAT(page, HasSubstr("<input type=\"hidden\" name=\"token\" "
@@ -111,30 +115,82 @@ TEST(ActivatePage, HoldsOneButtonPostingTheEscapedToken) {
 
 TEST(ActivatePage, KeepsABase64UrlTokenVerbatim) {
   const std::string token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdefg";
-  EXPECT_THAT(ActivatePage(token),
+  EXPECT_THAT(ActivatePage(English(), token),
               HasSubstr("name=\"token\" value=\"" + token + "\">"));
 }
 
 TEST(StaticPages, SaySomethingUsefulAndAreWellFormed) {
-  ExpectWellFormedPage(SentPage());
-  EXPECT_THAT(SentPage(), HasSubstr("Check your inbox"));
-  EXPECT_THAT(SentPage(), HasSubstr("register again"));
-  ExpectWellFormedPage(VerifiedPage());
-  EXPECT_THAT(VerifiedPage(), HasSubstr("Your email is verified"));
-  ExpectWellFormedPage(ExpiredPage());
-  EXPECT_THAT(ExpiredPage(), HasSubstr("expired"));
-  EXPECT_THAT(ExpiredPage(), HasSubstr("<a href=\"/\""));
-  ExpectWellFormedPage(NotFoundPage());
-  EXPECT_THAT(NotFoundPage(), HasSubstr("not found"));
+  ExpectWellFormedPage(SentPage(English()));
+  EXPECT_THAT(SentPage(English()), HasSubstr("Check your inbox"));
+  EXPECT_THAT(SentPage(English()), HasSubstr("Send the link again"));
+  ExpectWellFormedPage(VerifiedPage(English()));
+  EXPECT_THAT(VerifiedPage(English()), HasSubstr("Your email is verified"));
+  ExpectWellFormedPage(ExpiredPage(English()));
+  EXPECT_THAT(ExpiredPage(English()), HasSubstr("expired"));
+  EXPECT_THAT(ExpiredPage(English()), HasSubstr("<a href=\"/\""));
+  ExpectWellFormedPage(NotFoundPage(English()));
+  EXPECT_THAT(NotFoundPage(English()), HasSubstr("not found"));
 }
 
 TEST(ErrorPage, EscapesTitleAndMessage) {
-  const std::string page = ErrorPage(429, "Too <many>", "Wait & retry.");
+  const std::string page =
+      ErrorPage(English(), 429, "Too <many>", "Wait & retry.");
   ExpectWellFormedPage(page);
   EXPECT_THAT(page, HasSubstr("429"));
   EXPECT_THAT(page, HasSubstr("<title>Too &lt;many&gt;</title>"));
   EXPECT_THAT(page, HasSubstr("Wait &amp; retry."));
   EXPECT_THAT(page, Not(HasSubstr("<many>")));
+}
+
+// The "send it again" form of contract section 2, in one page.
+void ExpectResendForm(const std::string& page) {
+  EXPECT_THAT(page, HasSubstr("<form method=\"post\" "
+                              "action=\"/register/resend\""));
+  const auto form = page.find("action=\"/register/resend\"");
+  const auto end = page.find("</form>", form);
+  ASSERT_NE(end, std::string::npos);
+  const std::string inside = page.substr(form, end - form);
+  EXPECT_THAT(inside, HasSubstr("<input name=\"email\" type=\"email\" "
+                                "autocomplete=\"email\" "));
+  EXPECT_THAT(inside, HasSubstr("<button type=\"submit\">"));
+  EXPECT_THAT(inside, HasSubstr("<label for=\"resend-email\">"));
+}
+
+TEST(ResendForm, IsOnTheSentAndExpiredPagesInEveryLanguage) {
+  for (const std::string& tag : TestCatalogues().tags()) {
+    SCOPED_TRACE(tag);
+    const Messages& m = TestCatalogues().Get(tag);
+    ExpectResendForm(SentPage(m));
+    ExpectResendForm(ExpiredPage(m));
+  }
+}
+
+TEST(Pages, SayTheirLanguageAndUseItsWords) {
+  const Messages& de = TestCatalogues().Get("de");
+  const Messages& fr = TestCatalogues().Get("fr");
+  EXPECT_THAT(SentPage(English()), HasSubstr("<html lang=\"en\">"));
+  EXPECT_THAT(SentPage(de), HasSubstr("<html lang=\"de\">"));
+  EXPECT_THAT(RegisterPage(de, {}), HasSubstr("<h1>Konto erstellen</h1>"));
+  EXPECT_THAT(VerifiedPage(fr), HasSubstr("<html lang=\"fr\">"));
+  EXPECT_THAT(ExpiredPage(fr), HasSubstr("Ce lien a expir\xC3\xA9"));
+  EXPECT_THAT(NotFoundPage(de), HasSubstr("Seite nicht gefunden"));
+  const std::string resend = ResendPage(de, "a<b", "Fehler & Co.");
+  EXPECT_THAT(resend, HasSubstr("<html lang=\"de\">"));
+  EXPECT_THAT(resend, HasSubstr("<h1>Link erneut anfordern</h1>"));
+  EXPECT_THAT(resend, HasSubstr("value=\"a&lt;b\""));
+  EXPECT_THAT(resend, HasSubstr(">Fehler &amp; Co.</p>"));
+}
+
+TEST(RegisterPage, CarriesTheScriptsMessagesEscapedInItsLanguage) {
+  const std::string page = RegisterPage(TestCatalogues().Get("de"), {});
+  const auto at = page.find("data-messages=\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string value =
+      page.substr(at + 15, page.find('"', at + 15) - at - 15);
+  EXPECT_THAT(value, HasSubstr("&quot;field.email_empty&quot;:&quot;Geben "
+                               "Sie Ihre E-Mail-Adresse ein.&quot;"));
+  EXPECT_THAT(value, HasSubstr("&quot;plural_rule&quot;:&quot;one&quot;"));
+  EXPECT_THAT(value, Not(HasSubstr("<")));
 }
 
 }  // namespace

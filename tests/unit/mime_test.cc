@@ -9,6 +9,7 @@
 #include "base/encoding.h"
 #include "http/form.h"
 #include "mail/mail_templates.h"
+#include "testutil.h"
 
 namespace reg {
 namespace {
@@ -63,14 +64,23 @@ std::string DecodeEncodedWords(const std::string& header) {
   return out;
 }
 
+// A text part with its line breaks made spaces (it is wrapped at 72).
+std::string Unwrapped(std::string text) {
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return text;
+}
+
 MailParts VerificationParts() {
-  MailText text = VerificationMail(kLink, 24, 1700000000);
+  MailText text = VerificationMail(English(), kLink, 24, 1700000000);
   return {"no-reply@example.org",
           "J\xC3\xBCrgen@example.com",
           text.subject,
           text.text,
           text.html,
-          ""};
+          "",
+          text.language};
 }
 
 TEST(EncodeHeaderText, LeavesPlainAsciiUnchanged) {
@@ -134,6 +144,7 @@ TEST(RenderMail, UsesCrlfEverywhereAndWritesEveryHeader) {
             "Subject: Confirm your email address\r\n"
             "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
             "Message-ID: <Abc123_-xyz456789@example.org>\r\n"
+            "Content-Language: en\r\n"
             "MIME-Version: 1.0\r\n"
             "Auto-Submitted: auto-generated\r\n"
             "X-Auto-Response-Suppress: All\r\n"
@@ -308,11 +319,12 @@ TEST(RenderMail, IsDeterministic) {
 
 TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
   const MailText m =
-      VerificationMail("https://x.test/activate?token=a&b<", 1, 0);
+      VerificationMail(English(), "https://x.test/activate?token=a&b<", 1, 0);
   EXPECT_EQ(m.subject, "Confirm your email address");
   EXPECT_THAT(m.text, HasSubstr("\nhttps://x.test/activate?token=a&b<\n"));
   EXPECT_THAT(m.text, HasSubstr("1 hour."));
-  EXPECT_THAT(m.text, HasSubstr("If that was not you, ignore this mail"));
+  EXPECT_THAT(Unwrapped(m.text),
+              HasSubstr("If that was not you, ignore this mail"));
   EXPECT_THAT(
       m.html,
       HasSubstr("<a href=\"https://x.test/activate?token=a&amp;b&lt;\""));
@@ -321,18 +333,19 @@ TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
 
 TEST(VerificationMail, SaysWhenTheRegistrationWasMadeAndThatItCanBeIgnored) {
   // 1700000000 is Tue, 14 Nov 2023 22:13:20 UTC.
-  const MailText m = VerificationMail(kLink, 24, 1700000000);
-  EXPECT_THAT(m.text, HasSubstr("on 14 November 2023 at 22:13 UTC."));
-  EXPECT_THAT(m.html, HasSubstr("on 14 November 2023 at 22:13 UTC."));
+  const MailText m = VerificationMail(English(), kLink, 24, 1700000000);
+  EXPECT_THAT(Unwrapped(m.text), HasSubstr("on 14 November 2023, 22:13 UTC."));
+  EXPECT_THAT(m.html, HasSubstr("on 14 November 2023, 22:13 UTC."));
   for (const std::string& part : {m.text, m.html}) {
-    EXPECT_THAT(part, HasSubstr("If that was not you, ignore this mail"));
+    EXPECT_THAT(Unwrapped(part),
+                HasSubstr("If that was not you, ignore this mail"));
   }
-  EXPECT_THAT(VerificationMail(kLink, 24, 951782400).text,
-              HasSubstr("on 29 February 2000 at 00:00 UTC."));
+  EXPECT_THAT(Unwrapped(VerificationMail(English(), kLink, 24, 951782400).text),
+              HasSubstr("on 29 February 2000, 00:00 UTC."));
 }
 
 TEST(VerificationMail, ShowsAButtonAndThePlainLinkBesideItStyledInline) {
-  const MailText m = VerificationMail(kLink, 24, 1700000000);
+  const MailText m = VerificationMail(English(), kLink, 24, 1700000000);
   // The link twice in the HTML part: the button and the plain link.
   const std::string a = std::string("<a href=\"") + kLink + "\"";
   const auto first = m.html.find(a);
@@ -358,14 +371,74 @@ TEST(VerificationMail, ShowsAButtonAndThePlainLinkBesideItStyledInline) {
 }
 
 TEST(AccountExistsMail, SaysTheAccountExistsAndHoldsNoActivationLink) {
-  const MailText m = AccountExistsMail("http://127.0.0.1:8080");
+  const MailText m = AccountExistsMail(English(), "http://127.0.0.1:8080");
   EXPECT_EQ(m.subject, "You already have an account");
-  EXPECT_THAT(m.text, HasSubstr("already has an account"));
-  EXPECT_THAT(m.text, HasSubstr("nothing to do"));
+  EXPECT_THAT(Unwrapped(m.text), HasSubstr("already has an account"));
+  EXPECT_THAT(Unwrapped(m.text), HasSubstr("nothing to do"));
   EXPECT_THAT(m.text + m.html, Not(HasSubstr("activate")));
   EXPECT_THAT(m.text + m.html, Not(HasSubstr("token")));
-  MailParts parts{"no-reply@localhost", "a@b.c", m.subject, m.text, m.html, ""};
+  MailParts parts{
+      "no-reply@localhost", "a@b.c", m.subject, m.text, m.html, "", "en"};
   EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
+}
+
+TEST(VerificationMail, HasThePluralAndDateFormsOfItsLanguage) {
+  // 1796025600 is Mon, 30 Nov 2026 08:00:00 UTC.
+  const Messages& de = TestCatalogues().Get("de");
+  const Messages& fr = TestCatalogues().Get("fr");
+  const std::int64_t when = 1796025600;
+  EXPECT_THAT(Unwrapped(VerificationMail(English(), kLink, 1, when).text),
+              HasSubstr("works for 1 hour."));
+  EXPECT_THAT(Unwrapped(VerificationMail(English(), kLink, 24, when).text),
+              HasSubstr("30 November 2026, 08:00 UTC"));
+  const MailText de1 = VerificationMail(de, kLink, 1, when);
+  const MailText de24 = VerificationMail(de, kLink, 24, when);
+  EXPECT_THAT(Unwrapped(de1.text), HasSubstr("gilt 1 Stunde lang"));
+  EXPECT_THAT(Unwrapped(de24.text), HasSubstr("gilt 24 Stunden lang"));
+  EXPECT_THAT(de24.html, HasSubstr("30. November 2026, 08:00 UTC"));
+  EXPECT_EQ(de24.subject, "Best\xC3\xA4tigen Sie Ihre E-Mail-Adresse");
+  EXPECT_EQ(de24.language, "de");
+  EXPECT_THAT(de24.html, HasSubstr("<html lang=\"de\">"));
+  const MailText fr1 = VerificationMail(fr, kLink, 1, when);
+  const MailText fr24 = VerificationMail(fr, kLink, 24, when);
+  EXPECT_THAT(Unwrapped(fr1.text), HasSubstr("valable 1 heure."));
+  EXPECT_THAT(Unwrapped(fr24.text), HasSubstr("valable 24 heures."));
+  EXPECT_THAT(fr24.html, HasSubstr("30 novembre 2026 \xC3\xA0 08:00 UTC"));
+  EXPECT_THAT(fr24.html, HasSubstr("<html lang=\"fr\">"));
+  // The link stays whole on its own line in every language, and every
+  // other line of the text part holds at most 72 characters.
+  for (const MailText& m : {de24, fr24}) {
+    EXPECT_THAT(m.text, HasSubstr(std::string("\n") + kLink + "\n"));
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = m.text.find('\n', start)) != std::string::npos;
+         start = nl + 1) {
+      const std::string line = m.text.substr(start, nl - start);
+      if (line != kLink) {
+        EXPECT_LE(Utf8Length(line), 72u) << line;
+      }
+    }
+  }
+}
+
+TEST(RenderMail, SaysTheLanguageAndEncodesAGermanSubject) {
+  const MailText m = VerificationMail(TestCatalogues().Get("de"), kLink, 24, 0);
+  MailParts parts{
+      "no-reply@localhost", "a@b.c", m.subject, m.text, m.html, "", m.language};
+  Result<RenderedMail> mail = RenderMail(parts, 0, kUnique);
+  ASSERT_OK(mail);
+  const std::string& b = mail.value().bytes;
+  EXPECT_THAT(b, HasSubstr("\r\nContent-Language: de\r\n"));
+  EXPECT_THAT(b, HasSubstr("\r\nSubject: =?UTF-8?B?"));
+}
+
+TEST(RenderMail, RefusesALanguageThatIsNotATag) {
+  MailParts parts = VerificationParts();
+  parts.language = "de\r\nBcc: x@y.z";
+  EXPECT_FALSE(RenderMail(parts, 0, kUnique).ok());
+  parts.language = "";
+  ASSERT_OK(RenderMail(parts, 0, kUnique));
+  EXPECT_THAT(RenderMail(parts, 0, kUnique).value().bytes,
+              Not(HasSubstr("Content-Language")));
 }
 
 }  // namespace

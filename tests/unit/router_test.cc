@@ -198,7 +198,8 @@ TEST(HttpStatusFor, MapsEveryCode) {
 TEST(ErrorResponse, IsJsonWhenAcceptNamesJsonInAnyCase) {
   Request r;
   r.accept = "text/html, Application/JSON;q=0.9";
-  Response resp = ErrorResponse(r, Status::InvalidArgument("bad email"));
+  Response resp =
+      ErrorResponse(r, Status::InvalidArgument("bad email"), English());
   EXPECT_EQ(resp.status, 422);
   EXPECT_EQ(Header(resp, "Content-Type"), "application/json");
   nlohmann::json j = nlohmann::json::parse(resp.body, nullptr, false);
@@ -213,7 +214,7 @@ TEST(ErrorResponse, IsJsonWhenTheBodyWasJson) {
   Request r;
   r.content_type = "application/json; charset=utf-8";
   r.accept = "*/*";
-  Response resp = ErrorResponse(r, Status::Malformed("bad JSON"));
+  Response resp = ErrorResponse(r, Status::Malformed("bad JSON"), English());
   EXPECT_EQ(resp.status, 400);
   EXPECT_EQ(Header(resp, "Content-Type"), "application/json");
 }
@@ -225,7 +226,7 @@ TEST(ErrorResponse, IsHtmlOtherwise) {
   for (const Status& s :
        {Status::Malformed("m"), Status::NotFound("n"), Status::Gone("g"),
         Status::Internal("i"), Status(Code::kForbidden, "f")}) {
-    Response resp = ErrorResponse(r, s);
+    Response resp = ErrorResponse(r, s, English());
     EXPECT_EQ(resp.status, HttpStatusFor(s));
     EXPECT_EQ(Header(resp, "Content-Type"), "text/html; charset=utf-8")
         << s.ToString();
@@ -235,17 +236,18 @@ TEST(ErrorResponse, IsHtmlOtherwise) {
 
 TEST(ErrorResponse, A503CarriesRetryAfterInHtmlAndJson) {
   Request html;
-  Response h = ErrorResponse(html, Status::Unavailable("busy"));
+  Response h = ErrorResponse(html, Status::Unavailable("busy"), English());
   EXPECT_EQ(h.status, 503);
   EXPECT_EQ(Header(h, "Retry-After"), "5");
 
   Request json;
   json.accept = "application/json";
-  Response j = ErrorResponse(json, Status::Unavailable("busy"));
+  Response j = ErrorResponse(json, Status::Unavailable("busy"), English());
   EXPECT_EQ(j.status, 503);
   EXPECT_EQ(Header(j, "Retry-After"), "5");
 
-  EXPECT_EQ(Header(ErrorResponse(html, Status::Internal("x")), "Retry-After"),
+  EXPECT_EQ(Header(ErrorResponse(html, Status::Internal("x"), English()),
+                   "Retry-After"),
             "");
 }
 
@@ -342,7 +344,8 @@ class RouterTest : public ::testing::Test {
   FakeClock clock_{1'234'000};
   HashGate gate_{1};
   // The handlers here use no signer or sealer.
-  Services services_{&config_, &clock_, nullptr, nullptr, &gate_};
+  Services services_{&config_, &clock_, nullptr,          nullptr,
+                     &gate_,   nullptr, &TestCatalogues()};
   std::unique_ptr<SqliteStorage> storage_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Outbox> outbox_;
