@@ -31,6 +31,9 @@ const Messages& LanguageOf(const Request& request, const Context& context);
 // A reply with no post-answer work.
 Reply Answer(Response response);
 
+// The token lifetime and mail caps a registration or a resend obeys.
+RegisterLimits LimitsFrom(const Config& config);
+
 // The accepted answer of POST /register (and of every resend): 202 JSON or
 // 303 to /register/sent, the same whatever the address; "job_id" (0:
 // none) is posted after it.

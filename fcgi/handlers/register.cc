@@ -104,16 +104,21 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
 
-  RegisterLimits limits;
-  limits.token_ttl_ms = config.token_ttl_s * 1000LL;
-  limits.mail_cap = config.mail_cap;
-  limits.mail_cap_total = config.mail_cap_total;
+  const RegisterLimits limits = LimitsFrom(config);
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, limits, [&](MailKind kind) {
         return PrepareMail(services, m, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();
   return Accepted(request, outcome.value().job_id);
+}
+
+RegisterLimits LimitsFrom(const Config& config) {
+  RegisterLimits limits;
+  limits.token_ttl_ms = config.token_ttl_s * 1000LL;
+  limits.mail_cap = config.mail_cap;
+  limits.mail_cap_total = config.mail_cap_total;
+  return limits;
 }
 
 Reply Accepted(const Request& request, std::int64_t job_id) {

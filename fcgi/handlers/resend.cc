@@ -30,12 +30,13 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   }
   Result<std::string> token = NewToken();
   if (!token.ok()) return token.status();
-  RegisterLimits limits;
-  limits.token_ttl_ms = config.token_ttl_s * 1000LL;
-  limits.mail_cap = config.mail_cap;
-  Result<RegisterOutcome> outcome = context.store.Resend(
-      email, NormalizeEmail(email), TokenHash(token.value()), limits,
-      [&](MailKind kind) {
+  NewRegistration reg;  // no password: the latest registration's
+  reg.email = email;
+  reg.email_norm = NormalizeEmail(email);
+  reg.mailbox = MailboxKey(email);
+  reg.token_hash = TokenHash(token.value());
+  Result<RegisterOutcome> outcome =
+      context.store.Resend(reg, LimitsFrom(config), [&](MailKind kind) {
         return PrepareMail(services, m, kind, email, token.value());
       });
   if (!outcome.ok()) return outcome.status();

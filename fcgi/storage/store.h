@@ -107,9 +107,7 @@ class Store {
   // its latest registration and a verification mail; a verified one the
   // "account exists" notice; an unknown address nothing (job_id 0). The
   // mail cap counts these mails too. Nothing is written on error.
-  virtual Result<RegisterOutcome> Resend(const std::string& email,
-                                         const std::string& email_norm,
-                                         const std::string& token_hash,
+  virtual Result<RegisterOutcome> Resend(const NewRegistration& reg,
                                          const RegisterLimits& limits,
                                          const MailRenderer& render) = 0;
 

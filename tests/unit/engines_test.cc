@@ -32,6 +32,13 @@ NewRegistration Registration(const std::string& email,
   return r;
 }
 
+// What POST /register/resend hands the store: no password.
+NewRegistration ResendOf(const std::string& email, const std::string& token) {
+  NewRegistration r = Registration(email, token);
+  r.password_hash.clear();
+  return r;
+}
+
 // A renderer that names the kind in the sealed bytes (with a NUL and
 // high bytes, as real sealed mail has) and makes Message-IDs unique.
 MailRenderer Renderer() {
@@ -269,14 +276,14 @@ TEST_P(EnginesTest, AFirstVerificationQueuesItsEventOnTheWebhookChannel) {
 
 TEST_P(EnginesTest, AResendMailsTheLatestPasswordsLinkAndNothingToStrangers) {
   Register("re@example.com", "r1");
-  Result<RegisterOutcome> nobody = store_->Resend(
-      "x@example.com", "x@example.com", TokenHash("r0"), {}, renderer_);
+  Result<RegisterOutcome> nobody =
+      store_->Resend(ResendOf("x@example.com", "r0"), {}, renderer_);
   ASSERT_OK(nobody);
   EXPECT_EQ(nobody.value().job_id, 0);
   RegisterLimits limits;
   limits.mail_cap = 0;
-  Result<RegisterOutcome> again = store_->Resend(
-      "Re@example.com", "re@example.com", TokenHash("r2"), limits, renderer_);
+  Result<RegisterOutcome> again =
+      store_->Resend(ResendOf("Re@example.com", "r2"), limits, renderer_);
   ASSERT_OK(again);
   EXPECT_EQ(again.value().kind, MailKind::kVerify);
   EXPECT_GT(again.value().job_id, 0);
@@ -287,6 +294,26 @@ TEST_P(EnginesTest, AResendMailsTheLatestPasswordsLinkAndNothingToStrangers) {
   ASSERT_OK(totals);
   EXPECT_EQ(totals.value().registrations, 1);
   EXPECT_EQ(totals.value().resends, 1);
+}
+
+// MAIL_CAP counts a resend's mail in its own mailbox, not the site's.
+TEST_P(EnginesTest, AResendIsCappedByItsOwnMailboxOnly) {
+  RegisterLimits limits;
+  limits.mail_cap = 2;
+  ASSERT_OK(store_->Register(Registration("bob@example.com", "b1"), limits,
+                             renderer_));
+  ASSERT_OK(store_->Register(Registration("carl@example.com", "c1"), limits,
+                             renderer_));
+  ASSERT_OK(store_->Register(Registration("ann@example.com", "a1"), limits,
+                             renderer_));
+  Result<RegisterOutcome> second =
+      store_->Resend(ResendOf("ANN@Example.com", "a2"), limits, renderer_);
+  ASSERT_OK(second);
+  EXPECT_GT(second.value().job_id, 0);  // ann's second mail this hour
+  Result<RegisterOutcome> third =
+      store_->Resend(ResendOf("ann@example.com", "a3"), limits, renderer_);
+  ASSERT_OK(third);
+  EXPECT_EQ(third.value().job_id, 0);  // her third: capped
 }
 
 TEST_P(EnginesTest, OneClaimWinsAndALapsedLeaseIsClaimedAgain) {

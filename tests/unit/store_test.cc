@@ -648,9 +648,8 @@ TEST_F(StoreTest, TotalsCountFromTheRows) {
 // --------------------------------------------------------------------
 
 TEST_F(StoreTest, AResendToAnUnknownAddressWritesNothing) {
-  Result<RegisterOutcome> r =
-      store_->Resend("Nobody@example.com", "nobody@example.com",
-                     TokenHash("tok-1"), limits_, Renderer());
+  Result<RegisterOutcome> r = store_->Resend(
+      Registration("Nobody@example.com", "", "tok-1"), limits_, Renderer());
   ASSERT_OK(r);
   EXPECT_EQ(r.value().job_id, 0);
   EXPECT_EQ(Rows(db_.get(), "users"), 0);
@@ -664,9 +663,8 @@ TEST_F(StoreTest, AResendToAnUnverifiedAddressMailsALinkForTheLatestPassword) {
   clock_.AdvanceMs(1000);
   ASSERT_OK(Register("ann@example.com", "hash-2", "tok-2"));
   clock_.AdvanceMs(1000);
-  Result<RegisterOutcome> r =
-      store_->Resend("Ann@Example.com", "ann@example.com", TokenHash("tok-3"),
-                     limits_, Renderer());
+  Result<RegisterOutcome> r = store_->Resend(
+      Registration("Ann@Example.com", "", "tok-3"), limits_, Renderer());
   ASSERT_OK(r);
   EXPECT_EQ(r.value().kind, MailKind::kVerify);
   ASSERT_GT(r.value().job_id, 0);
@@ -687,9 +685,8 @@ TEST_F(StoreTest, AResendToAnUnverifiedAddressMailsALinkForTheLatestPassword) {
 TEST_F(StoreTest, AResendToAVerifiedAddressSendsTheNoticeAndNoToken) {
   ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
   ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
-  Result<RegisterOutcome> r =
-      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-2"),
-                     limits_, Renderer());
+  Result<RegisterOutcome> r = store_->Resend(
+      Registration("ann@example.com", "", "tok-2"), limits_, Renderer());
   ASSERT_OK(r);
   EXPECT_EQ(r.value().kind, MailKind::kExists);
   EXPECT_GT(r.value().job_id, 0);
@@ -699,14 +696,12 @@ TEST_F(StoreTest, AResendToAVerifiedAddressSendsTheNoticeAndNoToken) {
 TEST_F(StoreTest, ResendsCountAgainstTheMailCap) {
   limits_.mail_cap = 2;
   ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
-  Result<RegisterOutcome> first =
-      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-2"),
-                     limits_, Renderer());
+  Result<RegisterOutcome> first = store_->Resend(
+      Registration("ann@example.com", "", "tok-2"), limits_, Renderer());
   ASSERT_OK(first);
   EXPECT_GT(first.value().job_id, 0);
-  Result<RegisterOutcome> capped =
-      store_->Resend("ann@example.com", "ann@example.com", TokenHash("tok-3"),
-                     limits_, Renderer());
+  Result<RegisterOutcome> capped = store_->Resend(
+      Registration("ann@example.com", "", "tok-3"), limits_, Renderer());
   ASSERT_OK(capped);
   EXPECT_EQ(capped.value().job_id, 0);
   // Resends are not registrations, capped or not.

@@ -94,9 +94,7 @@ class SqliteStore : public Store {
   Result<RegisterOutcome> Register(const NewRegistration& reg,
                                    const RegisterLimits& limits,
                                    const MailRenderer& render) override;
-  Result<RegisterOutcome> Resend(const std::string& email,
-                                 const std::string& email_norm,
-                                 const std::string& token_hash,
+  Result<RegisterOutcome> Resend(const NewRegistration& reg,
                                  const RegisterLimits& limits,
                                  const MailRenderer& render) override;
   using Store::CheckToken;

@@ -110,16 +110,10 @@ Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
   return Queue(reg, limits, render, /*create=*/true);
 }
 
-Result<RegisterOutcome> SqliteStore::Resend(const std::string& email,
-                                            const std::string& email_norm,
-                                            const std::string& token_hash,
+Result<RegisterOutcome> SqliteStore::Resend(const NewRegistration& reg,
                                             const RegisterLimits& limits,
                                             const MailRenderer& render) {
-  NewRegistration reg;
-  reg.email = email;
-  reg.email_norm = email_norm;
-  reg.token_hash = token_hash;  // no password_hash: the latest one's
-  return Queue(reg, limits, render, /*create=*/false);
+  return Queue(reg, limits, render, /*create=*/false);  // no password_hash
 }
 
 Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
