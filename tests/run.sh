@@ -63,39 +63,44 @@ fi
 phase "unit tests" build/unit_tests
 phase "browser test (headless Chromium)" env BUILD=build tests/browser/run.sh
 # The integration suites that exercise the contract once more on
-# PostgreSQL (REGISTRAR_ENGINE=postgres: one server for the whole pass, a
-# database per stack), with the tests that only PostgreSQL has (its
-# outage, two hosts behind one front nginx); beside the sanitized unit
-# tests, since the pass mostly waits on its stacks.
+# PostgreSQL (REGISTRAR_ENGINE=postgres: one server per run, a database
+# per stack), with the tests that only PostgreSQL has (its outage, two
+# hosts behind one front nginx).
 pg_suites='Register*:Resend*:Activate*:MailJob*:Webhook*:EventOperator*:KilledWorkerEvent*:Retention*:Outage*:KilledWorker*:FailedPost*:DuplicatePosts*:Lease*:PostgresOutage*:TwoHosts*'
 pg_only='PostgresOutage*:TwoHosts*'
-phase "unit tests ASan+UBSan, integration on PostgreSQL, at once" \
-  together "unit tests, ASan+UBSan" "$asan/unit_tests" \
-           "integration tests on PostgreSQL" \
-           "env REGISTRAR_ENGINE=postgres REGISTRAR_BUILD=build build/integration_tests --gtest_filter='$pg_suites'"
-# The two sanitized passes at once: each mostly waits on its stack, and
-# together they take little more than one alone.
-phase "integration tests under ASan+UBSan and TSan, at once" \
-  together "ASan+UBSan" "env REGISTRAR_BUILD=$asan build/integration_tests --gtest_filter='-$pg_only'" \
-           "TSan" "env REGISTRAR_BUILD=$tsan build/integration_tests --gtest_filter='-$pg_only'"
-phase "deployment (make install, make deb, README's spawn-fcgi)" tests/deploy/run.sh
-# Once, not under the sanitizers: the mail through a private Postfix.
-phase "mail tests (private Postfix)" \
-  env REGISTRAR_BUILD=build build/mail_tests
-# In two shards at once (GoogleTest's own sharding): the suites mostly wait
-# on their stacks, so two take little more than one. Each shard's log is
-# kept for the closing summary.
+# Integration runs in two GoogleTest shards each ("shard N ENGINE"); the
+# plain SQLite shards' logs are kept for the closing summary.
 shard() {
-  echo "set -o pipefail; GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$1" \
-    "REGISTRAR_BUILD=build build/integration_tests --gtest_filter='-$pg_only'" \
-    "2>&1 | tee $last_log.$1"
+  if [ "$2" = postgres ]; then
+    echo "GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$1 REGISTRAR_ENGINE=postgres" \
+      "REGISTRAR_BUILD=build build/integration_tests --gtest_filter='$pg_suites'"
+  else
+    echo "set -o pipefail; GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$1" \
+      "REGISTRAR_BUILD=build build/integration_tests --gtest_filter='-$pg_only'" \
+      "2>&1 | tee $last_log.$1"
+  fi
 }
-phase "integration tests (two shards at once)" \
-  together "shard 1 of 2" "$(shard 0)" "shard 2 of 2" "$(shard 1)"
+# Everything on the plain binaries at once: these suites mostly wait on
+# their stacks (timeouts, leases, retries), so together they take little
+# more than the longest alone. The mail tests run once, not under the
+# sanitizers: the mail through a private Postfix.
+phase "mail tests; integration tests on SQLite and on PostgreSQL (two shards each); at once" \
+  together "mail tests (private Postfix)" "env REGISTRAR_BUILD=build build/mail_tests" \
+           "integration tests, shard 1 of 2" "$(shard 0 sqlite)" \
+           "integration tests, shard 2 of 2" "$(shard 1 sqlite)" \
+           "integration tests on PostgreSQL, shard 1 of 2" "$(shard 0 postgres)" \
+           "integration tests on PostgreSQL, shard 2 of 2" "$(shard 1 postgres)"
+# The sanitized runs at once: the unit tests under ASan+UBSan, and the
+# integration tests with the responder under ASan+UBSan and under TSan.
+phase "unit tests under ASan+UBSan; integration tests under ASan+UBSan and TSan; at once" \
+  together "unit tests, ASan+UBSan" "$asan/unit_tests" \
+           "integration tests, ASan+UBSan" "env REGISTRAR_BUILD=$asan build/integration_tests --gtest_filter='-$pg_only'" \
+           "integration tests, TSan" "env REGISTRAR_BUILD=$tsan build/integration_tests --gtest_filter='-$pg_only'"
+phase "deployment (make install, make deb, README's spawn-fcgi)" tests/deploy/run.sh
 
-printf '\n=== make test: phase times (budget: 8.5 minutes on 2 cores)\n'
+printf '\n=== make test: phase times (budget: 8 minutes on 2 cores)\n'
 for i in "${!names[@]}"; do
-  printf '%5ds  %-60s %s\n' "${secs[$i]}" "${names[$i]}" "${results[$i]}"
+  printf '%5ds  %-86s %s\n' "${secs[$i]}" "${names[$i]}" "${results[$i]}"
 done
 total=$((SECONDS - total_start))
 printf '%5ds  total, %dm%02ds\n' "$total" $((total / 60)) $((total % 60))
