@@ -156,11 +156,7 @@ Result<ClaimOutcome> PgOutbox::Claim(std::int64_t id) {
     Status s = RecordEvent(*conn_, id, now.value(), "claimed", "post");
     if (!s.ok()) return s;
   } else {
-    Result<PgRows> found =
-        conn_->Query("SELECT state FROM outbox WHERE id = $1", {id});
-    if (!found.ok()) return found.status();
-    if (found.value().empty()) return Status::NotFound("no such job");
-    Result<JobState> state = JobStateFromName(found.value().Text(0, 0));
+    Result<JobState> state = State(id);  // in this transaction
     if (!state.ok()) return state.status();
     outcome.state = state.value();
   }
