@@ -23,21 +23,24 @@
 
 namespace reg {
 
-MATCHER(IsOK, "") { return arg.ok(); }
-
 inline Status StatusOf(const Status& s) { return s; }
 template <class T>
 Status StatusOf(const Result<T>& r) {
   return r.status();
 }
 
-// For a Status or a Result<T>; prints the Status when it fails.
-#define ASSERT_OK(expr)                             \
-  ASSERT_THAT(::reg::StatusOf(expr), ::reg::IsOK()) \
-      << ::reg::StatusOf(expr).ToString()
-#define EXPECT_OK(expr)                             \
-  EXPECT_THAT(::reg::StatusOf(expr), ::reg::IsOK()) \
-      << ::reg::StatusOf(expr).ToString()
+// For a Status or a Result<T>: evaluates "expr" once and, when it is not
+// OK, fails with that Status (more can be streamed: ASSERT_OK(s) << x).
+// The if/else shape is GoogleTest's own, so a following "else" is safe.
+#define REG_OK_IMPL_(expr, on_failure)                                  \
+  GTEST_AMBIGUOUS_ELSE_BLOCKER_                                         \
+  if (const ::reg::Status reg_ok_status_ = ::reg::StatusOf(expr);       \
+      reg_ok_status_.ok())                                              \
+    ;                                                                   \
+  else                                                                  \
+    on_failure() << #expr << " is " << reg_ok_status_.ToString() << " "
+#define ASSERT_OK(expr) REG_OK_IMPL_(expr, GTEST_FAIL)
+#define EXPECT_OK(expr) REG_OK_IMPL_(expr, ADD_FAILURE)
 
 // Polls "pred" every 20 ms until it holds or "deadline" has passed; returns
 // its last value. For waiting on a condition, never as an assertion of time.
