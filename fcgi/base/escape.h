@@ -1,5 +1,6 @@
-// Text from outside (an SMTP server's reply, an address) made safe to
-// print on an operator's terminal.
+// Text from outside made safe where it is shown: in an HTML page or mail,
+// or on an operator's terminal (an SMTP server's reply, an address). Pure
+// functions; thread-safe.
 #ifndef FCGI_BASE_ESCAPE_H_
 #define FCGI_BASE_ESCAPE_H_
 
@@ -13,6 +14,10 @@ namespace reg {
 // escape: \n, \r, \t, \\, else \xNN per byte. A terminal shown the result
 // never moves its cursor, changes colour or title, or runs anything.
 std::string EscapeControls(std::string_view s);
+
+// "s" with & < > " ' replaced by character references, safe both in text
+// and in a quoted attribute value.
+std::string HtmlEscape(std::string_view s);
 
 }  // namespace reg
 

@@ -1,4 +1,4 @@
-// Outside bytes to fields: UTF-8, url-encoded and JSON bodies, field rules.
+// Outside bytes to fields: url-encoded and JSON bodies, the field rules.
 // Every function here is pure and thread-safe.
 #ifndef FCGI_HTTP_FORM_H_
 #define FCGI_HTTP_FORM_H_
@@ -13,13 +13,6 @@
 #include "i18n/messages.h"
 
 namespace reg {
-
-// Strict UTF-8 (RFC 3629): rejects overlong forms, surrogates
-// (U+D800..U+DFFF), code points above U+10FFFF and truncated sequences.
-bool IsValidUtf8(std::string_view s);
-
-// The number of code points in "s". REQUIRES: IsValidUtf8(s).
-std::size_t Utf8Length(std::string_view s);
 
 // "s" without leading and trailing ASCII whitespace (space, \t, \n, \r,
 // \f, \v). The result points into "s".

@@ -1,9 +1,9 @@
 // Every page the service serves, as complete HTML documents (UTF-8).
 // Pages link /static/app.css (and the registration page /static/app.js),
 // carry no inline style or script (the CSP forbids them) and no
-// third-party resource. Every dynamic value goes through HtmlEscape. Every
-// word comes from "m", the language of the request (<html lang> says
-// which). All functions are pure and thread-safe.
+// third-party resource. Every dynamic value goes through HtmlEscape
+// (base/escape.h). Every word comes from "m", the language of the request
+// (<html lang> says which). All functions are pure and thread-safe.
 #ifndef FCGI_HTTP_HTML_H_
 #define FCGI_HTTP_HTML_H_
 
@@ -13,10 +13,6 @@
 #include "i18n/messages.h"
 
 namespace reg {
-
-// "s" with & < > " ' replaced by character references, safe both in text
-// and in a quoted attribute value.
-std::string HtmlEscape(std::string_view s);
 
 // What the registration page shows. Empty strings show nothing.
 struct RegisterForm {

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "base/utf8.h"
 #include "http/form.h"
 
 namespace reg {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "http/html.h"
+#include "base/escape.h"
 #include "i18n/accept_language.h"
 #include "i18n/keys.h"
 

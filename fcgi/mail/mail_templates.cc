@@ -4,7 +4,8 @@
 #include <ctime>
 #include <string>
 
-#include "http/html.h"
+#include "base/escape.h"
+#include "base/utf8.h"
 
 namespace reg {
 namespace {
@@ -21,8 +22,7 @@ std::string Wrap(const std::string& paragraph) {
     std::size_t end = paragraph.find(' ', start);
     if (end == std::string::npos) end = paragraph.size();
     const std::string word = paragraph.substr(start, end - start);
-    std::size_t chars = 0;
-    for (unsigned char c : word) chars += (c & 0xC0) != 0x80;
+    const std::size_t chars = Utf8Length(word);
     if (!word.empty()) {
       if (line_chars > 0 && line_chars + 1 + chars > kWidth) {
         out += line + "\n";

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "base/encoding.h"
-#include "http/form.h"
+#include "base/utf8.h"
 
 namespace reg {
 namespace {

@@ -1,12 +1,13 @@
 // Fuzzes the field rules: TrimSpace, EmailError, NormalizeEmail,
-// PasswordError, IsValidUtf8 and Utf8Length, asserting what form.h
-// promises about a value they accept.
+// PasswordError, IsValidUtf8 and Utf8Length, asserting what form.h and
+// base/utf8.h promise about a value they accept.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"
 #include "fuzz_util.h"
 #include "http/form.h"
 

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/utf8.h"
 #include "crypto/token.h"
 #include "fuzz_util.h"
-#include "http/form.h"
 #include "mail/mime.h"
 
 namespace {

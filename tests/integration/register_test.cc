@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "http/html.h"
+#include "base/escape.h"
 #include "stack.h"
 #include "testutil.h"
 

@@ -25,5 +25,12 @@ TEST(EscapeControls, EscapesEveryControlCharacterAndTheBackslash) {
   EXPECT_EQ(EscapeControls("\xC2\xA0"), "\xC2\xA0");  // U+00A0 is printable
 }
 
+TEST(HtmlEscape, EscapesAllFiveSpecialCharacters) {
+  EXPECT_EQ(HtmlEscape("&<>\"'"), "&amp;&lt;&gt;&quot;&#39;");
+  EXPECT_EQ(HtmlEscape("a&amp;b"), "a&amp;amp;b");
+  EXPECT_EQ(HtmlEscape("plain \xC3\xA9 text"), "plain \xC3\xA9 text");
+  EXPECT_EQ(HtmlEscape(""), "");
+}
+
 }  // namespace
 }  // namespace reg

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/encoding.h"
-#include "http/form.h"
+#include "base/utf8.h"
 #include "mail/mail_templates.h"
 #include "testutil.h"
 
