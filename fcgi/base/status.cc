@@ -1,7 +1,5 @@
 #include "base/status.h"
 
-#include <openssl/err.h>
-
 namespace reg {
 namespace {
 
@@ -44,19 +42,6 @@ std::string Status::ToString() const {
   std::string s = CodeName(code_);
   if (!message_.empty()) s += ": " + message_;
   return s;
-}
-
-Status OpenSslError(const char* context) {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  std::string message = context;
-  if (e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    message += ": ";
-    message += buf;
-  }
-  return Status::Internal(std::move(message));
 }
 
 }  // namespace reg

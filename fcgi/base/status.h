@@ -88,10 +88,6 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-// The OpenSSL error queue's oldest entry as kInternal, naming the call
-// that failed ("EVP_MAC_init: ..."); clears the queue.
-Status OpenSslError(const char* context);
-
 }  // namespace reg
 
 #endif  // FCGI_BASE_STATUS_H_

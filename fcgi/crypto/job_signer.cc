@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/params.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <system_error>
 
 #include "base/encoding.h"
+#include "crypto/openssl_error.h"
 #include "crypto/token.h"
 
 namespace reg {

@@ -2,7 +2,6 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
@@ -11,6 +10,7 @@
 
 #include "base/encoding.h"
 #include "crypto/evp_handles.h"
+#include "crypto/openssl_error.h"
 #include "crypto/token.h"
 
 namespace reg {

@@ -9,6 +9,7 @@
 
 #include "crypto/evp_handles.h"
 #include "crypto/job_signer.h"
+#include "crypto/openssl_error.h"
 #include "crypto/token.h"
 
 namespace reg {

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "base/encoding.h"
+#include "crypto/openssl_error.h"
 
 namespace reg {
 
