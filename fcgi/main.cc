@@ -31,6 +31,7 @@
 #include "base/mail_settings.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
+#include "crypto/secret_file.h"
 #include "delivery/deliver.h"
 #include "delivery/heartbeat.h"
 #include "delivery/mail_pool.h"

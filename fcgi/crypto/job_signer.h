@@ -2,7 +2,7 @@
 // seconds) and the header
 //   X-Job-Signature: v1=<lowercase hex HMAC-SHA256(key, "<ts>.<raw body>")>
 // where the key is the 64 hex characters of the secret file, used as ASCII
-// bytes (not decoded). Also: loading and creating that secret file.
+// bytes (not decoded). The secret file itself: crypto/secret_file.h.
 #ifndef FCGI_CRYPTO_JOB_SIGNER_H_
 #define FCGI_CRYPTO_JOB_SIGNER_H_
 
@@ -67,21 +67,6 @@ class JobSigner {
   std::string key_;
   EvpMac mac_;
 };
-
-// Reads the job secret at "path" and returns its 64 hex characters. Returns
-// Internal if the file is missing or unreadable, is not a regular file, has
-// any group or other permission bit ("chmod 600" fixes it), or does not hold
-// exactly 64 lowercase hex characters, optionally followed by one "\n".
-// Error messages name the path, never the content.
-Result<std::string> LoadSecret(const std::string& path);
-
-// If "path" does not exist, creates it (mode 0600) holding 64 hex
-// characters of fresh randomness, no newline: written and fsynced under a
-// temporary name, then linked into place, so processes starting together
-// agree on one secret and never read a half-written file. Then returns
-// LoadSecret(path), so an existing file is checked the same way. Returns
-// Internal on any failure; no temporary file is left behind.
-Result<std::string> CreateSecretIfMissing(const std::string& path);
 
 }  // namespace reg
 
