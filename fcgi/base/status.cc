@@ -27,8 +27,6 @@ const char* CodeName(Code code) {
       return "unsupported media type";
     case Code::kUnavailable:
       return "unavailable";
-    case Code::kPermanent:
-      return "permanent failure";
     case Code::kInternal:
       return "internal";
   }

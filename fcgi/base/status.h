@@ -22,7 +22,6 @@ enum class Code {
   kTooLarge,          // 413
   kUnsupportedMedia,  // 415
   kUnavailable,       // 503, or "retry later" for SMTP 4xx / timeouts
-  kPermanent,         // SMTP 5xx: do not retry
   kInternal,          // 500
 };
 
@@ -50,9 +49,6 @@ class [[nodiscard]] Status {
   static Status Gone(std::string m) { return {Code::kGone, std::move(m)}; }
   static Status Unavailable(std::string m) {
     return {Code::kUnavailable, std::move(m)};
-  }
-  static Status Permanent(std::string m) {
-    return {Code::kPermanent, std::move(m)};
   }
   static Status Internal(std::string m) {
     return {Code::kInternal, std::move(m)};

@@ -83,7 +83,6 @@ int HttpStatusFor(const Status& status) {
       return 415;
     case Code::kUnavailable:
       return 503;
-    case Code::kPermanent:
     case Code::kInternal:
       return 500;
   }

@@ -186,7 +186,6 @@ TEST(HttpStatusFor, MapsEveryCode) {
       {Code::kTooLarge, 413},
       {Code::kUnsupportedMedia, 415},
       {Code::kUnavailable, 503},
-      {Code::kPermanent, 500},
       {Code::kInternal, 500},
   };
   for (const auto& [code, http] : table) {
