@@ -28,7 +28,6 @@
 #include "base/env_file.h"
 #include "base/hash_gate.h"
 #include "base/log.h"
-#include "base/mail_settings.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "crypto/secret_file.h"
@@ -171,14 +170,6 @@ int Run(int argc, char** argv) {
   Result<Config> loaded = LoadConfig(getenv);
   if (!loaded.ok()) return StartFailed(2, loaded.status().message());
   Config config = std::move(loaded).value();
-  if (config.smtp_helo.empty()) {
-    config.smtp_helo = DefaultEhloName(HostFqdn(), config.base_url);
-  }
-  if (!config.smtp_ca_file.empty() &&
-      access(config.smtp_ca_file.c_str(), R_OK) != 0) {
-    return StartFailed(2, "config: SMTP_CA_FILE=" + config.smtp_ca_file + ": " +
-                              std::strerror(errno));
-  }
   int sock_type = 0;
   socklen_t len = sizeof sock_type;
   if (getsockopt(0, SOL_SOCKET, SO_TYPE, &sock_type, &len) != 0) {
@@ -230,13 +221,8 @@ int Run(int argc, char** argv) {
   SystemClock clock;
   Result<std::unique_ptr<Storage>> storage = OpenStorage(config, clock);
   if (!storage.ok()) return StartFailed(1, storage.status().ToString());
-  for (const std::string& line : MailWarnings(config)) {
+  for (const std::string& line : ConfigWarnings(config)) {
     Log("%s", line.c_str());
-  }
-  if (config.scrypt_log2_n < 14) {
-    Log("warning: SCRYPT_LOG2_N=%d is below 14: passwords are weakly hashed "
-        "(meant for tests and benchmarks only)",
-        config.scrypt_log2_n);
   }
   // Every catalogue complete, or no start: a page with a missing message
   // is found here, not by a visitor.

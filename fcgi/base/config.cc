@@ -1,7 +1,10 @@
 #include "base/config.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "base/mail_settings.h"
 
@@ -79,7 +82,8 @@ bool HasControlChar(const std::string& s) {
 }
 
 // MAIL_FROM split into name and address, SMTP_HELO as a literal where it
-// is an IP address, and credentials never in clear to another host.
+// is an IP address (or the default name), and credentials never in clear
+// to another host.
 Status CheckMailSettings(Config* config, bool loopback) {
   Result<MailFrom> from = ParseMailFrom(config->mail_from);
   if (!from.ok()) {
@@ -94,6 +98,8 @@ Status CheckMailSettings(Config* config, bool loopback) {
                  helo.status().message());
     }
     config->smtp_helo = helo.value();
+  } else {
+    config->smtp_helo = DefaultEhloName(HostFqdn(), config->base_url);
   }
   const bool tls = config->smtp_url.rfind("smtps://", 0) == 0 ||
                    config->smtp_tls == SmtpTls::kRequired;
@@ -173,10 +179,25 @@ Result<Config> LoadConfig(
   if (!config.webhook_url.empty() &&
       config.webhook_url.rfind("http://", 0) != 0 &&
       config.webhook_url.rfind("https://", 0) != 0) {
-    return Bad("WEBHOOK_URL", config.webhook_url.c_str(),
-               "not an http(s) URL");
+    return Bad("WEBHOOK_URL", config.webhook_url.c_str(), "not an http(s) URL");
+  }
+  if (!config.smtp_ca_file.empty() &&
+      access(config.smtp_ca_file.c_str(), R_OK) != 0) {
+    return Bad("SMTP_CA_FILE", config.smtp_ca_file.c_str(),
+               std::strerror(errno));
   }
   return config;
+}
+
+std::vector<std::string> ConfigWarnings(const Config& config) {
+  std::vector<std::string> lines = MailWarnings(config);
+  if (config.scrypt_log2_n < 14) {
+    lines.push_back(
+        "warning: SCRYPT_LOG2_N=" + std::to_string(config.scrypt_log2_n) +
+        " is below 14: passwords are weakly hashed (meant for "
+        "tests and benchmarks only)");
+  }
+  return lines;
 }
 
 std::string DatabasePath(const Config& config) {

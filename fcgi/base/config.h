@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -40,9 +41,10 @@ struct Config {
   // required for a host other than a loopback one, try for a loopback one.
   SmtpTls smtp_tls = SmtpTls::kTry;
   // The EHLO name, an IP address always as a literal ("[192.0.2.1]");
-  // "" until the worker fills in the default (base/mail_settings.h).
+  // unset: DefaultEhloName(HostFqdn(), base_url) (base/mail_settings.h).
   std::string smtp_helo;
-  // PEM file of the CAs trusted for the SMTP server ("": the system's).
+  // PEM file of the CAs trusted for the SMTP server ("": the system's);
+  // must be readable at start.
   std::string smtp_ca_file;
   // LANG_DIR: the message catalogues, one <tag>.json per language (en.json
   // at least). The package's folder; tools/stack sets the repository's.
@@ -109,11 +111,18 @@ struct Config {
   int smtp_idle_s = 60;
 };
 
-// Reads every setting through "getenv" (std::getenv in production).
-// Fails with a message naming the variable, e.g.
-// "config: RETRY_S=abc: not an integer in [1, 3600]".
+// Reads every setting through "getenv" (std::getenv in production) and
+// completes it: trailing slashes off BASE_URL and SMTP_URL, MAIL_FROM
+// split, SMTP_HELO written as a literal or, unset, the default EHLO name
+// (a host name lookup). Fails with InvalidArgument and a message naming
+// the variable, e.g. "config: RETRY_S=abc: not an integer in [1, 3600]",
+// also when SMTP_CA_FILE cannot be read.
 Result<Config> LoadConfig(
     const std::function<const char*(const char*)>& getenv);
+
+// Lines to log at start about settings that work but do not belong in
+// production ("warning: SCRYPT_LOG2_N=10 ..."; MailWarnings' too).
+std::vector<std::string> ConfigWarnings(const Config& config);
 
 // Path helpers under data_dir.
 std::string DatabasePath(const Config& config);

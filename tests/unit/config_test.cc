@@ -1,10 +1,15 @@
 #include "base/config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 
+#include "base/mail_settings.h"
 #include "testutil.h"
 
 namespace reg {
@@ -348,6 +353,54 @@ TEST(LoadConfig, SmtpHeloTakesANameOrAnAddressAndWritesAnAddressAsALiteral) {
               0u)
         << error;
   }
+}
+
+TEST(LoadConfig, AnUnsetSmtpHeloIsTheDefaultEhloName) {
+  Result<Config> c = Load({});
+  ASSERT_OK(c);
+  EXPECT_EQ(c.value().smtp_helo,
+            DefaultEhloName(HostFqdn(), "http://127.0.0.1:8080"));
+  EXPECT_FALSE(c.value().smtp_helo.empty());
+  // BASE_URL as completed: without its trailing slash.
+  c = Load({{"BASE_URL", "https://reg.example.com/"}});
+  ASSERT_OK(c);
+  EXPECT_EQ(c.value().smtp_helo,
+            DefaultEhloName(HostFqdn(), "https://reg.example.com"));
+}
+
+TEST(LoadConfig, AnSmtpCaFileThatCannotBeReadIsRefused) {
+  EXPECT_EQ(Error({{"SMTP_CA_FILE", "/nonexistent/ca.pem"}}),
+            "config: SMTP_CA_FILE=/nonexistent/ca.pem: No such file or "
+            "directory");
+  char dir[] = "/tmp/config_test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string ca = std::string(dir) + "/ca.pem";
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
+  Result<Config> c = Load({{"SMTP_CA_FILE", ca}});
+  EXPECT_OK(c);
+  if (c.ok()) {
+    EXPECT_EQ(c.value().smtp_ca_file, ca);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigWarnings, WarnsOfAScryptCostBelow14) {
+  Result<Config> c = Load({{"SCRYPT_LOG2_N", "13"}});
+  ASSERT_OK(c);
+  EXPECT_THAT(ConfigWarnings(c.value()),
+              ::testing::ElementsAre(
+                  "warning: SCRYPT_LOG2_N=13 is below 14: passwords are "
+                  "weakly hashed (meant for tests and benchmarks only)"));
+  c = Load({{"SCRYPT_LOG2_N", "14"}});
+  ASSERT_OK(c);
+  EXPECT_THAT(ConfigWarnings(c.value()), ::testing::IsEmpty());
+}
+
+TEST(ConfigWarnings, HoldsTheMailWarnings) {
+  Result<Config> c = Load({{"SMTP_URL", "smtps://mail.example.com"}});
+  ASSERT_OK(c);
+  EXPECT_FALSE(MailWarnings(c.value()).empty());
+  EXPECT_EQ(ConfigWarnings(c.value()), MailWarnings(c.value()));
 }
 
 }  // namespace
