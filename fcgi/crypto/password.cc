@@ -98,7 +98,7 @@ Status Scrypt(std::string_view password, std::string_view salt,
   std::uint64_t n = std::uint64_t{1} << params.log2_n;
   std::uint32_t r = static_cast<std::uint32_t>(params.r);
   std::uint32_t p = static_cast<std::uint32_t>(params.p);
-  // At most 2^7 * 2^5 * 2^22 * 2^4 = 2^38: no overflow within the bounds.
+  // At most 2^7 * 2^3 * 2^20 * 2^4 = 2^34: no overflow within the bounds.
   std::uint64_t maxmem = 128 * r * n * p + 128 * r * p + kMaxMemMargin;
 
   EvpKdf kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_SCRYPT, nullptr));

@@ -32,10 +32,10 @@ inline constexpr int kMaxScryptR = 8;
 inline constexpr int kMaxScryptP = 16;
 
 // Derives out_len bytes from password and salt into out[0, out_len).
-// Returns Internal if a parameter is outside the bounds above or OpenSSL
-// fails (out's contents are then unspecified). Sets OpenSSL's maxmem to what
-// the parameters need plus a margin, since its 32 MiB default is too small.
-// REQUIRES: out points to out_len writable bytes, out_len > 0.
+// Returns Internal if a parameter is outside the bounds above, out_len is
+// 0, or OpenSSL fails (out's contents are then unspecified). OpenSSL's
+// memory limit (maxmem) is set to what the parameters need plus 16 MiB.
+// REQUIRES: out points to out_len writable bytes.
 Status Scrypt(std::string_view password, std::string_view salt,
               const ScryptParams& params, unsigned char* out, size_t out_len);
 
@@ -49,10 +49,10 @@ Result<std::string> HashPassword(std::string_view password,
 
 // Whether "password" matches "encoded" (a HashPassword string), compared in
 // constant time. Returns Malformed if "encoded" is not exactly of that form:
-// decimal numbers without sign or leading zeros, ln in [1, 22], r in
-// [1, 32], p in [1, 16], a salt of 8..64 bytes and a key of 16..64 bytes,
-// both strictly encoded. Returns Internal if OpenSSL fails. A wrong password
-// is not an error: the value is false.
+// decimal numbers without sign or leading zeros, ln in [1, 20], r in
+// [1, 8], p in [1, 16] (the bounds above), a salt of 8..64 bytes and a key
+// of 16..64 bytes, both strictly encoded. Returns Internal if OpenSSL
+// fails. A wrong password is not an error: the value is false.
 Result<bool> VerifyPassword(std::string_view password,
                             std::string_view encoded);
 
