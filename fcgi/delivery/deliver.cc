@@ -31,7 +31,7 @@ SendResult PostEvent(const ClaimedJob& job, const std::string& body,
   r.outcome = SendResult::Outcome::kRetry;
   if (webhook == nullptr) {
     r.reply = "WEBHOOK_URL is not set";
-    r.reason = "config";
+    r.reason = RetryReason::kConfig;
     return r;
   }
   PostResult posted = webhook->Post(job.message_id, body);
@@ -62,7 +62,7 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
     if (r.outcome == SendResult::Outcome::kRetry) {
       Log("job %lld: attempt %d: %s (%s), will retry",
           static_cast<long long>(job.id), job.attempts, r.reply.c_str(),
-          r.reason.c_str());
+          RetryReasonName(r.reason));
     } else if (r.outcome == SendResult::Outcome::kPermanent) {
       Log("job %lld: refused for good: %s", static_cast<long long>(job.id),
           r.reply.c_str());

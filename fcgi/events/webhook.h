@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/curl_handles.h"
+#include "base/retry_reason.h"
 #include "crypto/job_signer.h"
 
 namespace reg {
@@ -17,8 +18,8 @@ namespace reg {
 struct PostResult {
   bool delivered = false;
   std::string reply;  // "HTTP 204", or what went wrong
-  std::string
-      reason;  // for the retry metric: connect, timeout, status, tls, network
+  // When not delivered: kConnect, kTimeout, kStatus, kTls or kNetwork.
+  RetryReason reason = RetryReason::kNetwork;
 };
 
 // One per thread; keeps its connection to the receiver between posts.

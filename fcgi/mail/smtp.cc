@@ -136,7 +136,8 @@ SendResult CurlSmtpMailer::Send(const std::string& rcpt,
   SendResult r = SendOnce(rcpt, message, &reused);
   // A kept connection the server has since closed: try once on a new one.
   if (r.outcome == SendResult::Outcome::kRetry && reused &&
-      (r.reason == "network" || r.reason == "connect")) {
+      (r.reason == RetryReason::kNetwork ||
+       r.reason == RetryReason::kConnect)) {
     r = SendOnce(rcpt, message, &reused);
   }
   last_used_ = std::chrono::steady_clock::now();
@@ -153,7 +154,7 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   CURL* h = curl_.get();
   if (h == nullptr) {
     result.reply = "curl_easy_init failed";
-    result.reason = "network";
+    result.reason = RetryReason::kNetwork;
     return result;
   }
   std::string from = "<" + QuoteAddress(config_.mail_from) + ">";
@@ -236,22 +237,22 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     return result;
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
-    result.reason = "timeout";
+    result.reason = RetryReason::kTimeout;
     result.reply = "timeout after " + result.reply + ": " + err;
   } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
-    result.reason = "connect";
+    result.reason = RetryReason::kConnect;
     result.reply = err;
   } else if (code / 100 == 5) {
     result.outcome = SendResult::Outcome::kPermanent;
   } else if (code / 100 == 4) {
-    result.reason = "4xx";
+    result.reason = RetryReason::k4xx;
   } else if (rc == CURLE_SSL_CONNECT_ERROR ||
              rc == CURLE_PEER_FAILED_VERIFICATION ||
              rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CACERT_BADFILE) {
-    result.reason = "tls";
+    result.reason = RetryReason::kTls;
     result.reply = err;
   } else {
-    result.reason = "network";
+    result.reason = RetryReason::kNetwork;
     result.reply = err;
   }
   return result;
