@@ -34,6 +34,7 @@
 #include "delivery/deliver.h"
 #include "delivery/heartbeat.h"
 #include "delivery/mail_pool.h"
+#include "delivery/senders.h"
 #include "delivery/sweeper.h"
 #include "handlers/handlers.h"
 #include "http/form.h"
@@ -261,10 +262,12 @@ int Run(int argc, char** argv) {
                     &hash_gate, &passwords, &catalogues.value()};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, *storage.value());
+  const SenderFactory senders =
+      CurlSenders(config, clock, &event_signer.value());
   MailPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
-                heartbeat, &event_signer.value());
+                heartbeat, senders);
   Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat,
-                  &event_signer.value());
+                  senders);
   heartbeat.Start();
   pool.Start();
   sweeper.Start();

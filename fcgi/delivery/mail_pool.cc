@@ -3,20 +3,19 @@
 #include "base/log.h"
 #include "delivery/deliver.h"
 #include "delivery/job_poster.h"
-#include "mail/smtp.h"
 
 namespace reg {
 
 MailPool::MailPool(const Config& config, const Clock& clock, Storage& storage,
                    const JobSigner& signer, const Sealer& sealer,
-                   Heartbeat& heartbeat, const JobSigner* event_signer)
+                   Heartbeat& heartbeat, SenderFactory senders)
     : config_(config),
       clock_(clock),
       storage_(storage),
       signer_(signer),
       sealer_(sealer),
       heartbeat_(heartbeat),
-      event_signer_(event_signer) {}
+      senders_(std::move(senders)) {}
 
 MailPool::~MailPool() { Stop(std::chrono::milliseconds(0)); }
 
@@ -55,10 +54,9 @@ bool MailPool::Stop(std::chrono::milliseconds deadline) {
 void MailPool::Loop() {
   std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "mail thread");
   Outbox* outbox = owned.get();
-  CurlSmtpMailer mailer(config_);
+  const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
+  const std::unique_ptr<WebhookSender> webhook = senders_.new_webhook();
   JobPoster poster(config_.internal_url, &signer_, &clock_);
-  std::unique_ptr<WebhookSender> webhook =
-      NewWebhookSender(config_, clock_, event_signer_);
   for (;;) {
     Task task;
     {
@@ -68,7 +66,7 @@ void MailPool::Loop() {
       while (!cv_.wait_for(lock, std::chrono::seconds(config_.smtp_idle_s),
                            [this] { return stopping_ || !tasks_.empty(); })) {
         lock.unlock();
-        mailer.CloseIfIdle();
+        mailer->CloseIfIdle();
         lock.lock();
       }
       if (stopping_) break;
@@ -90,8 +88,8 @@ void MailPool::Loop() {
       if (!claim.value().job) continue;  // sent, or being sent elsewhere
       const ClaimedJob& job = *claim.value().job;
       heartbeat_.Hold(job.ref());
-      (void)Deliver(job, outbox, {&mailer, webhook.get()}, sealer_,
-                  std::chrono::seconds(config_.lease_s));
+      (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
+                    std::chrono::seconds(config_.lease_s));
       heartbeat_.Release(job.ref());
     }
   }

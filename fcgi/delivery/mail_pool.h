@@ -15,19 +15,21 @@
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "delivery/heartbeat.h"
+#include "delivery/senders.h"
 #include "delivery/task.h"
 #include "storage/storage.h"
 
 namespace reg {
 
-// Thread-safe. Each pool thread has its own database, SMTP and HTTP
-// connection.
+// Thread-safe. Each pool thread has its own database and HTTP connection,
+// and its own senders from "senders" (an SMTP and a webhook connection).
+// Every reference must outlive the pool.
 class MailPool {
  public:
-  // "event_signer" holds webhook.secret; null: no events are posted.
+  // "signer" signs the job posts (job.secret).
   MailPool(const Config& config, const Clock& clock, Storage& storage,
            const JobSigner& signer, const Sealer& sealer, Heartbeat& heartbeat,
-           const JobSigner* event_signer);
+           SenderFactory senders);
   ~MailPool();  // Stop()s
 
   // Starts config.mail_threads threads.
@@ -52,7 +54,7 @@ class MailPool {
   const JobSigner& signer_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;
-  const JobSigner* const event_signer_;
+  const SenderFactory senders_;
 
   std::mutex mu_;
   std::condition_variable cv_;  // tasks_ or stopping_ changed

@@ -5,7 +5,6 @@
 
 #include "base/log.h"
 #include "delivery/deliver.h"
-#include "mail/smtp.h"
 
 namespace reg {
 namespace {
@@ -26,13 +25,13 @@ int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms) {
 
 Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,
                  const Sealer& sealer, Heartbeat& heartbeat,
-                 const JobSigner* event_signer)
+                 SenderFactory senders)
     : config_(config),
       clock_(clock),
       storage_(storage),
       sealer_(sealer),
       heartbeat_(heartbeat),
-      event_signer_(event_signer) {}
+      senders_(std::move(senders)) {}
 
 Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
 
@@ -84,8 +83,7 @@ void Sweeper::Loop(bool retention) {
       Log("retention: %s", opened.status().ToString().c_str());
     }
   }
-  std::unique_ptr<WebhookSender> webhook =
-      NewWebhookSender(config_, clock_, event_signer_);
+  const std::unique_ptr<WebhookSender> webhook = senders_.new_webhook();
   const std::int64_t lease_ms = config_.lease_s * 1000LL;
   // A mail's send time, smoothed; the first batch assumes a slow server.
   std::int64_t send_ms = lease_ms / 4;
@@ -94,7 +92,7 @@ void Sweeper::Loop(bool retention) {
     // come back full so a backlog drains at once.
     bool full = false;
     // One connection for a whole batch, closed (QUIT) after it.
-    CurlSmtpMailer mailer(config_);
+    const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
     if (outbox) {
       const int limit = SweepBatch(lease_ms, send_ms);
       Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
@@ -116,8 +114,8 @@ void Sweeper::Loop(bool retention) {
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
-              (void)Deliver(job, outbox, {&mailer, webhook.get()}, sealer_,
-                  std::chrono::seconds(config_.lease_s));
+              (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
+                            std::chrono::seconds(config_.lease_s));
               send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
             } else {
               Log("job %lld: %s; not sent by this sweep",

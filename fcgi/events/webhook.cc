@@ -27,8 +27,8 @@ RetryReason ReasonFor(CURLcode rc) {
 
 }  // namespace
 
-PostResult WebhookSender::Post(std::string_view event_id,
-                               std::string_view body) {
+PostResult CurlWebhookSender::Post(std::string_view event_id,
+                                   std::string_view body) {
   PostResult result;
   const std::int64_t ts = clock_->NowS();
   const std::string sig = signer_->Sign(ts, body);
