@@ -1,6 +1,6 @@
 // registrar: the FastCGI responder. spawn-fcgi (or systemd) hands it the
 // listening socket as fd 0; it serves it with config.threads request
-// threads and does post-answer work on the MailPool; the Sweeper and the
+// threads and does post-answer work on the JobPool; the Sweeper and the
 // Heartbeat run beside them.
 //   registrar [ENV_FILE]   settings from the environment, then ENV_FILE
 #include <curl/curl.h>
@@ -33,7 +33,7 @@
 #include "crypto/seal.h"
 #include "delivery/deliver.h"
 #include "delivery/heartbeat.h"
-#include "delivery/mail_pool.h"
+#include "delivery/job_pool.h"
 #include "delivery/senders.h"
 #include "delivery/sweeper.h"
 #include "handlers/handlers.h"
@@ -68,7 +68,7 @@ std::atomic<bool> g_stopping{false};
 extern "C" void WakeUp(int) {}  // SIGUSR1: only interrupts a blocked call
 
 void RequestLoop(const Services& services, const Router& router,
-                 Storage* storage, MailPool* pool, Worker* self) {
+                 Storage* storage, JobPool* pool, Worker* self) {
   Result<std::unique_ptr<Store>> store = storage->NewStore();
   Result<std::unique_ptr<Outbox>> outbox = storage->NewOutbox();
   if (!store.ok() || !outbox.ok()) {
@@ -88,7 +88,7 @@ void RequestLoop(const Services& services, const Router& router,
     FCGX_Finish_r(fcgx.get());
     if (const PostJob* post = std::get_if<PostJob>(&reply.after)) {
       if (!pool->Submit(*post)) {
-        Log("job %lld: mail queue full, left to the sweep",
+        Log("job %lld: job queue full, left to the sweep",
             static_cast<long long>(post->id));
       }
     } else if (!std::holds_alternative<std::monostate>(reply.after)) {
@@ -264,8 +264,8 @@ int Run(int argc, char** argv) {
   Heartbeat heartbeat(config, *storage.value());
   const SenderFactory senders =
       CurlSenders(config, clock, &event_signer.value());
-  MailPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
-                heartbeat, senders);
+  JobPool pool(config, clock, *storage.value(), signer.value(), sealer.value(),
+               heartbeat, senders);
   Sweeper sweeper(config, clock, *storage.value(), sealer.value(), heartbeat,
                   senders);
   heartbeat.Start();

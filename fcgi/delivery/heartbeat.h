@@ -1,6 +1,7 @@
 // Heartbeat: the claims this process holds while their sends run, renewed
 // every third of a lease, so a claim outlives a send however long the SMTP
-// server takes, and runs out within one lease of the process dying.
+// server or the webhook receiver takes, and runs out within one lease of
+// the process dying.
 #ifndef FCGI_DELIVERY_HEARTBEAT_H_
 #define FCGI_DELIVERY_HEARTBEAT_H_
 

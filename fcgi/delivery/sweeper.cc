@@ -11,7 +11,7 @@ namespace {
 
 constexpr int kMaxSweepBatch = 16;
 // Sweep loops per process: with two, one's database work and the server's
-// handling of its mail overlap the other's SMTP exchange (a backlog drains
+// handling of its job overlap the other's send (a backlog drains
 // faster than one connection's round trips allow), and the claims keep
 // them from ever taking the same job.
 constexpr int kSweepLoops = 2;
@@ -85,13 +85,13 @@ void Sweeper::Loop(bool retention) {
   }
   const std::unique_ptr<WebhookSender> webhook = senders_.new_webhook();
   const std::int64_t lease_ms = config_.lease_s * 1000LL;
-  // A mail's send time, smoothed; the first batch assumes a slow server.
+  // A job's send time, smoothed; the first batch assumes a slow server.
   std::int64_t send_ms = lease_ms / 4;
   for (;;) {
     // Sweep at start-up, then every sweep_s; keep going while batches
     // come back full so a backlog drains at once.
     bool full = false;
-    // One connection for a whole batch, closed (QUIT) after it.
+    // One SMTP connection for a whole batch, closed (QUIT) after it.
     const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
     if (outbox) {
       const int limit = SweepBatch(lease_ms, send_ms);
@@ -108,7 +108,7 @@ void Sweeper::Loop(bool retention) {
         for (const ClaimedJob& job : jobs.value()) {
           // The rest of a stopped batch waits for its leases to run out.
           if (!stopping()) {
-            // Just before SMTP: is the claim still ours? The renewal checks
+            // Just before the send: is the claim still ours? The renewal checks
             // and extends it in one statement.
             Result<std::vector<ClaimRef>> lost = std::vector<ClaimRef>();
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});

@@ -22,7 +22,7 @@
 namespace reg {
 
 // How many due jobs one sweep claims: as many as this process can send
-// within half a lease at "send_ms" a mail, between 1 and 16. The heartbeat
+// within half a lease at "send_ms" a job, between 1 and 16. The heartbeat
 // renews them all anyway; a batch that fits in a lease leaves a slow
 // server's backlog to the other processes' sweeps instead of holding it.
 int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms);

@@ -1,4 +1,4 @@
-#include "delivery/mail_pool.h"
+#include "delivery/job_pool.h"
 
 #include "base/log.h"
 #include "delivery/deliver.h"
@@ -6,9 +6,9 @@
 
 namespace reg {
 
-MailPool::MailPool(const Config& config, const Clock& clock, Storage& storage,
-                   const JobSigner& signer, const Sealer& sealer,
-                   Heartbeat& heartbeat, SenderFactory senders)
+JobPool::JobPool(const Config& config, const Clock& clock, Storage& storage,
+                 const JobSigner& signer, const Sealer& sealer,
+                 Heartbeat& heartbeat, SenderFactory senders)
     : config_(config),
       clock_(clock),
       storage_(storage),
@@ -17,15 +17,15 @@ MailPool::MailPool(const Config& config, const Clock& clock, Storage& storage,
       heartbeat_(heartbeat),
       senders_(std::move(senders)) {}
 
-MailPool::~MailPool() { Stop(std::chrono::milliseconds(0)); }
+JobPool::~JobPool() { Stop(std::chrono::milliseconds(0)); }
 
-void MailPool::Start() {
+void JobPool::Start() {
   for (int i = 0; i < config_.mail_threads; i++) {
     threads_.Spawn([this] { Loop(); });
   }
 }
 
-bool MailPool::Submit(Task task) {
+bool JobPool::Submit(Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || static_cast<int>(tasks_.size()) >= config_.mail_queue) {
@@ -42,7 +42,7 @@ bool MailPool::Submit(Task task) {
   return true;
 }
 
-bool MailPool::Stop(std::chrono::milliseconds deadline) {
+bool JobPool::Stop(std::chrono::milliseconds deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -51,8 +51,8 @@ bool MailPool::Stop(std::chrono::milliseconds deadline) {
   return threads_.Join(deadline);
 }
 
-void MailPool::Loop() {
-  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "mail thread");
+void JobPool::Loop() {
+  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "job thread");
   Outbox* outbox = owned.get();
   const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
   const std::unique_ptr<WebhookSender> webhook = senders_.new_webhook();
@@ -78,7 +78,7 @@ void MailPool::Loop() {
       if (!s.ok()) Log("%s; a sweep will send it", s.ToString().c_str());
     } else if (const SendJob* send = std::get_if<SendJob>(&task)) {
       if (outbox == nullptr) continue;  // the sweep of another thread sends it
-      // The claim is the check: taken here, just before SMTP.
+      // The claim is the check: taken here, just before the send.
       Result<ClaimOutcome> claim = outbox->Claim(send->id);
       if (!claim.ok()) {
         Log("job %lld: claim: %s", static_cast<long long>(send->id),
