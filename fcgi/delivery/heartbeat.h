@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <map>
 #include <mutex>
 
@@ -33,8 +34,11 @@ class Heartbeat {
   void Hold(const ClaimRef& claim);
   void Release(const ClaimRef& claim);
 
-  // The renewal interval: a third of the lease.
+  // The renewal interval: a third of the lease, at least 100 ms.
   std::chrono::milliseconds interval() const { return interval_; }
+
+  // How many claims are held (renewed on each beat) now.
+  std::size_t held();
 
  private:
   void Loop();
