@@ -57,20 +57,7 @@ class FakeServer {
 
   // For the fakes: records a send to "to" and gives its answer, after the
   // wait a kHold asks for (kHold itself is never returned).
-  Answer Take(const std::string& to) {
-    std::unique_lock<std::mutex> lock(mu_);
-    seen_.push_back(to);
-    Answer answer = Answer::kAccept;
-    if (!script_.empty()) {
-      answer = script_.front();
-      script_.pop_front();
-    }
-    if (answer != Answer::kHold) return answer;
-    held_++;
-    cv_.wait(lock, [this] { return released_; });
-    held_--;
-    return Answer::kAccept;
-  }
+  Answer Take(const std::string& to);
 
  private:
   mutable std::mutex mu_;
@@ -84,29 +71,7 @@ class FakeServer {
 class FakeMailer : public Mailer {
  public:
   explicit FakeMailer(FakeServer* server) : server_(server) {}
-  SendResult Send(const std::string& rcpt, const std::string&) override {
-    SendResult r;
-    switch (server_->Take(rcpt)) {
-      case Answer::kAccept:
-      case Answer::kHold:
-        r.outcome = SendResult::Outcome::kSent;
-        r.reply = "250 2.0.0 Ok: queued";
-        break;
-      case Answer::k4xx:
-        r.reply = "451 4.3.0 try again later";
-        r.reason = RetryReason::k4xx;
-        break;
-      case Answer::k5xx:
-        r.outcome = SendResult::Outcome::kPermanent;
-        r.reply = "550 5.1.1 no such user";
-        break;
-      case Answer::kTimeout:
-        r.reply = "timeout after 354: Operation timed out";
-        r.reason = RetryReason::kTimeout;
-        break;
-    }
-    return r;
-  }
+  SendResult Send(const std::string& rcpt, const std::string&) override;
 
  private:
   FakeServer* server_;
@@ -115,28 +80,7 @@ class FakeMailer : public Mailer {
 class FakeWebhook : public WebhookSender {
  public:
   explicit FakeWebhook(FakeServer* server) : server_(server) {}
-  PostResult Post(std::string_view event_id, std::string_view) override {
-    PostResult r;
-    r.reason = RetryReason::kStatus;
-    switch (server_->Take(std::string(event_id))) {
-      case Answer::kAccept:
-      case Answer::kHold:
-        r.delivered = true;
-        r.reply = "HTTP 204";
-        break;
-      case Answer::k4xx:
-        r.reply = "HTTP 503";
-        break;
-      case Answer::k5xx:
-        r.reply = "HTTP 500";
-        break;
-      case Answer::kTimeout:
-        r.reply = "Operation timed out";
-        r.reason = RetryReason::kTimeout;
-        break;
-    }
-    return r;
-  }
+  PostResult Post(std::string_view event_id, std::string_view) override;
 
  private:
   FakeServer* server_;
@@ -144,17 +88,7 @@ class FakeWebhook : public WebhookSender {
 
 // FakeMailers on "mail"; FakeWebhooks on "hooks", or none when it is null
 // (as without WEBHOOK_URL). Both servers must outlive what it makes.
-inline SenderFactory FakeSenders(FakeServer* mail, FakeServer* hooks) {
-  SenderFactory f;
-  f.new_mailer = [mail]() -> std::unique_ptr<Mailer> {
-    return std::make_unique<FakeMailer>(mail);
-  };
-  f.new_webhook = [hooks]() -> std::unique_ptr<WebhookSender> {
-    if (hooks == nullptr) return nullptr;
-    return std::make_unique<FakeWebhook>(hooks);
-  };
-  return f;
-}
+SenderFactory FakeSenders(FakeServer* mail, FakeServer* hooks);
 
 }  // namespace reg
 
