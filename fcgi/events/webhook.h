@@ -27,7 +27,8 @@ struct PostResult {
 class WebhookSender {
  public:
   virtual ~WebhookSender() = default;
-  // Delivers the event "event_id" whose JSON is "body".
+  // One attempt at delivering the event "event_id" whose JSON is "body";
+  // the result says whether it arrived, and why not.
   virtual PostResult Post(std::string_view event_id, std::string_view body) = 0;
 };
 
