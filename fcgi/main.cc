@@ -1,6 +1,6 @@
 // registrar: the FastCGI responder. spawn-fcgi (or systemd) hands it the
 // listening socket as fd 0; it serves it with config.threads request
-// threads and does post-answer work on the MailPool; the Sweeper and the
+// threads and does post-answer work on the JobPool; the Sweeper and the
 // Heartbeat run beside them.
 //   registrar [ENV_FILE]   settings from the environment, then ENV_FILE
 #include <curl/curl.h>
@@ -22,7 +22,8 @@
 #include "crypto/seal.h"
 #include "crypto/secret_file.h"
 #include "delivery/heartbeat.h"
-#include "delivery/mail_pool.h"
+#include "delivery/job_pool.h"
+#include "delivery/senders.h"
 #include "delivery/sweeper.h"
 #include "handlers/handlers.h"
 #include "http/form.h"
@@ -106,12 +107,12 @@ PasswordPolicy LoadCommonPasswords(const Config& config) {
 
 // A reply's post-answer work, to the pool; what a full pool refuses is
 // left to the sweep.
-void HandOver(MailPool& pool, Task task) {
+void HandOver(JobPool& pool, Task task) {
   const PostJob* post = std::get_if<PostJob>(&task);
   if (post == nullptr) {
     (void)pool.Submit(std::move(task));  // else the sweep sends it
   } else if (!pool.Submit(*post)) {
-    Log("job %lld: mail queue full, left to the sweep",
+    Log("job %lld: job queue full, left to the sweep",
         static_cast<long long>(post->id));
   }
 }
@@ -127,7 +128,7 @@ void LogStarted(const Config& config, const Catalogues& catalogues) {
 
 // Stops taking requests first, then the work after them; false when some
 // was still in flight.
-bool StopAll(RequestThreads& requests, MailPool& pool, Sweeper& sweeper,
+bool StopAll(RequestThreads& requests, JobPool& pool, Sweeper& sweeper,
              Heartbeat& heartbeat) {
   bool clean = requests.Stop(std::chrono::milliseconds(700));
   clean = pool.Stop(std::chrono::milliseconds(200)) && clean;
@@ -169,9 +170,9 @@ int Serve(const Config& config) {
                           &hash_gate, &passwords, &catalogues.value()};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, storage);
-  MailPool pool(config, clock, storage, k.signer, k.sealer, heartbeat,
-                &k.event_signer);
-  Sweeper sweeper(config, clock, storage, k.sealer, heartbeat, &k.event_signer);
+  const SenderFactory senders = CurlSenders(config, clock, &k.event_signer);
+  JobPool pool(config, clock, storage, k.signer, k.sealer, heartbeat, senders);
+  Sweeper sweeper(config, clock, storage, k.sealer, heartbeat, senders);
   heartbeat.Start();
   pool.Start();
   sweeper.Start();

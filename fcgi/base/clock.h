@@ -1,5 +1,5 @@
 // Time comes in through this interface so tests can move it (FakeClock
-// in tests/testutil.h).
+// in tests/fake_clock.h).
 #ifndef FCGI_BASE_CLOCK_H_
 #define FCGI_BASE_CLOCK_H_
 
@@ -14,6 +14,7 @@ class Clock {
   virtual ~Clock() = default;
   // Milliseconds since the Unix epoch.
   virtual std::int64_t NowMs() const = 0;
+  // Whole seconds since the Unix epoch.
   std::int64_t NowS() const { return NowMs() / 1000; }
 };
 

@@ -57,9 +57,11 @@ struct Config {
   std::string mail_from_name;
   // Request threads per process, each with its own FCGX_Request.
   int threads = 8;
-  // Background threads per process that post jobs and send mail.
+  // Background threads per process (the JobPool) that post jobs and send
+  // them, mails and events (MAIL_THREADS).
   int mail_threads = 4;
-  // Post-answer tasks waiting for a mail thread; past it the sweep takes over.
+  // Post-answer tasks waiting for a pool thread (MAIL_QUEUE); past it the
+  // sweep takes over.
   int mail_queue = 1024;
   // scrypt cost: N = 2^scrypt_log2_n, r = 8, p = 1.
   int scrypt_log2_n = 17;

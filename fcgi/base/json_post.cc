@@ -1,5 +1,7 @@
 #include "base/json_post.h"
 
+#include "base/curl_options.h"
+
 namespace reg {
 namespace {
 
@@ -19,34 +21,52 @@ JsonPostResult PostJson(CurlEasy* curl, const std::string& url,
     result.error = "curl_easy_init failed";
     return result;
   }
-  CurlSlist list(curl_slist_append(nullptr, "Content-Type: application/json"));
-  curl_slist_append(list.get(), "Expect:");
+  CurlSlist list;
+  Status listed = AppendToSlist(&list, "Content-Type: application/json");
+  if (listed.ok()) listed = AppendToSlist(&list, "Expect:");
   for (const std::string& header : headers) {
-    curl_slist_append(list.get(), header.c_str());
+    if (listed.ok()) listed = AppendToSlist(&list, header.c_str());
+  }
+  if (!listed.ok()) {
+    result.rc = CURLE_OUT_OF_MEMORY;
+    result.error = listed.message();
+    return result;
   }
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROXY, "");  // never an environment's proxy
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Discard);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_ms);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  result.rc = curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
-  // Nothing of this call's stack stays in the kept handle.
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
-  if (result.rc != CURLE_OK) {
-    result.error = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(result.rc);
-    curl->reset();
+  CurlOptions opts(h);
+  opts.Set(CURLOPT_URL, url.c_str())
+      .Set(CURLOPT_PROXY, "")  // never an environment's proxy
+      .Set(CURLOPT_PROTOCOLS_STR, "http,https")
+      .Set(CURLOPT_FOLLOWLOCATION, 0L)
+      .Set(CURLOPT_POSTFIELDS, body.data())
+      .Set(CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()))
+      .Set(CURLOPT_HTTPHEADER, list.get())
+      .Set(CURLOPT_WRITEFUNCTION, Discard)
+      .Set(CURLOPT_CONNECTTIMEOUT_MS, connect_ms)
+      .Set(CURLOPT_TIMEOUT_MS, total_ms)
+      .Set(CURLOPT_NOSIGNAL, 1L)
+      .Set(CURLOPT_ERRORBUFFER, errbuf);
+  if (opts.code() == CURLE_OK) {
+    result.rc = curl_easy_perform(h);
+    if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status) !=
+        CURLE_OK) {
+      result.status = 0;
+    }
+    // Nothing of this call's stack stays in the kept handle.
+    CurlOptions clear(h);
+    clear.Set(CURLOPT_HTTPHEADER, nullptr)
+        .Set(CURLOPT_ERRORBUFFER, nullptr)
+        .Set(CURLOPT_POSTFIELDS, nullptr);
+    if (clear.code() != CURLE_OK) curl->reset();  // then it is not kept
+    if (result.rc != CURLE_OK) {
+      result.error = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(result.rc);
+    }
+  } else {
+    result.rc = opts.code();
+    result.error = opts.status().message();
   }
+  // A handle that failed, or whose set-up failed half-way, is not kept.
+  if (result.rc != CURLE_OK) curl->reset();
   return result;
 }
 

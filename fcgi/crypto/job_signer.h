@@ -1,5 +1,5 @@
-// The signed mail job: each job request carries its timestamp (decimal unix
-// seconds) and the header
+// The signed job (a mail or an event, posted to /internal/mail): each job
+// request carries its timestamp (decimal unix seconds) and the header
 //   X-Job-Signature: v1=<lowercase hex HMAC-SHA256(key, "<ts>.<raw body>")>
 // where the key is the 64 hex characters of the secret file, used as ASCII
 // bytes (not decoded). The secret file itself: crypto/secret_file.h.

@@ -15,13 +15,6 @@ std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who) {
   return std::move(outbox).value();
 }
 
-std::unique_ptr<WebhookSender> NewWebhookSender(const Config& config,
-                                                const Clock& clock,
-                                                const JobSigner* signer) {
-  if (config.webhook_url.empty() || signer == nullptr) return nullptr;
-  return std::make_unique<WebhookSender>(config.webhook_url, signer, &clock);
-}
-
 namespace {
 
 // An event's attempt, as the outcome of a send.
@@ -31,7 +24,7 @@ SendResult PostEvent(const ClaimedJob& job, const std::string& body,
   r.outcome = SendResult::Outcome::kRetry;
   if (webhook == nullptr) {
     r.reply = "WEBHOOK_URL is not set";
-    r.reason = "config";
+    r.reason = RetryReason::kConfig;
     return r;
   }
   PostResult posted = webhook->Post(job.message_id, body);
@@ -46,7 +39,8 @@ SendResult PostEvent(const ClaimedJob& job, const std::string& body,
 Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
                                     const Senders& senders,
                                     const Sealer& sealer,
-                                    std::chrono::milliseconds keep_trying) {
+                                    std::chrono::milliseconds keep_trying,
+                                    std::chrono::milliseconds every) {
   Result<std::string> message = sealer.Open(job.sealed);
   SendResult r;
   if (!message.ok()) {
@@ -62,7 +56,7 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
     if (r.outcome == SendResult::Outcome::kRetry) {
       Log("job %lld: attempt %d: %s (%s), will retry",
           static_cast<long long>(job.id), job.attempts, r.reply.c_str(),
-          r.reason.c_str());
+          RetryReasonName(r.reason));
     } else if (r.outcome == SendResult::Outcome::kPermanent) {
       Log("job %lld: refused for good: %s", static_cast<long long>(job.id),
           r.reply.c_str());
@@ -83,16 +77,16 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
   };
   const auto give_up = std::chrono::steady_clock::now() + keep_trying;
   Status s = record();
-  for (bool logged = false;
-       s.code() == Code::kUnavailable &&
-       std::chrono::steady_clock::now() + std::chrono::seconds(1) <= give_up;
+  for (bool logged = false; s.code() == Code::kUnavailable &&
+                            std::chrono::steady_clock::now() + every <= give_up;
        s = record()) {
     if (!logged) {
-      Log("job %lld: recording the outcome: %s; trying again every second",
-          static_cast<long long>(job.id), s.ToString().c_str());
+      Log("job %lld: recording the outcome: %s; trying again every %lld ms",
+          static_cast<long long>(job.id), s.ToString().c_str(),
+          static_cast<long long>(every.count()));
       logged = true;
     }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::this_thread::sleep_for(every);
   }
   if (!s.ok()) {
     Log("job %lld: recording the outcome failed: %s",

@@ -6,11 +6,8 @@
 #include <chrono>
 #include <memory>
 
-#include "base/clock.h"
-#include "base/config.h"
-#include "crypto/job_signer.h"
 #include "crypto/seal.h"
-#include "events/webhook.h"
+#include "delivery/senders.h"
 #include "mail/smtp.h"
 #include "storage/outbox.h"
 #include "storage/storage.h"
@@ -21,32 +18,20 @@ namespace reg {
 // naming "who").
 std::unique_ptr<Outbox> OpenOutbox(Storage& storage, const char* who);
 
-// What one thread sends jobs with. "webhook" is null without WEBHOOK_URL:
-// an event then waits (retried) until one is configured.
-struct Senders {
-  Mailer* mailer = nullptr;
-  WebhookSender* webhook = nullptr;
-};
-
-// The thread's sender of events: null without WEBHOOK_URL or "signer"
-// (which holds webhook.secret).
-std::unique_ptr<WebhookSender> NewWebhookSender(const Config& config,
-                                                const Clock& clock,
-                                                const JobSigner* signer);
-
 // Opens the sealed message (or event body), sends it and records sent /
 // retry / failed. An event is never failed for good before its 48 hours:
 // any status but 2xx is retried. Logs the outcome (job id and reply; never
 // the message). Returns the outcome, or the Status of a database failure
 // (the lease then frees the job for another attempt). While the database
-// cannot be reached (kUnavailable), the recording is tried again every
-// second for up to "keep_trying" (the caller keeps the claim held
+// cannot be reached (kUnavailable), the recording is tried again "every"
+// so often for up to "keep_trying" (the caller keeps the claim held
 // meanwhile): a mail the server accepted during an outage is recorded as
 // sent once the database is back, not sent again after its lease.
-Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
-                                    const Senders& senders,
-                                    const Sealer& sealer,
-                                    std::chrono::milliseconds keep_trying);
+// "senders.mailer" must be set; "senders.webhook" may be null.
+Result<SendResult::Outcome> Deliver(
+    const ClaimedJob& job, Outbox* outbox, const Senders& senders,
+    const Sealer& sealer, std::chrono::milliseconds keep_trying,
+    std::chrono::milliseconds every = std::chrono::seconds(1));
 
 }  // namespace reg
 

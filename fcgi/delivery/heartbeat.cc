@@ -38,6 +38,11 @@ void Heartbeat::Release(const ClaimRef& claim) {
   if (it != held_.end() && --it->second <= 0) held_.erase(it);
 }
 
+std::size_t Heartbeat::held() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return held_.size();
+}
+
 void Heartbeat::Loop() {
   std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "heartbeat");
   Outbox* outbox = owned.get();
@@ -55,10 +60,16 @@ void Heartbeat::Loop() {
           lost.status().ToString().c_str());
     }
     lock.lock();
-    // A claim not renewed has finished meanwhile (the usual case) or was
-    // taken over after its lease ran out; either way it is not renewed again.
+    // A claim not renewed has finished meanwhile (the usual case: its
+    // holder releases it soon) or was taken over after its lease ran out;
+    // either way it is not renewed again.
     if (lost.ok()) {
-      for (const ClaimRef& claim : lost.value()) held_.erase(claim);
+      for (const ClaimRef& claim : lost.value()) {
+        if (held_.erase(claim) == 0) continue;  // released meanwhile
+        Log("heartbeat: job %lld: claim of attempt %d lost or finished; "
+            "no longer renewed",
+            static_cast<long long>(claim.id), claim.attempts);
+      }
     }
   }
 }

@@ -1,11 +1,13 @@
 // Heartbeat: the claims this process holds while their sends run, renewed
 // every third of a lease, so a claim outlives a send however long the SMTP
-// server takes, and runs out within one lease of the process dying.
+// server or the webhook receiver takes, and runs out within one lease of
+// the process dying.
 #ifndef FCGI_DELIVERY_HEARTBEAT_H_
 #define FCGI_DELIVERY_HEARTBEAT_H_
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <map>
 #include <mutex>
 
@@ -32,8 +34,11 @@ class Heartbeat {
   void Hold(const ClaimRef& claim);
   void Release(const ClaimRef& claim);
 
-  // The renewal interval: a third of the lease.
+  // The renewal interval: a third of the lease, at least 100 ms.
   std::chrono::milliseconds interval() const { return interval_; }
+
+  // How many claims are held (renewed on each beat) now.
+  std::size_t held();
 
  private:
   void Loop();

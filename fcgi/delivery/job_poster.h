@@ -1,4 +1,5 @@
-// JobPoster: posts a signed mail job to the service's /internal/mail.
+// JobPoster: posts a signed job (a mail or an event) to the service's
+// /internal/mail.
 #ifndef FCGI_DELIVERY_JOB_POSTER_H_
 #define FCGI_DELIVERY_JOB_POSTER_H_
 

@@ -5,14 +5,13 @@
 
 #include "base/log.h"
 #include "delivery/deliver.h"
-#include "mail/smtp.h"
 
 namespace reg {
 namespace {
 
 constexpr int kMaxSweepBatch = 16;
 // Sweep loops per process: with two, one's database work and the server's
-// handling of its mail overlap the other's SMTP exchange (a backlog drains
+// handling of its job overlap the other's send (a backlog drains
 // faster than one connection's round trips allow), and the claims keep
 // them from ever taking the same job.
 constexpr int kSweepLoops = 2;
@@ -26,13 +25,13 @@ int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms) {
 
 Sweeper::Sweeper(const Config& config, const Clock& clock, Storage& storage,
                  const Sealer& sealer, Heartbeat& heartbeat,
-                 const JobSigner* event_signer)
+                 SenderFactory senders)
     : config_(config),
       clock_(clock),
       storage_(storage),
       sealer_(sealer),
       heartbeat_(heartbeat),
-      event_signer_(event_signer) {}
+      senders_(std::move(senders)) {}
 
 Sweeper::~Sweeper() { Stop(std::chrono::milliseconds(0)); }
 
@@ -84,17 +83,16 @@ void Sweeper::Loop(bool retention) {
       Log("retention: %s", opened.status().ToString().c_str());
     }
   }
-  std::unique_ptr<WebhookSender> webhook =
-      NewWebhookSender(config_, clock_, event_signer_);
+  const std::unique_ptr<WebhookSender> webhook = senders_.new_webhook();
   const std::int64_t lease_ms = config_.lease_s * 1000LL;
-  // A mail's send time, smoothed; the first batch assumes a slow server.
+  // A job's send time, smoothed; the first batch assumes a slow server.
   std::int64_t send_ms = lease_ms / 4;
   for (;;) {
     // Sweep at start-up, then every sweep_s; keep going while batches
     // come back full so a backlog drains at once.
     bool full = false;
-    // One connection for a whole batch, closed (QUIT) after it.
-    CurlSmtpMailer mailer(config_);
+    // One SMTP connection for a whole batch, closed (QUIT) after it.
+    const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
     if (outbox) {
       const int limit = SweepBatch(lease_ms, send_ms);
       Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
@@ -110,14 +108,14 @@ void Sweeper::Loop(bool retention) {
         for (const ClaimedJob& job : jobs.value()) {
           // The rest of a stopped batch waits for its leases to run out.
           if (!stopping()) {
-            // Just before SMTP: is the claim still ours? The renewal checks
+            // Just before the send: is the claim still ours? The renewal checks
             // and extends it in one statement.
             Result<std::vector<ClaimRef>> lost = std::vector<ClaimRef>();
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
-              (void)Deliver(job, outbox, {&mailer, webhook.get()}, sealer_,
-                  std::chrono::seconds(config_.lease_s));
+              (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
+                            std::chrono::seconds(config_.lease_s));
               send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
             } else {
               Log("job %lld: %s; not sent by this sweep",

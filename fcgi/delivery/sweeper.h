@@ -14,26 +14,25 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/thread_group.h"
-#include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "delivery/heartbeat.h"
+#include "delivery/senders.h"
 #include "storage/storage.h"
 
 namespace reg {
 
 // How many due jobs one sweep claims: as many as this process can send
-// within half a lease at "send_ms" a mail, between 1 and 16. The heartbeat
+// within half a lease at "send_ms" a job, between 1 and 16. The heartbeat
 // renews them all anyway; a batch that fits in a lease leaves a slow
 // server's backlog to the other processes' sweeps instead of holding it.
 int SweepBatch(std::int64_t lease_ms, std::int64_t send_ms);
 
-// Thread-safe.
+// Thread-safe. Each sweep thread has its own database connection and its
+// own senders from "senders". Every reference must outlive the Sweeper.
 class Sweeper {
  public:
-  // "event_signer" holds webhook.secret; null: no events are posted.
   Sweeper(const Config& config, const Clock& clock, Storage& storage,
-          const Sealer& sealer, Heartbeat& heartbeat,
-          const JobSigner* event_signer);
+          const Sealer& sealer, Heartbeat& heartbeat, SenderFactory senders);
   ~Sweeper();  // Stop()s
 
   void Start();
@@ -53,7 +52,7 @@ class Sweeper {
   Storage& storage_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;
-  const JobSigner* const event_signer_;
+  const SenderFactory senders_;
 
   std::mutex mu_;
   std::condition_variable cv_;  // stopping_ changed

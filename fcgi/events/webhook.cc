@@ -8,33 +8,33 @@
 namespace reg {
 namespace {
 
-// The retry metric's label for a transport failure.
-const char* ReasonFor(CURLcode rc) {
+// Why a transport failure is retried.
+RetryReason ReasonFor(CURLcode rc) {
   switch (rc) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-      return "connect";
+      return RetryReason::kConnect;
     case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
+      return RetryReason::kTimeout;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
-      return "tls";
+      return RetryReason::kTls;
     default:
-      return "network";
+      return RetryReason::kNetwork;
   }
 }
 
 }  // namespace
 
-PostResult WebhookSender::Post(std::string_view event_id,
-                               std::string_view body) {
+PostResult CurlWebhookSender::Post(std::string_view event_id,
+                                   std::string_view body) {
   PostResult result;
   const std::int64_t ts = clock_->NowS();
   const std::string sig = signer_->Sign(ts, body);
   if (sig.empty()) {
     result.reply = "signing failed";
-    result.reason = "network";
+    result.reason = RetryReason::kNetwork;
     return result;
   }
   JsonPostResult r = PostJson(
@@ -49,7 +49,7 @@ PostResult WebhookSender::Post(std::string_view event_id,
   }
   result.reply = "HTTP " + std::to_string(r.status);
   result.delivered = r.status >= 200 && r.status <= 299;
-  if (!result.delivered) result.reason = "status";
+  if (!result.delivered) result.reason = RetryReason::kStatus;
   return result;
 }
 

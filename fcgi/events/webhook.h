@@ -1,4 +1,5 @@
-// WebhookSender: posts one event to WEBHOOK_URL, signed with webhook.secret.
+// WebhookSender: posts one event to the site's app; CurlWebhookSender does
+// it over libcurl to WEBHOOK_URL, signed with webhook.secret.
 #ifndef FCGI_EVENTS_WEBHOOK_H_
 #define FCGI_EVENTS_WEBHOOK_H_
 
@@ -7,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/curl_handles.h"
+#include "base/retry_reason.h"
 #include "crypto/job_signer.h"
 
 namespace reg {
@@ -17,16 +19,26 @@ namespace reg {
 struct PostResult {
   bool delivered = false;
   std::string reply;  // "HTTP 204", or what went wrong
-  std::string
-      reason;  // for the retry metric: connect, timeout, status, tls, network
+  // When not delivered: kConnect, kTimeout, kStatus, kTls or kNetwork.
+  RetryReason reason = RetryReason::kNetwork;
 };
 
-// One per thread; keeps its connection to the receiver between posts.
+// One WebhookSender per thread; not thread-safe.
 class WebhookSender {
  public:
-  // "signer" holds the webhook secret (not the job secret).
-  WebhookSender(std::string url, const JobSigner* signer, const Clock* clock,
-                long timeout_ms = 10000)
+  virtual ~WebhookSender() = default;
+  // One attempt at delivering the event "event_id" whose JSON is "body";
+  // the result says whether it arrived, and why not.
+  virtual PostResult Post(std::string_view event_id, std::string_view body) = 0;
+};
+
+// Keeps its connection to the receiver between posts.
+class CurlWebhookSender : public WebhookSender {
+ public:
+  // "signer" holds the webhook secret (not the job secret); it and "clock"
+  // must outlive the sender.
+  CurlWebhookSender(std::string url, const JobSigner* signer,
+                    const Clock* clock, long timeout_ms = 10000)
       : url_(std::move(url)),
         signer_(signer),
         clock_(clock),
@@ -35,7 +47,7 @@ class WebhookSender {
   // POSTs "body" as application/json with X-Event-Id, X-Event-Timestamp
   // (now, Unix seconds) and X-Event-Signature: v1=<hex HMAC-SHA256 of
   // "<timestamp>.<body>">. Redirects are not followed.
-  PostResult Post(std::string_view event_id, std::string_view body);
+  PostResult Post(std::string_view event_id, std::string_view body) override;
 
  private:
   std::string url_;

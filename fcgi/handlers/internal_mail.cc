@@ -1,6 +1,6 @@
 // POST /internal/mail: the signed mail job. Verifies, reads the job's state
 // (no write: a replayed or repeated post costs no transaction), answers, and
-// leaves the claim and the send to the MailPool after the answer.
+// leaves the claim and the send to the JobPool after the answer.
 #include <nlohmann/json.hpp>
 
 #include "handlers/handlers.h"

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "base/retry_reason.h"
 #include "handlers/handlers.h"
 
 namespace reg {
@@ -106,8 +107,12 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
   Header(&out, "mail_retries_total", "counter",
          "Failed attempts put back for later, by reason.");
   // The reasons the mailer gives (SendResult::reason), each shown even at 0.
-  std::map<std::string, std::int64_t> retries = {
-      {"4xx", 0}, {"connect", 0}, {"network", 0}, {"timeout", 0}, {"tls", 0}};
+  std::map<std::string, std::int64_t> retries;
+  for (RetryReason reason :
+       {RetryReason::k4xx, RetryReason::kConnect, RetryReason::kNetwork,
+        RetryReason::kTimeout, RetryReason::kTls}) {
+    retries[RetryReasonName(reason)] = 0;
+  }
   for (const auto& [reason, count] : stats.retries) retries[reason] = count;
   for (const auto& [reason, count] : retries) {
     Line(&out, "mail_retries_total{reason=\"" + reason + "\"}",

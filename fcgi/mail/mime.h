@@ -18,22 +18,24 @@ namespace reg {
 // never splits a UTF-8 sequence.
 std::string EncodeHeaderText(std::string_view utf8);
 
-// "Thu, 01 Jan 1970 00:00:00 +0000": RFC 5322 date-time in UTC, English
-// names whatever the locale.
+// "Thu, 01 Jan 1970 00:00:00 +0000": RFC 5322 date-time in UTC. The day
+// and month names are strftime's in the "C" locale, English: nothing in
+// the program calls setlocale.
 std::string Rfc5322Date(std::int64_t unix_s);
 
-// What a mail says. "from" and "to" are bare addresses; "text" and "html"
-// are UTF-8 with "\n" line ends.
 // "address" as it must be written in a header or an SMTP command: a local
 // part that is not a dot-atom ("a<b", "x,y") becomes a quoted-string
 // ("\"a<b\"@example.com"); anything else is unchanged.
 std::string QuoteAddress(std::string_view address);
 
-// The From header's value: "address" alone when "name" is empty; else the
-// name as a phrase (an atom, a quoted-string when it holds specials, RFC
-// 2047 encoded-words when it is not ASCII) and "<address>".
+// The From header's value: "address" (as QuoteAddress writes it) alone when
+// "name" is empty; else the name as a phrase (as it is, a quoted-string
+// when it holds specials, RFC 2047 encoded-words when EncodeHeaderText
+// encodes it) and "<address>".
 std::string FormatMailbox(std::string_view name, std::string_view address);
 
+// What a mail says. "from" and "to" are bare addresses; "text" and "html"
+// are UTF-8, lines ending in "\n" (or "\r\n").
 struct MailParts {
   std::string from;
   std::string to;
@@ -57,9 +59,9 @@ struct RenderedMail {
 // All), with Content-Language when "language" is set.
 // "unique" (16 to 64 of [A-Za-z0-9_-], random) makes the Message-ID and
 // the boundary "=_reg_<unique>".
-// Returns InvalidArgument when from/to/subject hold a control character,
-// "language" is not a language tag (letters, digits and "-"), from/to are
-// not one address (exactly one '@' with text on both sides, no
+// Returns InvalidArgument when from/to/subject/from_name hold a control
+// character, "language" is not a language tag (letters, digits and "-"),
+// from/to are not one address (exactly one '@' with text on both sides, no
 // whitespace; specials only in the local part, which QuoteAddress quotes),
 // "unique" is malformed, a body is not UTF-8, holds NUL or a bare CR, or
 // any line, header or body, would be over 998 octets.

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/curl_options.h"
 #include "base/mail_settings.h"
 #include "mail/mime.h"
 
@@ -136,7 +137,8 @@ SendResult CurlSmtpMailer::Send(const std::string& rcpt,
   SendResult r = SendOnce(rcpt, message, &reused);
   // A kept connection the server has since closed: try once on a new one.
   if (r.outcome == SendResult::Outcome::kRetry && reused &&
-      (r.reason == "network" || r.reason == "connect")) {
+      (r.reason == RetryReason::kNetwork ||
+       r.reason == RetryReason::kConnect)) {
     r = SendOnce(rcpt, message, &reused);
   }
   last_used_ = std::chrono::steady_clock::now();
@@ -153,65 +155,86 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
   CURL* h = curl_.get();
   if (h == nullptr) {
     result.reply = "curl_easy_init failed";
-    result.reason = "network";
+    result.reason = RetryReason::kNetwork;
     return result;
   }
-  std::string from = "<" + QuoteAddress(config_.mail_from) + ">";
-  CurlSlist rcpts(
-      curl_slist_append(nullptr, ("<" + QuoteAddress(rcpt) + ">").c_str()));
+  const std::string from = "<" + QuoteAddress(config_.mail_from) + ">";
+  const std::string to = "<" + QuoteAddress(rcpt) + ">";
+  CurlSlist rcpts;
+  if (Status s = AppendToSlist(&rcpts, to.c_str()); !s.ok()) {
+    result.reply = s.message();
+    result.reason = RetryReason::kNetwork;
+    return result;
+  }
   const bool needs_smtputf8 = !IsAscii(rcpt);
   Upload upload{&message, 0, needs_smtputf8, &smtputf8_, false};
   Transcript transcript{{}, &smtputf8_};
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
-  // Only SMTP, never through a proxy named in the environment.
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(h, CURLOPT_PROXY, "");
-  curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts.get());
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadUpload);
-  curl_easy_setopt(h, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                   static_cast<curl_off_t>(message.size()));
+  CurlOptions opts(h);
+  opts.Set(CURLOPT_URL, url_.c_str())
+      // Only SMTP, never through a proxy named in the environment.
+      .Set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+      .Set(CURLOPT_REDIR_PROTOCOLS_STR, "smtp,smtps")
+      .Set(CURLOPT_PROXY, "")
+      .Set(CURLOPT_MAIL_FROM, from.c_str())
+      .Set(CURLOPT_MAIL_RCPT, rcpts.get())
+      .Set(CURLOPT_READFUNCTION, ReadUpload)
+      .Set(CURLOPT_READDATA, &upload)
+      .Set(CURLOPT_UPLOAD, 1L)
+      .Set(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
   // Connecting, TLS, greeting and EHLO: short. Each reply after that (the
   // one to the final dot above all): SMTP_TIMEOUT_S. The whole send: both.
   const long connect_s = config_.smtp_connect_s;
   const long reply_s = config_.smtp_timeout_s;
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_s * 1000L);
-  curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (connect_s + 2 * reply_s) * 1000L);
-  // libcurl itself stops reusing a connection idle this long.
-  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN,
-                   static_cast<long>(config_.smtp_idle_s));
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, Debug);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &transcript);
-  curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  opts.Set(CURLOPT_CONNECTTIMEOUT_MS, connect_s * 1000L)
+      .Set(CURLOPT_SERVER_RESPONSE_TIMEOUT, reply_s)
+      .Set(CURLOPT_TIMEOUT_MS, (connect_s + 2 * reply_s) * 1000L)
+      // libcurl itself stops reusing a connection idle this long.
+      .Set(CURLOPT_MAXAGE_CONN, static_cast<long>(config_.smtp_idle_s))
+      .Set(CURLOPT_NOSIGNAL, 1L)
+      .Set(CURLOPT_ERRORBUFFER, errbuf)
+      .Set(CURLOPT_DEBUGFUNCTION, Debug)
+      .Set(CURLOPT_DEBUGDATA, &transcript)
+      .Set(CURLOPT_VERBOSE, 1L);
   long ssl = config_.smtp_tls == SmtpTls::kRequired ? CURLUSESSL_ALL
              : config_.smtp_tls == SmtpTls::kTry    ? CURLUSESSL_TRY
                                                     : CURLUSESSL_NONE;
-  curl_easy_setopt(h, CURLOPT_USE_SSL, ssl);
+  opts.Set(CURLOPT_USE_SSL, ssl);
   if (!config_.smtp_ca_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_CAINFO, config_.smtp_ca_file.c_str());
+    opts.Set(CURLOPT_CAINFO, config_.smtp_ca_file.c_str());
   }
   if (!config_.smtp_user.empty()) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, config_.smtp_user.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, config_.smtp_password.c_str());
+    opts.Set(CURLOPT_USERNAME, config_.smtp_user.c_str())
+        .Set(CURLOPT_PASSWORD, config_.smtp_password.c_str());
+  }
+  if (Status s = opts.status(); !s.ok()) {
+    // Half set up, and maybe pointing at this frame: never used again.
+    curl_.reset();
+    smtputf8_ = Smtputf8::kUnknown;
+    result.reply = s.message();
+    result.reason = RetryReason::kNetwork;
+    return result;
   }
   CURLcode rc = curl_easy_perform(h);
   long code = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-  long connects = 0;
-  curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+  if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK) {
+    code = 0;
+  }
+  long connects = -1;
+  if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK) {
+    connects = -1;
+  }
   *reused = connects == 0;
-  // The handle points at stack data; clear it before returning.
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
-  curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
+  // The handle points at stack data; clear it before returning, or drop it.
+  CurlOptions clear(h);
+  clear.Set(CURLOPT_MAIL_RCPT, nullptr)
+      .Set(CURLOPT_ERRORBUFFER, nullptr)
+      .Set(CURLOPT_DEBUGDATA, nullptr)
+      .Set(CURLOPT_READDATA, nullptr);
+  if (clear.code() != CURLE_OK) {
+    curl_.reset();
+    smtputf8_ = Smtputf8::kUnknown;
+  }
 
   result.reply = ReplyLine(transcript.lines, code);
   if (rc == CURLE_OK) {
@@ -236,22 +259,22 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     return result;
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
-    result.reason = "timeout";
+    result.reason = RetryReason::kTimeout;
     result.reply = "timeout after " + result.reply + ": " + err;
   } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
-    result.reason = "connect";
+    result.reason = RetryReason::kConnect;
     result.reply = err;
   } else if (code / 100 == 5) {
     result.outcome = SendResult::Outcome::kPermanent;
   } else if (code / 100 == 4) {
-    result.reason = "4xx";
+    result.reason = RetryReason::k4xx;
   } else if (rc == CURLE_SSL_CONNECT_ERROR ||
              rc == CURLE_PEER_FAILED_VERIFICATION ||
              rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CACERT_BADFILE) {
-    result.reason = "tls";
+    result.reason = RetryReason::kTls;
     result.reply = err;
   } else {
-    result.reason = "network";
+    result.reason = RetryReason::kNetwork;
     result.reply = err;
   }
   return result;

@@ -7,6 +7,7 @@
 
 #include "base/config.h"
 #include "base/curl_handles.h"
+#include "base/retry_reason.h"
 
 namespace reg {
 
@@ -18,8 +19,8 @@ struct SendResult {
   };
   Outcome outcome = Outcome::kRetry;
   std::string reply;  // the server's last reply line, or the transport error
-  std::string
-      reason;  // for kRetry: "connect", "timeout", "4xx", "network", "tls"
+  // For kRetry: kConnect, kTimeout, k4xx, kNetwork or kTls.
+  RetryReason reason = RetryReason::kNetwork;
 };
 
 // One Mailer per thread; not thread-safe.

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/retry_reason.h"
 #include "base/status.h"
 #include "storage/write_txn.h"
 
@@ -170,7 +171,7 @@ class Outbox {
   // Back to queued after the doubling delay; failed once retry_for_ms has
   // passed since the job was queued. "reason" labels the retry metric.
   virtual Status MarkRetry(const ClaimedJob& job, std::string_view reply,
-                           std::string_view reason) = 0;
+                           RetryReason reason) = 0;
   virtual Status MarkFailed(const ClaimedJob& job, std::string_view reply) = 0;
 
   virtual Result<OutboxStats> Stats() = 0;

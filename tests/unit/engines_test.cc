@@ -349,7 +349,7 @@ TEST_P(EnginesTest, RetriesGrowThenGiveUpAfterTheRetryWindow) {
   const std::int64_t id = Register("retry@example.com", "tr").job_id;
   auto job = outbox_->Claim(id).value().job;
   ASSERT_TRUE(job.has_value());
-  ASSERT_OK(outbox_->MarkRetry(*job, "451 busy", "4xx"));
+  ASSERT_OK(outbox_->MarkRetry(*job, "451 busy", RetryReason::k4xx));
   EXPECT_EQ(outbox_->State(id).value(), JobState::kQueued);
   // Not due before the delay, due after it.
   EXPECT_TRUE(outbox_->ClaimDue(10).value().empty());
@@ -359,7 +359,7 @@ TEST_P(EnginesTest, RetriesGrowThenGiveUpAfterTheRetryWindow) {
   ASSERT_EQ(due.value().size(), 1u);
   EXPECT_EQ(due.value()[0].attempts, 2);
   clock_.AdvanceMs(policy_.retry_for_ms);
-  ASSERT_OK(outbox_->MarkRetry(due.value()[0], "451 still", "4xx"));
+  ASSERT_OK(outbox_->MarkRetry(due.value()[0], "451 still", RetryReason::k4xx));
   EXPECT_EQ(outbox_->State(id).value(), JobState::kFailed);
 
   Result<OutboxStats> stats = outbox_->Stats();

@@ -201,7 +201,7 @@ TEST_F(OutboxTest, AnOutcomeReportedUnderALostClaimChangesNothing) {
   ASSERT_NE(old_claim.attempts, new_claim.attempts);
 
   EXPECT_OK(outbox_->MarkSent(old_claim, "250 late"));
-  EXPECT_OK(outbox_->MarkRetry(old_claim, "421 late", "4xx"));
+  EXPECT_OK(outbox_->MarkRetry(old_claim, "421 late", RetryReason::k4xx));
   EXPECT_OK(outbox_->MarkFailed(old_claim, "550 late"));
   JobRow row = Row(id);
   EXPECT_EQ(row.state, "sending");
@@ -317,7 +317,7 @@ TEST_F(OutboxTest, AJobInBackoffDoesNotBlockADueJobBehindIt) {
   Result<ClaimOutcome> c = outbox->Claim(waiting);
   ASSERT_OK(c);
   ASSERT_TRUE(c.value().job.has_value());
-  ASSERT_OK(outbox->MarkRetry(*c.value().job, "421 busy", "4xx"));
+  ASSERT_OK(outbox->MarkRetry(*c.value().job, "421 busy", RetryReason::k4xx));
   ASSERT_EQ(Row(waiting).next_attempt_ms, clock_.NowMs() + kHour);
 
   const std::int64_t due = Queue("b@example.com");
@@ -360,7 +360,7 @@ TEST_F(OutboxTest, RetryDelayDoublesFromRetryMsUpToTheCap) {
 TEST_F(OutboxTest, ARetriedJobIsQueuedAgainAfterADoublingDelay) {
   const std::int64_t id = Queue("ann@example.com");
   ClaimedJob job = MustClaim(id);
-  ASSERT_OK(outbox_->MarkRetry(job, "421 try later", "4xx"));
+  ASSERT_OK(outbox_->MarkRetry(job, "421 try later", RetryReason::k4xx));
   JobRow row = Row(id);
   EXPECT_EQ(row.state, "queued");
   EXPECT_EQ(row.last_reply, "421 try later");
@@ -378,14 +378,14 @@ TEST_F(OutboxTest, ARetriedJobIsQueuedAgainAfterADoublingDelay) {
   ASSERT_OK(due);
   ASSERT_EQ(due.value().size(), 1u);
   EXPECT_EQ(due.value()[0].attempts, 2);
-  ASSERT_OK(outbox_->MarkRetry(due.value()[0], "451 later", "4xx"));
+  ASSERT_OK(outbox_->MarkRetry(due.value()[0], "451 later", RetryReason::k4xx));
   EXPECT_EQ(Row(id).next_attempt_ms, clock_.NowMs() + 60 * kSecond);
   EXPECT_EQ(Retries("4xx"), 2);
 
   clock_.AdvanceMs(60 * kSecond);
   job = MustClaim(id);
   EXPECT_EQ(job.attempts, 3);
-  ASSERT_OK(outbox_->MarkRetry(job, "timeout", "timeout"));
+  ASSERT_OK(outbox_->MarkRetry(job, "timeout", RetryReason::kTimeout));
   EXPECT_EQ(Row(id).next_attempt_ms, clock_.NowMs() + 120 * kSecond);
   EXPECT_EQ(Retries("timeout"), 1);
   EXPECT_EQ(Retries("4xx"), 2);
@@ -394,12 +394,12 @@ TEST_F(OutboxTest, ARetriedJobIsQueuedAgainAfterADoublingDelay) {
 TEST_F(OutboxTest, ARetryAfterRetryForMsSinceCreationFailsTheJob) {
   const std::int64_t id = Queue("ann@example.com");
   ClaimedJob job = MustClaim(id);
-  ASSERT_OK(outbox_->MarkRetry(job, "421 busy", "4xx"));
+  ASSERT_OK(outbox_->MarkRetry(job, "421 busy", RetryReason::k4xx));
   EXPECT_EQ(Row(id).state, "queued");
 
   clock_.AdvanceMs(policy_.retry_for_ms + 1);
   job = MustClaim(id);
-  ASSERT_OK(outbox_->MarkRetry(job, "421 still busy", "4xx"));
+  ASSERT_OK(outbox_->MarkRetry(job, "421 still busy", RetryReason::k4xx));
   JobRow row = Row(id);
   EXPECT_EQ(row.state, "failed");
   EXPECT_EQ(row.last_reply, "421 still busy");
@@ -531,7 +531,8 @@ TEST_F(OutboxTest, AScrapeReadsIndexesNotTheJobRows) {
 
 TEST_F(OutboxTest, ARetryRecordsItsReasonForTheMetrics) {
   const std::int64_t id = Queue("ann@example.com");
-  ASSERT_OK(outbox_->MarkRetry(MustClaim(id), "connection refused", "connect"));
+  ASSERT_OK(outbox_->MarkRetry(MustClaim(id), "connection refused",
+                               RetryReason::kConnect));
   EXPECT_EQ(QueryText(db_.get(),
                       "SELECT reason FROM outbox_events WHERE event = 'retry'"),
             "connect");

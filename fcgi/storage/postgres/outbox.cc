@@ -270,8 +270,8 @@ Status PgOutbox::MarkSent(const ClaimedJob& job, std::string_view reply) {
 }
 
 Status PgOutbox::MarkRetry(const ClaimedJob& job, std::string_view reply,
-                           std::string_view reason) {
-  return Finish(job, Outcome::kRetry, reply, reason);
+                           RetryReason reason) {
+  return Finish(job, Outcome::kRetry, reply, RetryReasonName(reason));
 }
 
 Status PgOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {

@@ -63,7 +63,7 @@ class SqliteOutbox : public Outbox {
       const std::vector<ClaimRef>& claims) override;
   Status MarkSent(const ClaimedJob& job, std::string_view reply) override;
   Status MarkRetry(const ClaimedJob& job, std::string_view reply,
-                   std::string_view reason) override;
+                   RetryReason reason) override;
   Status MarkFailed(const ClaimedJob& job, std::string_view reply) override;
   Result<OutboxStats> Stats() override;
   Result<std::vector<JobRow>> ListJobs(const std::string& state,

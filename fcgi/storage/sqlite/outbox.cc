@@ -236,14 +236,15 @@ Status SqliteOutbox::MarkSent(const ClaimedJob& job, std::string_view reply) {
 }
 
 Status SqliteOutbox::MarkRetry(const ClaimedJob& job, std::string_view reply,
-                               std::string_view reason) {
+                               RetryReason reason) {
   const std::int64_t now = clock_->NowMs();
   const std::int64_t give_up_ms = job.created_ms + policy_.retry_for_ms;
   if (now >= give_up_ms) return MarkFailed(job, reply);
   // The last attempt falls on the give-up time, not past it.
   const std::int64_t next =
       std::min(now + RetryDelayMs(policy_, job.attempts), give_up_ms);
-  return Finish(job, "queued", next, reply, "retry", reason).status();
+  return Finish(job, "queued", next, reply, "retry", RetryReasonName(reason))
+      .status();
 }
 
 Status SqliteOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {

@@ -1,8 +1,9 @@
-// MailPool: the small bounded pool that does a request's work after its
-// answer (FCGX_Finish_r): posting its job to /internal/mail, and claiming
-// and sending a posted job (task.h says how a job reaches SMTP).
-#ifndef FCGI_DELIVERY_MAIL_POOL_H_
-#define FCGI_DELIVERY_MAIL_POOL_H_
+// JobPool: the small bounded pool that does a request's work after its
+// answer (FCGX_Finish_r): posting its job, a mail or an event, to
+// /internal/mail, and claiming and sending a posted job (task.h says how a
+// job reaches its SMTP server or webhook receiver).
+#ifndef FCGI_DELIVERY_JOB_POOL_H_
+#define FCGI_DELIVERY_JOB_POOL_H_
 
 #include <chrono>
 #include <condition_variable>
@@ -15,20 +16,22 @@
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "delivery/heartbeat.h"
+#include "delivery/senders.h"
 #include "delivery/task.h"
 #include "storage/storage.h"
 
 namespace reg {
 
-// Thread-safe. Each pool thread has its own database, SMTP and HTTP
-// connection.
-class MailPool {
+// Thread-safe. Each pool thread has its own database and HTTP connection,
+// and its own senders from "senders" (an SMTP and a webhook connection).
+// Every reference must outlive the pool.
+class JobPool {
  public:
-  // "event_signer" holds webhook.secret; null: no events are posted.
-  MailPool(const Config& config, const Clock& clock, Storage& storage,
-           const JobSigner& signer, const Sealer& sealer, Heartbeat& heartbeat,
-           const JobSigner* event_signer);
-  ~MailPool();  // Stop()s
+  // "signer" signs the job posts (job.secret).
+  JobPool(const Config& config, const Clock& clock, Storage& storage,
+          const JobSigner& signer, const Sealer& sealer, Heartbeat& heartbeat,
+          SenderFactory senders);
+  ~JobPool();  // Stop()s
 
   // Starts config.mail_threads threads.
   void Start();
@@ -39,8 +42,8 @@ class MailPool {
   bool Submit(Task task);
 
   // Stops taking tasks, wakes the threads and waits for them up to
-  // "deadline"; false if some were still busy (an SMTP send in flight:
-  // its claim runs out after the lease and a sweep sends the job again).
+  // "deadline"; false if some were still busy (a send in flight: its
+  // claim runs out after the lease and a sweep sends the job again).
   bool Stop(std::chrono::milliseconds deadline);
 
  private:
@@ -52,7 +55,7 @@ class MailPool {
   const JobSigner& signer_;
   const Sealer& sealer_;
   Heartbeat& heartbeat_;
-  const JobSigner* const event_signer_;
+  const SenderFactory senders_;
 
   std::mutex mu_;
   std::condition_variable cv_;  // tasks_ or stopping_ changed
@@ -63,4 +66,4 @@ class MailPool {
 
 }  // namespace reg
 
-#endif  // FCGI_DELIVERY_MAIL_POOL_H_
+#endif  // FCGI_DELIVERY_JOB_POOL_H_

@@ -1,32 +1,31 @@
-#include "delivery/mail_pool.h"
+#include "delivery/job_pool.h"
 
 #include "base/log.h"
 #include "delivery/deliver.h"
 #include "delivery/job_poster.h"
-#include "mail/smtp.h"
 
 namespace reg {
 
-MailPool::MailPool(const Config& config, const Clock& clock, Storage& storage,
-                   const JobSigner& signer, const Sealer& sealer,
-                   Heartbeat& heartbeat, const JobSigner* event_signer)
+JobPool::JobPool(const Config& config, const Clock& clock, Storage& storage,
+                 const JobSigner& signer, const Sealer& sealer,
+                 Heartbeat& heartbeat, SenderFactory senders)
     : config_(config),
       clock_(clock),
       storage_(storage),
       signer_(signer),
       sealer_(sealer),
       heartbeat_(heartbeat),
-      event_signer_(event_signer) {}
+      senders_(std::move(senders)) {}
 
-MailPool::~MailPool() { Stop(std::chrono::milliseconds(0)); }
+JobPool::~JobPool() { Stop(std::chrono::milliseconds(0)); }
 
-void MailPool::Start() {
+void JobPool::Start() {
   for (int i = 0; i < config_.mail_threads; i++) {
     threads_.Spawn([this] { Loop(); });
   }
 }
 
-bool MailPool::Submit(Task task) {
+bool JobPool::Submit(Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || static_cast<int>(tasks_.size()) >= config_.mail_queue) {
@@ -43,7 +42,7 @@ bool MailPool::Submit(Task task) {
   return true;
 }
 
-bool MailPool::Stop(std::chrono::milliseconds deadline) {
+bool JobPool::Stop(std::chrono::milliseconds deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -52,13 +51,12 @@ bool MailPool::Stop(std::chrono::milliseconds deadline) {
   return threads_.Join(deadline);
 }
 
-void MailPool::Loop() {
-  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "mail thread");
+void JobPool::Loop() {
+  std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "job thread");
   Outbox* outbox = owned.get();
-  CurlSmtpMailer mailer(config_);
+  const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
+  const std::unique_ptr<WebhookSender> webhook = senders_.new_webhook();
   JobPoster poster(config_.internal_url, &signer_, &clock_);
-  std::unique_ptr<WebhookSender> webhook =
-      NewWebhookSender(config_, clock_, event_signer_);
   for (;;) {
     Task task;
     {
@@ -68,7 +66,7 @@ void MailPool::Loop() {
       while (!cv_.wait_for(lock, std::chrono::seconds(config_.smtp_idle_s),
                            [this] { return stopping_ || !tasks_.empty(); })) {
         lock.unlock();
-        mailer.CloseIfIdle();
+        mailer->CloseIfIdle();
         lock.lock();
       }
       if (stopping_) break;
@@ -80,7 +78,7 @@ void MailPool::Loop() {
       if (!s.ok()) Log("%s; a sweep will send it", s.ToString().c_str());
     } else if (const SendJob* send = std::get_if<SendJob>(&task)) {
       if (outbox == nullptr) continue;  // the sweep of another thread sends it
-      // The claim is the check: taken here, just before SMTP.
+      // The claim is the check: taken here, just before the send.
       Result<ClaimOutcome> claim = outbox->Claim(send->id);
       if (!claim.ok()) {
         Log("job %lld: claim: %s", static_cast<long long>(send->id),
@@ -90,8 +88,8 @@ void MailPool::Loop() {
       if (!claim.value().job) continue;  // sent, or being sent elsewhere
       const ClaimedJob& job = *claim.value().job;
       heartbeat_.Hold(job.ref());
-      (void)Deliver(job, outbox, {&mailer, webhook.get()}, sealer_,
-                  std::chrono::seconds(config_.lease_s));
+      (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
+                    std::chrono::seconds(config_.lease_s));
       heartbeat_.Release(job.ref());
     }
   }

@@ -1,0 +1,46 @@
+// Senders: what a delivery thread sends jobs with, a Mailer for mail and a
+// WebhookSender for events. Each thread makes its own through the
+// SenderFactory the JobPool and the Sweeper are given at start: main.cc
+// passes CurlSenders, the unit tests a fake (tests/unit/fake_senders.h).
+#ifndef FCGI_DELIVERY_SENDERS_H_
+#define FCGI_DELIVERY_SENDERS_H_
+
+#include <functional>
+#include <memory>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "crypto/job_signer.h"
+#include "events/webhook.h"
+#include "mail/smtp.h"
+
+namespace reg {
+
+// One thread's senders, borrowed for a Deliver. "webhook" is null without
+// WEBHOOK_URL: an event then waits (retried) until one is configured.
+struct Senders {
+  Mailer* mailer = nullptr;
+  WebhookSender* webhook = nullptr;
+};
+
+// Makes a thread's own senders. Both functions are called from several
+// threads at once, so they must be thread-safe; what they return belongs
+// to the calling thread.
+struct SenderFactory {
+  // A new Mailer; never null.
+  std::function<std::unique_ptr<Mailer>()> new_mailer;
+  // A new WebhookSender, or null when events cannot be posted (no
+  // WEBHOOK_URL).
+  std::function<std::unique_ptr<WebhookSender>()> new_webhook;
+};
+
+// libcurl's senders: a CurlSmtpMailer on "config", and a CurlWebhookSender
+// to WEBHOOK_URL signed with "event_signer" (webhook.secret), none when
+// either is missing. "config", "clock" and "event_signer" must outlive the
+// factory and all it makes.
+SenderFactory CurlSenders(const Config& config, const Clock& clock,
+                          const JobSigner* event_signer);
+
+}  // namespace reg
+
+#endif  // FCGI_DELIVERY_SENDERS_H_
