@@ -13,28 +13,12 @@
 #include <vector>
 
 #include "crypto/token.h"
-#include "http/form.h"
+#include "engine_fixture.h"  // Registration, kSecond...
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/engine.h"
 #include "testutil.h"
 
 namespace reg {
-
-constexpr std::int64_t kSecond = 1000;
-constexpr std::int64_t kMinute = 60 * kSecond;
-constexpr std::int64_t kHour = 60 * kMinute;
-
-inline NewRegistration Registration(const std::string& email,
-                                    const std::string& password_hash,
-                                    const std::string& token) {
-  NewRegistration r;
-  r.email = email;
-  r.email_norm = NormalizeEmail(email);
-  r.mailbox = MailboxKey(email);
-  r.password_hash = password_hash;
-  r.token_hash = TokenHash(token);
-  return r;
-}
 
 // The first column of the first row of "sql", with "text" bound to every
 // '?' in order; -1 / "" (and a test failure) when there is no row.

@@ -51,18 +51,13 @@ Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
 
 SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
                            const Clock* clock, OutboxPolicy policy)
-    : owned_(std::move(reader)),
-      reader_(owned_.get()),
+    : reader_(std::move(reader)),
       lane_(lane),
       clock_(clock),
       policy_(std::move(policy)) {}
 
-SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
-                           OutboxPolicy policy)
-    : reader_(reader), lane_(lane), clock_(clock), policy_(std::move(policy)) {}
-
-Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
-  Database& db = static_cast<SqliteTxn&>(txn).db();
+Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job) {
+  Database& db = txn.db();
   Stmt insert(db, "insert job",
               "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
               "message_id, created_ms, next_attempt_ms, mailbox) "

@@ -15,7 +15,6 @@
 
 #include "base/status.h"
 #include "storage/sqlite/db.h"
-#include "storage/write_txn.h"
 
 namespace reg {
 
@@ -26,8 +25,8 @@ namespace reg {
 // makes it survive power loss too. A batch is durable if any piece is.
 enum class Durability { kDurable, kRelaxed };
 
-// The transaction a piece runs in, as Outbox::Enqueue receives it.
-class SqliteTxn : public WriteTxn {
+// The transaction a piece runs in.
+class SqliteTxn {
  public:
   explicit SqliteTxn(Database& db) : db_(db) {}
   Database& db() { return db_; }
