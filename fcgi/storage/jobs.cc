@@ -1,5 +1,7 @@
 #include "storage/jobs.h"
 
+#include <algorithm>
+
 namespace reg {
 
 NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
@@ -38,6 +40,20 @@ Result<NewJob> VerifiedEventJob(const PreparedEvent& event,
   job.created_ms = now_ms;
   job.due_ms = now_ms + event.sweep_grace_ms;
   return job;
+}
+
+std::optional<std::int64_t> NextAttemptMs(const OutboxPolicy& policy,
+                                          const ClaimedJob& job,
+                                          std::int64_t now_ms) {
+  const std::int64_t give_up_ms = job.created_ms + policy.retry_for_ms;
+  if (now_ms >= give_up_ms) return std::nullopt;
+  return std::min(now_ms + RetryDelayMs(policy, job.attempts), give_up_ms);
+}
+
+void SortById(std::vector<ClaimedJob>* jobs) {
+  std::sort(
+      jobs->begin(), jobs->end(),
+      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
 }
 
 }  // namespace reg

@@ -1,10 +1,12 @@
-// Jobs: the outbox jobs a Store's writes queue, built the same way by every
-// engine from what the caller prepared (store.h) and what the transaction
-// decided.
+// Jobs: what every engine decides alike about outbox jobs: the jobs a
+// Store's writes queue, built from what the caller prepared (store.h) and
+// what the transaction decided, and when a failed attempt is tried again.
 #ifndef FCGI_STORAGE_JOBS_H_
 #define FCGI_STORAGE_JOBS_H_
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "base/status.h"
 #include "storage/outbox.h"
@@ -25,6 +27,17 @@ NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
 // verified. kInternal when "event" was prepared for another account.
 Result<NewJob> VerifiedEventJob(const PreparedEvent& event,
                                 std::int64_t user_id, std::int64_t now_ms);
+
+// When the job of claim "job", whose attempt failed at "now_ms", is tried
+// again: after RetryDelayMs, but no later than retry_for_ms after it was
+// queued (the last attempt falls on that time, not past it). nullopt once
+// that time has come: the job fails.
+std::optional<std::int64_t> NextAttemptMs(const OutboxPolicy& policy,
+                                          const ClaimedJob& job,
+                                          std::int64_t now_ms);
+
+// Puts jobs just claimed in id order (Outbox::ClaimDue's promise).
+void SortById(std::vector<ClaimedJob>* jobs);
 
 }  // namespace reg
 

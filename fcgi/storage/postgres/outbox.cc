@@ -2,10 +2,11 @@
 // regctl's view are in outbox_read.cc. Claims lock rows with FOR UPDATE
 // SKIP LOCKED, so hosts sweeping at once take disjoint jobs, and every
 // lease and due time is in the database's clock.
-#include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "storage/jobs.h"
 #include "storage/postgres/engine.h"
 
 namespace reg {
@@ -141,9 +142,7 @@ Result<std::vector<ClaimedJob>> PgOutbox::ClaimDue(int limit) {
   }
   Status s = tx.Commit();
   if (!s.ok()) return s;
-  std::sort(
-      jobs.begin(), jobs.end(),
-      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+  SortById(&jobs);
   return jobs;
 }
 
@@ -188,11 +187,13 @@ Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
   if (!now.ok()) return now.status();
   std::int64_t next = now.value();
   if (outcome == Outcome::kRetry) {
-    const std::int64_t give_up_ms = job.created_ms + policy_.retry_for_ms;
-    // The last attempt falls on the give-up time, not past it.
-    next =
-        std::min(now.value() + RetryDelayMs(policy_, job.attempts), give_up_ms);
-    if (now.value() >= give_up_ms) outcome = Outcome::kFailed;
+    const std::optional<std::int64_t> again =
+        NextAttemptMs(policy_, job, now.value());
+    if (again) {
+      next = *again;
+    } else {
+      outcome = Outcome::kFailed;
+    }
   }
   const char* state = outcome == Outcome::kSent    ? "sent"
                       : outcome == Outcome::kRetry ? "queued"

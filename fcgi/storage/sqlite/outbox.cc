@@ -1,7 +1,8 @@
 // SqliteOutbox: the job states (engine.h); reads and regctl's view are in
 // outbox_read.cc.
-#include <algorithm>
+#include <optional>
 
+#include "storage/jobs.h"
 #include "storage/sqlite/engine.h"
 
 namespace reg {
@@ -167,9 +168,7 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
     return Status();
   });
   if (!s.ok()) return s;
-  std::sort(
-      jobs.begin(), jobs.end(),
-      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+  SortById(&jobs);
   return jobs;
 }
 
@@ -232,13 +231,10 @@ Status SqliteOutbox::MarkSent(const ClaimedJob& job, std::string_view reply) {
 
 Status SqliteOutbox::MarkRetry(const ClaimedJob& job, std::string_view reply,
                                std::string_view reason) {
-  const std::int64_t now = clock_->NowMs();
-  const std::int64_t give_up_ms = job.created_ms + policy_.retry_for_ms;
-  if (now >= give_up_ms) return MarkFailed(job, reply);
-  // The last attempt falls on the give-up time, not past it.
-  const std::int64_t next =
-      std::min(now + RetryDelayMs(policy_, job.attempts), give_up_ms);
-  return Finish(job, "queued", next, reply, "retry", reason).status();
+  const std::optional<std::int64_t> next =
+      NextAttemptMs(policy_, job, clock_->NowMs());
+  if (!next) return MarkFailed(job, reply);
+  return Finish(job, "queued", *next, reply, "retry", reason).status();
 }
 
 Status SqliteOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {
