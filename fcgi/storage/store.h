@@ -109,9 +109,11 @@ class Store {
   // email is not an error. Past a mail cap nothing is queued (job_id 0).
   // Nothing is written on error (kUnavailable when the database stayed
   // busy or could not be reached).
-  virtual Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                           const RegisterLimits& limits,
-                                           const RegistrationMails& mails) = 0;
+  Result<RegisterOutcome> Register(const NewRegistration& reg,
+                                   const RegisterLimits& limits,
+                                   const RegistrationMails& mails) {
+    return QueueMail(reg, limits, mails, /*create=*/true);
+  }
 
   // "Send it again" (POST /register/resend) for the address whose
   // NormalizeEmail is "email_norm", mailed at "email" (as typed): an
@@ -120,9 +122,11 @@ class Store {
   // verified one the "account exists" notice; an unknown address nothing
   // (job_id 0). The mail cap counts these mails too. Nothing is written on
   // error.
-  virtual Result<RegisterOutcome> Resend(const NewRegistration& reg,
-                                         const RegisterLimits& limits,
-                                         const RegistrationMails& mails) = 0;
+  Result<RegisterOutcome> Resend(const NewRegistration& reg,
+                                 const RegisterLimits& limits,
+                                 const RegistrationMails& mails) {
+    return QueueMail(reg, limits, mails, /*create=*/false);
+  }
 
   // The token's state, account and password hash; NotFound for an unknown
   // token, Gone for an expired, unused one. Writes nothing.
@@ -130,12 +134,7 @@ class Store {
   // LookUpToken's state (kValid or kUsed); "password_hash", when given,
   // gets the password hash of the registration the token was mailed for.
   Result<TokenState> CheckToken(const std::string& token_hash,
-                                std::string* password_hash = nullptr) {
-    Result<TokenInfo> info = LookUpToken(token_hash);
-    if (!info.ok()) return info.status();
-    if (password_hash != nullptr) *password_hash = info.value().password_hash;
-    return info.value().state;
-  }
+                                std::string* password_hash = nullptr);
 
   // Verifies the account of the token. kVerified when this call verified
   // it, and then queues "event" (if any) in the same transaction;
@@ -144,9 +143,8 @@ class Store {
   // (and a used token) are answered from a read, without a write. An
   // event prepared for another account than the token's is kInternal,
   // with nothing written.
-  virtual Result<ActivateOutcome> Activate(
-      const std::string& token_hash,
-      const std::optional<PreparedEvent>& event) = 0;
+  Result<ActivateOutcome> Activate(const std::string& token_hash,
+                                   const std::optional<PreparedEvent>& event);
 
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;
@@ -170,6 +168,19 @@ class Store {
   // The ids of the account's outbox jobs, oldest first.
   virtual Result<std::vector<std::int64_t>> AccountJobIds(
       std::int64_t account_id) = 0;
+
+ protected:
+  // Register ("create": an account for a new address) and Resend (no
+  // account is made; reg.password_hash is "": the latest registration's).
+  virtual Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
+                                            const RegisterLimits& limits,
+                                            const RegistrationMails& mails,
+                                            bool create) = 0;
+  // Activate's write, for a token the read found valid: uses it and
+  // verifies its account unless another link or click came first.
+  virtual Result<ActivateOutcome> Verify(
+      const std::string& token_hash,
+      const std::optional<PreparedEvent>& event) = 0;
 };
 
 }  // namespace reg

@@ -102,16 +102,7 @@ class PgStore : public Store {
  public:
   PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock);
 
-  Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                   const RegisterLimits& limits,
-                                   const RegistrationMails& mails) override;
-  Result<RegisterOutcome> Resend(const NewRegistration& reg,
-                                 const RegisterLimits& limits,
-                                 const RegistrationMails& mails) override;
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
-  Result<ActivateOutcome> Activate(
-      const std::string& token_hash,
-      const std::optional<PreparedEvent>& event) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -123,11 +114,13 @@ class PgStore : public Store {
       std::int64_t account_id) override;
 
  private:
-  // Register and Resend: the account's mail (and token) in one
-  // transaction; "create" makes an account for a new address.
-  Result<RegisterOutcome> Queue(const NewRegistration& reg,
-                                const RegisterLimits& limits,
-                                const RegistrationMails& mails, bool create);
+  Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
+                                    const RegisterLimits& limits,
+                                    const RegistrationMails& mails,
+                                    bool create) override;
+  Result<ActivateOutcome> Verify(
+      const std::string& token_hash,
+      const std::optional<PreparedEvent>& event) override;
 
   std::unique_ptr<PgConnection> conn_;
   const Clock* const clock_;

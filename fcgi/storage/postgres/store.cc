@@ -106,22 +106,10 @@ Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
 PgStore::PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock)
     : conn_(std::move(conn)), clock_(clock) {}
 
-Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
-                                          const RegisterLimits& limits,
-                                          const RegistrationMails& mails) {
-  return Queue(reg, limits, mails, /*create=*/true);
-}
-
-Result<RegisterOutcome> PgStore::Resend(const NewRegistration& reg,
-                                        const RegisterLimits& limits,
-                                        const RegistrationMails& mails) {
-  return Queue(reg, limits, mails, /*create=*/false);  // no password_hash
-}
-
-Result<RegisterOutcome> PgStore::Queue(const NewRegistration& reg,
-                                       const RegisterLimits& limits,
-                                       const RegistrationMails& mails,
-                                       bool create) {
+Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
+                                           const RegisterLimits& limits,
+                                           const RegistrationMails& mails,
+                                           bool create) {
   PgTransaction tx(conn_.get());
   if (!tx.status().ok()) return tx.status();
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);
@@ -218,15 +206,9 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   return info;
 }
 
-Result<ActivateOutcome> PgStore::Activate(
+Result<ActivateOutcome> PgStore::Verify(
     const std::string& token_hash, const std::optional<PreparedEvent>& event) {
-  // The first look-up reads: an unknown, expired or used token costs no
-  // write transaction.
-  Result<TokenState> state = CheckToken(token_hash);
-  if (!state.ok()) return state.status();
   ActivateOutcome outcome{Activation::kAlreadyVerified, 0};
-  if (state.value() == TokenState::kUsed) return outcome;
-
   PgTransaction tx(conn_.get());
   if (!tx.status().ok()) return tx.status();
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);

@@ -92,22 +92,10 @@ SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
                          const Clock* clock)
     : reader_(std::move(reader)), lane_(lane), clock_(clock) {}
 
-Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
-                                              const RegisterLimits& limits,
-                                              const RegistrationMails& mails) {
-  return Queue(reg, limits, mails, /*create=*/true);
-}
-
-Result<RegisterOutcome> SqliteStore::Resend(const NewRegistration& reg,
-                                            const RegisterLimits& limits,
-                                            const RegistrationMails& mails) {
-  return Queue(reg, limits, mails, /*create=*/false);  // no password_hash
-}
-
-Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
-                                           const RegisterLimits& limits,
-                                           const RegistrationMails& mails,
-                                           bool create) {
+Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
+                                               const RegisterLimits& limits,
+                                               const RegistrationMails& mails,
+                                               bool create) {
   RegisterOutcome outcome;
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
@@ -180,18 +168,9 @@ Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
   return info;
 }
 
-Result<ActivateOutcome> SqliteStore::Activate(
+Result<ActivateOutcome> SqliteStore::Verify(
     const std::string& token_hash, const std::optional<PreparedEvent>& event) {
-  // The first look-up reads: an unknown, expired or used token (a random
-  // one, a double click) costs no write transaction.
-  Result<TokenState> state = CheckToken(token_hash);
-  if (!state.ok()) return state.status();
   ActivateOutcome outcome;
-  if (state.value() == TokenState::kUsed) {
-    outcome.state = Activation::kAlreadyVerified;
-    return outcome;
-  }
-
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
     const std::int64_t now = clock_->NowMs();
