@@ -13,75 +13,11 @@
 
 #include "base/status.h"
 #include "storage/account_admin.h"
+#include "storage/activation.h"
+#include "storage/registration.h"
 #include "storage/retention.h"
 
 namespace reg {
-
-enum class MailKind { kVerify, kExists };
-
-struct NewRegistration {
-  std::string email;          // trimmed, as typed: where mail goes
-  std::string email_norm;     // NormalizeEmail(email)
-  std::string mailbox;        // MailboxKey(email), never "": MAIL_CAP counts it
-  std::string password_hash;  // HashPassword(...)
-  std::string token_hash;     // TokenHash(token) of the token in the mail
-};
-
-struct RegisterLimits {
-  std::int64_t token_ttl_ms = 86400 * 1000LL;
-  int mail_cap = 3;  // mails to one mailbox per hour; 0: no cap
-  // Mails per hour for the whole service (MAIL_CAP_TOTAL); 0: no cap.
-  int mail_cap_total = 0;
-  // A sweep leaves a new job to the post path for this long.
-  std::int64_t sweep_grace_ms = 3000;
-};
-
-// A job the caller rendered and sealed before the store's transaction: a
-// mail (its Message-ID and sealed message) or an event (its id and sealed
-// JSON body).
-struct PreparedJob {
-  std::string message_id;
-  std::string sealed;
-};
-
-// The two mails a registration or a resend may queue, both prepared before
-// the call: the transaction picks the one the account's state decides (so
-// the work before it is the same whatever the address).
-struct RegistrationMails {
-  PreparedJob verify;  // the verification mail, with the token's link
-  PreparedJob exists;  // the "account exists" notice
-};
-
-struct RegisterOutcome {
-  MailKind kind = MailKind::kVerify;
-  std::int64_t job_id = 0;  // 0: over the mail cap, nothing queued
-};
-
-enum class TokenState { kValid, kUsed };
-enum class Activation { kVerified, kAlreadyVerified };
-
-// What a token's link is for, read without a write (Store::LookUpToken).
-struct TokenInfo {
-  TokenState state = TokenState::kValid;
-  std::int64_t account_id = 0;
-  std::string email;          // the account's, as typed, trimmed
-  std::string password_hash;  // of the registration the link was mailed for
-};
-
-// The account.verified event (Channel::kWebhook) of the account a token is
-// for (TokenInfo::account_id), prepared by the caller before
-// Store::Activate, which queues it only if it verifies that account.
-struct PreparedEvent {
-  std::int64_t account_id = 0;
-  PreparedJob job;  // the event's id and its sealed JSON body
-  // A sweep leaves the new event to the post path for this long.
-  std::int64_t sweep_grace_ms = 3000;
-};
-
-struct ActivateOutcome {
-  Activation state = Activation::kVerified;
-  std::int64_t event_job_id = 0;  // 0: no event queued
-};
 
 // What /internal/metrics reads of the accounts, counted from the rows (see
 // OutboxStats on deleting rows).
