@@ -1,6 +1,8 @@
-// The SQLite engine on a temp file for the storage tests: a Store and an
-// Outbox as a request thread has them, a FakeClock, and a connection of
-// the test's own for checking rows.
+// The SQLite engine on a temp file for the tests of its own SQL and
+// concurrency (sqlite_engine_test.cc): a Store and an Outbox as a request
+// thread has them, a FakeClock, and a connection of the test's own for
+// checking rows. The contract both engines keep is tested through
+// engine_fixture.h, without SQL.
 #ifndef TESTS_UNIT_SQLITE_FIXTURE_H_
 #define TESTS_UNIT_SQLITE_FIXTURE_H_
 
