@@ -1,5 +1,8 @@
 // MAIL_CAP (mails to one mailbox an hour) and MAIL_CAP_TOTAL (the
 // service's) on both engines (engine_fixture.h).
+#include <atomic>
+#include <thread>
+
 #include "crypto/token.h"
 #include "engine_fixture.h"
 
@@ -175,6 +178,41 @@ TEST_P(EngineMailCapTest, EventsDoNotCountAgainstTheMailCap) {
   Result<RegisterOutcome> again = Register("ann@example.com", "h", "tok-2");
   ASSERT_OK(again);
   EXPECT_GT(again.value().job_id, 0);  // the notice goes; the event is no mail
+}
+
+// Registrations to one mailbox at once, from threads with their own
+// Stores (on PostgreSQL, as from several hosts): the cap's last place is
+// taken once.
+TEST_P(EngineMailCapTest, RegistrationsRacingForTheLastPlaceTakeItOnce) {
+  constexpr int kThreads = 6;
+  RegisterLimits limits = limits_;
+  limits.mail_cap = 2;
+  std::atomic<int> queued{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      Result<std::unique_ptr<Store>> store = storage_->NewStore();
+      if (!store.ok()) {
+        errors++;
+        return;
+      }
+      const std::string n = std::to_string(t);
+      Result<RegisterOutcome> r = store.value()->Register(
+          Registration("ann+" + n + "@example.com", "h", "race-" + n), limits,
+          {{"<v" + n + "@race>", "v"}, {"<e" + n + "@race>", "e"}});
+      if (!r.ok()) {
+        errors++;
+      } else if (r.value().job_id != 0) {
+        queued++;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(queued.load(), 2);
+  EXPECT_EQ(Jobs().size(), 2u);
+  EXPECT_EQ(Totals().capped, kThreads - 2);
 }
 
 INSTANTIATE_ENGINES(EngineMailCapTest);
