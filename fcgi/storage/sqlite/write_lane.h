@@ -49,7 +49,9 @@ class WriteLane {
   // rolled back and the rest of the batch stays. When the batch itself
   // fails (BEGIN stayed busy, COMMIT failed) every piece gets that Status
   // and nothing of the batch is written. "work" runs on another thread
-  // (the batch's leader) and must use only the SqliteTxn it is given.
+  // (the batch's leader) and must use only the SqliteTxn it is given: it
+  // is storage code only (never a caller's callback: a slow one would
+  // hold up every request of the batch, on other threads).
   Status Run(Durability durability, const Work& work);
 
  private:
