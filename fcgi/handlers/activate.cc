@@ -50,20 +50,28 @@ Status CheckActivationPassword(const Request& request, Context& context,
 }
 
 // The account.verified event of a first verification, when WEBHOOK_URL is
-// set: its id and its body, sealed like a mail.
-EventSpec EventsFor(const Services& services) {
-  EventSpec spec;
-  if (services.config->webhook_url.empty()) return spec;
-  spec.render =
-      [&services](const VerifiedAccount& account) -> Result<PreparedMail> {
-    Result<std::string> id = NewEventId();
-    if (!id.ok()) return id.status();
-    Result<std::string> sealed = services.sealer->Seal(AccountVerifiedBody(
-        id.value(), account.verified_ms / 1000, account.id, account.email));
-    if (!sealed.ok()) return sealed.status();
-    return PreparedMail{id.value(), std::move(sealed).value()};
-  };
-  return spec;
+// set: its id and its body, sealed like a mail, rendered before the
+// store's transaction for the account the token is for (as of now, the
+// time of the verification). None for a token that is used already (no
+// event follows) or without WEBHOOK_URL.
+Result<std::optional<PreparedEvent>> EventFor(const Services& services,
+                                              Store& store,
+                                              const std::string& token_hash) {
+  std::optional<PreparedEvent> event;
+  if (services.config->webhook_url.empty()) return event;
+  Result<TokenInfo> info = store.LookUpToken(token_hash);
+  if (!info.ok()) return info.status();  // 404, 410
+  if (info.value().state == TokenState::kUsed) return event;
+  Result<std::string> id = NewEventId();
+  if (!id.ok()) return id.status();
+  Result<std::string> sealed = services.sealer->Seal(
+      AccountVerifiedBody(id.value(), services.clock->NowS(),
+                          info.value().account_id, info.value().email));
+  if (!sealed.ok()) return sealed.status();
+  event.emplace();
+  event->account_id = info.value().account_id;
+  event->job = PreparedJob{id.value(), std::move(sealed).value()};
+  return event;
 }
 
 }  // namespace
@@ -99,8 +107,11 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
     if (s.code() == Code::kInvalidArgument) return refused;
     if (!s.ok()) return s;
   }
+  Result<std::optional<PreparedEvent>> event =
+      EventFor(context.services, context.store, TokenHash(token));
+  if (!event.ok()) return event.status();
   Result<ActivateOutcome> done =
-      context.store.Activate(TokenHash(token), EventsFor(context.services));
+      context.store.Activate(TokenHash(token), event.value());
   if (!done.ok()) return done.status();
   const Messages& m = LanguageOf(request, context);
   Reply reply = Answer(

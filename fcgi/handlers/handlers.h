@@ -39,12 +39,15 @@ RegisterLimits LimitsFrom(const Config& config);
 // none) is posted after it.
 Reply Accepted(const Request& request, std::int64_t job_id);
 
-// Renders and seals the mail of "kind" for "to" ("token" is the link's,
-// unused by the notice) in the language "m" of the request that causes
-// it: fixed from then on, whenever and however often it is sent.
-Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
-                                 MailKind kind, const std::string& to,
-                                 const std::string& token);
+// Renders and seals both mails a registration or a resend may queue for
+// "to" (the verification mail with "token"'s link, and the "account
+// exists" notice) in the language "m" of the request that causes them,
+// before the store's transaction picks one: fixed from then on, whenever
+// and however often it is sent. Both, every time: the work does not
+// depend on the address.
+Result<RegistrationMails> PrepareMails(const Services& services,
+                                       const Messages& m, const std::string& to,
+                                       const std::string& token);
 
 }  // namespace reg
 

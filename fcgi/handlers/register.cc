@@ -36,11 +36,10 @@ Reply Invalid(const Request& request, const Messages& m,
   return Answer(Response::Html(422, RegisterPage(m, form)));
 }
 
-}  // namespace
-
-Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
-                                 MailKind kind, const std::string& to,
-                                 const std::string& token) {
+// The mail of "kind" for "to", rendered and sealed (PrepareMails).
+Result<PreparedJob> PrepareMail(const Services& services, const Messages& m,
+                                MailKind kind, const std::string& to,
+                                const std::string& token) {
   const Config& config = *services.config;
   MailText text =
       kind == MailKind::kVerify
@@ -60,7 +59,22 @@ Result<PreparedMail> PrepareMail(const Services& services, const Messages& m,
   if (!mail.ok()) return mail.status();
   Result<std::string> sealed = services.sealer->Seal(mail.value().bytes);
   if (!sealed.ok()) return sealed.status();
-  return PreparedMail{mail.value().message_id, std::move(sealed).value()};
+  return PreparedJob{mail.value().message_id, std::move(sealed).value()};
+}
+
+}  // namespace
+
+Result<RegistrationMails> PrepareMails(const Services& services,
+                                       const Messages& m, const std::string& to,
+                                       const std::string& token) {
+  Result<PreparedJob> verify =
+      PrepareMail(services, m, MailKind::kVerify, to, token);
+  if (!verify.ok()) return verify.status();
+  Result<PreparedJob> exists =
+      PrepareMail(services, m, MailKind::kExists, to, token);
+  if (!exists.ok()) return exists.status();
+  return RegistrationMails{std::move(verify).value(),
+                           std::move(exists).value()};
 }
 
 Result<Reply> HandleRegister(const Request& request, Context& context) {
@@ -104,11 +118,11 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
 
-  const RegisterLimits limits = LimitsFrom(config);
+  Result<RegistrationMails> mails =
+      PrepareMails(services, m, email, token.value());
+  if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
-      context.store.Register(reg, limits, [&](MailKind kind) {
-        return PrepareMail(services, m, kind, email, token.value());
-      });
+      context.store.Register(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
   return Accepted(request, outcome.value().job_id);
 }

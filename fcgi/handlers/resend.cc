@@ -35,10 +35,11 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   reg.email_norm = NormalizeEmail(email);
   reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
+  Result<RegistrationMails> mails =
+      PrepareMails(services, m, email, token.value());
+  if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
-      context.store.Resend(reg, LimitsFrom(config), [&](MailKind kind) {
-        return PrepareMail(services, m, kind, email, token.value());
-      });
+      context.store.Resend(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
   return Accepted(request, outcome.value().job_id);
 }

@@ -11,7 +11,8 @@
 // run out. A claim is known by (id, attempts): every claim counts one
 // attempt, so a later claim of the same job never matches an earlier one.
 //
-// Durability: Enqueue is part of the registration's transaction (durable).
+// Jobs are queued by the Store, inside the transaction of the registration
+// (or activation) that causes them: durable, and never without it.
 // Claims, renewals and outcomes may be committed without their own fsync:
 // a power loss can undo one written since the last durable commit, and
 // that mail then goes out a second time, with the same Message-ID.
@@ -27,7 +28,6 @@
 
 #include "base/retry_reason.h"
 #include "base/status.h"
-#include "storage/write_txn.h"
 
 namespace reg {
 
@@ -140,10 +140,6 @@ struct JobEvent {
 class Outbox {
  public:
   virtual ~Outbox() = default;
-
-  // Queues a job inside "txn", the registration's transaction of a Store
-  // of the same engine; returns its id. Records a "queued" event.
-  virtual Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) = 0;
 
   // The job's state. NotFound if none.
   virtual Result<JobState> State(std::int64_t id) = 0;

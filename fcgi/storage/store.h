@@ -1,75 +1,23 @@
 // Store: accounts and verification tokens, as any storage engine keeps
 // them. The interface speaks Status, rows and times (Unix milliseconds);
-// storage/sqlite/ is one engine behind it.
+// two engines fill it, storage/sqlite/ and storage/postgres/ (see
+// storage.h). No caller code runs inside a Store's transaction: what a
+// write queues (a mail, an event) is rendered and sealed before the call.
 #ifndef FCGI_STORAGE_STORE_H_
 #define FCGI_STORAGE_STORE_H_
 
 #include <cstdint>
-#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "storage/account_admin.h"
+#include "storage/activation.h"
+#include "storage/registration.h"
 #include "storage/retention.h"
 
 namespace reg {
-
-enum class MailKind { kVerify, kExists };
-
-struct NewRegistration {
-  std::string email;          // trimmed, as typed: where mail goes
-  std::string email_norm;     // NormalizeEmail(email)
-  std::string mailbox;        // MailboxKey(email): what MAIL_CAP counts
-  std::string password_hash;  // HashPassword(...)
-  std::string token_hash;     // TokenHash(token) of the token in the mail
-};
-
-struct RegisterLimits {
-  std::int64_t token_ttl_ms = 86400 * 1000LL;
-  int mail_cap = 3;  // mails to one mailbox per hour; 0: no cap
-  // Mails per hour for the whole service (MAIL_CAP_TOTAL); 0: no cap.
-  int mail_cap_total = 0;
-  // A sweep leaves a new job to the post path for this long.
-  std::int64_t sweep_grace_ms = 3000;
-};
-
-// The mail to queue, rendered and sealed by the caller once the kind is
-// known.
-struct PreparedMail {
-  std::string message_id;
-  std::string sealed;
-};
-using MailRenderer = std::function<Result<PreparedMail>(MailKind)>;
-
-struct RegisterOutcome {
-  MailKind kind = MailKind::kVerify;
-  std::int64_t job_id = 0;  // 0: over the mail cap, nothing queued
-};
-
-enum class TokenState { kValid, kUsed };
-enum class Activation { kVerified, kAlreadyVerified };
-
-// The account a link has just verified, for its account.verified event.
-struct VerifiedAccount {
-  std::int64_t id = 0;
-  std::string email;  // as typed at registration, trimmed
-  std::int64_t verified_ms = 0;
-};
-
-// The event a first verification queues (Channel::kWebhook), in the
-// verifying transaction. An empty "render": no events (no WEBHOOK_URL).
-struct EventSpec {
-  // The event's id (PreparedMail::message_id) and its sealed JSON body.
-  std::function<Result<PreparedMail>(const VerifiedAccount&)> render;
-  // A sweep leaves the new event to the post path for this long.
-  std::int64_t sweep_grace_ms = 3000;
-};
-
-struct ActivateOutcome {
-  Activation state = Activation::kVerified;
-  std::int64_t event_job_id = 0;  // 0: no event queued
-};
 
 // What /internal/metrics reads of the accounts, counted from the rows (see
 // OutboxStats on deleting rows).
@@ -90,43 +38,49 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Records the registration and queues its mail job (Outbox::Enqueue) in
-  // one transaction. A new address gets an account and a verification
-  // mail; an unverified one a new token and verification mail; a verified
-  // one an "account exists" notice. A taken email is not an error.
-  // "render" is called before the transaction, and again inside it only
-  // if the account changed in between. Nothing is written on error
-  // (kUnavailable when the database stayed busy).
-  virtual Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                           const RegisterLimits& limits,
-                                           const MailRenderer& render) = 0;
+  // Records the registration and queues its mail job in one transaction.
+  // A new address gets an account and a verification mail; an unverified
+  // one a new token and verification mail; a verified one an "account
+  // exists" notice: the transaction picks that mail of "mails". A taken
+  // email is not an error. Past a mail cap nothing is queued (job_id 0).
+  // Nothing is written on error (kUnavailable when the database stayed
+  // busy or could not be reached).
+  Result<RegisterOutcome> Register(const NewRegistration& reg,
+                                   const RegisterLimits& limits,
+                                   const RegistrationMails& mails) {
+    return QueueMail(reg, limits, mails, /*create=*/true);
+  }
 
   // "Send it again" (POST /register/resend) for the address whose
   // NormalizeEmail is "email_norm", mailed at "email" (as typed): an
   // unverified account gets a new token ("token_hash") for the password of
-  // its latest registration and a verification mail; a verified one the
-  // "account exists" notice; an unknown address nothing (job_id 0). The
-  // mail cap counts these mails too. Nothing is written on error.
-  virtual Result<RegisterOutcome> Resend(const NewRegistration& reg,
-                                         const RegisterLimits& limits,
-                                         const MailRenderer& render) = 0;
-
-  // kValid or kUsed; NotFound for an unknown token, Gone for an expired,
-  // unused one. Writes nothing. "password_hash", when given, gets the
-  // password hash of the registration the token was mailed for.
-  virtual Result<TokenState> CheckToken(const std::string& token_hash,
-                                        std::string* password_hash) = 0;
-  Result<TokenState> CheckToken(const std::string& token_hash) {
-    return CheckToken(token_hash, nullptr);
+  // its latest registration and the verification mail of "mails"; a
+  // verified one the "account exists" notice; an unknown address nothing
+  // (job_id 0). The mail cap counts these mails too. Nothing is written on
+  // error.
+  Result<RegisterOutcome> Resend(const NewRegistration& reg,
+                                 const RegisterLimits& limits,
+                                 const RegistrationMails& mails) {
+    return QueueMail(reg, limits, mails, /*create=*/false);
   }
 
+  // The token's state, account and password hash; NotFound for an unknown
+  // token, Gone for an expired, unused one. Writes nothing.
+  virtual Result<TokenInfo> LookUpToken(const std::string& token_hash) = 0;
+  // LookUpToken's state (kValid or kUsed); "password_hash", when given,
+  // gets the password hash of the registration the token was mailed for.
+  Result<TokenState> CheckToken(const std::string& token_hash,
+                                std::string* password_hash = nullptr);
+
   // Verifies the account of the token. kVerified when this call verified
-  // it, and then queues the event of "events" in the same transaction;
+  // it, and then queues "event" (if any) in the same transaction;
   // kAlreadyVerified for a used token (a double click) or an account
-  // another link verified first. NotFound / Gone as CheckToken; those
-  // (and a used token) are answered from a read, without a write.
-  virtual Result<ActivateOutcome> Activate(const std::string& token_hash,
-                                           const EventSpec& events) = 0;
+  // another link verified first. NotFound / Gone as LookUpToken; those
+  // (and a used token) are answered from a read, without a write. An
+  // event prepared for another account than the token's is kInternal,
+  // with nothing written.
+  Result<ActivateOutcome> Activate(const std::string& token_hash,
+                                   const std::optional<PreparedEvent>& event);
 
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;
@@ -150,6 +104,19 @@ class Store {
   // The ids of the account's outbox jobs, oldest first.
   virtual Result<std::vector<std::int64_t>> AccountJobIds(
       std::int64_t account_id) = 0;
+
+ protected:
+  // Register ("create": an account for a new address) and Resend (no
+  // account is made; reg.password_hash is "": the latest registration's).
+  virtual Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
+                                            const RegisterLimits& limits,
+                                            const RegistrationMails& mails,
+                                            bool create) = 0;
+  // Activate's write, for a token the read found valid: uses it and
+  // verifies its account unless another link or click came first.
+  virtual Result<ActivateOutcome> Verify(
+      const std::string& token_hash,
+      const std::optional<PreparedEvent>& event) = 0;
 };
 
 }  // namespace reg

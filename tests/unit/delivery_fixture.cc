@@ -43,31 +43,33 @@ std::int64_t DeliveryFixture::QueueMail(const std::string& email) {
   RegisterLimits limits;
   limits.mail_cap = 0;
   limits.sweep_grace_ms = kGraceMs;
+  Result<std::string> sealed = sealer_.Seal("Subject: " + email + "\r\n");
+  EXPECT_OK(sealed);
+  if (!sealed.ok()) return 0;
+  const PreparedJob mail{"<" + std::to_string(n) + "@test>", sealed.value()};
   Result<RegisterOutcome> out = store_->Register(
       Registration(email, "hash", "token-" + std::to_string(n)), limits,
-      [&](MailKind) -> Result<PreparedMail> {
-        Result<std::string> sealed = sealer_.Seal("Subject: " + email + "\r\n");
-        if (!sealed.ok()) return sealed.status();
-        return PreparedMail{"<" + std::to_string(n) + "@test>",
-                            std::move(sealed).value()};
-      });
+      RegistrationMails{mail, mail});
   EXPECT_OK(out);
   return out.ok() ? out.value().job_id : 0;
 }
 
 std::int64_t DeliveryFixture::QueueEvent(const std::string& email) {
   if (QueueMail(email) == 0) return 0;
-  EventSpec events;
-  events.sweep_grace_ms = kGraceMs;
-  events.render = [&](const VerifiedAccount& account) -> Result<PreparedMail> {
-    Result<std::string> sealed =
-        sealer_.Seal("{\"email\":\"" + account.email + "\"}");
-    if (!sealed.ok()) return sealed.status();
-    return PreparedMail{"event-" + std::to_string(account.id),
-                        std::move(sealed).value()};
-  };
-  Result<ActivateOutcome> out =
-      store_->Activate(TokenHash("token-" + std::to_string(queued_)), events);
+  const std::string token_hash = TokenHash("token-" + std::to_string(queued_));
+  Result<TokenInfo> info = store_->LookUpToken(token_hash);
+  EXPECT_OK(info);
+  if (!info.ok()) return 0;
+  Result<std::string> sealed =
+      sealer_.Seal("{\"email\":\"" + info.value().email + "\"}");
+  EXPECT_OK(sealed);
+  if (!sealed.ok()) return 0;
+  PreparedEvent event;
+  event.account_id = info.value().account_id;
+  event.job = {"event-" + std::to_string(info.value().account_id),
+               std::move(sealed).value()};
+  event.sweep_grace_ms = kGraceMs;
+  Result<ActivateOutcome> out = store_->Activate(token_hash, event);
   EXPECT_OK(out);
   return out.ok() ? out.value().event_job_id : 0;
 }

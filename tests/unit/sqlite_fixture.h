@@ -1,6 +1,8 @@
-// The SQLite engine on a temp file for the storage tests: a Store and an
-// Outbox as a request thread has them, a FakeClock, and a connection of
-// the test's own for checking rows.
+// The SQLite engine on a temp file for the tests of its own SQL and
+// concurrency (sqlite_engine_test.cc): a Store and an Outbox as a request
+// thread has them, a FakeClock, and a connection of the test's own for
+// checking rows. The contract both engines keep is tested through
+// engine_fixture.h, without SQL.
 #ifndef TESTS_UNIT_SQLITE_FIXTURE_H_
 #define TESTS_UNIT_SQLITE_FIXTURE_H_
 
@@ -13,28 +15,12 @@
 #include <vector>
 
 #include "crypto/token.h"
-#include "http/form.h"
+#include "engine_fixture.h"  // Registration, kSecond...
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/engine.h"
 #include "testutil.h"
 
 namespace reg {
-
-constexpr std::int64_t kSecond = 1000;
-constexpr std::int64_t kMinute = 60 * kSecond;
-constexpr std::int64_t kHour = 60 * kMinute;
-
-inline NewRegistration Registration(const std::string& email,
-                                    const std::string& password_hash,
-                                    const std::string& token) {
-  NewRegistration r;
-  r.email = email;
-  r.email_norm = NormalizeEmail(email);
-  r.mailbox = MailboxKey(email);
-  r.password_hash = password_hash;
-  r.token_hash = TokenHash(token);
-  return r;
-}
 
 // The first column of the first row of "sql", with "text" bound to every
 // '?' in order; -1 / "" (and a test failure) when there is no row.

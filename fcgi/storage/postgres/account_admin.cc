@@ -6,7 +6,7 @@ namespace {
 
 #define ACCOUNT_COLUMNS                                       \
   "u.id, u.email, u.created_ms, coalesce(u.verified_ms, 0), " \
-  "(SELECT count(*) FROM outbox o WHERE o.user_id = u.id)"
+  "(SELECT count(*) FROM outbox o WHERE o.user_id = u.id), u.password_hash"
 
 AccountRow ReadAccount(const PgRows& rows, int row) {
   AccountRow a;
@@ -15,6 +15,7 @@ AccountRow ReadAccount(const PgRows& rows, int row) {
   a.created_ms = rows.Int(row, 2);
   a.verified_ms = rows.Int(row, 3);
   a.mails = static_cast<int>(rows.Int(row, 4));
+  a.password_hash = rows.Text(row, 5);
   return a;
 }
 

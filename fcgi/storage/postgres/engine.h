@@ -8,7 +8,6 @@
 #ifndef FCGI_STORAGE_POSTGRES_ENGINE_H_
 #define FCGI_STORAGE_POSTGRES_ENGINE_H_
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +17,7 @@
 #include "storage/postgres/pg.h"
 #include "storage/storage.h"
 #include "storage/store.h"
-#include "storage/write_txn.h"
+#include "storage/totals.h"
 
 namespace reg {
 
@@ -43,39 +42,34 @@ class PgStorage : public Storage {
   const OutboxPolicy policy_;
 };
 
-// The registration's transaction, as Outbox::Enqueue joins it.
-class PgTxn : public WriteTxn {
- public:
-  PgTxn(PgConnection* conn, std::int64_t now_ms)
-      : conn_(conn), now_ms_(now_ms) {}
-  PgConnection& conn() const { return *conn_; }
-  std::int64_t now_ms() const { return now_ms_; }
-
- private:
-  PgConnection* conn_;
-  std::int64_t now_ms_;
-};
-
 // The current time in a transaction on "conn": the test clock when there
 // is one, else the database's (fixed for the whole transaction).
 Result<std::int64_t> PgNowMs(PgConnection& conn, const Clock* clock);
 
-// The counters table (what no row records; retention.h), by name.
-Result<std::map<std::string, std::int64_t>> PgCounters(PgConnection& conn);
-std::int64_t PgCounter(const std::map<std::string, std::int64_t>& counters,
-                       const std::string& name);
-// The delivery histogram's query: count, sum, one count per bucket bound
-// ($1...); with "for_account", of one account's jobs (the last parameter).
+// The counters table (storage/totals.h), by name.
+Result<Counters> PgCounters(PgConnection& conn);
+// Adds "delta" to counter "name" inside the caller's transaction.
+Status PgAddCounter(PgConnection& conn, const std::string& name,
+                    std::int64_t delta);
+// The delivery histogram's query (outbox_read.cc): count, sum, one count
+// per bucket bound ($1...); with "for_account", of one account's jobs (the
+// last parameter). PgDeliveryBounds: the bounds, in ms, as its parameters.
 const std::string& PgDeliverySql(bool for_account);
+std::vector<PgParam> PgDeliveryBounds();
+
+// Queues "job" inside the transaction open on "conn" (a registration's or
+// an activation's); returns its id. Records a "queued" event.
+Result<std::int64_t> PgEnqueue(PgConnection& conn, const NewJob& job);
+// Records a row in outbox_events inside the transaction open on "conn".
+Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
+                     std::int64_t at_ms, const char* event,
+                     std::string_view detail, std::string_view reason = "");
 
 class PgOutbox : public Outbox {
  public:
-  // Works on "conn" (owned, or borrowed from the Store it serves).
   PgOutbox(std::unique_ptr<PgConnection> conn, const Clock* clock,
            OutboxPolicy policy);
-  PgOutbox(PgConnection* conn, const Clock* clock, OutboxPolicy policy);
 
-  Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) override;
   Result<JobState> State(std::int64_t id) override;
   Result<ClaimOutcome> Claim(std::int64_t id) override;
   Result<std::vector<ClaimedJob>> ClaimDue(int limit) override;
@@ -99,28 +93,16 @@ class PgOutbox : public Outbox {
   Status Finish(const ClaimedJob& job, Outcome outcome, std::string_view reply,
                 std::string_view reason);
 
-  std::unique_ptr<PgConnection> owned_;
-  PgConnection* const conn_;
+  std::unique_ptr<PgConnection> conn_;
   const Clock* const clock_;
   const OutboxPolicy policy_;
 };
 
 class PgStore : public Store {
  public:
-  PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock,
-          OutboxPolicy policy);
+  PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock);
 
-  Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                   const RegisterLimits& limits,
-                                   const MailRenderer& render) override;
-  Result<RegisterOutcome> Resend(const NewRegistration& reg,
-                                 const RegisterLimits& limits,
-                                 const MailRenderer& render) override;
-  using Store::CheckToken;
-  Result<TokenState> CheckToken(const std::string& token_hash,
-                                std::string* password_hash) override;
-  Result<ActivateOutcome> Activate(const std::string& token_hash,
-                                   const EventSpec& events) override;
+  Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -132,15 +114,16 @@ class PgStore : public Store {
       std::int64_t account_id) override;
 
  private:
-  // Register and Resend: the account's mail (and token) in one
-  // transaction; "create" makes an account for a new address.
-  Result<RegisterOutcome> Queue(const NewRegistration& reg,
-                                const RegisterLimits& limits,
-                                const MailRenderer& render, bool create);
+  Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
+                                    const RegisterLimits& limits,
+                                    const RegistrationMails& mails,
+                                    bool create) override;
+  Result<ActivateOutcome> Verify(
+      const std::string& token_hash,
+      const std::optional<PreparedEvent>& event) override;
 
   std::unique_ptr<PgConnection> conn_;
   const Clock* const clock_;
-  PgOutbox outbox_;  // joins Register's transaction (Enqueue)
 };
 
 }  // namespace reg

@@ -72,10 +72,6 @@ std::int64_t PgRows::Int(int row, int col) const {
   return std::strtoll(PQgetvalue(result_.get(), row, col), nullptr, 10);
 }
 
-bool PgRows::IsNull(int row, int col) const {
-  return PQgetisnull(result_.get(), row, col) != 0;
-}
-
 std::string PgRows::Bytes(int row, int col) const {
   size_t n = 0;
   unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(

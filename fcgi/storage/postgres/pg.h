@@ -68,7 +68,6 @@ class PgRows {
   bool empty() const { return size() == 0; }
   std::string Text(int row, int col) const;
   std::int64_t Int(int row, int col) const;  // 0 for NULL or non-numbers
-  bool IsNull(int row, int col) const;
   // A bytea column's bytes.
   std::string Bytes(int row, int col) const;
   // Rows an INSERT, UPDATE or DELETE touched.

@@ -1,7 +1,6 @@
 // PgStore::ApplyRetention (engine.h, retention.h): the same deletions as
 // SQLite's, in one transaction, with the deleted jobs' figures added to the
 // "retired:" counters so that no total goes down.
-#include <map>
 #include <string>
 #include <vector>
 
@@ -10,25 +9,24 @@
 namespace reg {
 namespace {
 
-using Counts = std::map<std::string, std::int64_t>;
-
-// Adds to "retired" what /internal/metrics counts from the rows of the
-// account's jobs, before they are deleted.
-Status Retire(PgConnection& conn, std::int64_t user_id, Counts* retired) {
+// What /internal/metrics counts from the rows of the account's jobs,
+// before they are deleted.
+Result<JobFigures> FiguresOf(PgConnection& conn, std::int64_t user_id) {
   // An unverified account has mail only (events follow a verification);
   // its jobs are registrations' and resends'.
   Result<PgRows> jobs = conn.Query(
       "SELECT count(*) FILTER (WHERE cause = 'register'), "
+      "count(*) FILTER (WHERE cause = 'resend'), "
       "count(*) FILTER (WHERE state = 'sent'), "
-      "count(*) FILTER (WHERE state = 'failed'), "
-      "count(*) FILTER (WHERE cause = 'resend') FROM outbox "
+      "count(*) FILTER (WHERE state = 'failed') FROM outbox "
       "WHERE user_id = $1 AND channel = 'mail'",
       {user_id});
   if (!jobs.ok()) return jobs.status();
-  (*retired)["retired:jobs"] += jobs.value().Int(0, 0);
-  (*retired)["retired:sent"] += jobs.value().Int(0, 1);
-  (*retired)["retired:failed"] += jobs.value().Int(0, 2);
-  (*retired)["retired:resends"] += jobs.value().Int(0, 3);
+  JobFigures figures;
+  figures.register_jobs = jobs.value().Int(0, 0);
+  figures.resend_jobs = jobs.value().Int(0, 1);
+  figures.sent = jobs.value().Int(0, 2);
+  figures.failed = jobs.value().Int(0, 3);
   Result<PgRows> retries = conn.Query(
       "SELECT reason, count(*) FROM outbox_events "
       "WHERE event = 'retry' AND reason IS NOT NULL AND job_id IN "
@@ -36,33 +34,19 @@ Status Retire(PgConnection& conn, std::int64_t user_id, Counts* retired) {
       {user_id});
   if (!retries.ok()) return retries.status();
   for (int i = 0; i < retries.value().size(); i++) {
-    (*retired)["retired:retry:" + retries.value().Text(i, 0)] +=
-        retries.value().Int(i, 1);
+    figures.retries.emplace_back(retries.value().Text(i, 0),
+                                 retries.value().Int(i, 1));
   }
-  std::vector<PgParam> params;
-  for (int i = 0; i < kDeliveryBucketCount; i++) {
-    params.emplace_back(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
-  }
+  std::vector<PgParam> params = PgDeliveryBounds();
   params.emplace_back(user_id);
   Result<PgRows> delivery = conn.Query(PgDeliverySql(true).c_str(), params);
   if (!delivery.ok()) return delivery.status();
-  (*retired)["retired:delivered"] += delivery.value().Int(0, 0);
-  (*retired)["retired:delivery_ms_sum"] += delivery.value().Int(0, 1);
+  figures.delivered = delivery.value().Int(0, 0);
+  figures.delivery_ms_sum = delivery.value().Int(0, 1);
   for (int i = 0; i < kDeliveryBucketCount; i++) {
-    (*retired)["retired:delivered_within:" + std::to_string(i)] +=
-        delivery.value().Int(0, 2 + i);
+    figures.delivered_within.push_back(delivery.value().Int(0, 2 + i));
   }
-  return Status();
-}
-
-Status AddCounter(PgConnection& conn, const std::string& name,
-                  std::int64_t delta) {
-  return conn
-      .Query(
-          "INSERT INTO counters(name, value) VALUES($1, $2) "
-          "ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
-          {name, delta})
-      .status();
+  return figures;
 }
 
 }  // namespace
@@ -85,10 +69,10 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
 
   // Sent mails' bodies, from where the last run stopped (a mail is sent
   // after any earlier cutoff): each run reads only the jobs sent since.
-  Result<std::map<std::string, std::int64_t>> counters = PgCounters(*conn_);
+  Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
   const std::int64_t from =
-      PgCounter(counters.value(), "retention:bodies_done_through_ms");
+      CounterValue(counters.value(), "retention:bodies_done_through_ms");
   const std::int64_t cutoff = now.value() - policy.mail_body_ms;
   if (cutoff > from) {
     Result<PgRows> bodies = conn_->Query(
@@ -115,11 +99,12 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
       "LIMIT $2 FOR UPDATE SKIP LOCKED",
       {now.value() - policy.unverified_ms, policy.batch});
   if (!found.ok()) return found.status();
-  Counts retired;
+  Counters retired;
   for (int i = 0; i < found.value().size(); i++) {
     const std::int64_t id = found.value().Int(i, 0);
-    Status s = Retire(*conn_, id, &retired);
-    if (!s.ok()) return s;
+    Result<JobFigures> figures = FiguresOf(*conn_, id);
+    if (!figures.ok()) return figures.status();
+    Retire(figures.value(), &retired);
     // Children first (foreign keys).
     for (const char* sql : {"DELETE FROM outbox_events WHERE job_id IN "
                             "(SELECT id FROM outbox WHERE user_id = $1)",
@@ -136,11 +121,10 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
     result.accounts += account.value().affected();
   }
 
-  retired["retention_accounts_deleted_total"] = result.accounts;
-  retired["retention_mail_bodies_deleted_total"] = result.mail_bodies;
+  CountRetention(result, &retired);
   for (const auto& [name, value] : retired) {
     if (value == 0) continue;
-    Status s = AddCounter(*conn_, name, value);
+    Status s = PgAddCounter(*conn_, name, value);
     if (!s.ok()) return s;
   }
   Status s = tx.Commit();

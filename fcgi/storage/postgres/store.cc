@@ -1,10 +1,9 @@
 // PgStorage and PgStore: connections, migrations, accounts and tokens
 // (engine.h).
-#include <map>
-#include <optional>
-
+#include "storage/jobs.h"
 #include "storage/postgres/engine.h"
 #include "storage/postgres/migrations.h"
+#include "storage/totals.h"
 
 namespace reg {
 
@@ -16,17 +15,10 @@ namespace {
 // advisory lock, so that two at once cannot both take MAIL_CAP's last
 // place.
 Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
-                               const RegisterLimits& limits, std::int64_t now) {
+                               const RegisterLimits& limits, std::int64_t now,
+                               bool resend) {
   const std::int64_t hour_ago = now - 3600 * 1000LL;
-  if (limits.mail_cap > 0 && mailbox.empty()) {
-    // As SQLite's engine: no mailbox (a resend's) counts every mail.
-    Result<PgRows> n = conn.Query(
-        "SELECT count(*) FROM outbox WHERE channel = 'mail' "
-        "AND created_ms > $1",
-        {hour_ago});
-    if (!n.ok()) return n.status();
-    if (n.value().Int(0, 0) >= limits.mail_cap) return "mail_capped_total";
-  } else if (limits.mail_cap > 0) {
+  if (limits.mail_cap > 0) {
     Result<PgRows> locked =
         conn.Query("SELECT pg_advisory_xact_lock(hashtext($1))", {mailbox});
     if (!locked.ok()) return locked.status();
@@ -34,7 +26,9 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
         "SELECT count(*) FROM outbox WHERE mailbox = $1 AND created_ms > $2",
         {mailbox, hour_ago});
     if (!n.ok()) return n.status();
-    if (n.value().Int(0, 0) >= limits.mail_cap) return "mail_capped_total";
+    if (n.value().Int(0, 0) >= limits.mail_cap) {
+      return CappedCounter(resend, false);
+    }
   }
   if (limits.mail_cap_total > 0) {
     // No lock here: one for every registration would make all hosts take
@@ -46,7 +40,7 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
         {hour_ago});
     if (!n.ok()) return n.status();
     if (n.value().Int(0, 0) >= limits.mail_cap_total) {
-      return "mail_capped_service_total";
+      return CappedCounter(resend, true);
     }
   }
   return static_cast<const char*>(nullptr);
@@ -54,20 +48,24 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
 
 }  // namespace
 
-Result<std::map<std::string, std::int64_t>> PgCounters(PgConnection& conn) {
+Result<Counters> PgCounters(PgConnection& conn) {
   Result<PgRows> rows = conn.Query("SELECT name, value FROM counters");
   if (!rows.ok()) return rows.status();
-  std::map<std::string, std::int64_t> counters;
+  Counters counters;
   for (int i = 0; i < rows.value().size(); i++) {
     counters[rows.value().Text(i, 0)] = rows.value().Int(i, 1);
   }
   return counters;
 }
 
-std::int64_t PgCounter(const std::map<std::string, std::int64_t>& counters,
-                       const std::string& name) {
-  auto it = counters.find(name);
-  return it == counters.end() ? 0 : it->second;
+Status PgAddCounter(PgConnection& conn, const std::string& name,
+                    std::int64_t delta) {
+  return conn
+      .Query(
+          "INSERT INTO counters(name, value) VALUES($1, $2) "
+          "ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
+          {name, delta})
+      .status();
 }
 
 Result<std::int64_t> PgNowMs(PgConnection& conn, const Clock* clock) {
@@ -94,8 +92,7 @@ Result<std::unique_ptr<Store>> PgStorage::NewStore() {
   Result<std::unique_ptr<PgConnection>> conn =
       PgConnection::Open(url_, /*defer=*/true);
   if (!conn.ok()) return conn.status();
-  return std::unique_ptr<Store>(
-      new PgStore(std::move(conn).value(), clock_, policy_));
+  return std::unique_ptr<Store>(new PgStore(std::move(conn).value(), clock_));
 }
 
 Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
@@ -106,41 +103,13 @@ Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
       new PgOutbox(std::move(conn).value(), clock_, policy_));
 }
 
-PgStore::PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock,
-                 OutboxPolicy policy)
-    : conn_(std::move(conn)),
-      clock_(clock),
-      outbox_(conn_.get(), clock, std::move(policy)) {}
+PgStore::PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock)
+    : conn_(std::move(conn)), clock_(clock) {}
 
-Result<RegisterOutcome> PgStore::Register(const NewRegistration& reg,
-                                          const RegisterLimits& limits,
-                                          const MailRenderer& render) {
-  return Queue(reg, limits, render, /*create=*/true);
-}
-
-Result<RegisterOutcome> PgStore::Resend(const NewRegistration& reg,
-                                        const RegisterLimits& limits,
-                                        const MailRenderer& render) {
-  return Queue(reg, limits, render, /*create=*/false);  // no password_hash
-}
-
-Result<RegisterOutcome> PgStore::Queue(const NewRegistration& reg,
-                                       const RegisterLimits& limits,
-                                       const MailRenderer& render,
-                                       bool create) {
-  // Render and seal before the transaction, for the kind the account has
-  // now; the transaction renders again only if that changed in between.
-  Result<PgRows> known = conn_->Query(
-      "SELECT verified_ms IS NOT NULL FROM users WHERE email_norm = $1",
-      {reg.email_norm});
-  if (!known.ok()) return known.status();
-  const MailKind guess =
-      !known.value().empty() && known.value().Text(0, 0) == "t"
-          ? MailKind::kExists
-          : MailKind::kVerify;
-  Result<PreparedMail> mail = render(guess);
-  if (!mail.ok()) return mail.status();
-
+Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
+                                           const RegisterLimits& limits,
+                                           const RegistrationMails& mails,
+                                           bool create) {
   PgTransaction tx(conn_.get());
   if (!tx.status().ok()) return tx.status();
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);
@@ -178,15 +147,12 @@ Result<RegisterOutcome> PgStore::Queue(const NewRegistration& reg,
 
   // Past a cap the registration is answered as usual and sends nothing.
   Result<const char*> capped =
-      MailCapHit(*conn_, reg.mailbox, limits, now.value());
+      MailCapHit(*conn_, reg.mailbox, limits, now.value(), !create);
   if (!capped.ok()) return capped.status();
   if (capped.value() != nullptr) {
     // No row records a capped registration: a counter does.
-    Result<PgRows> bump = conn_->Query(
-        "INSERT INTO counters(name, value) VALUES($1, 1) "
-        "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
-        {create ? capped.value() : "resend_capped_total"});
-    if (!bump.ok()) return bump.status();
+    Status bumped = PgAddCounter(*conn_, capped.value(), 1);
+    if (!bumped.ok()) return bumped;
     Status s = tx.Commit();
     if (!s.ok()) return s;
     return outcome;
@@ -206,24 +172,9 @@ Result<RegisterOutcome> PgStore::Queue(const NewRegistration& reg,
          now.value(), now.value() + limits.token_ttl_ms});
     if (!token.ok()) return token.status();
   }
-  std::optional<Result<PreparedMail>> again;
-  if (outcome.kind != guess) {
-    again.emplace(render(outcome.kind));
-    if (!again->ok()) return again->status();
-  }
-  const PreparedMail& m = again ? again->value() : mail.value();
-  NewJob job;
-  job.user_id = user_id;
-  job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
-  job.cause = create ? "register" : "resend";
-  job.rcpt = reg.email;
-  job.mailbox = reg.mailbox;
-  job.message_id = m.message_id;
-  job.sealed = m.sealed;
-  job.created_ms = now.value();
-  job.due_ms = now.value() + limits.sweep_grace_ms;
-  PgTxn txn(conn_.get(), now.value());
-  Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+  Result<std::int64_t> id =
+      PgEnqueue(*conn_, RegistrationJob(reg, user_id, outcome.kind, !create,
+                                        mails, limits, now.value()));
   if (!id.ok()) return id.status();
   outcome.job_id = id.value();
   Status s = tx.Commit();
@@ -231,32 +182,33 @@ Result<RegisterOutcome> PgStore::Queue(const NewRegistration& reg,
   return outcome;
 }
 
-Result<TokenState> PgStore::CheckToken(const std::string& token_hash,
-                                       std::string* password_hash) {
+Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   const PgParam test_now =
       clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam();
   Result<PgRows> found = conn_->Query(
-      "SELECT used_ms IS NOT NULL, "
-      "expires_ms <= coalesce($2::bigint, reg_now_ms()), password_hash "
-      "FROM tokens WHERE hash = $1",
+      "SELECT t.used_ms IS NOT NULL, "
+      "t.expires_ms <= coalesce($2::bigint, reg_now_ms()), t.password_hash, "
+      "t.user_id, u.email FROM tokens t JOIN users u ON u.id = t.user_id "
+      "WHERE t.hash = $1",
       {token_hash, test_now});
   if (!found.ok()) return found.status();
   if (found.value().empty()) return Status::NotFound("unknown token");
-  if (password_hash != nullptr) *password_hash = found.value().Text(0, 2);
-  if (found.value().Text(0, 0) == "t") return TokenState::kUsed;
-  if (found.value().Text(0, 1) == "t") return Status::Gone("token expired");
-  return TokenState::kValid;
+  const PgRows& row = found.value();
+  TokenInfo info;
+  info.password_hash = row.Text(0, 2);
+  info.account_id = row.Int(0, 3);
+  info.email = row.Text(0, 4);
+  if (row.Text(0, 0) == "t") {
+    info.state = TokenState::kUsed;
+  } else if (row.Text(0, 1) == "t") {
+    return Status::Gone("token expired");
+  }
+  return info;
 }
 
-Result<ActivateOutcome> PgStore::Activate(const std::string& token_hash,
-                                          const EventSpec& events) {
-  // The first look-up reads: an unknown, expired or used token costs no
-  // write transaction.
-  Result<TokenState> state = CheckToken(token_hash);
-  if (!state.ok()) return state.status();
+Result<ActivateOutcome> PgStore::Verify(
+    const std::string& token_hash, const std::optional<PreparedEvent>& event) {
   ActivateOutcome outcome{Activation::kAlreadyVerified, 0};
-  if (state.value() == TokenState::kUsed) return outcome;
-
   PgTransaction tx(conn_.get());
   if (!tx.status().ok()) return tx.status();
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);
@@ -272,27 +224,16 @@ Result<ActivateOutcome> PgStore::Activate(const std::string& token_hash,
   const std::int64_t user_id = used.value().Int(0, 0);
   Result<PgRows> verify = conn_->Query(
       "UPDATE users SET verified_ms = $1, password_hash = $2 "
-      "WHERE id = $3 AND verified_ms IS NULL RETURNING email",
+      "WHERE id = $3 AND verified_ms IS NULL",
       {now.value(), used.value().Text(0, 1), user_id});
   if (!verify.ok()) return verify.status();
-  if (!verify.value().empty()) {
+  if (verify.value().affected() > 0) {
     outcome.state = Activation::kVerified;
-    if (events.render) {
+    if (event) {
       // The account.verified event, in the verifying transaction.
-      Result<PreparedMail> event =
-          events.render({user_id, verify.value().Text(0, 0), now.value()});
-      if (!event.ok()) return event.status();
-      NewJob job;
-      job.user_id = user_id;
-      job.channel = Channel::kWebhook;
-      job.kind = "account.verified";
-      job.cause = "activate";
-      job.message_id = event.value().message_id;
-      job.sealed = event.value().sealed;
-      job.created_ms = now.value();
-      job.due_ms = now.value() + events.sweep_grace_ms;
-      PgTxn txn(conn_.get(), now.value());
-      Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+      Result<NewJob> job = VerifiedEventJob(*event, user_id, now.value());
+      if (!job.ok()) return job.status();
+      Result<std::int64_t> id = PgEnqueue(*conn_, job.value());
       if (!id.ok()) return id.status();
       outcome.event_job_id = id.value();
     }
@@ -303,28 +244,16 @@ Result<ActivateOutcome> PgStore::Activate(const std::string& token_hash,
 }
 
 Result<StoreTotals> PgStore::Totals() {
-  // Jobs retention deleted stay counted ("retired:jobs").
   Result<PgRows> totals = conn_->Query(
       "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
-      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-      "(SELECT count(*) FROM outbox WHERE cause = 'resend')");
+      "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
+      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
   if (!totals.ok()) return totals.status();
-  Result<std::map<std::string, std::int64_t>> counters = PgCounters(*conn_);
+  const RowTotals rows{totals.value().Int(0, 0), totals.value().Int(0, 1),
+                       totals.value().Int(0, 2)};
+  Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
-  const auto get = [&](const char* name) {
-    return PgCounter(counters.value(), name);
-  };
-  StoreTotals t;
-  t.activations = totals.value().Int(0, 1);
-  t.capped = get("mail_capped_total");
-  t.capped_service = get("mail_capped_service_total");
-  t.retention_accounts = get("retention_accounts_deleted_total");
-  t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
-  t.registrations = totals.value().Int(0, 0) + get("retired:jobs") + t.capped +
-                    t.capped_service;
-  t.resends = totals.value().Int(0, 2) + get("retired:resends") +
-              get("resend_capped_total");
-  return t;
+  return TotalsFrom(rows, counters.value());
 }
 
 Status PgStore::Ping() { return conn_->Query("SELECT 1").status(); }

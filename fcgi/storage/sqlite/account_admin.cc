@@ -6,7 +6,7 @@ namespace {
 
 #define ACCOUNT_COLUMNS                                       \
   "u.id, u.email, u.created_ms, COALESCE(u.verified_ms, 0), " \
-  "(SELECT COUNT(*) FROM outbox o WHERE o.user_id = u.id)"
+  "(SELECT COUNT(*) FROM outbox o WHERE o.user_id = u.id), u.password_hash"
 
 AccountRow ReadAccount(const Stmt& stmt) {
   AccountRow row;
@@ -15,6 +15,7 @@ AccountRow ReadAccount(const Stmt& stmt) {
   row.created_ms = stmt.ColumnInt(2);
   row.verified_ms = stmt.ColumnInt(3);
   row.mails = static_cast<int>(stmt.ColumnInt(4));
+  row.password_hash = stmt.ColumnText(5);
   return row;
 }
 

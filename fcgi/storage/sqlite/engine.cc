@@ -16,9 +16,8 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(
 // Each connection opens on its first read (Reader): a thread that only
 // writes never holds one.
 Result<std::unique_ptr<Store>> SqliteStorage::NewStore() {
-  return std::unique_ptr<Store>(
-      new SqliteStore(std::make_unique<Reader>(path_, sync_full_), lane_.get(),
-                      clock_, policy_));
+  return std::unique_ptr<Store>(new SqliteStore(
+      std::make_unique<Reader>(path_, sync_full_), lane_.get(), clock_));
 }
 
 Result<std::unique_ptr<Outbox>> SqliteStorage::NewOutbox() {

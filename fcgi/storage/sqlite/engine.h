@@ -5,7 +5,6 @@
 #ifndef FCGI_STORAGE_SQLITE_ENGINE_H_
 #define FCGI_STORAGE_SQLITE_ENGINE_H_
 
-#include <map>
 #include <memory>
 #include <string>
 
@@ -15,6 +14,7 @@
 #include "storage/sqlite/write_lane.h"
 #include "storage/storage.h"
 #include "storage/store.h"
+#include "storage/totals.h"
 
 namespace reg {
 
@@ -49,13 +49,9 @@ class SqliteStorage : public Storage {
 
 class SqliteOutbox : public Outbox {
  public:
-  // Reads on "reader" (owned, or borrowed from the Store it serves).
   SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
                const Clock* clock, OutboxPolicy policy);
-  SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
-               OutboxPolicy policy);
 
-  Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) override;
   Result<JobState> State(std::int64_t id) override;
   Result<ClaimOutcome> Claim(std::int64_t id) override;
   Result<std::vector<ClaimedJob>> ClaimDue(int limit) override;
@@ -79,8 +75,7 @@ class SqliteOutbox : public Outbox {
                       std::int64_t next_attempt_ms, std::string_view reply,
                       const char* event, std::string_view reason);
 
-  std::unique_ptr<Reader> owned_;
-  Reader* const reader_;
+  std::unique_ptr<Reader> reader_;
   WriteLane* const lane_;
   const Clock* const clock_;
   const OutboxPolicy policy_;
@@ -89,19 +84,9 @@ class SqliteOutbox : public Outbox {
 class SqliteStore : public Store {
  public:
   SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
-              const Clock* clock, OutboxPolicy policy);
+              const Clock* clock);
 
-  Result<RegisterOutcome> Register(const NewRegistration& reg,
-                                   const RegisterLimits& limits,
-                                   const MailRenderer& render) override;
-  Result<RegisterOutcome> Resend(const NewRegistration& reg,
-                                 const RegisterLimits& limits,
-                                 const MailRenderer& render) override;
-  using Store::CheckToken;
-  Result<TokenState> CheckToken(const std::string& token_hash,
-                                std::string* password_hash) override;
-  Result<ActivateOutcome> Activate(const std::string& token_hash,
-                                   const EventSpec& events) override;
+  Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -113,28 +98,31 @@ class SqliteStore : public Store {
       std::int64_t account_id) override;
 
  private:
-  // Register and Resend: the account's mail (and token) in one
-  // transaction; "create" makes an account for a new address.
-  Result<RegisterOutcome> Queue(const NewRegistration& reg,
-                                const RegisterLimits& limits,
-                                const MailRenderer& render, bool create);
+  Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
+                                    const RegisterLimits& limits,
+                                    const RegistrationMails& mails,
+                                    bool create) override;
+  Result<ActivateOutcome> Verify(
+      const std::string& token_hash,
+      const std::optional<PreparedEvent>& event) override;
 
   std::unique_ptr<Reader> reader_;
   WriteLane* const lane_;
   const Clock* const clock_;
-  SqliteOutbox outbox_;  // joins Register's transaction (Enqueue)
 };
 
-// The counters table: what no row records (capped registrations, what
-// retention deleted, and the figures of the jobs it deleted, "retired:").
-Result<std::map<std::string, std::int64_t>> ReadCounters(Database& db);
-// The value of "name" in "counters", 0 when absent.
-std::int64_t CounterValue(const std::map<std::string, std::int64_t>& counters,
-                          const std::string& name);
+// The counters table (storage/totals.h), by name.
+Result<Counters> ReadCounters(Database& db);
+// Adds "delta" to counter "name" inside the caller's transaction.
+Status AddCounter(Database& db, const std::string& name, std::int64_t delta);
 
 // The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
 // as ?1..?N, then with "for_account" the account's id.
 const std::string& DeliverySql(bool for_account);
+
+// Queues "job" inside "txn" (a registration's or an activation's); returns
+// its id. Records a "queued" event.
+Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job);
 
 // Records a row in outbox_events inside the caller's transaction.
 Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,

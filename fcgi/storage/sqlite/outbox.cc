@@ -1,7 +1,8 @@
 // SqliteOutbox: the job states (engine.h); reads and regctl's view are in
 // outbox_read.cc.
-#include <algorithm>
+#include <optional>
 
+#include "storage/jobs.h"
 #include "storage/sqlite/engine.h"
 
 namespace reg {
@@ -51,18 +52,13 @@ Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
 
 SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
                            const Clock* clock, OutboxPolicy policy)
-    : owned_(std::move(reader)),
-      reader_(owned_.get()),
+    : reader_(std::move(reader)),
       lane_(lane),
       clock_(clock),
       policy_(std::move(policy)) {}
 
-SqliteOutbox::SqliteOutbox(Reader* reader, WriteLane* lane, const Clock* clock,
-                           OutboxPolicy policy)
-    : reader_(reader), lane_(lane), clock_(clock), policy_(std::move(policy)) {}
-
-Result<std::int64_t> SqliteOutbox::Enqueue(WriteTxn& txn, const NewJob& job) {
-  Database& db = static_cast<SqliteTxn&>(txn).db();
+Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job) {
+  Database& db = txn.db();
   Stmt insert(db, "insert job",
               "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
               "message_id, created_ms, next_attempt_ms, mailbox) "
@@ -172,9 +168,7 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
     return Status();
   });
   if (!s.ok()) return s;
-  std::sort(
-      jobs.begin(), jobs.end(),
-      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+  SortById(&jobs);
   return jobs;
 }
 
@@ -237,13 +231,10 @@ Status SqliteOutbox::MarkSent(const ClaimedJob& job, std::string_view reply) {
 
 Status SqliteOutbox::MarkRetry(const ClaimedJob& job, std::string_view reply,
                                RetryReason reason) {
-  const std::int64_t now = clock_->NowMs();
-  const std::int64_t give_up_ms = job.created_ms + policy_.retry_for_ms;
-  if (now >= give_up_ms) return MarkFailed(job, reply);
-  // The last attempt falls on the give-up time, not past it.
-  const std::int64_t next =
-      std::min(now + RetryDelayMs(policy_, job.attempts), give_up_ms);
-  return Finish(job, "queued", next, reply, "retry", RetryReasonName(reason))
+  const std::optional<std::int64_t> next =
+      NextAttemptMs(policy_, job, clock_->NowMs());
+  if (!next) return MarkFailed(job, reply);
+  return Finish(job, "queued", *next, reply, "retry", RetryReasonName(reason))
       .status();
 }
 

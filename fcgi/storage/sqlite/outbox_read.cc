@@ -1,7 +1,6 @@
 // SqliteOutbox: what /internal/metrics and regctl read, and regctl's
 // requeue (engine.h).
 #include <array>
-#include <map>
 #include <string>
 
 #include "storage/sqlite/engine.h"
@@ -103,33 +102,10 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     stats.delivered_within.push_back(delivery.ColumnInt(2 + i));
   }
-  // What retention deleted stays counted (retention.cc).
-  Result<std::map<std::string, std::int64_t>> counters = ReadCounters(reader);
+  // What retention deleted stays counted (storage/totals.h).
+  Result<Counters> counters = ReadCounters(reader);
   if (!counters.ok()) return counters.status();
-  const auto& c = counters.value();
-  stats.sent_total = stats.by_state[static_cast<int>(JobState::kSent)] +
-                     CounterValue(c, "retired:sent");
-  stats.failed_total = stats.by_state[static_cast<int>(JobState::kFailed)] +
-                       CounterValue(c, "retired:failed");
-  stats.delivered += CounterValue(c, "retired:delivered");
-  stats.delivery_ms_sum += CounterValue(c, "retired:delivery_ms_sum");
-  for (int i = 0; i < kDeliveryBucketCount; i++) {
-    stats.delivered_within[i] +=
-        CounterValue(c, "retired:delivered_within:" + std::to_string(i));
-  }
-  const std::string kRetry = "retired:retry:";
-  for (const auto& [name, value] : c) {
-    if (name.compare(0, kRetry.size(), kRetry) != 0) continue;
-    const std::string reason = name.substr(kRetry.size());
-    bool found = false;
-    for (auto& [r, n] : stats.retries) {
-      if (r == reason) {
-        n += value;
-        found = true;
-      }
-    }
-    if (!found) stats.retries.emplace_back(reason, value);
-  }
+  AddRetired(counters.value(), &stats);
   return stats;
 }
 

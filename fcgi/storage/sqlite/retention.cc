@@ -1,5 +1,5 @@
-// SqliteStore::ApplyRetention and the counters table (engine.h).
-#include <map>
+// SqliteStore::ApplyRetention and the counters table (engine.h,
+// storage/totals.h).
 #include <string>
 #include <vector>
 
@@ -8,28 +8,26 @@
 namespace reg {
 namespace {
 
-using Counts = std::map<std::string, std::int64_t>;
-
-// Adds to "retired" the figures /internal/metrics counts from the rows of
-// the account's jobs, before they are deleted: jobs, jobs sent or failed,
-// retries by reason, and the delivery histogram.
-Status Retire(Database& db, std::int64_t user_id, Counts* retired) {
+// What /internal/metrics counts from the rows of the account's jobs,
+// before they are deleted.
+Result<JobFigures> FiguresOf(Database& db, std::int64_t user_id) {
+  JobFigures figures;
   {
     // An unverified account has mail only (events follow a verification);
     // its jobs are registrations' and resends'.
     Stmt jobs(db, "retire jobs",
               "SELECT coalesce(sum(cause = 'register'), 0), "
+              "coalesce(sum(cause = 'resend'), 0), "
               "coalesce(sum(state = 'sent'), 0), "
-              "coalesce(sum(state = 'failed'), 0), "
-              "coalesce(sum(cause = 'resend'), 0) FROM outbox "
+              "coalesce(sum(state = 'failed'), 0) FROM outbox "
               "WHERE user_id = ? AND channel = 'mail'");
     jobs.Int(user_id);
     Result<bool> row = jobs.Step();
     if (!row.ok()) return row.status();
-    (*retired)["retired:jobs"] += jobs.ColumnInt(0);
-    (*retired)["retired:sent"] += jobs.ColumnInt(1);
-    (*retired)["retired:failed"] += jobs.ColumnInt(2);
-    (*retired)["retired:resends"] += jobs.ColumnInt(3);
+    figures.register_jobs = jobs.ColumnInt(0);
+    figures.resend_jobs = jobs.ColumnInt(1);
+    figures.sent = jobs.ColumnInt(2);
+    figures.failed = jobs.ColumnInt(3);
   }
   {
     Stmt retries(db, "retire retries",
@@ -41,8 +39,7 @@ Status Retire(Database& db, std::int64_t user_id, Counts* retired) {
       Result<bool> row = retries.Step();
       if (!row.ok()) return row.status();
       if (!row.value()) break;
-      (*retired)["retired:retry:" + retries.ColumnText(0)] +=
-          retries.ColumnInt(1);
+      figures.retries.emplace_back(retries.ColumnText(0), retries.ColumnInt(1));
     }
   }
   Stmt delivery(db, "retire delivery", DeliverySql(true).c_str());
@@ -52,13 +49,12 @@ Status Retire(Database& db, std::int64_t user_id, Counts* retired) {
   delivery.Int(user_id);
   Result<bool> row = delivery.Step();
   if (!row.ok()) return row.status();
-  (*retired)["retired:delivered"] += delivery.ColumnInt(0);
-  (*retired)["retired:delivery_ms_sum"] += delivery.ColumnInt(1);
+  figures.delivered = delivery.ColumnInt(0);
+  figures.delivery_ms_sum = delivery.ColumnInt(1);
   for (int i = 0; i < kDeliveryBucketCount; i++) {
-    (*retired)["retired:delivered_within:" + std::to_string(i)] +=
-        delivery.ColumnInt(2 + i);
+    figures.delivered_within.push_back(delivery.ColumnInt(2 + i));
   }
-  return Status();
+  return figures;
 }
 
 // The sent time up to which the sent mails' bodies are deleted (0: none).
@@ -71,19 +67,11 @@ Result<std::int64_t> BodiesDoneThrough(Database& db) {
   return row.value() ? read.ColumnInt(0) : 0;
 }
 
-Status AddCounter(Database& db, const std::string& name, std::int64_t delta) {
-  Stmt bump(db, "add counter",
-            "INSERT INTO counters(name, value) VALUES(?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
-  bump.Text(name).Int(delta);
-  return bump.Run();
-}
-
 }  // namespace
 
-Result<std::map<std::string, std::int64_t>> ReadCounters(Database& db) {
+Result<Counters> ReadCounters(Database& db) {
   Stmt read(db, "read counters", "SELECT name, value FROM counters");
-  Counts counts;
+  Counters counts;
   for (;;) {
     Result<bool> row = read.Step();
     if (!row.ok()) return row.status();
@@ -92,10 +80,12 @@ Result<std::map<std::string, std::int64_t>> ReadCounters(Database& db) {
   }
 }
 
-std::int64_t CounterValue(const std::map<std::string, std::int64_t>& counters,
-                          const std::string& name) {
-  auto it = counters.find(name);
-  return it == counters.end() ? 0 : it->second;
+Status AddCounter(Database& db, const std::string& name, std::int64_t delta) {
+  Stmt bump(db, "add counter",
+            "INSERT INTO counters(name, value) VALUES(?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
+  bump.Text(name).Int(delta);
+  return bump.Run();
 }
 
 Result<RetentionResult> SqliteStore::ApplyRetention(
@@ -150,10 +140,11 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
       }
     }
 
-    Counts retired;
+    Counters retired;
     for (std::int64_t id : ids) {
-      st = Retire(db, id, &retired);
-      if (!st.ok()) return st;
+      Result<JobFigures> figures = FiguresOf(db, id);
+      if (!figures.ok()) return figures.status();
+      Retire(figures.value(), &retired);
       // Children first (foreign keys are on).
       Stmt events(db, "delete events",
                   "DELETE FROM outbox_events WHERE job_id IN "
@@ -178,8 +169,7 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
       result.accounts += account.changes();
     }
 
-    retired["retention_accounts_deleted_total"] = result.accounts;
-    retired["retention_mail_bodies_deleted_total"] = result.mail_bodies;
+    CountRetention(result, &retired);
     for (const auto& [name, value] : retired) {
       if (value == 0) continue;
       st = AddCounter(db, name, value);

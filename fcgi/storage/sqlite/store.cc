@@ -1,22 +1,10 @@
 // SqliteStore: accounts and tokens (engine.h).
-#include <map>
-#include <optional>
-
+#include "storage/jobs.h"
 #include "storage/sqlite/engine.h"
+#include "storage/totals.h"
 
 namespace reg {
 namespace {
-
-// The mail an address gets: an "account exists" notice once verified.
-Result<MailKind> KindFor(Database& db, const std::string& email_norm) {
-  Stmt find(db, "find account",
-            "SELECT verified_ms IS NOT NULL FROM users WHERE email_norm = ?");
-  find.Text(email_norm);
-  Result<bool> row = find.Step();
-  if (!row.ok()) return row.status();
-  return row.value() && find.ColumnInt(0) != 0 ? MailKind::kExists
-                                               : MailKind::kVerify;
-}
 
 // The account of "email_norm", created if new unless "create" is false
 // (then id 0): {id, verified}.
@@ -80,17 +68,20 @@ Result<std::int64_t> MailsSince(Database& db, const std::string& mailbox,
 // The counter to bump when a mail to "mailbox" now would pass MAIL_CAP or
 // MAIL_CAP_TOTAL; nullptr when it may go.
 Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
-                               const RegisterLimits& limits, std::int64_t now) {
+                               const RegisterLimits& limits, std::int64_t now,
+                               bool resend) {
   const std::int64_t hour_ago = now - 3600 * 1000LL;
   if (limits.mail_cap > 0) {
     Result<std::int64_t> n = MailsSince(db, mailbox, hour_ago);
     if (!n.ok()) return n.status();
-    if (n.value() >= limits.mail_cap) return "mail_capped_total";
+    if (n.value() >= limits.mail_cap) return CappedCounter(resend, false);
   }
   if (limits.mail_cap_total > 0) {
     Result<std::int64_t> n = MailsSince(db, "", hour_ago);
     if (!n.ok()) return n.status();
-    if (n.value() >= limits.mail_cap_total) return "mail_capped_service_total";
+    if (n.value() >= limits.mail_cap_total) {
+      return CappedCounter(resend, true);
+    }
   }
   return static_cast<const char*>(nullptr);
 }
@@ -98,38 +89,13 @@ Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
-                         const Clock* clock, OutboxPolicy policy)
-    : reader_(std::move(reader)),
-      lane_(lane),
-      clock_(clock),
-      outbox_(reader_.get(), lane, clock, std::move(policy)) {}
+                         const Clock* clock)
+    : reader_(std::move(reader)), lane_(lane), clock_(clock) {}
 
-Result<RegisterOutcome> SqliteStore::Register(const NewRegistration& reg,
-                                              const RegisterLimits& limits,
-                                              const MailRenderer& render) {
-  return Queue(reg, limits, render, /*create=*/true);
-}
-
-Result<RegisterOutcome> SqliteStore::Resend(const NewRegistration& reg,
-                                            const RegisterLimits& limits,
-                                            const MailRenderer& render) {
-  return Queue(reg, limits, render, /*create=*/false);  // no password_hash
-}
-
-Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
-                                           const RegisterLimits& limits,
-                                           const MailRenderer& render,
-                                           bool create) {
-  // Render and seal before the transaction, for the kind the account has
-  // now (a read: no lock); the transaction renders again only if a link
-  // verified the account in between.
-  Result<Database*> reader = reader_->Get();
-  if (!reader.ok()) return reader.status();
-  Result<MailKind> guess = KindFor(*reader.value(), reg.email_norm);
-  if (!guess.ok()) return guess.status();
-  Result<PreparedMail> mail = render(guess.value());
-  if (!mail.ok()) return mail.status();
-
+Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
+                                               const RegisterLimits& limits,
+                                               const RegistrationMails& mails,
+                                               bool create) {
   RegisterOutcome outcome;
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
@@ -143,17 +109,11 @@ Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
     // Past a cap the registration is answered as usual and sends nothing.
-    Result<const char*> capped = MailCapHit(db, reg.mailbox, limits, now);
+    Result<const char*> capped =
+        MailCapHit(db, reg.mailbox, limits, now, !create);
     if (!capped.ok()) return capped.status();
-    if (capped.value() != nullptr) {
-      // One of the counters left on a write path: no row records a capped
-      // registration.
-      Stmt bump(db, "count capped",
-                "INSERT INTO counters(name, value) VALUES(?, 1) "
-                "ON CONFLICT(name) DO UPDATE SET value = value + 1");
-      bump.Text(create ? capped.value() : "resend_capped_total");
-      return bump.Run();
-    }
+    // No row records a capped registration: a counter does.
+    if (capped.value() != nullptr) return AddCounter(db, capped.value(), 1);
 
     if (outcome.kind == MailKind::kVerify) {
       std::string password_hash = reg.password_hash;
@@ -174,23 +134,9 @@ Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
       if (!st.ok()) return st;
     }
 
-    std::optional<Result<PreparedMail>> again;
-    if (outcome.kind != guess.value()) {
-      again.emplace(render(outcome.kind));
-      if (!again->ok()) return again->status();
-    }
-    const PreparedMail& m = again ? again->value() : mail.value();
-    NewJob job;
-    job.user_id = user_id;
-    job.kind = outcome.kind == MailKind::kVerify ? "verify" : "exists";
-    job.cause = create ? "register" : "resend";
-    job.rcpt = reg.email;
-    job.mailbox = reg.mailbox;
-    job.message_id = m.message_id;
-    job.sealed = m.sealed;
-    job.created_ms = now;
-    job.due_ms = now + limits.sweep_grace_ms;
-    Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+    Result<std::int64_t> id =
+        Enqueue(txn, RegistrationJob(reg, user_id, outcome.kind, !create, mails,
+                                     limits, now));
     if (!id.ok()) return id.status();
     outcome.job_id = id.value();
     return Status();
@@ -199,36 +145,32 @@ Result<RegisterOutcome> SqliteStore::Queue(const NewRegistration& reg,
   return outcome;
 }
 
-Result<TokenState> SqliteStore::CheckToken(const std::string& token_hash,
-                                           std::string* password_hash) {
+Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();
   Stmt find(*reader.value(), "find token",
-            "SELECT expires_ms, used_ms IS NOT NULL, password_hash "
-            "FROM tokens WHERE hash = ?");
+            "SELECT t.expires_ms, t.used_ms IS NOT NULL, t.password_hash, "
+            "t.user_id, u.email FROM tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.hash = ?");
   find.Text(token_hash);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
   if (!row.value()) return Status::NotFound("unknown token");
-  if (password_hash != nullptr) *password_hash = find.ColumnText(2);
-  if (find.ColumnInt(1) != 0) return TokenState::kUsed;
-  if (clock_->NowMs() >= find.ColumnInt(0))
+  TokenInfo info;
+  info.password_hash = find.ColumnText(2);
+  info.account_id = find.ColumnInt(3);
+  info.email = find.ColumnText(4);
+  if (find.ColumnInt(1) != 0) {
+    info.state = TokenState::kUsed;
+  } else if (clock_->NowMs() >= find.ColumnInt(0)) {
     return Status::Gone("token expired");
-  return TokenState::kValid;
+  }
+  return info;
 }
 
-Result<ActivateOutcome> SqliteStore::Activate(const std::string& token_hash,
-                                              const EventSpec& events) {
-  // The first look-up reads: an unknown, expired or used token (a random
-  // one, a double click) costs no write transaction.
-  Result<TokenState> state = CheckToken(token_hash);
-  if (!state.ok()) return state.status();
+Result<ActivateOutcome> SqliteStore::Verify(
+    const std::string& token_hash, const std::optional<PreparedEvent>& event) {
   ActivateOutcome outcome;
-  if (state.value() == TokenState::kUsed) {
-    outcome.state = Activation::kAlreadyVerified;
-    return outcome;
-  }
-
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
     const std::int64_t now = clock_->NowMs();
@@ -247,27 +189,15 @@ Result<ActivateOutcome> SqliteStore::Activate(const std::string& token_hash,
     // for, unless another link verified it first.
     Stmt verify(db, "verify account",
                 "UPDATE users SET verified_ms = ?, password_hash = ? "
-                "WHERE id = ? AND verified_ms IS NULL RETURNING email");
+                "WHERE id = ? AND verified_ms IS NULL");
     verify.Int(now).Text(password_hash).Int(user_id);
-    Result<bool> verified = verify.Step();
-    if (!verified.ok()) return verified.status();
-    if (!verified.value()) return Status();  // verified by another link
-    const std::string email = verify.ColumnText(0);
     if (Status done = verify.Run(); !done.ok()) return done;
+    if (verify.changes() == 0) return Status();  // verified by another link
     outcome.state = Activation::kVerified;
-    if (!events.render) return Status();
-    Result<PreparedMail> event = events.render({user_id, email, now});
-    if (!event.ok()) return event.status();
-    NewJob job;
-    job.user_id = user_id;
-    job.channel = Channel::kWebhook;
-    job.kind = "account.verified";
-    job.cause = "activate";
-    job.message_id = event.value().message_id;
-    job.sealed = event.value().sealed;
-    job.created_ms = now;
-    job.due_ms = now + events.sweep_grace_ms;
-    Result<std::int64_t> id = outbox_.Enqueue(txn, job);
+    if (!event) return Status();
+    Result<NewJob> job = VerifiedEventJob(*event, user_id, now);
+    if (!job.ok()) return job.status();
+    Result<std::int64_t> id = Enqueue(txn, job.value());
     if (!id.ok()) return id.status();
     outcome.event_job_id = id.value();
     return Status();
@@ -279,30 +209,17 @@ Result<ActivateOutcome> SqliteStore::Activate(const std::string& token_hash,
 Result<StoreTotals> SqliteStore::Totals() {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();
-  // Jobs retention deleted stay counted ("retired:jobs").
   Stmt totals(*reader.value(), "totals",
               "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
-              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-              "(SELECT count(*) FROM outbox WHERE cause = 'resend')");
+              "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
+              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
-  StoreTotals t;
-  t.activations = totals.ColumnInt(1);
-  const std::int64_t jobs = totals.ColumnInt(0);
-  Result<std::map<std::string, std::int64_t>> counters =
-      ReadCounters(*reader.value());
+  const RowTotals rows{totals.ColumnInt(0), totals.ColumnInt(1),
+                       totals.ColumnInt(2)};
+  Result<Counters> counters = ReadCounters(*reader.value());
   if (!counters.ok()) return counters.status();
-  const auto get = [&](const char* name) {
-    return CounterValue(counters.value(), name);
-  };
-  t.capped = get("mail_capped_total");
-  t.capped_service = get("mail_capped_service_total");
-  t.retention_accounts = get("retention_accounts_deleted_total");
-  t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
-  t.registrations = jobs + get("retired:jobs") + t.capped + t.capped_service;
-  t.resends =
-      totals.ColumnInt(2) + get("retired:resends") + get("resend_capped_total");
-  return t;
+  return TotalsFrom(rows, counters.value());
 }
 
 Status SqliteStore::Ping() {

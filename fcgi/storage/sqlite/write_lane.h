@@ -15,7 +15,6 @@
 
 #include "base/status.h"
 #include "storage/sqlite/db.h"
-#include "storage/write_txn.h"
 
 namespace reg {
 
@@ -26,8 +25,8 @@ namespace reg {
 // makes it survive power loss too. A batch is durable if any piece is.
 enum class Durability { kDurable, kRelaxed };
 
-// The transaction a piece runs in, as Outbox::Enqueue receives it.
-class SqliteTxn : public WriteTxn {
+// The transaction a piece runs in.
+class SqliteTxn {
  public:
   explicit SqliteTxn(Database& db) : db_(db) {}
   Database& db() { return db_; }
@@ -50,7 +49,9 @@ class WriteLane {
   // rolled back and the rest of the batch stays. When the batch itself
   // fails (BEGIN stayed busy, COMMIT failed) every piece gets that Status
   // and nothing of the batch is written. "work" runs on another thread
-  // (the batch's leader) and must use only the SqliteTxn it is given.
+  // (the batch's leader) and must use only the SqliteTxn it is given: it
+  // is storage code only (never a caller's callback: a slow one would
+  // hold up every request of the batch, on other threads).
   Status Run(Durability durability, const Work& work);
 
  private:

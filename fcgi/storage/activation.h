@@ -1,0 +1,41 @@
+// What Store::LookUpToken and Store::Activate take and give (store.h): a
+// token's state and account, and the event prepared before the call.
+#ifndef FCGI_STORAGE_ACTIVATION_H_
+#define FCGI_STORAGE_ACTIVATION_H_
+
+#include <cstdint>
+#include <string>
+
+#include "storage/registration.h"  // PreparedJob
+
+namespace reg {
+
+enum class TokenState { kValid, kUsed };
+enum class Activation { kVerified, kAlreadyVerified };
+
+// What a token's link is for, read without a write (Store::LookUpToken).
+struct TokenInfo {
+  TokenState state = TokenState::kValid;
+  std::int64_t account_id = 0;
+  std::string email;          // the account's, as typed, trimmed
+  std::string password_hash;  // of the registration the link was mailed for
+};
+
+// The account.verified event (Channel::kWebhook) of the account a token is
+// for (TokenInfo::account_id), prepared by the caller before
+// Store::Activate, which queues it only if it verifies that account.
+struct PreparedEvent {
+  std::int64_t account_id = 0;
+  PreparedJob job;  // the event's id and its sealed JSON body
+  // A sweep leaves the new event to the post path for this long.
+  std::int64_t sweep_grace_ms = 3000;
+};
+
+struct ActivateOutcome {
+  Activation state = Activation::kVerified;
+  std::int64_t event_job_id = 0;  // 0: no event queued
+};
+
+}  // namespace reg
+
+#endif  // FCGI_STORAGE_ACTIVATION_H_

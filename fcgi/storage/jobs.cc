@@ -1,0 +1,59 @@
+#include "storage/jobs.h"
+
+#include <algorithm>
+
+namespace reg {
+
+NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
+                       MailKind kind, bool resend,
+                       const RegistrationMails& mails,
+                       const RegisterLimits& limits, std::int64_t now_ms) {
+  const PreparedJob& mail =
+      kind == MailKind::kVerify ? mails.verify : mails.exists;
+  NewJob job;
+  job.user_id = user_id;
+  job.kind = kind == MailKind::kVerify ? "verify" : "exists";
+  job.cause = resend ? "resend" : "register";
+  job.rcpt = reg.email;
+  job.mailbox = reg.mailbox;
+  job.message_id = mail.message_id;
+  job.sealed = mail.sealed;
+  job.created_ms = now_ms;
+  job.due_ms = now_ms + limits.sweep_grace_ms;
+  return job;
+}
+
+Result<NewJob> VerifiedEventJob(const PreparedEvent& event,
+                                std::int64_t user_id, std::int64_t now_ms) {
+  if (event.account_id != user_id) {
+    return Status::Internal("event prepared for account " +
+                            std::to_string(event.account_id) + ", not " +
+                            std::to_string(user_id));
+  }
+  NewJob job;
+  job.user_id = user_id;
+  job.channel = Channel::kWebhook;
+  job.kind = "account.verified";
+  job.cause = "activate";
+  job.message_id = event.job.message_id;
+  job.sealed = event.job.sealed;
+  job.created_ms = now_ms;
+  job.due_ms = now_ms + event.sweep_grace_ms;
+  return job;
+}
+
+std::optional<std::int64_t> NextAttemptMs(const OutboxPolicy& policy,
+                                          const ClaimedJob& job,
+                                          std::int64_t now_ms) {
+  const std::int64_t give_up_ms = job.created_ms + policy.retry_for_ms;
+  if (now_ms >= give_up_ms) return std::nullopt;
+  return std::min(now_ms + RetryDelayMs(policy, job.attempts), give_up_ms);
+}
+
+void SortById(std::vector<ClaimedJob>* jobs) {
+  std::sort(
+      jobs->begin(), jobs->end(),
+      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+}
+
+}  // namespace reg

@@ -1,0 +1,134 @@
+// The engine-neutral storage policy (storage/jobs.h, storage/totals.h),
+// without an engine: the engines' own tests are engine_*_test.cc.
+#include <gtest/gtest.h>
+
+#include "storage/jobs.h"
+#include "storage/totals.h"
+
+namespace reg {
+namespace {
+
+constexpr std::int64_t kS = 1000;
+
+OutboxPolicy Policy() {
+  OutboxPolicy p;
+  p.retry_ms = 30 * kS;
+  p.max_retry_ms = 3600 * kS;
+  p.retry_for_ms = 100 * kS;
+  return p;
+}
+
+TEST(NextAttemptMs, WaitsTheDoublingDelayThenFallsOnTheGiveUpTime) {
+  ClaimedJob job;
+  job.created_ms = 0;
+  job.attempts = 1;
+  EXPECT_EQ(NextAttemptMs(Policy(), job, 10 * kS), 40 * kS);
+  job.attempts = 2;
+  EXPECT_EQ(NextAttemptMs(Policy(), job, 20 * kS), 80 * kS);
+  job.attempts = 3;  // 120 s would pass the give-up time (100 s)
+  EXPECT_EQ(NextAttemptMs(Policy(), job, 30 * kS), 100 * kS);
+  EXPECT_EQ(NextAttemptMs(Policy(), job, 100 * kS - 1), 100 * kS);
+  EXPECT_EQ(NextAttemptMs(Policy(), job, 100 * kS), std::nullopt);
+}
+
+TEST(SortById, PutsClaimsInIdOrder) {
+  std::vector<ClaimedJob> jobs(3);
+  jobs[0].id = 7;
+  jobs[1].id = 2;
+  jobs[2].id = 5;
+  SortById(&jobs);
+  EXPECT_EQ(jobs[0].id, 2);
+  EXPECT_EQ(jobs[1].id, 5);
+  EXPECT_EQ(jobs[2].id, 7);
+}
+
+TEST(RegistrationJob, TakesTheMailOfTheKindTheTransactionDecided) {
+  NewRegistration reg;
+  reg.email = "Ann@Example.com";
+  reg.mailbox = "ann@example.com";
+  const RegistrationMails mails{{"<v>", "verify"}, {"<e>", "exists"}};
+  RegisterLimits limits;
+  limits.sweep_grace_ms = 3 * kS;
+  NewJob job = RegistrationJob(reg, 9, MailKind::kExists, /*resend=*/true,
+                               mails, limits, 100 * kS);
+  EXPECT_EQ(job.user_id, 9);
+  EXPECT_EQ(job.channel, Channel::kMail);
+  EXPECT_EQ(job.kind, "exists");
+  EXPECT_EQ(job.cause, "resend");
+  EXPECT_EQ(job.rcpt, "Ann@Example.com");
+  EXPECT_EQ(job.mailbox, "ann@example.com");
+  EXPECT_EQ(job.message_id, "<e>");
+  EXPECT_EQ(job.sealed, "exists");
+  EXPECT_EQ(job.created_ms, 100 * kS);
+  EXPECT_EQ(job.due_ms, 103 * kS);
+  job = RegistrationJob(reg, 9, MailKind::kVerify, false, mails, limits, 0);
+  EXPECT_EQ(job.kind, "verify");
+  EXPECT_EQ(job.cause, "register");
+  EXPECT_EQ(job.sealed, "verify");
+}
+
+TEST(VerifiedEventJob, IsRefusedForAnotherAccount) {
+  PreparedEvent event;
+  event.account_id = 4;
+  event.job = {"evt_1", "body"};
+  Result<NewJob> job = VerifiedEventJob(event, 4, 50 * kS);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job.value().channel, Channel::kWebhook);
+  EXPECT_EQ(job.value().kind, "account.verified");
+  EXPECT_EQ(job.value().cause, "activate");
+  EXPECT_EQ(job.value().rcpt, "");
+  EXPECT_EQ(job.value().due_ms, 50 * kS + event.sweep_grace_ms);
+  EXPECT_EQ(VerifiedEventJob(event, 5, 0).status().code(), Code::kInternal);
+}
+
+// What Retire folds into the counters, AddRetired and TotalsFrom give back.
+TEST(Totals, RetiredFiguresComeBackInEveryTotal) {
+  JobFigures figures;
+  figures.register_jobs = 2;
+  figures.resend_jobs = 1;
+  figures.sent = 2;
+  figures.failed = 1;
+  figures.retries = {{"4xx", 3}, {"timeout", 1}};
+  figures.delivered = 2;
+  figures.delivery_ms_sum = 900;
+  figures.delivered_within.assign(kDeliveryBucketCount, 2);
+  Counters counters;
+  Retire(figures, &counters);
+  Retire(figures, &counters);  // a second account adds to the first
+  CountRetention({2, 5}, &counters);
+  counters["mail_capped_total"] = 1;
+
+  OutboxStats stats;
+  stats.by_state[static_cast<int>(JobState::kSent)] = 10;
+  stats.retries = {{"4xx", 1}};
+  stats.delivered = 10;
+  stats.delivered_within.assign(kDeliveryBucketCount, 1);
+  AddRetired(counters, &stats);
+  EXPECT_EQ(stats.sent_total, 14);
+  EXPECT_EQ(stats.failed_total, 2);
+  EXPECT_EQ(stats.delivered, 14);
+  EXPECT_EQ(stats.delivery_ms_sum, 1800);
+  EXPECT_EQ(stats.delivered_within[0], 5);
+  ASSERT_EQ(stats.retries.size(), 2u);
+  EXPECT_EQ(stats.retries[0], std::make_pair(std::string("4xx"), 7L));
+  EXPECT_EQ(stats.retries[1], std::make_pair(std::string("timeout"), 2L));
+
+  const StoreTotals t = TotalsFrom({3, 1, 6}, counters);
+  EXPECT_EQ(t.registrations, 3 + 4 + 1);  // rows, retired, capped
+  EXPECT_EQ(t.resends, 1 + 2);
+  EXPECT_EQ(t.activations, 6);
+  EXPECT_EQ(t.capped, 1);
+  EXPECT_EQ(t.retention_accounts, 2);
+  EXPECT_EQ(t.retention_mail_bodies, 5);
+  EXPECT_EQ(CounterValue(counters, "no such counter"), 0);
+}
+
+TEST(CappedCounter, NamesTheCounterOfEachCap) {
+  EXPECT_STREQ(CappedCounter(false, false), "mail_capped_total");
+  EXPECT_STREQ(CappedCounter(false, true), "mail_capped_service_total");
+  EXPECT_STREQ(CappedCounter(true, false), "resend_capped_total");
+  EXPECT_STREQ(CappedCounter(true, true), "resend_capped_total");
+}
+
+}  // namespace
+}  // namespace reg
