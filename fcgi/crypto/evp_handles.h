@@ -1,4 +1,4 @@
-// Owners of OpenSSL EVP handles.
+// Owners of OpenSSL EVP handles, and bytes as OpenSSL takes them.
 #ifndef FCGI_CRYPTO_EVP_HANDLES_H_
 #define FCGI_CRYPTO_EVP_HANDLES_H_
 
@@ -6,6 +6,7 @@
 #include <openssl/kdf.h>
 
 #include <memory>
+#include <string_view>
 
 #include "base/handles.h"
 
@@ -17,6 +18,11 @@ using EvpKdf = std::unique_ptr<EVP_KDF, Deleter<EVP_KDF_free>>;
 using EvpKdfCtx = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX_free>>;
 using EvpCipherCtx =
     std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX_free>>;
+
+// The bytes of "s" as OpenSSL's calls take them.
+inline const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 }  // namespace reg
 

@@ -30,10 +30,6 @@ bool ValidParams(const ScryptParams& params) {
          params.p <= kMaxScryptP;
 }
 
-const unsigned char* Bytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
-
 std::string_view AsView(const unsigned char* p, size_t n) {
   return std::string_view(reinterpret_cast<const char*>(p), n);
 }

@@ -26,10 +26,6 @@ unsigned char* Bytes(std::string& s) {
   return reinterpret_cast<unsigned char*>(s.data());
 }
 
-const unsigned char* Bytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
-
 }  // namespace
 
 Sealer::~Sealer() { OPENSSL_cleanse(key_.data(), key_.size()); }
