@@ -20,9 +20,6 @@ class UnavailableOutbox : public Outbox {
       : real_(real), failures_(failures) {}
   int outcome_calls() const { return calls_; }
 
-  Result<std::int64_t> Enqueue(WriteTxn& txn, const NewJob& job) override {
-    return real_->Enqueue(txn, job);
-  }
   Result<JobState> State(std::int64_t id) override { return real_->State(id); }
   Result<ClaimOutcome> Claim(std::int64_t id) override {
     return real_->Claim(id);
