@@ -26,26 +26,32 @@ endif
 MAINS      := fcgi/main.cc fcgi/regctl_main.cc
 LIB_SRCS   := $(filter-out $(MAINS),$(sort $(shell find fcgi -name "*.cc")))
 
-# Unity builds (UNITY=1, the default): each folder of fcgi/ compiles as one
-# translation unit, build/unity-src/FOLDER.cc, which includes the folder's
-# .cc files. The headers and templates they share (nlohmann-json above all)
-# are then parsed and instantiated once per folder instead of once per
-# file: the service's objects take about a third of the compile time, in
-# each of make test's three flavours. Touching one file recompiles its
-# folder. `make UNITY=0` builds file by file (what a unity build can hide,
-# e.g. a missing include, shows there). The unity sources are written
-# when make reads this file, and only when the folder's files changed.
-UNITY ?= 1
+# Unity builds (UNITY=1, the default): the .cc files of each folder compile
+# in chunks of up to UNITY_MAX files, build/unity-src/FOLDER_N.cc, each
+# including its files (tools/unity.sh). The headers and templates they
+# share (GoogleTest's, nlohmann-json's) are then parsed and instantiated
+# once per chunk instead of once per file: the service and its tests build
+# in about a third of the processor time, in each flavour. Touching one
+# file recompiles its chunk. `make UNITY=0` builds file by file (what a
+# unity build can hide, such as a missing include, shows there); names at
+# file scope must differ across a folder. The chunks are written when make
+# reads this file, and only when their lists of files change.
+UNITY     ?= 1
+UNITY_MAX ?= 8
+UNITY_SRC := build/unity-src
+UNIT_SRCS  := $(wildcard tests/unit/*.cc)
+INTEG_SRCS := $(filter-out tests/integration/stack.cc,$(wildcard tests/integration/*.cc))
+# unity_objs FILES: the objects FILES build into.
 ifeq ($(UNITY),1)
-UNITY_SRC  := build/unity-src
-LIB_OBJS   := $(patsubst $(UNITY_SRC)/%.cc,$(BUILD)/unity/%.o,\
-                $(shell tools/unity.sh $(UNITY_SRC) $(LIB_SRCS)))
+unity_objs = $(patsubst $(UNITY_SRC)/%.cc,$(BUILD)/unity/%.o,\
+               $(shell tools/unity.sh $(UNITY_SRC) $(UNITY_MAX) $(1)))
 else
-LIB_OBJS   := $(patsubst %.cc,$(BUILD)/%.o,$(LIB_SRCS))
+unity_objs = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 endif
+LIB_OBJS   := $(call unity_objs,$(LIB_SRCS))
 LIB_OBJS   += $(BUILD)/gen/schema.o $(BUILD)/gen/pg_schema.o
-UNIT_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/unit/*.cc))
-INTEG_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/integration/*.cc))
+UNIT_OBJS  := $(call unity_objs,$(UNIT_SRCS))
+INTEG_OBJS := $(call unity_objs,$(INTEG_SRCS)) $(BUILD)/tests/integration/stack.o
 # The mail tests (a private Postfix) share the integration tests' fixture.
 MAIL_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/mail/*.cc)) \
               $(BUILD)/tests/integration/stack.o
@@ -159,45 +165,15 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
 # The tests' own code needs no optimisation: built at -O0, it compiles in
 # about half the time (GoogleTest's and nlohmann-json's templates), and
 # the code under test keeps its flags.
-$(BUILD)/tests/%.o: CXXFLAGS += -O0
-
-# Precompiled headers (g++; `make PCH=` goes without, and clang for
-# `make fuzz` always does): fcgi/pch.h (the standard library and
-# nlohmann-json) for the service, plus GoogleTest and GoogleMock
-# (tests/pch.h) for the tests, each built with its objects' own flags in
-# each flavour. -Winvalid-pch (an error under -Werror) says when one
-# cannot be used instead of silently parsing everything again.
-ifneq ($(findstring g++,$(notdir $(CXX))),)
-  PCH ?= 1
-endif
-ifeq ($(PCH),1)
-PCH_LIB    := $(BUILD)/pch/lib/pch.h
-PCH_TEST   := $(BUILD)/pch/test/pch.h
-TEST_OBJS  := $(UNIT_OBJS) $(INTEG_OBJS) $(MAIL_OBJS)
-$(filter-out $(TEST_OBJS),$(LIB_OBJS) $(BUILD)/fcgi/main.o $(BUILD)/fcgi/regctl_main.o): \
-  $(PCH_LIB).gch
-$(filter $(BUILD)/tests/%,$(TEST_OBJS)): $(PCH_TEST).gch
-$(BUILD)/fcgi/%.o: PCH_FLAGS = -include $(PCH_LIB) -Winvalid-pch
-$(BUILD)/tests/%.o: PCH_FLAGS = -include $(PCH_TEST) -Winvalid-pch
-$(PCH_TEST).gch: CXXFLAGS += -O0
-endif
-
-$(BUILD)/pch/lib/pch.h: fcgi/pch.h
-	@mkdir -p $(@D)
-	cp $< $@
-$(BUILD)/pch/test/pch.h: fcgi/pch.h tests/pch.h
-	@mkdir -p $(@D)
-	cat $^ > $@
-$(BUILD)/pch/%.h.gch: $(BUILD)/pch/%.h
-	$(CXX) $(filter-out -MMD -MP,$(CPPFLAGS)) $(CXXFLAGS) -x c++-header -c $< -o $@
+$(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXXFLAGS += -O0
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(PCH_FLAGS) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(BUILD)/unity/%.o: $(UNITY_SRC)/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(PCH_FLAGS) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 # --- fuzzing (make fuzz) ---
 # libFuzzer targets, one per parser of outside bytes (tests/fuzz/*_fuzz.cc).

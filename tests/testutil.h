@@ -32,15 +32,23 @@ Status StatusOf(const Result<T>& r) {
 // For a Status or a Result<T>: evaluates "expr" once and, when it is not
 // OK, fails with that Status (more can be streamed: ASSERT_OK(s) << x).
 // The if/else shape is GoogleTest's own, so a following "else" is safe.
-#define REG_OK_IMPL_(expr, on_failure)                                  \
-  GTEST_AMBIGUOUS_ELSE_BLOCKER_                                         \
-  if (const ::reg::Status reg_ok_status_ = ::reg::StatusOf(expr);       \
-      reg_ok_status_.ok())                                              \
-    ;                                                                   \
-  else                                                                  \
+#define REG_OK_IMPL_(expr, on_failure)                            \
+  GTEST_AMBIGUOUS_ELSE_BLOCKER_                                   \
+  if (const ::reg::Status reg_ok_status_ = ::reg::StatusOf(expr); \
+      reg_ok_status_.ok())                                        \
+    ;                                                             \
+  else                                                            \
     on_failure() << #expr << " is " << reg_ok_status_.ToString() << " "
 #define ASSERT_OK(expr) REG_OK_IMPL_(expr, GTEST_FAIL)
 #define EXPECT_OK(expr) REG_OK_IMPL_(expr, ADD_FAILURE)
+
+// True for exactly 64 lowercase hex characters (a secret file's text). No
+// std::regex: g++ 12 warns inside it under -O1 -fsanitize, and the build
+// uses -Werror.
+inline bool Is64LowerHex(std::string_view s) {
+  return s.size() == 64 &&
+         s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
 
 // Polls "pred" every 20 ms until it holds or "deadline" has passed; returns
 // its last value. For waiting on a condition, never as an assertion of time.

@@ -17,18 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-const std::string kJson = "Content-Type: application/json";
-const std::string kForm = "Content-Type: application/x-www-form-urlencoded";
-const std::string kAcceptJson = "Accept: application/json";
-const std::string kPassword = "a good password";
 // Well-formed (43 characters of base64url) but never issued.
 const std::string kUnknownToken(43, 'A');
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string JsonToken(const std::string& token) {
   return nlohmann::json{{"token", token}}.dump();

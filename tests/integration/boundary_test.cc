@@ -328,8 +328,6 @@ class ActivatePasswordTest : public StackSuite {
   }
 };
 
-const char kForm[] = "Content-Type: application/x-www-form-urlencoded";
-
 TEST_F(ActivatePasswordTest, TheLinksPageAsksForThePassword) {
   const std::string token = TokenFor("asks-page@example.com", "owner secret 1");
   ASSERT_FALSE(token.empty());

@@ -15,7 +15,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-const std::string kJson = "Content-Type: application/json";
 
 // A Subject header's value as UTF-8: each "=?UTF-8?B?...?=" word decoded
 // (RFC 2047; the folding between words goes).

@@ -21,11 +21,6 @@ std::map<std::string, int> MessageIds(const Sink& sink) {
   return ids;
 }
 
-std::string One(const Stack& stack, const std::string& sql) {
-  std::vector<std::string> rows = stack.Query(sql);
-  return rows.empty() ? "" : rows[0];
-}
-
 TEST(Lease, AServerSlowerThanALeaseGetsEveryMailOnce) {
   const std::string dir = MakeTempDir();
   Sink sink(dir);
@@ -45,11 +40,12 @@ TEST(Lease, AServerSlowerThanALeaseGetsEveryMailOnce) {
   }
   ASSERT_TRUE(WaitFor(
       [&] {
-        return One(stack, "SELECT count(*) FROM outbox WHERE state = 'sent'") ==
+        return stack.QueryOne(
+                   "SELECT count(*) FROM outbox WHERE state = 'sent'") ==
                std::to_string(kMails);
       },
       std::chrono::seconds(60)))
-      << One(stack, "SELECT count(*) FROM outbox WHERE state <> 'sent'")
+      << stack.QueryOne("SELECT count(*) FROM outbox WHERE state <> 'sent'")
       << " not sent";
   // A lease and a few sweeps more: a lost claim would be sent again.
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -57,10 +53,11 @@ TEST(Lease, AServerSlowerThanALeaseGetsEveryMailOnce) {
   EXPECT_EQ(ids.size(), static_cast<size_t>(kMails));
   for (const auto& [id, n] : ids) EXPECT_EQ(n, 1) << id;
   // Each job was claimed once and sent at its first attempt.
-  EXPECT_EQ(One(stack, "SELECT count(*) FROM outbox WHERE attempts != 1"), "0");
-  EXPECT_EQ(
-      One(stack, "SELECT count(*) FROM outbox_events WHERE event = 'claimed'"),
-      std::to_string(kMails));
+  EXPECT_EQ(stack.QueryOne("SELECT count(*) FROM outbox WHERE attempts != 1"),
+            "0");
+  EXPECT_EQ(stack.QueryOne(
+                "SELECT count(*) FROM outbox_events WHERE event = 'claimed'"),
+            std::to_string(kMails));
   EXPECT_TRUE(stack.Stop());
 }
 
@@ -78,16 +75,16 @@ TEST(Lease, AWorkerKilledMidSendHasItsJobSentByAnotherAfterTheLease) {
   ASSERT_GT(id, 0);
   // The mail is at the server's end of DATA, its reply held.
   ASSERT_TRUE(WaitFor([&] { return sink.HeldCount() == 1; }));
-  const std::string claimant = One(
-      stack, "SELECT claimed_by FROM outbox WHERE id = " + std::to_string(id));
+  const std::string claimant = stack.QueryOne(
+      "SELECT claimed_by FROM outbox WHERE id = " + std::to_string(id));
   const pid_t sender = static_cast<pid_t>(std::stol(claimant));
   const std::vector<pid_t> workers = stack.WorkerPids();
   ASSERT_NE(std::find(workers.begin(), workers.end(), sender), workers.end())
       << claimant;
   // Past a lease: the heartbeat keeps the claim.
   std::this_thread::sleep_for(std::chrono::seconds(3));
-  EXPECT_EQ(One(stack,
-                "SELECT attempts FROM outbox WHERE id = " + std::to_string(id)),
+  EXPECT_EQ(stack.QueryOne("SELECT attempts FROM outbox WHERE id = " +
+                           std::to_string(id)),
             "1");
   ASSERT_EQ(kill(sender, SIGKILL), 0) << stack.Output();
   const auto killed = std::chrono::steady_clock::now();
@@ -95,7 +92,7 @@ TEST(Lease, AWorkerKilledMidSendHasItsJobSentByAnotherAfterTheLease) {
   // deliver.
   sink.Control(R"({"data_replies": ["451 4.3.0 sender gone"]})");
   ASSERT_TRUE(WaitFor([&] {
-    return One(stack, "SELECT state FROM outbox WHERE id = " +
+    return stack.QueryOne("SELECT state FROM outbox WHERE id = " +
                           std::to_string(id)) == "sent";
   }));
   const double after_s =
@@ -104,10 +101,10 @@ TEST(Lease, AWorkerKilledMidSendHasItsJobSentByAnotherAfterTheLease) {
   EXPECT_EQ(MessageIds(sink).size(), 1u);
   EXPECT_EQ(sink.MailCount(), 1);
   // The second attempt, or a third if the 451 went to the second.
-  EXPECT_THAT(One(stack, "SELECT attempts FROM outbox WHERE id = " +
+  EXPECT_THAT(stack.QueryOne("SELECT attempts FROM outbox WHERE id = " +
                              std::to_string(id)),
               ::testing::AnyOf("2", "3"));
-  EXPECT_NE(One(stack, "SELECT claimed_by FROM outbox WHERE id = " +
+  EXPECT_NE(stack.QueryOne("SELECT claimed_by FROM outbox WHERE id = " +
                            std::to_string(id)),
             claimant);
   // Within a lease (2 s) and a sweep (1 s) of the kill, with slack.

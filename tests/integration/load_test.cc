@@ -14,10 +14,8 @@
 namespace reg::testing {
 namespace {
 
-constexpr int kRegistrations = 2000;
+constexpr int kLoadRegistrations = 2000;
 constexpr int kConnections = 32;
-
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
 TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
   const std::string dir = MakeTempDir();
@@ -39,7 +37,7 @@ TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
       curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Discard);
       curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
       curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-      for (int i; (i = next++) < kRegistrations &&
+      for (int i; (i = next++) < kLoadRegistrations &&
                   std::chrono::steady_clock::now() < give_up;) {
         char body[128];
         std::snprintf(
@@ -60,11 +58,11 @@ TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
   const double answer_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  ASSERT_EQ(accepted.load(), kRegistrations)
+  ASSERT_EQ(accepted.load(), kLoadRegistrations)
       << other.load() << " other answers";
   ASSERT_TRUE(WaitFor(
       [&] {
-        return sink.MailCount() >= kRegistrations &&
+        return sink.MailCount() >= kLoadRegistrations &&
                stack.Metric("mail_queue_depth") == 0;
       },
       std::chrono::seconds(120)));
@@ -76,15 +74,15 @@ TEST(Load, TwoThousandRegistrationsGiveTwoThousandDistinctMails) {
     ids.insert(MailHeader(m, "Message-ID"));
     rcpts.insert(MailHeader(m, "To"));
   }
-  EXPECT_EQ(sink.MailCount(), kRegistrations);
-  EXPECT_EQ(ids.size(), static_cast<size_t>(kRegistrations));
-  EXPECT_EQ(rcpts.size(), static_cast<size_t>(kRegistrations));
-  EXPECT_EQ(stack.Metric("mail_sent_total"), kRegistrations);
-  EXPECT_EQ(stack.Metric("registrations_total"), kRegistrations);
+  EXPECT_EQ(sink.MailCount(), kLoadRegistrations);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kLoadRegistrations));
+  EXPECT_EQ(rcpts.size(), static_cast<size_t>(kLoadRegistrations));
+  EXPECT_EQ(stack.Metric("mail_sent_total"), kLoadRegistrations);
+  EXPECT_EQ(stack.Metric("registrations_total"), kLoadRegistrations);
   std::printf(
       "load: %d registrations answered in %.2f s (%.0f/s), all mails in the "
       "sink after %.2f s\n",
-      kRegistrations, answer_s, kRegistrations / answer_s, mail_s);
+      kLoadRegistrations, answer_s, kLoadRegistrations / answer_s, mail_s);
   EXPECT_TRUE(stack.Stop());
 }
 

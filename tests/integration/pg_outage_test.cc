@@ -13,11 +13,6 @@
 namespace reg::testing {
 namespace {
 
-std::string One(const Stack& stack, const std::string& sql) {
-  std::vector<std::string> rows = stack.Query(sql);
-  return rows.empty() ? "" : rows[0];
-}
-
 // Starts the shared server again however a test ends.
 struct RestartAtEnd {
   ~RestartAtEnd() { PgStart(); }
@@ -81,17 +76,16 @@ TEST(PostgresOutage, AnswersWait503AndAMailAcceptedMeanwhileIsRecordedOnce) {
 
   // The accepted mail is recorded as sent by the claim that sent it.
   ASSERT_TRUE(WaitFor([&] {
-    return One(stack, "SELECT state FROM outbox WHERE id = " +
+    return stack.QueryOne("SELECT state FROM outbox WHERE id = " +
                           std::to_string(id)) == "sent";
   }));
-  EXPECT_EQ(One(stack,
-                "SELECT attempts FROM outbox WHERE id = " + std::to_string(id)),
+  EXPECT_EQ(stack.QueryOne("SELECT attempts FROM outbox WHERE id = " +
+                           std::to_string(id)),
             "1");
   EXPECT_EQ(MailsTo(sink, in_flight).size(), 1u);
   // Nothing of the registration answered 503 was written.
-  EXPECT_EQ(One(stack,
-                "SELECT count(*) FROM users "
-                "WHERE email_norm = 'while-down@example.com'"),
+  EXPECT_EQ(stack.QueryOne("SELECT count(*) FROM users "
+                           "WHERE email_norm = 'while-down@example.com'"),
             "0");
   EXPECT_EQ(sink.MailCount(), 2 + accepted);
   EXPECT_TRUE(stack.Stop());

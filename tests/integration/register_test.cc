@@ -19,17 +19,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-const std::string kJson = "Content-Type: application/json";
-const std::string kForm = "Content-Type: application/x-www-form-urlencoded";
-const std::string kAcceptJson = "Accept: application/json";
-const std::string kPassword = "a good password";
 const std::string kAccepted = R"({"status":"verification_sent"})";
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t");

@@ -14,10 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::string kJson = "Content-Type: application/json";
-const std::string kForm = "Content-Type: application/x-www-form-urlencoded";
-const std::string kAcceptJson = "Accept: application/json";
-const std::string kPassword = "a good password";
 
 class ResendTest : public StackSuite {
  protected:

@@ -533,6 +533,19 @@ double Stack::Metric(const std::string& name) const {
   return -1;
 }
 
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+std::string Stack::QueryOne(const std::string& sql) const {
+  std::vector<std::string> rows = Query(sql);
+  return rows.empty() ? "" : rows[0];
+}
+
 std::vector<std::string> Stack::Query(const std::string& sql) const {
   std::vector<std::string> rows;
   if (!database_url_.empty()) {

@@ -13,6 +13,19 @@
 
 namespace reg::testing {
 
+// Request headers and a password the suites share.
+inline const std::string kJson = "Content-Type: application/json";
+inline const std::string kForm =
+    "Content-Type: application/x-www-form-urlencoded";
+inline const std::string kAcceptJson = "Accept: application/json";
+inline const std::string kPassword = "a good password";
+
+// "s" in ASCII lower case.
+std::string Lower(std::string s);
+
+// A libcurl write callback that throws the body away.
+size_t Discard(char*, size_t size, size_t n, void*);
+
 struct HttpResponse {
   long status = 0;                             // 0: no answer (see error)
   std::map<std::string, std::string> headers;  // names lowercased
@@ -157,6 +170,8 @@ class Stack {
   // PostgreSQL database); the first column of each row as text, booleans
   // as 1 and 0 on both. Write queries both engines take alike.
   std::vector<std::string> Query(const std::string& sql) const;
+  // The first row of Query(sql), "" if none.
+  std::string QueryOne(const std::string& sql) const;
   // The state of mail job "id" ("queued", "sent", ...), "" if none.
   std::string JobState(long long id) const;
   // The id of the newest mail job to "email" (as typed), 0 if none.

@@ -131,13 +131,6 @@ struct TwoHosts {
   }
 };
 
-std::string One(const Stack& stack, const std::string& sql) {
-  std::vector<std::string> rows = stack.Query(sql);
-  return rows.empty() ? "" : rows[0];
-}
-
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
-
 // Registers "count" addresses "prefix-N@example.com" through "url" over
 // "connections" kept connections; the status of each, by address.
 std::map<std::string, long> RegisterMany(
@@ -265,8 +258,8 @@ TEST(TwoHosts, MailInFlightOnAKilledHostIsSentByTheOtherAfterTheLease) {
     ASSERT_EQ(hosts.a->Register(to.back(), "a good password").status, 202);
   }
   ASSERT_TRUE(WaitFor([&] { return hosts.sink_a.HeldCount() == kInFlight; }));
-  const std::string claimant = One(
-      *hosts.a, "SELECT claimed_by FROM outbox WHERE rcpt = '" + to[0] + "'");
+  const std::string claimant = hosts.a->QueryOne(
+      "SELECT claimed_by FROM outbox WHERE rcpt = '" + to[0] + "'");
   const auto killed = std::chrono::steady_clock::now();
   hosts.a->Kill();
   hosts.sink_a.Stop();  // the held mails never got their 250
@@ -281,15 +274,14 @@ TEST(TwoHosts, MailInFlightOnAKilledHostIsSentByTheOtherAfterTheLease) {
           .count());
   for (const std::string& t : to) {
     EXPECT_EQ(hosts.MailsTo(t), 1) << t;
-    EXPECT_EQ(One(*hosts.b,
-                  "SELECT state || ' ' || attempts FROM outbox "
-                  "WHERE rcpt = '" +
-                      t + "'"),
+    EXPECT_EQ(hosts.b->QueryOne("SELECT state || ' ' || attempts FROM outbox "
+                                "WHERE rcpt = '" +
+                                t + "'"),
               "sent 2")
         << t;
-    EXPECT_NE(
-        One(*hosts.b, "SELECT claimed_by FROM outbox WHERE rcpt = '" + t + "'"),
-        claimant);
+    EXPECT_NE(hosts.b->QueryOne("SELECT claimed_by FROM outbox WHERE rcpt = '" +
+                                t + "'"),
+              claimant);
   }
   EXPECT_TRUE(hosts.b->Stop());
 }
@@ -347,9 +339,10 @@ TEST(TwoHosts, PostgresRestartedDuringALoad) {
   for (const std::string& m : hosts.Mails()) mails[MailHeader(m, "To")]++;
   for (const std::string& email : accepted) {
     EXPECT_EQ(mails[email], 1) << email;
-    EXPECT_EQ(One(*hosts.a, "SELECT count(*) FROM users WHERE email_norm = '" +
-                                email + "'"),
-              "1")
+    EXPECT_EQ(
+        hosts.a->QueryOne("SELECT count(*) FROM users WHERE email_norm = '" +
+                          email + "'"),
+        "1")
         << email;
   }
   for (const auto& [email, n] : mails) EXPECT_EQ(n, 1) << email;

@@ -19,8 +19,6 @@
 namespace reg::testing {
 namespace {
 
-const std::string kForm = "Content-Type: application/x-www-form-urlencoded";
-const std::string kPassword = "a good password";
 
 // The receiver's recorded lines that concern "email" (events) or its
 // event id (attempts).

@@ -258,9 +258,8 @@ TEST_F(PostfixTest, TheCertificateMustNameTheHostOfSmtpUrl) {
   ASSERT_TRUE(other.running()) << other.Output();
   const std::string to = "eve@example.com";
   ASSERT_EQ(other.Register(to, kPassword).status, 202);
-  EXPECT_TRUE(WaitFor([&] {
-    return other.Metric("mail_retries_total{reason=\"tls\"}") >= 1;
-  }));
+  EXPECT_TRUE(WaitFor(
+      [&] { return other.Metric("mail_retries_total{reason=\"tls\"}") >= 1; }));
   EXPECT_THAT(JobColumn(other, "last_reply", to),
               HasSubstr("certificate subject name"));
   EXPECT_TRUE(other.Stop());

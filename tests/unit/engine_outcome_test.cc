@@ -151,7 +151,8 @@ TEST_P(EngineOutcomeTest, StatsCountJobsByStateAndGiveTheOldestWaitingJob) {
 
 TEST_P(EngineOutcomeTest, ARetryRecordsItsReasonForTheMetrics) {
   const std::int64_t id = Queue("ann@example.com");
-  ASSERT_OK(outbox_->MarkRetry(MustClaim(id), "connection refused", RetryReason::kConnect));
+  ASSERT_OK(outbox_->MarkRetry(MustClaim(id), "connection refused",
+                               RetryReason::kConnect));
   std::vector<JobEvent> events;
   Row(id, &events);
   ASSERT_EQ(events.size(), 3u);

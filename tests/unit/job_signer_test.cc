@@ -19,13 +19,6 @@
 namespace reg {
 namespace {
 
-// True for exactly 64 lowercase hex characters. (No std::regex: g++ 12
-// warns inside it under -O1 -fsanitize, and the build uses -Werror.)
-bool Is64LowerHex(std::string_view s) {
-  return s.size() == 64 &&
-         s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 std::string Hex(const Result<std::string>& r) {
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? HexEncode(r.value()) : std::string();

@@ -28,11 +28,11 @@ std::string LangDir() {
   return std::string(root != nullptr ? root : ".") + "/lang";
 }
 
-nlohmann::json English() { return ReadJson(LangDir() + "/en.json"); }
+nlohmann::json EnglishJson() { return ReadJson(LangDir() + "/en.json"); }
 
 // The error ParseCatalogue gives for the English catalogue changed by "edit".
 std::string FaultOf(void (*edit)(nlohmann::json&)) {
-  nlohmann::json j = English();
+  nlohmann::json j = EnglishJson();
   edit(j);
   Result<Messages> m = ParseCatalogue("xx", j.dump(), "lang/xx.json");
   return m.ok() ? "ok" : m.status().message();
@@ -40,7 +40,7 @@ std::string FaultOf(void (*edit)(nlohmann::json&)) {
 
 TEST(Catalogues, EveryCatalogueHasExactlyTheKeysOfEnglish) {
   std::set<std::string> english;
-  const nlohmann::json en = English();
+  const nlohmann::json en = EnglishJson();
   for (auto it = en.begin(); it != en.end(); ++it) english.insert(it.key());
   std::set<std::string> used;
   for (const KeySpec& k : MessageKeys()) used.insert(k.key);
@@ -106,10 +106,10 @@ TEST(Catalogues, LoadNeedsEnglishAndCatalogueNamesThatAreLanguageTags) {
   Result<Catalogues> c = Catalogues::Load(dir);
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("en.json: missing"));
-  write("en.json", English().dump());
+  write("en.json", EnglishJson().dump());
   write("README", "not a catalogue");
   ASSERT_OK(Catalogues::Load(dir));
-  write("pt-BR.json", English().dump());
+  write("pt-BR.json", EnglishJson().dump());
   c = Catalogues::Load(dir);
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("pt-BR.json: not a catalogue"));

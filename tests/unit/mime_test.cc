@@ -22,7 +22,7 @@ constexpr char kLink[] =
     "http://127.0.0.1:8080/activate?token="
     "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdefg";
 
-std::string Base64Decode(std::string_view in) {
+std::string DecodeBase64Part(std::string_view in) {
   const std::string alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -56,7 +56,7 @@ std::string DecodeEncodedWords(const std::string& header) {
     if (end == std::string::npos) return out;
     EXPECT_LE(end + 2 - pos, 75u);
     const std::string part =
-        Base64Decode(header.substr(pos + 10, end - pos - 10));
+        DecodeBase64Part(header.substr(pos + 10, end - pos - 10));
     EXPECT_TRUE(IsValidUtf8(part)) << "a word splits a UTF-8 sequence";
     out += part;
     pos = end + 2;

@@ -13,7 +13,7 @@ Sealer MakeSealer(std::string_view secret) {
   return std::move(s).value();
 }
 
-const std::string kSecret(64, 'c');
+const std::string kSealSecret(64, 'c');
 
 std::string Text(size_t n) {
   std::string s;
@@ -24,7 +24,7 @@ std::string Text(size_t n) {
 TEST(Sealer, RejectsAnEmptySecret) { EXPECT_FALSE(Sealer::Create("").ok()); }
 
 TEST(Sealer, RoundTripsEmptyOneByteAnd100KB) {
-  Sealer sealer = MakeSealer(kSecret);
+  Sealer sealer = MakeSealer(kSealSecret);
   for (size_t n : {size_t{0}, size_t{1}, size_t{100 * 1024}}) {
     std::string plain = Text(n);
     Result<std::string> sealed = sealer.Seal(plain);
@@ -38,7 +38,7 @@ TEST(Sealer, RoundTripsEmptyOneByteAnd100KB) {
 }
 
 TEST(Sealer, HidesThePlaintext) {
-  Sealer sealer = MakeSealer(kSecret);
+  Sealer sealer = MakeSealer(kSealSecret);
   std::string token =
       "verify?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   Result<std::string> sealed = sealer.Seal(token);
@@ -48,7 +48,7 @@ TEST(Sealer, HidesThePlaintext) {
 }
 
 TEST(Sealer, TwoSealsOfOneTextDiffer) {
-  Sealer sealer = MakeSealer(kSecret);
+  Sealer sealer = MakeSealer(kSealSecret);
   Result<std::string> a = sealer.Seal("hello");
   Result<std::string> b = sealer.Seal("hello");
   ASSERT_TRUE(a.ok());
@@ -57,7 +57,7 @@ TEST(Sealer, TwoSealsOfOneTextDiffer) {
 }
 
 TEST(Sealer, OpenFailsWhenAnyByteIsChanged) {
-  Sealer sealer = MakeSealer(kSecret);
+  Sealer sealer = MakeSealer(kSealSecret);
   Result<std::string> sealed = sealer.Seal("a mail with a token in it");
   ASSERT_TRUE(sealed.ok());
   for (size_t i = 0; i < sealed.value().size(); ++i) {
@@ -72,7 +72,7 @@ TEST(Sealer, OpenFailsWhenAnyByteIsChanged) {
 }
 
 TEST(Sealer, OpenFailsWhenTruncatedOrExtended) {
-  Sealer sealer = MakeSealer(kSecret);
+  Sealer sealer = MakeSealer(kSealSecret);
   Result<std::string> sealed = sealer.Seal("hello");
   ASSERT_TRUE(sealed.ok());
   const std::string& s = sealed.value();
@@ -92,7 +92,7 @@ TEST(Sealer, OpenFailsWhenTruncatedOrExtended) {
 }
 
 TEST(Sealer, OpenFailsUnderAnotherKey) {
-  Sealer sealer = MakeSealer(kSecret);
+  Sealer sealer = MakeSealer(kSealSecret);
   Sealer other = MakeSealer(std::string(64, 'd'));
   Result<std::string> sealed = sealer.Seal("hello");
   ASSERT_TRUE(sealed.ok());
@@ -100,10 +100,10 @@ TEST(Sealer, OpenFailsUnderAnotherKey) {
 }
 
 TEST(Sealer, SameSecretGivesSameKeyAcrossInstancesAndMoves) {
-  Sealer a = MakeSealer(kSecret);
+  Sealer a = MakeSealer(kSealSecret);
   Result<std::string> sealed = a.Seal("hello");
   ASSERT_TRUE(sealed.ok());
-  Sealer b = MakeSealer(kSecret);
+  Sealer b = MakeSealer(kSealSecret);
   Sealer c = std::move(b);
   Result<std::string> opened = c.Open(sealed.value());
   ASSERT_TRUE(opened.ok());

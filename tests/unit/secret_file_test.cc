@@ -13,12 +13,6 @@
 namespace reg {
 namespace {
 
-// True for exactly 64 lowercase hex characters.
-bool Is64LowerHex(std::string_view s) {
-  return s.size() == 64 &&
-         s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 // A fresh directory, removed with everything in it afterwards.
 class SecretFileTest : public ::testing::Test {
  protected:
