@@ -6,6 +6,7 @@
 set -eu
 rows='
 g++                  /usr/bin/g++
+lld                  /usr/bin/ld.lld
 make                 /usr/bin/make
 pkg-config           /usr/bin/pkg-config
 libfcgi-dev          /usr/include/fcgiapp.h
@@ -35,7 +36,7 @@ npm                  /usr/bin/npm
 postfix              /usr/sbin/postfix
 openssl              /usr/bin/openssl
 '
-build_only='g++ make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libpq-dev'
+build_only='g++ lld make pkg-config libfcgi-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libpq-dev'
 missing=$(printf '%s\n' "$rows" | while read -r pkg probe; do
   [ -n "$pkg" ] || continue
   if [ "${1:-}" = build ]; then
