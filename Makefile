@@ -19,10 +19,7 @@ BUILD := build
 ifdef SANITIZE                       # make test SANITIZE=address,undefined
   # -g1: line tables for the reports' stack traces, no variable info (a
   # third less compile time, measured on the heaviest test file).
-  # ASan+UBSan at -O0: half the compile time of -O1, and UBSan checks
-  # nothing an optimiser removed; TSan compiles as fast at -O1.
-  SANITIZE_O := $(if $(findstring address,$(SANITIZE)),-O0,-O1)
-  CXXFLAGS += $(SANITIZE_O) -g1 -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+  CXXFLAGS += -O1 -g1 -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDFLAGS  += -fsanitize=$(SANITIZE)
   BUILD    := build/$(subst $(comma),-,$(SANITIZE))
 endif
