@@ -63,17 +63,28 @@ inline bool WaitFor(
   return true;
 }
 
-// A 127.0.0.1 TCP port that was free a moment ago.
+// A 127.0.0.1 TCP port that was free a moment ago, below the kernel's
+// ephemeral range (32768 and up): no bind to port 0 elsewhere (an SMTP
+// sink, a parallel test run) can take it before the caller binds it.
 inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  static thread_local unsigned seed =
+      static_cast<unsigned>(getpid()) * 2654435761u ^
+      static_cast<unsigned>(
+          std::chrono::steady_clock::now().time_since_epoch().count());
+  for (int tries = 0; tries < 1000; tries++) {
+    const int port = 20000 + static_cast<int>(rand_r(&seed) % 12000);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) continue;
+    sockaddr_in addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free =
+        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (free) return port;
+  }
+  return 0;
 }
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its files.

@@ -45,9 +45,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A free 127.0.0.1 port below the kernel's ephemeral range (32768 and up),
+# so that no bind to port 0 (the stacks' SMTP sinks, anything else running
+# at the same time) can take it between this choice and nginx's bind.
 free_port() {
-  node -e 'const s = require("net").createServer();
-    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+  node -e 'const net = require("net");
+    const tryPort = () => {
+      const port = 20000 + Math.floor(Math.random() * 12000);
+      const s = net.createServer();
+      s.once("error", tryPort);
+      s.listen(port, "127.0.0.1", () => { console.log(port); s.close(); });
+    };
+    tryPort();'
 }
 
 # start_stack NAME [VAR=value...]: a stack in $tmp/NAME, its port in
