@@ -293,6 +293,27 @@ int Sink::HeldCount() const {
   return static_cast<int>(Files(dir_ + "/held", "").size());
 }
 
+int LoadCount() {
+  const char* n = std::getenv("REGISTRAR_LOAD");
+  return n != nullptr && std::atoi(n) > 0 ? std::atoi(n) : 2000;
+}
+
+bool WaitWhileProgressing(const std::function<bool()>& done,
+                          const std::function<int()>& progress,
+                          std::chrono::seconds stall) {
+  int last = progress();
+  auto moved = std::chrono::steady_clock::now();
+  while (!done()) {
+    if (std::chrono::steady_clock::now() - moved > stall) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (const int now = progress(); now > last) {
+      last = now;
+      moved = std::chrono::steady_clock::now();
+    }
+  }
+  return true;
+}
+
 bool UsingPostgres() {
   const char* engine = std::getenv("REGISTRAR_ENGINE");
   return engine != nullptr && std::string(engine) == "postgres";

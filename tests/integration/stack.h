@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,6 +21,17 @@ inline const std::string kForm =
     "Content-Type: application/x-www-form-urlencoded";
 inline const std::string kAcceptJson = "Accept: application/json";
 inline const std::string kPassword = "a good password";
+
+// How many registrations the load tests send (Load, TwoHosts): 2,000, or
+// REGISTRAR_LOAD (tests/run.sh gives the sanitized runs fewer).
+int LoadCount();
+
+// Waits until done() holds for as long as progress() keeps rising (a
+// loaded machine is slow, not wrong); false once progress() stood still
+// for "stall" without done().
+bool WaitWhileProgressing(const std::function<bool()>& done,
+                          const std::function<int()>& progress,
+                          std::chrono::seconds stall = std::chrono::seconds(60));
 
 // "s" in ASCII lower case.
 std::string Lower(std::string s);

@@ -203,44 +203,43 @@ TEST(TwoHosts, RegisteredThroughOneHostActivatesThroughTheFront) {
   EXPECT_TRUE(hosts.b->Stop());
 }
 
-// The issue asks for 2,000; this machine (2 cores shared by every test
-// phase) answers them in a few seconds and mails them in a few more.
-constexpr int kRegistrations = 2000;
-
 TEST(TwoHosts, RegistrationsSpreadOverBothHostsGiveOneMailEach) {
+  const int count = LoadCount();
   TwoHosts hosts(Env{{"THREADS", "8"}, {"SWEEP_S", "2"}});
   ASSERT_TRUE(hosts.ok()) << hosts.Output();
   const auto start = std::chrono::steady_clock::now();
   std::map<std::string, long> answers =
-      RegisterMany(hosts.front->Url("/register"), "spread", kRegistrations, 32);
+      RegisterMany(hosts.front->Url("/register"), "spread", count, 32);
   const double answer_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   int accepted = 0;
   for (const auto& [email, code] : answers) accepted += code == 202;
-  ASSERT_EQ(accepted, kRegistrations);
-  ASSERT_TRUE(WaitFor(
+  ASSERT_EQ(accepted, count);
+  ASSERT_TRUE(WaitWhileProgressing(
       [&] {
-        return static_cast<int>(hosts.Mails().size()) >= kRegistrations &&
+        return static_cast<int>(hosts.Mails().size()) >= count &&
                hosts.a->Metric("mail_queue_depth") == 0;
       },
-      std::chrono::seconds(120)));
+      [&] { return static_cast<int>(hosts.Mails().size()); }))
+      << hosts.Mails().size() << " of " << count
+      << " mails, then none for a minute";
   std::set<std::string> ids, rcpts;
   for (const std::string& m : hosts.Mails()) {
     ids.insert(MailHeader(m, "Message-ID"));
     rcpts.insert(MailHeader(m, "To"));
   }
-  EXPECT_EQ(hosts.Mails().size(), static_cast<size_t>(kRegistrations));
-  EXPECT_EQ(ids.size(), static_cast<size_t>(kRegistrations));
-  EXPECT_EQ(rcpts.size(), static_cast<size_t>(kRegistrations));
+  EXPECT_EQ(hosts.Mails().size(), static_cast<size_t>(count));
+  EXPECT_EQ(ids.size(), static_cast<size_t>(count));
+  EXPECT_EQ(rcpts.size(), static_cast<size_t>(count));
   // Both hosts took a share of the work.
-  EXPECT_GT(hosts.sink_a.MailCount(), kRegistrations / 10);
-  EXPECT_GT(hosts.sink_b.MailCount(), kRegistrations / 10);
-  EXPECT_EQ(hosts.b->Metric("mail_sent_total"), kRegistrations);
+  EXPECT_GT(hosts.sink_a.MailCount(), count / 10);
+  EXPECT_GT(hosts.sink_b.MailCount(), count / 10);
+  EXPECT_EQ(hosts.b->Metric("mail_sent_total"), count);
   std::printf(
       "two hosts: %d registrations answered in %.2f s (%.0f/s), mails %d on "
       "a, %d on b\n",
-      kRegistrations, answer_s, kRegistrations / answer_s,
+      count, answer_s, count / answer_s,
       hosts.sink_a.MailCount(), hosts.sink_b.MailCount());
   EXPECT_TRUE(hosts.a->Stop());
   EXPECT_TRUE(hosts.b->Stop());
