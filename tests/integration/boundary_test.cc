@@ -303,6 +303,43 @@ TEST_F(FloodTest, ActivateAndResendPostsShareTheRegistrationRateLimit) {
               std::chrono::seconds(3)));
 }
 
+TEST_F(FloodTest, NoLinksTokenReachesNginxsErrorLog) {
+  // nginx writes the request line, query included, into the error line of
+  // a limit_conn refusal and of an upstream error. Opening a link while the
+  // client's request slots are full is not refused...
+  const std::string refused = "HeldSlotsTokenQ7vXw2mLp9sKd4RtY8bNc3Fh6Jz0aGe1";
+  std::vector<std::unique_ptr<RawClient>> held;
+  auto hold_two = [&] {
+    held.clear();
+    for (int i = 0; i < 2; i++) {
+      held.push_back(std::make_unique<RawClient>(stack().port()));
+      if (!held.back()->connected() ||
+          !held.back()->Send(
+              "POST /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+              "application/json\r\nContent-Length: 100\r\n\r\n{"))
+        return false;
+    }
+    return WaitFor([&] { return stack().Get("/").status == 429; },
+                   std::chrono::milliseconds(500));
+  };
+  ASSERT_TRUE(WaitFor(hold_two, std::chrono::seconds(5)));
+  EXPECT_EQ(stack().Get("/activate?token=" + refused).status, 404);
+  held.clear();
+  // ...and the workers' being down logs no token either.
+  const std::string failed = "WorkersDownTokenP3kLm8Qx2Vn7Rt5Yw1Zs4Bd6Hc9Jf0";
+  for (pid_t pid : stack().WorkerPids()) kill(pid, SIGKILL);
+  EXPECT_TRUE(WaitFor(
+      [&] { return stack().Get("/activate?token=" + failed).status == 502; },
+      std::chrono::seconds(2)));
+  // tools/stack starts the workers again.
+  EXPECT_TRUE(
+      WaitFor([&] { return stack().Get("/healthz").status == 200; },
+              std::chrono::seconds(10)));
+  const std::string log = ReadFile(stack().data_dir() + "/nginx/error.log");
+  EXPECT_EQ(log.find(refused), std::string::npos) << "limit_conn's line";
+  EXPECT_EQ(log.find(failed), std::string::npos) << "the upstream error";
+}
+
 // --- ACTIVATE_ASKS_PASSWORD=1 -----------------------------------------------
 
 class ActivatePasswordTest : public StackSuite {
