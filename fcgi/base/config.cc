@@ -215,6 +215,10 @@ std::string WebhookSecretPath(const Config& config) {
   return config.data_dir + "/webhook.secret";
 }
 
+std::string InternalSecretPath(const Config& config) {
+  return config.data_dir + "/internal.secret";
+}
+
 std::string SecretPath(const Config& config) {
   if (!config.job_secret_file.empty()) return config.job_secret_file;
   return config.data_dir + "/job.secret";

@@ -101,6 +101,42 @@ TEST_F(InternalListenerTest, OnlyTheInternalListenerServesMetrics) {
   EXPECT_EQ(Http("GET", stack().InternalUrl("/healthz")).status, 404);
 }
 
+// The answer's status to a FastCGI GET of "path" sent straight to the
+// workers' socket (tests/fcgi_get.py) with the extra parameter "param".
+std::string DirectFcgiStatus(const Stack& stack, const std::string& path,
+                             const std::string& param) {
+  const std::string cmd = "/usr/bin/python3 " + RepoRoot() +
+                          "/tests/fcgi_get.py " + stack.data_dir() +
+                          "/registrar.sock " + path + " '" + param + "'";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[64];
+    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    pclose(p);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST_F(InternalListenerTest, AProcessReachingTheWorkersSocketGetsNoInternalRoute) {
+  // Anything running as nginx's user can connect to the socket and set
+  // any FastCGI parameter; only the internal listener knows the key.
+  EXPECT_EQ(DirectFcgiStatus(stack(), "/internal/metrics",
+                             "REGISTRAR_INTERNAL=1"),
+            "404");
+  EXPECT_EQ(DirectFcgiStatus(stack(), "/internal/metrics", "X=1"), "404");
+  const std::string key = ReadFile(stack().data_dir() + "/internal.secret");
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(DirectFcgiStatus(stack(), "/internal/metrics",
+                             "REGISTRAR_INTERNAL=" + key),
+            "200");
+  // The key is in nginx's include only, mode 0600.
+  struct stat st;
+  ASSERT_EQ(stat((stack().data_dir() + "/nginx/internal.conf").c_str(), &st),
+            0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
 TEST_F(InternalListenerTest, AProxyInFrontReachesNeitherMetricsNorJobs) {
   // A reverse proxy on the same host: every visitor it forwards arrives
   // at the public listener from 127.0.0.1.
