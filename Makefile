@@ -245,6 +245,8 @@ install: $(SERVICE)
 	install -m 0755 $(BUILD)/registrar $(DESTDIR)$(PKGLIBDIR)/registrar
 	install -m 0755 $(BUILD)/regctl $(DESTDIR)$(PREFIX)/sbin/regctl
 	install -m 0755 deploy/setup $(DESTDIR)$(PKGLIBDIR)/setup
+	$(RELOCATE) deploy/workers > $(DESTDIR)$(PKGLIBDIR)/workers
+	chmod 0755 $(DESTDIR)$(PKGLIBDIR)/workers
 	install -m 0644 nginx/static/* $(DESTDIR)$(PKGDATADIR)/static/
 	install -d $(DESTDIR)$(PKGDATADIR)/lang
 	install -m 0644 lang/*.json $(DESTDIR)$(PKGDATADIR)/lang/

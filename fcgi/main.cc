@@ -67,6 +67,7 @@ struct Keys {
   JobSigner signer;
   Sealer sealer;
   JobSigner event_signer;
+  std::string internal_key;
 };
 
 Result<Keys> LoadKeys(const Config& config) {
@@ -81,8 +82,11 @@ Result<Keys> LoadKeys(const Config& config) {
   if (!event_secret.ok()) return event_secret.status();
   Result<JobSigner> event_signer = JobSigner::Create(event_secret.value());
   if (!event_signer.ok()) return event_signer.status();
+  Result<std::string> internal_key =
+      CreateSecretIfMissing(InternalSecretPath(config));
+  if (!internal_key.ok()) return internal_key.status();
   return Keys{std::move(signer).value(), std::move(sealer).value(),
-              std::move(event_signer).value()};
+              std::move(event_signer).value(), std::move(internal_key).value()};
 }
 
 // Every catalogue complete, or no start: a page with a missing message is
@@ -166,8 +170,9 @@ int Serve(const Config& config) {
   const Keys& k = keys.value();
   const PasswordPolicy passwords = LoadCommonPasswords(config);
   HashGate hash_gate(config.hash_cap);
-  const Services services{&config,    &clock,     &k.signer,          &k.sealer,
-                          &hash_gate, &passwords, &catalogues.value()};
+  const Services services{&config,    &clock,     &k.signer,
+                          &k.sealer,  &hash_gate, &passwords,
+                          &catalogues.value(), k.internal_key};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, storage);
   const SenderFactory senders = CurlSenders(config, clock, &k.event_signer);

@@ -100,10 +100,11 @@ def make_handler(state):
                          "late": bool(delay)}
                 if status == 204:
                     entry["duplicate"] = event["id"] in state.seen
-                    if not entry["duplicate"]:
-                        state.seen.add(event["id"])
-                        state.record("events.jsonl", event)
+                # The attempt first: whoever sees the event sees it too.
                 state.record("attempts.jsonl", entry)
+                if status == 204 and not entry["duplicate"]:
+                    state.seen.add(event["id"])
+                    state.record("events.jsonl", event)
             try:
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

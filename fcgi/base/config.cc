@@ -181,6 +181,13 @@ Result<Config> LoadConfig(
       config.webhook_url.rfind("https://", 0) != 0) {
     return Bad("WEBHOOK_URL", config.webhook_url.c_str(), "not an http(s) URL");
   }
+  // The events name the verified addresses: never in clear to another host.
+  if (config.webhook_url.rfind("http://", 0) == 0 &&
+      !IsLoopbackHost(UrlHost(config.webhook_url))) {
+    return Bad("WEBHOOK_URL", config.webhook_url.c_str(),
+               "the events would cross the network without TLS to " +
+                   UrlHost(config.webhook_url) + "; use https://");
+  }
   if (!config.smtp_ca_file.empty() &&
       access(config.smtp_ca_file.c_str(), R_OK) != 0) {
     return Bad("SMTP_CA_FILE", config.smtp_ca_file.c_str(),
@@ -206,6 +213,10 @@ std::string DatabasePath(const Config& config) {
 
 std::string WebhookSecretPath(const Config& config) {
   return config.data_dir + "/webhook.secret";
+}
+
+std::string InternalSecretPath(const Config& config) {
+  return config.data_dir + "/internal.secret";
 }
 
 std::string SecretPath(const Config& config) {

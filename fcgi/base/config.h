@@ -131,6 +131,9 @@ std::string DatabasePath(const Config& config);
 std::string SecretPath(const Config& config);
 // DATA_DIR/webhook.secret: the key of the events' signatures.
 std::string WebhookSecretPath(const Config& config);
+// DATA_DIR/internal.secret: the key nginx's internal listener passes as
+// the FastCGI parameter REGISTRAR_INTERNAL (its include file: README).
+std::string InternalSecretPath(const Config& config);
 
 }  // namespace reg
 

@@ -25,6 +25,9 @@ struct Services {
   const PasswordPolicy* passwords = nullptr;  // nullptr: no extra rules
   // The language catalogues; REQUIRED by Router::Dispatch.
   const Catalogues* catalogues = nullptr;
+  // The key REGISTRAR_INTERNAL must carry for /internal/ (CheckInternal);
+  // empty: no request is internal.
+  std::string internal_key;
 };
 
 struct Context {

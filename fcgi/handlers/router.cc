@@ -1,5 +1,7 @@
 #include "handlers/router.h"
 
+#include <openssl/crypto.h>
+
 #include <exception>
 #include <nlohmann/json.hpp>
 
@@ -48,9 +50,13 @@ bool IsLoopback(const std::string& addr) {
 
 }  // namespace
 
-Status CheckInternal(const Request& request) {
-  if (!request.internal) {
-    return Status::NotFound("internal path on the public listener");
+Status CheckInternal(const Request& request, std::string_view key) {
+  // Only nginx's internal listener knows the key: not the public listener,
+  // nor another process that can reach the workers' socket.
+  if (key.empty() || request.internal_key.size() != key.size() ||
+      CRYPTO_memcmp(request.internal_key.data(), key.data(), key.size()) !=
+          0) {
+    return Status::NotFound("internal path without the internal key");
   }
   if (!IsLoopback(request.remote_addr)) {
     return Status(Code::kForbidden,
@@ -167,7 +173,7 @@ Reply Router::Serve(const Request& request, Context& context,
   std::string method = request.method == "HEAD" ? "GET" : request.method;
   Reply reply;
   if (request.path.rfind("/internal/", 0) == 0) {
-    Status s = CheckInternal(request);
+    Status s = CheckInternal(request, context.services.internal_key);
     if (!s.ok()) {
       reply.response = ErrorResponse(request, s, m);
       return reply;

@@ -64,7 +64,7 @@ Status CheckSameSite(const Request& request);
 // OK for a request nginx's internal listener passed (Request::internal)
 // from a loopback client; NotFound for any other listener, Forbidden for
 // another client or none. Dispatch applies it to every /internal/ path.
-Status CheckInternal(const Request& request);
+Status CheckInternal(const Request& request, std::string_view key);
 
 }  // namespace reg
 

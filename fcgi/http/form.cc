@@ -223,13 +223,48 @@ std::string NormalizeEmail(std::string_view email) {
   return AsciiLowerCopy(email);
 }
 
+// Providers whose aliases reach one mailbox, as each documents them:
+// Google, "Gmail doesn't recognize dots" and googlemail.com addresses are
+// the same accounts; Yahoo Mail's disposable addresses are
+// "basename-keyword@yahoo.com". (Outlook.com's and the others' "+tag" is
+// folded for every domain.) Domain, the domain it stands for, whether
+// dots count, the character before a keyword ('\0': none).
+struct AliasRules {
+  std::string_view domain;
+  std::string_view canonical;
+  bool dots_ignored;
+  char keyword;
+};
+constexpr AliasRules kAliasRules[] = {
+    {"gmail.com", "gmail.com", true, '\0'},
+    {"googlemail.com", "gmail.com", true, '\0'},
+    {"yahoo.com", "yahoo.com", false, '-'},
+};
+
 std::string MailboxKey(std::string_view email) {
   std::string key = NormalizeEmail(email);
   const std::size_t at = key.rfind('@');
   if (at == std::string::npos) return key;
-  const std::size_t plus = key.find('+');
-  if (plus > 0 && plus < at) key.erase(plus, at - plus);
-  return key;
+  std::string local = key.substr(0, at);
+  std::string domain = key.substr(at + 1);
+  const std::size_t plus = local.find('+');
+  if (plus > 0 && plus != std::string::npos) local.erase(plus);
+  for (const AliasRules& rules : kAliasRules) {
+    if (domain != rules.domain) continue;
+    domain = rules.canonical;
+    if (rules.dots_ignored) {
+      std::string bare;
+      for (char c : local) {
+        if (c != '.') bare += c;
+      }
+      if (!bare.empty()) local = bare;
+    }
+    const std::size_t cut =
+        rules.keyword == '\0' ? std::string::npos : local.find(rules.keyword);
+    if (cut > 0 && cut != std::string::npos) local.erase(cut);
+    break;
+  }
+  return local + "@" + domain;
 }
 
 }  // namespace reg

@@ -75,7 +75,10 @@ std::string NormalizeEmail(std::string_view email);
 
 // The mailbox an address reaches, for counting mails to it (MAIL_CAP):
 // NormalizeEmail without a "+tag" after the local part, so
-// "Ann+news@Example.com" and "ann@example.com" are one mailbox.
+// "Ann+news@Example.com" and "ann@example.com" are one mailbox; and, for
+// the providers of a table in form.cc, the aliases they document (Gmail:
+// dots do not count and googlemail.com is gmail.com; Yahoo: a
+// "name-keyword" disposable address is name's).
 std::string MailboxKey(std::string_view email);
 
 }  // namespace reg

@@ -56,7 +56,7 @@ Request BuildRequest(
   r.origin = Param(param, "HTTP_ORIGIN");
   r.sec_fetch_site = Param(param, "HTTP_SEC_FETCH_SITE");
   r.remote_addr = Param(param, "REMOTE_ADDR");
-  r.internal = Param(param, "REGISTRAR_INTERNAL") == "1";
+  r.internal_key = Param(param, "REGISTRAR_INTERNAL");
   r.job_timestamp = Param(param, "HTTP_X_JOB_TIMESTAMP");
   r.job_signature = Param(param, "HTTP_X_JOB_SIGNATURE");
 

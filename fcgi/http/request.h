@@ -26,9 +26,10 @@ struct Request {
   std::string origin;           // HTTP_ORIGIN
   std::string sec_fetch_site;   // HTTP_SEC_FETCH_SITE
   std::string remote_addr;      // REMOTE_ADDR
-  // REGISTRAR_INTERNAL=1: a FastCGI parameter only nginx's internal
-  // listener sets (a client header arrives as HTTP_*, never as this).
-  bool internal = false;
+  // REGISTRAR_INTERNAL: a FastCGI parameter only nginx's internal
+  // listener sets, to the key in DATA_DIR/internal.secret (a client
+  // header arrives as HTTP_*, never as this; CheckInternal compares it).
+  std::string internal_key;
   std::string job_timestamp;    // HTTP_X_JOB_TIMESTAMP
   std::string job_signature;    // HTTP_X_JOB_SIGNATURE
   std::string body;             // at most kMaxBodyBytes

@@ -201,7 +201,10 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
                                                     : CURLUSESSL_NONE;
   opts.Set(CURLOPT_USE_SSL, ssl);
   if (!config_.smtp_ca_file.empty()) {
-    opts.Set(CURLOPT_CAINFO, config_.smtp_ca_file.c_str());
+    // The file's CAs and no others: Debian's libcurl also trusts every CA
+    // in its built-in CA path (/etc/ssl/certs) unless the path is cleared.
+    opts.Set(CURLOPT_CAINFO, config_.smtp_ca_file.c_str())
+        .Set(CURLOPT_CAPATH, nullptr);
   }
   if (!config_.smtp_user.empty()) {
     opts.Set(CURLOPT_USERNAME, config_.smtp_user.c_str())

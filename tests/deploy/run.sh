@@ -17,8 +17,11 @@
 # spawn-fcgi command as root, dropping to the service user, with a socket
 # only nginx's user can connect to; the installed nginx site in front;
 # register, follow the mailed link, verify; regctl on the same data; a
-# worker that cannot start says why; SIGTERM leaves no pid file or socket;
-# the supervised variant (the spawn-fcgi unit's ExecStart).
+# worker that cannot start says why, and its start fails leaving no pid
+# file or socket; stop signals no pid planted in the pid file; SIGTERM
+# leaves no pid file or socket; the supervised variant (the spawn-fcgi
+# unit's ExecStart); the README's plain-HTTP trial; removal (postrm purge:
+# the site's link goes, DATA_DIR stays).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -76,10 +79,11 @@ if [ $fresh -eq 1 ]; then
   log_dir=/var/log/registrar
   data_dir=/var/lib/registrar
   env_file=/etc/registrar/registrar.env
-  # Only the ports (443 needs a certificate) and the mail server change.
+  workers=/usr/lib/registrar/workers
+  # Only the internal port and the mail server change (the public port:
+  # the README's plain-HTTP trial).
   rewrite() {
-    sed -e "s|listen 443 ssl;|listen 127.0.0.1:$port;|" \
-        -e "s|127.0.0.1:8081|127.0.0.1:$internal_port|g"
+    sed -e "s|127.0.0.1:8081|127.0.0.1:$internal_port|g"
   }
 else
   root=$work/root
@@ -89,12 +93,15 @@ else
   log_dir=$work/log
   data_dir=$work/data
   env_file=$work/registrar.env
+  workers=$work/workers
   echo "deploy test: make install DESTDIR=$root PREFIX=/usr"
   make --no-print-directory -s install DESTDIR="$root" PREFIX=/usr >/dev/null
   # Every absolute path of the deployment, moved into $work; the service
   # user is nobody (this host has no registrar user; tests create none).
   rewrite() {
     sed -e "s|/etc/registrar/registrar.env|$env_file|g" \
+        -e "s|/etc/registrar/nginx-internal.conf|$work/nginx-internal.conf|g" \
+        -e "s|/usr/lib/registrar/workers|$workers|g" \
         -e "s|/usr/lib/registrar/|$root/usr/lib/registrar/|g" \
         -e "s|/usr/share/registrar/|$root/usr/share/registrar/|g" \
         -e "s|/usr/sbin/regctl|$root/usr/sbin/regctl|g" \
@@ -102,13 +109,14 @@ else
         -e "s|/var/lib/registrar|$data_dir|g" -e "s|/var/log/nginx/|$work/|g" \
         -e "s|-u registrar -g registrar|-u $svc_user -g $svc_group|g" \
         -e "s|runuser -u registrar|runuser -u $svc_user|g" \
-        -e "s|listen 443 ssl;|listen 127.0.0.1:$port;|" -e '/ssl_certificate/d' \
+        -e '/ssl_certificate/d' \
         -e "s|127.0.0.1:8081|127.0.0.1:$internal_port|g"
   }
 fi
 
 echo "deploy test: installed files"
-for f in usr/lib/registrar/registrar usr/sbin/regctl usr/lib/registrar/setup; do
+for f in usr/lib/registrar/registrar usr/sbin/regctl usr/lib/registrar/setup \
+         usr/lib/registrar/workers; do
   check "/$f is executable" test -x "$root/$f"
 done
 for f in usr/share/registrar/static/app.css usr/share/registrar/nginx/client_key.conf \
@@ -127,11 +135,17 @@ check "the nginx site is not enabled by the install" \
 
 echo "deploy test: the service unit's sandbox"
 if command -v systemd-analyze >/dev/null; then
-  score=$(systemd-analyze security --offline=true --no-pager \
-            "$root/lib/systemd/system/registrar.service" 2>&1 \
-          | sed -n 's/.*Overall exposure level for registrar.service: \([0-9.]*\).*/\1/p')
-  check "systemd-analyze security --offline=true: ${score:-no score} <= 2.0" \
-    awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
+  # The spawn-fcgi variant starts as root and needs chown, setuid and
+  # setgroups (CAP_CHOWN, CAP_SETUID, CAP_SETGID, @privileged calls) to
+  # hand the socket to www-data and drop to registrar: 2.2, not 2.0.
+  for unit_ceiling in registrar.service:2.0 registrar-spawn-fcgi.service:2.2; do
+    unit=${unit_ceiling%%:*} ceiling=${unit_ceiling##*:}
+    score=$(systemd-analyze security --offline=true --no-pager \
+              "$root/lib/systemd/system/$unit" 2>&1 \
+            | sed -n "s/.*Overall exposure level for $unit: \\([0-9.]*\\).*/\\1/p")
+    check "systemd-analyze security --offline=true $unit: ${score:-no score} <= $ceiling" \
+      awk -v s="${score:-99}" -v c="$ceiling" 'BEGIN { exit !(s <= c) }'
+  done
 else
   bad "systemd-analyze is missing (Debian: systemd)"
 fi
@@ -166,12 +180,21 @@ if [ $fresh -eq 0 ]; then
   sed -e "s|^tmpfiles=.*|tmpfiles=$work/tmpfiles.conf|" -e "s|^env_file=.*|env_file=$env_file|" \
       -e 's|command -v systemd-tmpfiles|false|' -e 's|command -v systemd-sysusers|false|' \
       -e 's|getent passwd registrar|true|' -e "s|chgrp registrar|chgrp $svc_group|" \
+      -e "s|^svc_user=.*|svc_user=$svc_user|" \
+      -e "s|^internal_secret=.*|internal_secret=$data_dir/internal.secret|" \
+      -e "s|^nginx_include=.*|nginx_include=$work/nginx-internal.conf|" \
       "$root/usr/lib/registrar/setup" > "$work/setup"
   rewrite < "$root/etc/registrar/registrar.env" > "$env_file"
   check "setup (fallback without systemd) makes the folders" sh "$work/setup"
   check "DATA_DIR is 0700, the service user's" \
     test "$(stat -c '%a %U' "$data_dir")" = "700 $svc_user"
   check "the log folder is 2750 (setgid adm)" test "$(stat -c %a "$log_dir")" = 2750
+  check "setup makes the internal key, the service user's, mode 0600" \
+    test "$(stat -c '%a %U' "$data_dir/internal.secret")" = "600 $svc_user"
+  check "setup writes nginx's include of the key, root's, mode 0600" \
+    test "$(stat -c '%a %U' "$work/nginx-internal.conf")" = "600 root"
+  check "setup run again keeps the key" bash -c \
+    'k=$(cat "$1"); sh "$2" && test "$(cat "$1")" = "$k"' _ "$data_dir/internal.secret" "$work/setup"
 fi
 
 # The settings the README tells the operator to set, for this test: the
@@ -181,8 +204,7 @@ mkdir -p "$work/sink"
 /usr/bin/python3 "$repo/tools/smtp_sink.py" --port 0 --dir "$work/sink" > "$work/sink.out" &
 pids+=($!)
 wait_for 10 test -s "$work/sink/sink.port" || bad "the SMTP sink did not start"
-sed -i -e "s|^BASE_URL=.*|BASE_URL=http://127.0.0.1:$port|" \
-       -e "s|^SMTP_URL=.*|SMTP_URL=smtp://127.0.0.1:$(cat "$work/sink/sink.port")|" \
+sed -i -e "s|^SMTP_URL=.*|SMTP_URL=smtp://127.0.0.1:$(cat "$work/sink/sink.port")|" \
        -e "s|^INTERNAL_URL=.*|INTERNAL_URL=http://127.0.0.1:$internal_port/internal/mail|" "$env_file"
 # Fast hashing: this tests the deployment, not scrypt.
 echo "SCRYPT_LOG2_N=4" >> "$env_file"
@@ -194,10 +216,25 @@ readme_block() {
     found && /^ *```/ { if (inside) exit; inside = 1; next }
     inside { print }' "$repo/README.md"
 }
-for b in spawn-fcgi stop enable-site regctl; do
+for b in spawn-fcgi stop enable-site plain-http regctl; do
   [ -n "$(readme_block $b)" ] || bad "README.md has no block marked <!-- test: $b -->"
 done
 
+# The site, tried over plain HTTP on the test port as the README says;
+# BASE_URL follows.
+site=$work/site.conf
+rewrite < "$root/etc/nginx/sites-available/registrar" > "$site"
+plain_cmd=$(readme_block plain-http | rewrite |
+  sed -e "s|/etc/nginx/sites-available/registrar|$site|g" -e "s|8080|$port|g")
+check "the README's plain-HTTP trial commands succeed" bash -euc "$plain_cmd"
+check "the site listens on the test port without TLS" grep -q "^ *listen $port;" "$site"
+check "BASE_URL is the test port's URL" grep -qx "BASE_URL=http://127.0.0.1:$port" "$env_file"
+
+# The start and stop script, its paths and user rewritten like the rest.
+if [ $fresh -eq 0 ]; then
+  rewrite < "$root/usr/lib/registrar/workers" > "$workers"
+  chmod 0755 "$workers"
+fi
 start_cmd=$(readme_block spawn-fcgi | rewrite)
 echo "  \$ $start_cmd" | sed 's/^/  /'
 check "the README's spawn-fcgi command succeeds" bash -euc "$start_cmd"
@@ -218,8 +255,6 @@ check "another user in group www-data cannot connect" refused can_connect daemon
 check "the log file is written by the workers" wait_for 5 grep -q "started:" "$log_dir/registrar.log"
 
 # nginx with the installed site, as Debian's nginx.conf would include it.
-site=$work/site.conf
-rewrite < "$root/etc/nginx/sites-available/registrar" > "$site"
 if [ $fresh -eq 1 ]; then
   # The system nginx, with the package's site enabled as the README says.
   check "the README's enable-site commands succeed" bash -euc "$(readme_block enable-site)"
@@ -242,11 +277,20 @@ http {
     include $site;
 }
 EOF
+# The internal listener on a unix socket too, as the site's comment says.
+sed -i "s|^    listen 127.0.0.1:$internal_port;|&\n    listen unix:$work/internal.sock;|" "$site"
 check "nginx -t accepts the installed site" nginx -q -t -c "$work/nginx.conf"
 nginx -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx-error.log" &
 pids+=($!)
 base=http://127.0.0.1:$port
 check "nginx answers /healthz through the socket" wait_for 10 curl -fsS "$base/healthz"
+# Anything running as www-data can reach the workers' socket and set
+# FastCGI parameters; without the internal listener's key, no /internal/.
+check "www-data speaking FastCGI to the socket gets no internal route" \
+  test "$(setpriv --reuid=www-data --regid=www-data --clear-groups /usr/bin/python3 \
+          "$repo/tests/fcgi_get.py" "$sock" /internal/metrics REGISTRAR_INTERNAL=1)" = 404
+check "the metrics answer on the internal listener's unix socket" \
+  curl -fsS -o /dev/null --unix-socket "$work/internal.sock" http://localhost/internal/metrics
 check "static files come from the installed folder" curl -fsS -o /dev/null "$base/static/app.css"
 check "pages come in German from the installed catalogues" \
   bash -c 'curl -fsS -H "Accept-Language: de-DE,de;q=0.9" "$1/" | grep -q "<html lang=\"de\">"' _ "$base"
@@ -283,21 +327,41 @@ check "SIGTERM: the workers remove the pid file" wait_for 5 test ! -e "$run_dir/
 check "SIGTERM: the workers remove the socket" wait_for 5 test ! -e "$sock"
 check "the log says the workers stopped" grep -q "last worker out" "$log_dir/registrar.log"
 
-echo "deploy test: a worker that cannot start says why"
+echo "deploy test: a worker that cannot start says why; stop cleans up after it"
+# with_env FILE: the start script reading another env file.
+with_env() {
+  sed "s|^env_file=.*|env_file=$1|" "$workers" > "$work/workers-other"
+}
 # An env file the service user cannot read (root's, mode 0640 root:root).
 install -m 0640 "$env_file" "$work/root-only.env"
-bash -c "$(sed "s|$env_file|$work/root-only.env|" <<<"$start_cmd")" > "$work/bad.out" 2>&1 || true
+with_env "$work/root-only.env"
+check "an unreadable env file: workers start fails" \
+  bash -c '! sh "$1" start > "$2" 2>&1' _ "$work/workers-other" "$work/bad.out"
 check "an unreadable env file: the log says so" \
   grep -q "cannot start: $work/root-only.env: cannot be read" "$log_dir/registrar.log"
-check "spawn-fcgi reports the exit" grep -q "child exited with: 2" "$work/bad.out"
-rm -f "$run_dir/registrar.pid" "$sock"
+check "workers start quotes the log's reason" grep -q "cannot be read" "$work/bad.out"
+check "a failed start leaves no pid file" test ! -e "$run_dir/registrar.pid"
+check "a failed start leaves no socket" test ! -e "$sock"
+check "stop after a failed start succeeds" bash -euc "$stop_cmd"
 # A bad setting.
 install -m 0640 -g "$svc_group" "$env_file" "$work/bad.env"
 echo "SMTP_URL=ftp://nowhere" >> "$work/bad.env"
-bash -c "$(sed "s|$env_file|$work/bad.env|" <<<"$start_cmd")" > "$work/bad.out" 2>&1 || true
+with_env "$work/bad.env"
+check "a bad setting: workers start fails" \
+  bash -c '! sh "$1" start > "$2" 2>&1' _ "$work/workers-other" "$work/bad.out"
 check "a bad setting: the log names it" \
   grep -q "cannot start: config: SMTP_URL=ftp://nowhere" "$log_dir/registrar.log"
-rm -f "$run_dir/registrar.pid" "$sock"
+check "a bad setting: no pid file or socket left" \
+  test ! -e "$run_dir/registrar.pid" -a ! -e "$sock"
+# The pid file's folder is the service user's: a pid planted there is
+# not signalled by root's stop.
+sleep 30 &
+planted=$!
+pids+=($planted)
+echo "$planted" > "$run_dir/registrar.pid"
+check "stop with a planted pid succeeds" bash -euc "$stop_cmd"
+check "stop leaves the planted pid's process alone" kill -0 "$planted"
+kill "$planted" 2>/dev/null || true
 
 echo "deploy test: the supervised variant (registrar-spawn-fcgi.service)"
 unit=$root/lib/systemd/system/registrar-spawn-fcgi.service
@@ -315,6 +379,31 @@ check "spawn-fcgi -n serves through the same nginx site" wait_for 10 curl -fsS "
 check "spawn-fcgi -n: the worker logs on stderr" wait_for 5 grep -q "started:" "$work/supervised.out"
 kill -TERM $sup
 check "spawn-fcgi -n: SIGTERM stops it" wait_for 5 bash -c "! kill -0 $sup"
+
+echo "deploy test: removal"
+if [ $fresh -eq 0 ]; then
+  # The package's postrm on the scratch paths: the site's link goes, the
+  # logs go, DATA_DIR (accounts, secrets) stays.
+  enabled=$work/etc/nginx/sites-enabled
+  mkdir -p "$enabled" "$work/etc-registrar"
+  ln -s ../sites-available/registrar "$enabled/registrar"
+  ln -s ../sites-available/other "$enabled/other"
+  rewrite < "$ctl/postrm" | sed -e "s|/etc/nginx/|$work/etc/nginx/|g" \
+    -e "s|/etc/registrar|$work/etc-registrar|g" -e "s|/run/systemd/system|$work/no-systemd|g" \
+    > "$work/postrm"
+  check "postrm purge succeeds" sh "$work/postrm" purge
+  check "purge removes the site's sites-enabled link" test ! -L "$enabled/registrar"
+  check "purge leaves another site's link alone" test -L "$enabled/other"
+  check "purge removes the logs" test ! -e "$log_dir"
+  check "purge keeps DATA_DIR (accounts, job.secret)" test -s "$data_dir/job.secret"
+else
+  ln -sf ../sites-available/registrar /etc/nginx/sites-enabled/registrar
+  check "apt-get purge succeeds" apt-get purge -y registrar
+  check "purge removes the site's sites-enabled link" test ! -L /etc/nginx/sites-enabled/registrar
+  check "nginx -t passes after the purge" nginx -t
+  check "purge keeps /var/lib/registrar (accounts, job.secret)" test -s /var/lib/registrar/job.secret
+  check "purge keeps the registrar user" getent passwd registrar
+fi
 
 if [ $failures -ne 0 ]; then
   echo "deploy test: $failures check(s) FAILED (KEEP=1 keeps $work)"

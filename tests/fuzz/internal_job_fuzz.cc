@@ -90,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   request.path = "/internal/mail";
   request.content_type = "application/json";
   request.remote_addr = "127.0.0.1";
-  request.internal = true;
+  request.internal_key = "fuzz";
   request.body = std::string(fuzz::AsView(data, size));
   const std::int64_t now = w.clock.NowS();
   request.job_timestamp = std::to_string(now);

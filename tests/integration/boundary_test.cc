@@ -101,6 +101,42 @@ TEST_F(InternalListenerTest, OnlyTheInternalListenerServesMetrics) {
   EXPECT_EQ(Http("GET", stack().InternalUrl("/healthz")).status, 404);
 }
 
+// The answer's status to a FastCGI GET of "path" sent straight to the
+// workers' socket (tests/fcgi_get.py) with the extra parameter "param".
+std::string DirectFcgiStatus(const Stack& stack, const std::string& path,
+                             const std::string& param) {
+  const std::string cmd = "/usr/bin/python3 " + RepoRoot() +
+                          "/tests/fcgi_get.py " + stack.data_dir() +
+                          "/registrar.sock " + path + " '" + param + "'";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[64];
+    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    pclose(p);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST_F(InternalListenerTest, AProcessReachingTheWorkersSocketGetsNoInternalRoute) {
+  // Anything running as nginx's user can connect to the socket and set
+  // any FastCGI parameter; only the internal listener knows the key.
+  EXPECT_EQ(DirectFcgiStatus(stack(), "/internal/metrics",
+                             "REGISTRAR_INTERNAL=1"),
+            "404");
+  EXPECT_EQ(DirectFcgiStatus(stack(), "/internal/metrics", "X=1"), "404");
+  const std::string key = ReadFile(stack().data_dir() + "/internal.secret");
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(DirectFcgiStatus(stack(), "/internal/metrics",
+                             "REGISTRAR_INTERNAL=" + key),
+            "200");
+  // The key is in nginx's include only, mode 0600.
+  struct stat st;
+  ASSERT_EQ(stat((stack().data_dir() + "/nginx/internal.conf").c_str(), &st),
+            0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
 TEST_F(InternalListenerTest, AProxyInFrontReachesNeitherMetricsNorJobs) {
   // A reverse proxy on the same host: every visitor it forwards arrives
   // at the public listener from 127.0.0.1.
@@ -301,6 +337,43 @@ TEST_F(FloodTest, ActivateAndResendPostsShareTheRegistrationRateLimit) {
   EXPECT_TRUE(
       WaitFor([&] { return stack().Get("/activate?token=x").status == 404; },
               std::chrono::seconds(3)));
+}
+
+TEST_F(FloodTest, NoLinksTokenReachesNginxsErrorLog) {
+  // nginx writes the request line, query included, into the error line of
+  // a limit_conn refusal and of an upstream error. Opening a link while the
+  // client's request slots are full is not refused...
+  const std::string refused = "HeldSlotsTokenQ7vXw2mLp9sKd4RtY8bNc3Fh6Jz0aGe1";
+  std::vector<std::unique_ptr<RawClient>> held;
+  auto hold_two = [&] {
+    held.clear();
+    for (int i = 0; i < 2; i++) {
+      held.push_back(std::make_unique<RawClient>(stack().port()));
+      if (!held.back()->connected() ||
+          !held.back()->Send(
+              "POST /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+              "application/json\r\nContent-Length: 100\r\n\r\n{"))
+        return false;
+    }
+    return WaitFor([&] { return stack().Get("/").status == 429; },
+                   std::chrono::milliseconds(500));
+  };
+  ASSERT_TRUE(WaitFor(hold_two, std::chrono::seconds(5)));
+  EXPECT_EQ(stack().Get("/activate?token=" + refused).status, 404);
+  held.clear();
+  // ...and the workers' being down logs no token either.
+  const std::string failed = "WorkersDownTokenP3kLm8Qx2Vn7Rt5Yw1Zs4Bd6Hc9Jf0";
+  for (pid_t pid : stack().WorkerPids()) kill(pid, SIGKILL);
+  EXPECT_TRUE(WaitFor(
+      [&] { return stack().Get("/activate?token=" + failed).status == 502; },
+      std::chrono::seconds(2)));
+  // tools/stack starts the workers again.
+  EXPECT_TRUE(
+      WaitFor([&] { return stack().Get("/healthz").status == 200; },
+              std::chrono::seconds(10)));
+  const std::string log = ReadFile(stack().data_dir() + "/nginx/error.log");
+  EXPECT_EQ(log.find(refused), std::string::npos) << "limit_conn's line";
+  EXPECT_EQ(log.find(failed), std::string::npos) << "the upstream error";
 }
 
 // --- ACTIVATE_ASKS_PASSWORD=1 -----------------------------------------------

@@ -3,6 +3,7 @@
 // reject_non_fqdn_helo_hostname on, SMTPUTF8 on or off, delivering into a
 // Maildir the test reads; its log must hold no warning. Run once by `make
 // test` as its own phase (needs root: Postfix starts as root).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -262,6 +263,63 @@ TEST_F(PostfixTest, TheCertificateMustNameTheHostOfSmtpUrl) {
       [&] { return other.Metric("mail_retries_total{reason=\"tls\"}") >= 1; }));
   EXPECT_THAT(JobColumn(other, "last_reply", to),
               HasSubstr("certificate subject name"));
+  EXPECT_TRUE(other.Stop());
+  for (const std::string& m : postfix_->Mails()) {
+    EXPECT_NE(Header(m, "To"), to);
+  }
+}
+
+// The server's CA in the system's CA folder (/etc/ssl/certs, the built-in
+// CA path of Debian's libcurl) for as long as it lives, then gone.
+class SystemTrustedCa {
+ public:
+  explicit SystemTrustedCa(const std::string& pem_file) {
+    const std::string hash_out = MakeTempDir() + "/hash";
+    const std::string cmd = "openssl x509 -hash -noout -in " + pem_file +
+                            " > " + hash_out;
+    if (std::system(cmd.c_str()) != 0) return;
+    std::string hash = ReadFile(hash_out);
+    while (!hash.empty() && hash.back() == '\n') hash.pop_back();
+    for (int n = 0; n < 10 && path_.empty(); n++) {
+      const std::string p = "/etc/ssl/certs/" + hash + "." + std::to_string(n);
+      if (access(p.c_str(), F_OK) != 0) path_ = p;
+    }
+    if (!path_.empty()) WriteFileAtomic(path_, ReadFile(pem_file));
+    if (!path_.empty()) chmod(path_.c_str(), 0644);
+  }
+  ~SystemTrustedCa() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  bool ok() const { return !path_.empty(); }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(PostfixTest, OnlyTheCasOfSmtpCaFileAreTrusted) {
+  // SMTP_CA_FILE names another CA; the server's CA is one the system
+  // trusts: the server is refused, never sent to. (Last, as above.)
+  const std::string dir = MakeTempDir();
+  chmod(dir.c_str(), 0755);
+  const std::string other_ca = dir + "/other-ca.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+      "-nodes -days 2 -subj '/CN=Another Test CA' -keyout " + dir +
+      "/other-ca.key -out " + other_ca + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  chmod(other_ca.c_str(), 0644);
+  SystemTrustedCa trusted(postfix_->ca_file());
+  ASSERT_TRUE(trusted.ok());
+  std::map<std::string, std::string> env = RelayEnv(*postfix_);
+  env["SMTP_CA_FILE"] = other_ca;
+  Stack other(env, nullptr);
+  ASSERT_TRUE(other.running()) << other.Output();
+  const std::string to = "mallory@example.com";
+  ASSERT_EQ(other.Register(to, kPassword).status, 202);
+  EXPECT_TRUE(WaitFor(
+      [&] { return other.Metric("mail_retries_total{reason=\"tls\"}") >= 1; }))
+      << JobColumn(other, "last_reply", to);
+  EXPECT_THAT(JobColumn(other, "last_reply", to), HasSubstr("certificate"));
   EXPECT_TRUE(other.Stop());
   for (const std::string& m : postfix_->Mails()) {
     EXPECT_NE(Header(m, "To"), to);

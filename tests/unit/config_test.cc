@@ -311,6 +311,26 @@ TEST(LoadConfig, CredentialsWithoutTlsToAnotherHostStopTheStart) {
                   {"SMTP_USER", "reg"}}));
 }
 
+TEST(LoadConfig, AWebhookUrlInClearToAnotherHostStopsTheStart) {
+  for (const char* url : {"http://app.example.com/hooks",
+                          "http://192.0.2.7:8080/hooks",
+                          "http://[2001:db8::1]/hooks",
+                          "http://user@app.example.com/hooks"}) {
+    const std::string error = Error({{"WEBHOOK_URL", url}});
+    EXPECT_EQ(error.rfind(std::string("config: WEBHOOK_URL=") + url + ": ", 0),
+              0u)
+        << error;
+    EXPECT_NE(error.find("without TLS"), std::string::npos) << error;
+  }
+  for (const char* url : {"https://app.example.com/hooks",
+                          "http://127.0.0.1:9000/events",
+                          "http://localhost/events", "http://[::1]:9/e"}) {
+    Result<Config> c = Load({{"WEBHOOK_URL", url}});
+    ASSERT_OK(c) << url;
+    EXPECT_EQ(c.value().webhook_url, url);
+  }
+}
+
 TEST(LoadConfig, MailFromTakesADisplayNameAndKeepsTheAddressApart) {
   Result<Config> named =
       Load({{"MAIL_FROM", "Example <no-reply@example.com>"}});

@@ -229,6 +229,24 @@ TEST(MailboxKey, IgnoresLetterCaseAndAPlusTag) {
   EXPECT_EQ(MailboxKey("ann@ex+ample.com"), "ann@ex+ample.com");
 }
 
+TEST(MailboxKey, FoldsTheAliasesTheBigProvidersDocument) {
+  // Gmail: dots do not count, googlemail.com is gmail.com, +tag.
+  EXPECT_EQ(MailboxKey("A.n.N@gmail.com"), "ann@gmail.com");
+  EXPECT_EQ(MailboxKey("a.nn+x.y@GoogleMail.com"), "ann@gmail.com");
+  EXPECT_EQ(MailboxKey("ann@googlemail.com"), "ann@gmail.com");
+  EXPECT_EQ(MailboxKey("...@gmail.com"), "...@gmail.com");  // nothing left
+  // Yahoo: "basename-keyword" disposable addresses.
+  EXPECT_EQ(MailboxKey("ann-shops@yahoo.com"), "ann@yahoo.com");
+  EXPECT_EQ(MailboxKey("-x@yahoo.com"), "-x@yahoo.com");  // no basename
+  // Outlook.com and everyone else: +tag only; dots and '-' count.
+  EXPECT_EQ(MailboxKey("ann+x@outlook.com"), "ann@outlook.com");
+  EXPECT_EQ(MailboxKey("a.nn@outlook.com"), "a.nn@outlook.com");
+  EXPECT_EQ(MailboxKey("ann-x@hotmail.com"), "ann-x@hotmail.com");
+  EXPECT_EQ(MailboxKey("a.nn@example.com"), "a.nn@example.com");
+  // Not the provider: a look-alike domain is left as it is.
+  EXPECT_EQ(MailboxKey("a.nn@gmail.com.example"), "a.nn@gmail.com.example");
+}
+
 TEST(EmailRules, AcceptsLocalPartOf64ButNot65) {
   EXPECT_EQ(EmailError(Repeat("a", 64) + "@example.com"), "");
   EXPECT_NE(EmailError(Repeat("a", 65) + "@example.com"), "");

@@ -86,16 +86,16 @@ TEST(BuildRequest, CopiesEveryParameter) {
   EXPECT_EQ(r.body, "");
   EXPECT_FALSE(r.body_short);
   EXPECT_FALSE(r.body_too_large);
-  EXPECT_FALSE(r.internal);
+  EXPECT_EQ(r.internal_key, "");
 }
 
 TEST(BuildRequest, OnlyTheInternalListenersParameterMarksARequestInternal) {
-  EXPECT_TRUE(FakeFcgi({{"REGISTRAR_INTERNAL", "1"}}, "").Build().internal);
+  EXPECT_EQ(FakeFcgi({{"REGISTRAR_INTERNAL", "k3y"}}, "").Build().internal_key,
+            "k3y");
   // What a client can send: a header becomes HTTP_*, never the parameter.
-  EXPECT_FALSE(
-      FakeFcgi({{"HTTP_REGISTRAR_INTERNAL", "1"}}, "").Build().internal);
-  EXPECT_FALSE(FakeFcgi({{"REGISTRAR_INTERNAL", ""}}, "").Build().internal);
-  EXPECT_FALSE(FakeFcgi({{"REGISTRAR_INTERNAL", "0"}}, "").Build().internal);
+  EXPECT_EQ(
+      FakeFcgi({{"HTTP_REGISTRAR_INTERNAL", "1"}}, "").Build().internal_key,
+      "");
 }
 
 TEST(BuildRequest, AMissingOrEmptyContentLengthReadsNothing) {

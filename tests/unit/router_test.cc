@@ -141,34 +141,52 @@ TEST(CheckSameSite, AHostWithoutPortLetsTheHostDecide) {
 // --- CheckInternal
 // ---------------------------------------------------------------
 
+constexpr char kInternalKey[] =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 Request Internal(const std::string& remote_addr, bool internal) {
   Request r;
   r.method = "GET";
   r.path = "/internal/metrics";
   r.remote_addr = remote_addr;
-  r.internal = internal;
+  if (internal) r.internal_key = kInternalKey;
   return r;
 }
 
 TEST(CheckInternal, TheInternalListenerOnLoopbackPasses) {
   for (const char* addr :
        {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1", "unix:"}) {
-    EXPECT_OK(CheckInternal(Internal(addr, true))) << addr;
+    EXPECT_OK(CheckInternal(Internal(addr, true), kInternalKey)) << addr;
   }
 }
 
 TEST(CheckInternal, AnyOtherListenerIs404EvenFromLoopback) {
   // A proxy or tunnel on the same host makes every visitor 127.0.0.1.
-  EXPECT_EQ(CheckInternal(Internal("127.0.0.1", false)).code(),
+  EXPECT_EQ(CheckInternal(Internal("127.0.0.1", false), kInternalKey).code(),
             Code::kNotFound);
-  EXPECT_EQ(CheckInternal(Internal("192.0.2.1", false)).code(),
+  EXPECT_EQ(CheckInternal(Internal("192.0.2.1", false), kInternalKey).code(),
             Code::kNotFound);
+}
+
+TEST(CheckInternal, AKeyOtherThanTheInternalListenersIs404) {
+  // Any process that reaches the workers' socket can set parameters.
+  Request r = Internal("127.0.0.1", false);
+  for (const char* key : {"1", "0123", "x", " "}) {
+    r.internal_key = key;
+    EXPECT_EQ(CheckInternal(r, kInternalKey).code(), Code::kNotFound) << key;
+  }
+  r.internal_key = std::string(kInternalKey) + "0";
+  EXPECT_EQ(CheckInternal(r, kInternalKey).code(), Code::kNotFound);
+  // No key configured: nothing is internal, an empty parameter included.
+  r.internal_key = "";
+  EXPECT_EQ(CheckInternal(r, "").code(), Code::kNotFound);
 }
 
 TEST(CheckInternal, AnotherClientOrNoneIsForbidden) {
   for (const char* addr :
        {"", "192.0.2.1", "::2", "128.0.0.1", "::ffff:10.0.0.1", "unix"}) {
-    EXPECT_EQ(CheckInternal(Internal(addr, true)).code(), Code::kForbidden)
+    EXPECT_EQ(CheckInternal(Internal(addr, true), kInternalKey).code(),
+              Code::kForbidden)
         << "'" << addr << "'";
   }
 }
@@ -343,8 +361,8 @@ class RouterTest : public ::testing::Test {
   FakeClock clock_{1'234'000};
   HashGate gate_{1};
   // The handlers here use no signer or sealer.
-  Services services_{&config_, &clock_, nullptr,          nullptr,
-                     &gate_,   nullptr, &TestCatalogues()};
+  Services services_{&config_, &clock_, nullptr,           nullptr,
+                     &gate_,   nullptr, &TestCatalogues(), ""};
   std::unique_ptr<SqliteStorage> storage_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Outbox> outbox_;
