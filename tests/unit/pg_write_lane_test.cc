@@ -35,8 +35,10 @@ class PgWriteLaneTest : public ::testing::Test {
         "CREATE OR REPLACE FUNCTION reg_now_ms() RETURNS bigint "
         "LANGUAGE sql STABLE AS "
         "$$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$"));
+    // One connection: a held batch holds the lane, and what is queued
+    // meanwhile makes the next batch.
     Result<std::unique_ptr<PgWriteLane>> lane =
-        PgWriteLane::Open(url_, nullptr);
+        PgWriteLane::Open(url_, nullptr, /*connections=*/1);
     ASSERT_OK(lane);
     lane_ = std::move(lane).value();
   }
@@ -210,6 +212,23 @@ TEST_F(PgWriteLaneTest, TwoPiecesOfOneMailboxInOneBatchBothRun) {
   const std::map<std::string, std::int64_t> rows = Committed();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows.at("a0"), rows.at("a1"));
+}
+
+// With two connections (the service's lane), a batch runs while another
+// is held, and both commit.
+TEST_F(PgWriteLaneTest, TwoConnectionsRunABatchBesideAHeldOne) {
+  Result<std::unique_ptr<PgWriteLane>> two =
+      PgWriteLane::Open(url_, nullptr, /*connections=*/2);
+  ASSERT_OK(two);
+  lane_ = std::move(two).value();
+  std::promise<void> started;
+  std::promise<void> release;
+  std::thread holder = HoldLane(&started, release.get_future().share());
+  started.get_future().wait();
+  EXPECT_OK(lane_->Run(Durability::kDurable, Insert("beside")));
+  EXPECT_EQ(Committed().count("beside"), 1u);
+  release.set_value();
+  holder.join();
 }
 
 }  // namespace

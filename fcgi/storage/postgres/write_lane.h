@@ -1,9 +1,14 @@
-// PgWriteLane: the one writer of a process on PostgreSQL, with group
-// commit, as SQLite's WriteLane. Writes from every thread queue here; the
-// first thread to find no batch running takes what is queued (up to
-// kMaxPieces) into one transaction on the lane's own connection, each
-// piece in a SAVEPOINT (a failing one rolls back alone), and one COMMIT,
-// one WAL flush, covers the batch before any of its answers.
+// PgWriteLane: the writer of a process on PostgreSQL, with group commit,
+// as SQLite's WriteLane. Writes from every thread queue here; a thread
+// that finds one of the lane's connections free takes what is queued (up
+// to kMaxPieces) into one transaction on it, each piece in a SAVEPOINT (a
+// failing one rolls back alone), and one COMMIT, one WAL flush, covers the
+// batch before any of its answers. Unlike SQLite's one file lock, the
+// server runs transactions side by side: with two connections one batch's
+// statements run while the other's COMMIT waits for its flush.
+// Registrations and activations (kDurable) are led by their own threads
+// (a relaxed piece's thread, below the request threads' priority, leads
+// only relaxed pieces).
 //
 // The mailbox cap's advisory locks (pg_advisory_xact_lock) are the lane's,
 // not the pieces': a transaction-scoped lock taken inside a batch would be
@@ -64,10 +69,15 @@ class PgWriteLane {
   // snapshots get slower; a rolled-back piece's savepoint takes a second.
   static constexpr int kMaxPieces = 32;
 
-  // Opens the lane's connection to "url" (deferred: it connects on first
-  // use if the server is away). "clock" is for tests only (see PgTxn).
-  static Result<std::unique_ptr<PgWriteLane>> Open(const std::string& url,
-                                                   const Clock* clock);
+  // Batches in flight at once, each on a connection of its own.
+  static constexpr int kConnections = 2;
+
+  // Opens the lane's "connections" to "url" (deferred: they connect on
+  // first use if the server is away). "clock" is for tests only (see
+  // PgTxn).
+  static Result<std::unique_ptr<PgWriteLane>> Open(
+      const std::string& url, const Clock* clock,
+      int connections = kConnections);
 
   // Runs "work" in the next batch and blocks until that batch has
   // committed. Returns work's Status; a failing work's own writes are
@@ -96,23 +106,24 @@ class PgWriteLane {
     Status result;
     int deferrals = 0;     // batches it was left out of
     bool later = false;    // left to the next batch
+    bool taken = false;    // in a batch now
     bool done = false;
   };
-  PgWriteLane(std::unique_ptr<PgConnection> conn, const Clock* clock)
-      : conn_(std::move(conn)), clock_(clock) {}
-  // Runs one batch on conn_; only the leader calls it. Sets "later" on
+  PgWriteLane(std::vector<std::unique_ptr<PgConnection>> conns,
+              const Clock* clock);
+  // Runs one batch on "conn"; only its leader calls it. Sets "later" on
   // the pieces left to the next batch.
-  Status Commit(const std::vector<Piece*>& batch);
+  Status Commit(PgConnection& conn, const std::vector<Piece*>& batch);
   // Takes the batch's advisory locks; marks "later" the pieces whose lock
-  // another session holds.
-  Status TakeLocks(const std::vector<Piece*>& batch);
+  // another session holds (another host's, or this lane's other batch).
+  Status TakeLocks(PgConnection& conn, const std::vector<Piece*>& batch);
 
-  std::unique_ptr<PgConnection> conn_;  // used only by the leader
+  const std::vector<std::unique_ptr<PgConnection>> conns_;
   const Clock* const clock_;
   std::mutex mu_;
   std::condition_variable cv_;  // a batch finished
-  std::deque<Piece*> pending_;
-  bool leading_ = false;  // a batch is running
+  std::deque<Piece*> pending_;  // not yet in a batch, oldest first
+  std::vector<PgConnection*> free_;  // connections no batch is using
 };
 
 }  // namespace reg
