@@ -56,7 +56,7 @@ struct Config {
   std::string mail_from = "no-reply@localhost";
   std::string mail_from_name;
   // Request threads per process, each with its own FCGX_Request.
-  int threads = 8;
+  int threads = 16;
   // Background threads per process (the JobPool) that post jobs and send
   // them, mails and events (MAIL_THREADS).
   int mail_threads = 4;

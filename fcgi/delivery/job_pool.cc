@@ -1,6 +1,7 @@
 #include "delivery/job_pool.h"
 
 #include "base/log.h"
+#include "base/thread_priority.h"
 #include "delivery/deliver.h"
 #include "delivery/job_poster.h"
 
@@ -52,6 +53,10 @@ bool JobPool::Stop(std::chrono::milliseconds deadline) {
 }
 
 void JobPool::Loop() {
+  // Below the request threads: the answers first.
+  if (Status s = LowerThisThread(kAfterAnswerNice); !s.ok()) {
+    Log("job thread: %s", s.ToString().c_str());
+  }
   std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "job thread");
   Outbox* outbox = owned.get();
   const std::unique_ptr<Mailer> mailer = senders_.new_mailer();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/thread_priority.h"
 #include "delivery/deliver.h"
 
 namespace reg {
@@ -70,6 +71,10 @@ void Sweeper::ApplyRetentionOnce(Store* store) {
 }
 
 void Sweeper::Loop(bool retention) {
+  // Below the request threads: the answers first.
+  if (Status s = LowerThisThread(kAfterAnswerNice); !s.ok()) {
+    Log("sweeper: %s", s.ToString().c_str());
+  }
   std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "sweeper");
   Outbox* outbox = owned.get();
   // Retention writes through the write lane only: this Store never opens

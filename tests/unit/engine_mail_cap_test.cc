@@ -215,6 +215,48 @@ TEST_P(EngineMailCapTest, RegistrationsRacingForTheLastPlaceTakeItOnce) {
   EXPECT_EQ(Totals().capped, kThreads - 2);
 }
 
+// The same race from two processes (on PostgreSQL, two hosts), each
+// with its own write lane and several threads, some registering the same
+// mailbox in one batch: the two places are taken once, and no process
+// waits for the other for good.
+TEST_P(EngineMailCapTest, TwoProcessesRacingForTheLastPlacesTakeThemOnce) {
+  constexpr int kThreads = 8;
+  Storage* other = OtherProcess(policy_);
+  ASSERT_NE(other, nullptr);
+  RegisterLimits limits = limits_;
+  limits.mail_cap = 2;
+  std::atomic<int> queued{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      Storage& storage = t % 2 == 0 ? *storage_ : *other;
+      Result<std::unique_ptr<Store>> store = storage.NewStore();
+      if (!store.ok()) {
+        errors++;
+        return;
+      }
+      // Two mailboxes, each raced for by both processes.
+      const std::string n = std::to_string(t);
+      const std::string box = t % 4 < 2 ? "ann" : "bea";
+      Result<RegisterOutcome> r = store.value()->Register(
+          Registration(box + "+" + n + "@example.com", "h", "race2-" + n),
+          limits,
+          {{"<v" + n + "@race2>", "v"}, {"<e" + n + "@race2>", "e"}});
+      if (!r.ok()) {
+        errors++;
+      } else if (r.value().job_id != 0) {
+        queued++;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(queued.load(), 4);
+  EXPECT_EQ(Jobs().size(), 4u);
+  EXPECT_EQ(Totals().capped, kThreads - 4);
+}
+
 INSTANTIATE_ENGINES(EngineMailCapTest);
 
 }  // namespace

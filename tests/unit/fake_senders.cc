@@ -1,10 +1,17 @@
 #include "fake_senders.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace reg {
 
 Answer FakeServer::Take(const std::string& to) {
   std::unique_lock<std::mutex> lock(mu_);
   seen_.push_back(to);
+  errno = 0;
+  nices_.push_back(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
   Answer answer = Answer::kAccept;
   if (!script_.empty()) {
     answer = script_.front();

@@ -54,6 +54,11 @@ class FakeServer {
     std::lock_guard<std::mutex> lock(mu_);
     return seen_;
   }
+  // The nice value of the thread that made each send, in order.
+  std::vector<int> nices() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return nices_;
+  }
 
   // For the fakes: records a send to "to" and gives its answer, after the
   // wait a kHold asks for (kHold itself is never returned).
@@ -64,6 +69,7 @@ class FakeServer {
   std::condition_variable cv_;  // released_ changed
   std::deque<Answer> script_;
   std::vector<std::string> seen_;
+  std::vector<int> nices_;
   int held_ = 0;
   bool released_ = false;
 };

@@ -1,10 +1,14 @@
 #include "delivery/job_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
+#include "base/thread_priority.h"
 #include "delivery/heartbeat.h"
 #include "delivery_fixture.h"
 
@@ -47,6 +51,19 @@ TEST_F(JobPoolTest, SendsASubmittedJobAndRecordsItSent) {
   ASSERT_TRUE(pool_->Submit(SendJob{id}));
   ASSERT_TRUE(WaitFor([&] { return State(id) == "sent"; }));
   EXPECT_EQ(mail_.seen(), std::vector<std::string>{"ann@example.com"});
+}
+
+// The work after the answers runs below the request threads (the
+// process's priority, here the test's): the answers first.
+TEST_F(JobPoolTest, SendsRunBelowTheRequestThreadsPriority) {
+  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  const std::int64_t id = QueueMail("ann@example.com");
+  pool_->Start();
+  ASSERT_TRUE(pool_->Submit(SendJob{id}));
+  ASSERT_TRUE(WaitFor([&] { return State(id) == "sent"; }));
+  EXPECT_EQ(mail_.nices(),
+            std::vector<int>{std::min(own + kAfterAnswerNice, 19)});
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), own);
 }
 
 TEST_F(JobPoolTest, SendsAnEventThroughTheWebhook) {

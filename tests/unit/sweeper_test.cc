@@ -1,10 +1,14 @@
 #include "delivery/sweeper.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
+#include "base/thread_priority.h"
 #include "delivery/heartbeat.h"
 #include "delivery_fixture.h"
 
@@ -58,6 +62,17 @@ TEST_F(SweeperTest, SendsAJobWhosePostNeverCameOnceItsGraceIsOver) {
   ASSERT_TRUE(WaitFor([&] { return State(id) == "sent"; }));
   ASSERT_TRUE(WaitFor([&] { return State(event) == "sent"; }));
   EXPECT_EQ(hooks_.sends(), 1);
+}
+
+// Sweeps run below the request threads, as the job pool does.
+TEST_F(SweeperTest, SweepsRunBelowTheRequestThreadsPriority) {
+  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  const std::int64_t id = QueueMail("ann@example.com");
+  clock_.AdvanceMs(kGraceMs);
+  StartSweep();
+  ASSERT_TRUE(WaitFor([&] { return State(id) == "sent"; }));
+  EXPECT_EQ(mail_.nices(),
+            std::vector<int>{std::min(own + kAfterAnswerNice, 19)});
 }
 
 TEST_F(SweeperTest, ClaimsAgainAJobWhoseClaimRanOut) {

@@ -1,6 +1,7 @@
 // The PostgreSQL engine: Storage, Store and Outbox over one database that
 // any number of hosts share (CONTRACT section 7). Each Store and Outbox
-// has a connection of its own. Times come from the database's clock
+// reads on a connection of its own and writes through the process's
+// PgWriteLane (group commit). Times come from the database's clock
 // (reg_now_ms(), sql/postgres/001_init.sql), the same for every host.
 // Registrations and activations commit durably (synchronous_commit on);
 // claims, renewals and outcomes commit without waiting for the WAL flush,
@@ -15,6 +16,7 @@
 #include "base/clock.h"
 #include "storage/outbox.h"
 #include "storage/postgres/pg.h"
+#include "storage/postgres/write_lane.h"
 #include "storage/storage.h"
 #include "storage/store.h"
 #include "storage/totals.h"
@@ -34,13 +36,21 @@ class PgStorage : public Storage {
   Result<std::unique_ptr<Outbox>> NewOutbox() override;
 
  private:
-  PgStorage(std::string url, const Clock* clock, OutboxPolicy policy)
-      : url_(std::move(url)), clock_(clock), policy_(std::move(policy)) {}
+  PgStorage(std::string url, const Clock* clock, OutboxPolicy policy,
+            std::unique_ptr<PgWriteLane> lane)
+      : url_(std::move(url)),
+        clock_(clock),
+        policy_(std::move(policy)),
+        lane_(std::move(lane)) {}
 
   const std::string url_;
   const Clock* const clock_;
   const OutboxPolicy policy_;
+  const std::unique_ptr<PgWriteLane> lane_;
 };
+
+// A job's state, read on "conn" (in its transaction, if one is open).
+Result<JobState> PgJobState(PgConnection& conn, std::int64_t id);
 
 // The current time in a transaction on "conn": the test clock when there
 // is one, else the database's (fixed for the whole transaction).
@@ -58,7 +68,8 @@ const std::string& PgDeliverySql(bool for_account);
 std::vector<PgParam> PgDeliveryBounds();
 
 // Queues "job" inside the transaction open on "conn" (a registration's or
-// an activation's); returns its id. Records a "queued" event.
+// an activation's); returns its id. Records a "queued" event. One
+// statement: in a batch every round trip is every piece's wait.
 Result<std::int64_t> PgEnqueue(PgConnection& conn, const NewJob& job);
 // Records a row in outbox_events inside the transaction open on "conn".
 Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
@@ -67,8 +78,8 @@ Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
 
 class PgOutbox : public Outbox {
  public:
-  PgOutbox(std::unique_ptr<PgConnection> conn, const Clock* clock,
-           OutboxPolicy policy);
+  PgOutbox(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
+           const Clock* clock, OutboxPolicy policy);
 
   Result<JobState> State(std::int64_t id) override;
   Result<ClaimOutcome> Claim(std::int64_t id) override;
@@ -93,14 +104,16 @@ class PgOutbox : public Outbox {
   Status Finish(const ClaimedJob& job, Outcome outcome, std::string_view reply,
                 std::string_view reason);
 
-  std::unique_ptr<PgConnection> conn_;
+  std::unique_ptr<PgConnection> conn_;  // reads, and regctl's requeue
+  PgWriteLane* const lane_;
   const Clock* const clock_;
   const OutboxPolicy policy_;
 };
 
 class PgStore : public Store {
  public:
-  PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock);
+  PgStore(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
+          const Clock* clock);
 
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
@@ -122,7 +135,8 @@ class PgStore : public Store {
       const std::string& token_hash,
       const std::optional<PreparedEvent>& event) override;
 
-  std::unique_ptr<PgConnection> conn_;
+  std::unique_ptr<PgConnection> conn_;  // reads, and retention's own writes
+  PgWriteLane* const lane_;
   const Clock* const clock_;
 };
 

@@ -30,12 +30,6 @@ ClaimedJob ClaimedFrom(const PgRows& rows, int row) {
   return job;
 }
 
-// Claims, renewals and outcomes need not wait for the WAL flush: a power
-// loss may undo one, and that mail goes out again (outbox.h).
-Status Relaxed(PgConnection& conn) {
-  return conn.Exec("SET LOCAL synchronous_commit = off");
-}
-
 // "{1,2,3}" for an int array parameter.
 template <class F>
 std::string ArrayOf(const std::vector<ClaimRef>& claims, F field) {
@@ -62,85 +56,101 @@ Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
 
 Result<std::int64_t> PgEnqueue(PgConnection& conn, const NewJob& job) {
   Result<PgRows> inserted = conn.Query(
-      "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, message_id, "
-      "created_ms, next_attempt_ms, mailbox) "
-      "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+      "WITH j AS (INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
+      "  message_id, created_ms, next_attempt_ms, mailbox) "
+      "  VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id), "
+      "m AS (INSERT INTO outbox_messages(job_id, message) "
+      "  SELECT id, $10 FROM j), "
+      "e AS (INSERT INTO outbox_events(job_id, at_ms, event) "
+      "  SELECT id, $7, 'queued' FROM j) "
+      "SELECT id FROM j",
       {job.user_id, ChannelName(job.channel), job.kind, job.cause, job.rcpt,
        job.message_id, job.created_ms, job.due_ms,
-       job.mailbox.empty() ? PgParam() : PgParam(job.mailbox)});
+       job.mailbox.empty() ? PgParam() : PgParam(job.mailbox),
+       PgParam::Bytes(job.sealed)});
   if (!inserted.ok()) return inserted.status();
-  const std::int64_t id = inserted.value().Int(0, 0);
-  Result<PgRows> message =
-      conn.Query("INSERT INTO outbox_messages(job_id, message) VALUES($1, $2)",
-                 {id, PgParam::Bytes(job.sealed)});
-  if (!message.ok()) return message.status();
-  Status s = PgRecordEvent(conn, id, job.created_ms, "queued", "");
-  if (!s.ok()) return s;
-  return id;
+  return inserted.value().Int(0, 0);
 }
 
-PgOutbox::PgOutbox(std::unique_ptr<PgConnection> conn, const Clock* clock,
-                   OutboxPolicy policy)
-    : conn_(std::move(conn)), clock_(clock), policy_(std::move(policy)) {}
+Result<JobState> PgJobState(PgConnection& conn, std::int64_t id) {
+  Result<PgRows> found =
+      conn.Query("SELECT state FROM outbox WHERE id = $1", {id});
+  if (!found.ok()) return found.status();
+  if (found.value().empty()) return Status::NotFound("no such job");
+  return JobStateFromName(found.value().Text(0, 0));
+}
+
+PgOutbox::PgOutbox(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
+                   const Clock* clock, OutboxPolicy policy)
+    : conn_(std::move(conn)),
+      lane_(lane),
+      clock_(clock),
+      policy_(std::move(policy)) {}
+
+// Claims, renewals and outcomes need not wait for the WAL flush
+// (kRelaxed): a power loss may undo one, and that mail goes out again
+// (outbox.h). Each is one statement in the lane's batch: the job's row and
+// its history event together.
 
 Result<ClaimOutcome> PgOutbox::Claim(std::int64_t id) {
-  PgTransaction tx(conn_.get());
-  if (!tx.status().ok()) return tx.status();
-  if (Status s = Relaxed(*conn_); !s.ok()) return s;
-  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
-  if (!now.ok()) return now.status();
-  // A racing claim of the same row waits for this one, then finds the
-  // row no longer claimable: one claim wins, on any host.
-  Result<PgRows> claimed = conn_->Query(
-      "UPDATE outbox o SET state = 'sending', lease_until_ms = $1, "
-      "attempts = attempts + 1, claimed_by = $2 FROM outbox_messages m "
-      "WHERE o.id = $3 AND m.job_id = o.id AND (o.state = 'queued' OR "
-      "(o.state = 'sending' AND o.lease_until_ms <= $4)) "
-      "RETURNING " CLAIMED_COLUMNS,
-      {now.value() + policy_.lease_ms, policy_.claimant, id, now.value()});
-  if (!claimed.ok()) return claimed.status();
   ClaimOutcome outcome;
-  if (!claimed.value().empty()) {
-    outcome.state = JobState::kQueued;
-    outcome.job = ClaimedFrom(claimed.value(), 0);
-    Status s = PgRecordEvent(*conn_, id, now.value(), "claimed", "post");
-    if (!s.ok()) return s;
-  } else {
-    Result<JobState> state = State(id);  // in this transaction
+  Status s = lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
+    PgConnection& conn = txn.conn();
+    const std::int64_t now = txn.now_ms();
+    outcome = ClaimOutcome();
+    // A racing claim of the same row waits for this one, then finds the
+    // row no longer claimable: one claim wins, on any host.
+    Result<PgRows> claimed = conn.Query(
+        "WITH c AS (UPDATE outbox o SET state = 'sending', "
+        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $2 "
+        "  FROM outbox_messages m "
+        "  WHERE o.id = $3 AND m.job_id = o.id AND (o.state = 'queued' OR "
+        "  (o.state = 'sending' AND o.lease_until_ms <= $4)) "
+        "  RETURNING " CLAIMED_COLUMNS "), "
+        "e AS (INSERT INTO outbox_events(job_id, at_ms, event, detail) "
+        "  SELECT id, $4, 'claimed', 'post' FROM c) "
+        "SELECT * FROM c",
+        {now + policy_.lease_ms, policy_.claimant, id, now});
+    if (!claimed.ok()) return claimed.status();
+    if (!claimed.value().empty()) {
+      outcome.job = ClaimedFrom(claimed.value(), 0);
+      return Status();
+    }
+    Result<JobState> state = PgJobState(conn, id);  // in this transaction
     if (!state.ok()) return state.status();
     outcome.state = state.value();
-  }
-  Status s = tx.Commit();
+    return Status();
+  });
   if (!s.ok()) return s;
   return outcome;
 }
 
 Result<std::vector<ClaimedJob>> PgOutbox::ClaimDue(int limit) {
-  PgTransaction tx(conn_.get());
-  if (!tx.status().ok()) return tx.status();
-  if (Status s = Relaxed(*conn_); !s.ok()) return s;
-  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
-  if (!now.ok()) return now.status();
-  // SKIP LOCKED: rows another host is claiming right now are left to it.
-  Result<PgRows> claimed = conn_->Query(
-      "UPDATE outbox o SET state = 'sending', lease_until_ms = $1, "
-      "attempts = attempts + 1, claimed_by = $4 FROM outbox_messages m "
-      "WHERE m.job_id = o.id AND o.id IN ("
-      "  SELECT id FROM outbox"
-      "  WHERE (state = 'queued' AND next_attempt_ms <= $2)"
-      "     OR (state = 'sending' AND lease_until_ms <= $2)"
-      "  ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) "
-      "RETURNING " CLAIMED_COLUMNS,
-      {now.value() + policy_.lease_ms, now.value(), limit, policy_.claimant});
-  if (!claimed.ok()) return claimed.status();
   std::vector<ClaimedJob> jobs;
-  for (int i = 0; i < claimed.value().size(); i++) {
-    jobs.push_back(ClaimedFrom(claimed.value(), i));
-    Status s =
-        PgRecordEvent(*conn_, jobs.back().id, now.value(), "claimed", "sweep");
-    if (!s.ok()) return s;
-  }
-  Status s = tx.Commit();
+  Status s = lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
+    PgConnection& conn = txn.conn();
+    const std::int64_t now = txn.now_ms();
+    jobs.clear();
+    // SKIP LOCKED: rows another host is claiming right now are left to it.
+    Result<PgRows> claimed = conn.Query(
+        "WITH c AS (UPDATE outbox o SET state = 'sending', "
+        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $4 "
+        "  FROM outbox_messages m WHERE m.job_id = o.id AND o.id IN ("
+        "    SELECT id FROM outbox"
+        "    WHERE (state = 'queued' AND next_attempt_ms <= $2)"
+        "       OR (state = 'sending' AND lease_until_ms <= $2)"
+        "    ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "  RETURNING " CLAIMED_COLUMNS "), "
+        "e AS (INSERT INTO outbox_events(job_id, at_ms, event, detail) "
+        "  SELECT id, $2, 'claimed', 'sweep' FROM c ORDER BY id) "
+        "SELECT * FROM c",
+        {now + policy_.lease_ms, now, limit, policy_.claimant});
+    if (!claimed.ok()) return claimed.status();
+    for (int i = 0; i < claimed.value().size(); i++) {
+      jobs.push_back(ClaimedFrom(claimed.value(), i));
+    }
+    return Status();
+  });
   if (!s.ok()) return s;
   SortById(&jobs);
   return jobs;
@@ -150,69 +160,66 @@ Result<std::vector<ClaimRef>> PgOutbox::Renew(
     const std::vector<ClaimRef>& claims) {
   std::vector<ClaimRef> lost;
   if (claims.empty()) return lost;
-  PgTransaction tx(conn_.get());
-  if (!tx.status().ok()) return tx.status();
-  if (Status s = Relaxed(*conn_); !s.ok()) return s;
-  const PgParam test_now =
-      clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam();
-  Result<PgRows> renewed = conn_->Query(
-      "UPDATE outbox o SET lease_until_ms = "
-      "  coalesce($3::bigint, reg_now_ms()) + $4 "
-      "FROM unnest($1::bigint[], $2::integer[]) AS c(id, attempts) "
-      "WHERE o.id = c.id AND o.attempts = c.attempts "
-      "AND o.state = 'sending' RETURNING o.id, o.attempts",
-      {ArrayOf(claims, [](const ClaimRef& c) { return c.id; }),
-       ArrayOf(claims, [](const ClaimRef& c) { return c.attempts; }), test_now,
-       policy_.lease_ms});
-  if (!renewed.ok()) return renewed.status();
-  std::set<ClaimRef> held;
-  for (int i = 0; i < renewed.value().size(); i++) {
-    held.insert({renewed.value().Int(i, 0),
-                 static_cast<int>(renewed.value().Int(i, 1))});
-  }
-  for (const ClaimRef& c : claims) {
-    if (held.count(c) == 0) lost.push_back(c);
-  }
-  Status s = tx.Commit();
+  Status s = lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
+    lost.clear();
+    Result<PgRows> renewed = txn.conn().Query(
+        "UPDATE outbox o SET lease_until_ms = $3 "
+        "FROM unnest($1::bigint[], $2::integer[]) AS c(id, attempts) "
+        "WHERE o.id = c.id AND o.attempts = c.attempts "
+        "AND o.state = 'sending' RETURNING o.id, o.attempts",
+        {ArrayOf(claims, [](const ClaimRef& c) { return c.id; }),
+         ArrayOf(claims, [](const ClaimRef& c) { return c.attempts; }),
+         txn.now_ms() + policy_.lease_ms});
+    if (!renewed.ok()) return renewed.status();
+    std::set<ClaimRef> held;
+    for (int i = 0; i < renewed.value().size(); i++) {
+      held.insert({renewed.value().Int(i, 0),
+                   static_cast<int>(renewed.value().Int(i, 1))});
+    }
+    for (const ClaimRef& c : claims) {
+      if (held.count(c) == 0) lost.push_back(c);
+    }
+    return Status();
+  });
   if (!s.ok()) return s;
   return lost;
 }
 
 Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
                         std::string_view reply, std::string_view reason) {
-  PgTransaction tx(conn_.get());
-  if (!tx.status().ok()) return tx.status();
-  if (Status s = Relaxed(*conn_); !s.ok()) return s;
-  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
-  if (!now.ok()) return now.status();
-  std::int64_t next = now.value();
-  if (outcome == Outcome::kRetry) {
-    const std::optional<std::int64_t> again =
-        NextAttemptMs(policy_, job, now.value());
-    if (again) {
-      next = *again;
-    } else {
-      outcome = Outcome::kFailed;
+  return lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
+    const std::int64_t now = txn.now_ms();
+    Outcome result = outcome;
+    std::int64_t next = now;
+    if (result == Outcome::kRetry) {
+      const std::optional<std::int64_t> again =
+          NextAttemptMs(policy_, job, now);
+      if (again) {
+        next = *again;
+      } else {
+        result = Outcome::kFailed;
+      }
     }
-  }
-  const char* state = outcome == Outcome::kSent    ? "sent"
-                      : outcome == Outcome::kRetry ? "queued"
-                                                   : "failed";
-  const char* event = outcome == Outcome::kSent    ? "sent"
-                      : outcome == Outcome::kRetry ? "retry"
-                                                   : "failed";
-  Result<PgRows> updated = conn_->Query(
-      "UPDATE outbox SET state = $1, next_attempt_ms = $2, last_reply = $3, "
-      "lease_until_ms = NULL, "
-      "sent_ms = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_ms END "
-      "WHERE id = $5 AND state = 'sending' AND attempts = $6",
-      {state, next, reply, now.value(), job.id, job.attempts});
-  if (!updated.ok()) return updated.status();
-  if (updated.value().affected() == 0) return Status();  // the claim was lost
-  Status s = PgRecordEvent(*conn_, job.id, now.value(), event, reply,
-                           outcome == Outcome::kRetry ? reason : "");
-  if (!s.ok()) return s;
-  return tx.Commit();
+    const char* state = result == Outcome::kSent    ? "sent"
+                        : result == Outcome::kRetry ? "queued"
+                                                    : "failed";
+    const char* event = result == Outcome::kSent    ? "sent"
+                        : result == Outcome::kRetry ? "retry"
+                                                    : "failed";
+    // Nothing is written when the claim was lost.
+    return txn.conn()
+        .Query(
+            "WITH u AS (UPDATE outbox SET state = $1, next_attempt_ms = $2, "
+            "  last_reply = $3, lease_until_ms = NULL, "
+            "  sent_ms = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_ms END "
+            "  WHERE id = $5 AND state = 'sending' AND attempts = $6 "
+            "  RETURNING id) "
+            "INSERT INTO outbox_events(job_id, at_ms, event, detail, reason) "
+            "SELECT id, $4, $7, nullif($3, ''), nullif($8, '') FROM u",
+            {state, next, reply, now, job.id, job.attempts, event,
+             result == Outcome::kRetry ? reason : std::string_view()})
+        .status();
+  });
 }
 
 Status PgOutbox::MarkSent(const ClaimedJob& job, std::string_view reply) {

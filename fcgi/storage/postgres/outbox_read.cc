@@ -54,11 +54,7 @@ JobRow RowFrom(const PgRows& rows, int row) {
 }  // namespace
 
 Result<JobState> PgOutbox::State(std::int64_t id) {
-  Result<PgRows> found =
-      conn_->Query("SELECT state FROM outbox WHERE id = $1", {id});
-  if (!found.ok()) return found.status();
-  if (found.value().empty()) return Status::NotFound("no such job");
-  return JobStateFromName(found.value().Text(0, 0));
+  return PgJobState(*conn_, id);
 }
 
 Result<OutboxStats> PgOutbox::Stats() {

@@ -181,13 +181,14 @@ Status PgConnection::Exec(const char* sql) {
   return Status::Ok();
 }
 
-PgTransaction::PgTransaction(PgConnection* conn) : conn_(conn) {
-  status_ = conn_->Exec("BEGIN");
+PgTransaction::PgTransaction(PgConnection* conn, const char* begin)
+    : conn_(conn) {
+  status_ = conn_->Exec(begin);
   // An idle connection the server dropped (a restart) shows up only now;
   // BEGIN is safe to send again on a new session.
   if (!status_.ok() && !conn_->connected()) {
     conn_->last_reconnect_ = {};
-    status_ = conn_->Exec("BEGIN");
+    status_ = conn_->Exec(begin);
   }
   open_ = status_.ok();
   conn_->in_transaction_ = open_;
@@ -205,6 +206,20 @@ Status PgTransaction::Commit() {
   open_ = false;
   conn_->in_transaction_ = false;
   return s;
+}
+
+std::string PgTextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 Status PgMigrate(PgConnection* conn, const Migration* migrations, int count) {

@@ -127,7 +127,9 @@ class PgConnection {
 // a Commit() that fails with kUnavailable may or may not have committed.
 class PgTransaction {
  public:
-  explicit PgTransaction(PgConnection* conn);
+  // "begin": the statements that open it, in one round trip ("BEGIN; SET
+  // LOCAL ..."), BEGIN first.
+  explicit PgTransaction(PgConnection* conn, const char* begin = "BEGIN");
   ~PgTransaction();
   PgTransaction(const PgTransaction&) = delete;
   PgTransaction& operator=(const PgTransaction&) = delete;
@@ -140,6 +142,10 @@ class PgTransaction {
   Status status_;
   bool open_ = false;
 };
+
+// A text[] parameter's value: {"a","b\"c"} for a and b"c (each item
+// quoted, '"' and '\' escaped).
+std::string PgTextArray(const std::vector<std::string>& items);
 
 // Applies the "count" migrations (ascending versions) newer than the
 // database's, each in its own transaction that also records its version in

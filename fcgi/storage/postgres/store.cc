@@ -10,18 +10,15 @@ namespace reg {
 namespace {
 
 // The counter to bump when a mail to "mailbox" now would pass MAIL_CAP or
-// MAIL_CAP_TOTAL; nullptr when it may go. In a transaction: registrations
-// to one mailbox (on any host) take their turn on a transaction-scoped
-// advisory lock, so that two at once cannot both take MAIL_CAP's last
-// place.
+// MAIL_CAP_TOTAL; nullptr when it may go. In a write lane's batch that
+// holds the mailbox's advisory lock when MAIL_CAP is on (the lane takes
+// it, write_lane.h): registrations to one mailbox, on any host, take
+// turns, so that two at once cannot both take MAIL_CAP's last place.
 Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
                                const RegisterLimits& limits, std::int64_t now,
                                bool resend) {
   const std::int64_t hour_ago = now - 3600 * 1000LL;
   if (limits.mail_cap > 0) {
-    Result<PgRows> locked =
-        conn.Query("SELECT pg_advisory_xact_lock(hashtext($1))", {mailbox});
-    if (!locked.ok()) return locked.status();
     Result<PgRows> n = conn.Query(
         "SELECT count(*) FROM outbox WHERE mailbox = $1 AND created_ms > $2",
         {mailbox, hour_ago});
@@ -82,8 +79,10 @@ Result<std::unique_ptr<PgStorage>> PgStorage::Open(const std::string& url,
   if (!conn.ok()) return conn.status();
   Status s = PgMigrate(conn.value().get(), kPgMigrations, kPgMigrationCount);
   if (!s.ok()) return s;
-  return std::unique_ptr<PgStorage>(
-      new PgStorage(url, clock, std::move(policy)));
+  Result<std::unique_ptr<PgWriteLane>> lane = PgWriteLane::Open(url, clock);
+  if (!lane.ok()) return lane.status();
+  return std::unique_ptr<PgStorage>(new PgStorage(
+      url, clock, std::move(policy), std::move(lane).value()));
 }
 
 // A thread's connection: opened now if the server answers, else on the
@@ -92,7 +91,8 @@ Result<std::unique_ptr<Store>> PgStorage::NewStore() {
   Result<std::unique_ptr<PgConnection>> conn =
       PgConnection::Open(url_, /*defer=*/true);
   if (!conn.ok()) return conn.status();
-  return std::unique_ptr<Store>(new PgStore(std::move(conn).value(), clock_));
+  return std::unique_ptr<Store>(
+      new PgStore(std::move(conn).value(), lane_.get(), clock_));
 }
 
 Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
@@ -100,84 +100,81 @@ Result<std::unique_ptr<Outbox>> PgStorage::NewOutbox() {
       PgConnection::Open(url_, /*defer=*/true);
   if (!conn.ok()) return conn.status();
   return std::unique_ptr<Outbox>(
-      new PgOutbox(std::move(conn).value(), clock_, policy_));
+      new PgOutbox(std::move(conn).value(), lane_.get(), clock_, policy_));
 }
 
-PgStore::PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock)
-    : conn_(std::move(conn)), clock_(clock) {}
+PgStore::PgStore(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
+                 const Clock* clock)
+    : conn_(std::move(conn)), lane_(lane), clock_(clock) {}
 
 Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
                                            const RegisterLimits& limits,
                                            const RegistrationMails& mails,
                                            bool create) {
-  PgTransaction tx(conn_.get());
-  if (!tx.status().ok()) return tx.status();
-  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
-  if (!now.ok()) return now.status();
-  // The account, created if new (unless a resend). A registration racing
-  // for the same new address waits on the unique index, then finds the
-  // row; FOR UPDATE holds it, so a verification cannot change its kind
-  // meanwhile.
-  std::int64_t user_id = 0;
-  bool verified = false;
-  if (create) {
-    Result<PgRows> inserted = conn_->Query(
-        "INSERT INTO users(email, email_norm, password_hash, created_ms) "
-        "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
-        "RETURNING id",
-        {reg.email, reg.email_norm, reg.password_hash, now.value()});
-    if (!inserted.ok()) return inserted.status();
-    if (!inserted.value().empty()) user_id = inserted.value().Int(0, 0);
-  }
-  if (user_id == 0) {
-    Result<PgRows> found = conn_->Query(
-        "SELECT id, verified_ms IS NOT NULL FROM users "
-        "WHERE email_norm = $1 FOR UPDATE",
-        {reg.email_norm});
-    if (!found.ok()) return found.status();
-    if (found.value().empty()) {
-      if (!create) return RegisterOutcome();  // a resend to nobody: nothing
-      return Status::Unavailable("account vanished");
-    }
-    user_id = found.value().Int(0, 0);
-    verified = found.value().Text(0, 1) == "t";
-  }
   RegisterOutcome outcome;
-  outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
+  const std::string lock = limits.mail_cap > 0 ? reg.mailbox : "";
+  Status s = lane_->Run(Durability::kDurable, lock, [&](PgTxn& txn) -> Status {
+    PgConnection& conn = txn.conn();
+    const std::int64_t now = txn.now_ms();
+    outcome = RegisterOutcome();
+    // The account, created if new (unless a resend). A registration racing
+    // for the same new address waits on the unique index, then finds the
+    // row; FOR UPDATE holds it, so a verification cannot change its kind
+    // meanwhile.
+    std::int64_t user_id = 0;
+    bool verified = false;
+    if (create) {
+      Result<PgRows> inserted = conn.Query(
+          "INSERT INTO users(email, email_norm, password_hash, created_ms) "
+          "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
+          "RETURNING id",
+          {reg.email, reg.email_norm, reg.password_hash, now});
+      if (!inserted.ok()) return inserted.status();
+      if (!inserted.value().empty()) user_id = inserted.value().Int(0, 0);
+    }
+    if (user_id == 0) {
+      Result<PgRows> found = conn.Query(
+          "SELECT id, verified_ms IS NOT NULL FROM users "
+          "WHERE email_norm = $1 FOR UPDATE",
+          {reg.email_norm});
+      if (!found.ok()) return found.status();
+      if (found.value().empty()) {
+        if (!create) return Status();  // a resend to nobody: nothing
+        return Status::Unavailable("account vanished");
+      }
+      user_id = found.value().Int(0, 0);
+      verified = found.value().Text(0, 1) == "t";
+    }
+    outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
-  // Past a cap the registration is answered as usual and sends nothing.
-  Result<const char*> capped =
-      MailCapHit(*conn_, reg.mailbox, limits, now.value(), !create);
-  if (!capped.ok()) return capped.status();
-  if (capped.value() != nullptr) {
+    // Past a cap the registration is answered as usual and sends nothing.
+    Result<const char*> capped =
+        MailCapHit(conn, reg.mailbox, limits, now, !create);
+    if (!capped.ok()) return capped.status();
     // No row records a capped registration: a counter does.
-    Status bumped = PgAddCounter(*conn_, capped.value(), 1);
-    if (!bumped.ok()) return bumped;
-    Status s = tx.Commit();
-    if (!s.ok()) return s;
-    return outcome;
-  }
+    if (capped.value() != nullptr) return PgAddCounter(conn, capped.value(), 1);
 
-  if (outcome.kind == MailKind::kVerify) {
-    // A resend's link is for the password of the latest registration: its
-    // newest token's.
-    Result<PgRows> token = conn_->Query(
-        "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-        "expires_ms) VALUES($1, $2, coalesce($3, "
-        "(SELECT password_hash FROM tokens WHERE user_id = $2 "
-        " ORDER BY created_ms DESC, hash LIMIT 1), "
-        "(SELECT password_hash FROM users WHERE id = $2)), $4, $5)",
-        {reg.token_hash, user_id,
-         reg.password_hash.empty() ? PgParam() : PgParam(reg.password_hash),
-         now.value(), now.value() + limits.token_ttl_ms});
-    if (!token.ok()) return token.status();
-  }
-  Result<std::int64_t> id =
-      PgEnqueue(*conn_, RegistrationJob(reg, user_id, outcome.kind, !create,
-                                        mails, limits, now.value()));
-  if (!id.ok()) return id.status();
-  outcome.job_id = id.value();
-  Status s = tx.Commit();
+    if (outcome.kind == MailKind::kVerify) {
+      // A resend's link is for the password of the latest registration:
+      // its newest token's.
+      Result<PgRows> token = conn.Query(
+          "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
+          "expires_ms) VALUES($1, $2, coalesce($3, "
+          "(SELECT password_hash FROM tokens WHERE user_id = $2 "
+          " ORDER BY created_ms DESC, hash LIMIT 1), "
+          "(SELECT password_hash FROM users WHERE id = $2)), $4, $5)",
+          {reg.token_hash, user_id,
+           reg.password_hash.empty() ? PgParam() : PgParam(reg.password_hash),
+           now, now + limits.token_ttl_ms});
+      if (!token.ok()) return token.status();
+    }
+    Result<std::int64_t> id =
+        PgEnqueue(conn, RegistrationJob(reg, user_id, outcome.kind, !create,
+                                        mails, limits, now));
+    if (!id.ok()) return id.status();
+    outcome.job_id = id.value();
+    return Status();
+  });
   if (!s.ok()) return s;
   return outcome;
 }
@@ -208,37 +205,36 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
 
 Result<ActivateOutcome> PgStore::Verify(
     const std::string& token_hash, const std::optional<PreparedEvent>& event) {
-  ActivateOutcome outcome{Activation::kAlreadyVerified, 0};
-  PgTransaction tx(conn_.get());
-  if (!tx.status().ok()) return tx.status();
-  Result<std::int64_t> now = PgNowMs(*conn_, clock_);
-  if (!now.ok()) return now.status();
-  Result<PgRows> used = conn_->Query(
-      "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL "
-      "RETURNING user_id, password_hash",
-      {now.value(), token_hash});
-  if (!used.ok()) return used.status();
-  if (used.value().empty()) return outcome;  // a race: another click won
-  // The account takes the password of the registration this link was
-  // for, unless another link verified it first.
-  const std::int64_t user_id = used.value().Int(0, 0);
-  Result<PgRows> verify = conn_->Query(
-      "UPDATE users SET verified_ms = $1, password_hash = $2 "
-      "WHERE id = $3 AND verified_ms IS NULL",
-      {now.value(), used.value().Text(0, 1), user_id});
-  if (!verify.ok()) return verify.status();
-  if (verify.value().affected() > 0) {
+  ActivateOutcome outcome;
+  Status s = lane_->Run(Durability::kDurable, [&](PgTxn& txn) -> Status {
+    PgConnection& conn = txn.conn();
+    const std::int64_t now = txn.now_ms();
+    outcome = ActivateOutcome{Activation::kAlreadyVerified, 0};
+    Result<PgRows> used = conn.Query(
+        "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL "
+        "RETURNING user_id, password_hash",
+        {now, token_hash});
+    if (!used.ok()) return used.status();
+    if (used.value().empty()) return Status();  // a race: another click won
+    // The account takes the password of the registration this link was
+    // for, unless another link verified it first.
+    const std::int64_t user_id = used.value().Int(0, 0);
+    Result<PgRows> verify = conn.Query(
+        "UPDATE users SET verified_ms = $1, password_hash = $2 "
+        "WHERE id = $3 AND verified_ms IS NULL",
+        {now, used.value().Text(0, 1), user_id});
+    if (!verify.ok()) return verify.status();
+    if (verify.value().affected() == 0) return Status();  // another link won
     outcome.state = Activation::kVerified;
-    if (event) {
-      // The account.verified event, in the verifying transaction.
-      Result<NewJob> job = VerifiedEventJob(*event, user_id, now.value());
-      if (!job.ok()) return job.status();
-      Result<std::int64_t> id = PgEnqueue(*conn_, job.value());
-      if (!id.ok()) return id.status();
-      outcome.event_job_id = id.value();
-    }
-  }
-  Status s = tx.Commit();
+    if (!event) return Status();
+    // The account.verified event, in the verifying transaction.
+    Result<NewJob> job = VerifiedEventJob(*event, user_id, now);
+    if (!job.ok()) return job.status();
+    Result<std::int64_t> id = PgEnqueue(conn, job.value());
+    if (!id.ok()) return id.status();
+    outcome.event_job_id = id.value();
+    return Status();
+  });
   if (!s.ok()) return s;
   return outcome;
 }

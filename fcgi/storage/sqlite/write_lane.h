@@ -14,16 +14,10 @@
 #include <vector>
 
 #include "base/status.h"
+#include "storage/durability.h"
 #include "storage/sqlite/db.h"
 
 namespace reg {
-
-// How a piece's commit reaches the disk. kDurable: on disk before Run
-// returns (synchronous=FULL, unless the lane was opened with NORMAL).
-// kRelaxed: committed without its own fsync; it survives a crash of the
-// process, and the next durable commit (which syncs the WAL up to itself)
-// makes it survive power loss too. A batch is durable if any piece is.
-enum class Durability { kDurable, kRelaxed };
 
 // The transaction a piece runs in.
 class SqliteTxn {
