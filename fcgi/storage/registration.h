@@ -16,6 +16,9 @@ struct NewRegistration {
   std::string mailbox;        // MailboxKey(email), never "": MAIL_CAP counts it
   std::string password_hash;  // HashPassword(...)
   std::string token_hash;     // TokenHash(token) of the token in the mail
+  // ReceiptHash(R) of the receipt the answer carries (CONTRACT section 8),
+  // stored in the transaction of the mail it names.
+  std::string receipt_hash;
 };
 
 struct RegisterLimits {

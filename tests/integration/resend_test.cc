@@ -47,7 +47,7 @@ TEST_F(ResendTest, AnUnverifiedAddressGetsANewLinkAndTheOldOneStillWorks) {
   const std::string first = TokenIn(MailsTo(email).at(0));
   HttpResponse r = ResendJson(email);
   EXPECT_EQ(r.status, 202);
-  EXPECT_EQ(r.body, R"({"status":"verification_sent"})");
+  EXPECT_NE(AcceptedReceipt(r.body), "") << r.body;
   ASSERT_TRUE(WaitFor([&] { return MailsTo(email).size() == 2; }));
   const std::string second = TokenIn(MailsTo(email).at(1));
   ASSERT_FALSE(second.empty());
@@ -79,7 +79,7 @@ TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
   const HttpResponse a = ResendJson(known);
   const HttpResponse b = ResendJson("resend-nobody@example.com");
   EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.body, b.body);
+  EXPECT_EQ(AnswerShape(a), AnswerShape(b));
   // Nothing was queued for the unknown address, so no mail can follow.
   EXPECT_EQ(JobsTo("resend-nobody@example.com"), 0);
   EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email = "
@@ -89,7 +89,8 @@ TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
   HttpResponse form = stack().Post(
       "/register/resend", "email=resend-nobody%40example.com", {kForm});
   EXPECT_EQ(form.status, 303);
-  EXPECT_EQ(form.Header("location"), "/register/sent");
+  EXPECT_NE(SentReceipt(form.Header("location")), "")
+      << form.Header("location");
 }
 
 TEST_F(ResendTest, AnInvalidAddressIs422AsForARegistration) {

@@ -114,6 +114,7 @@ class PgStore : public Store {
       std::int64_t account_id) override;
 
  private:
+  Result<ReceiptFacts> LookUpReceipt(const std::string& receipt_hash) override;
   Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
                                     const RegisterLimits& limits,
                                     const RegistrationMails& mails,

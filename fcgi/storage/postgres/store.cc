@@ -46,6 +46,22 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
   return static_cast<const char*>(nullptr);
 }
 
+// Stores "receipt" inside the caller's transaction.
+Status PgInsertReceipt(PgConnection& conn, const NewReceipt& receipt) {
+  return conn
+      .Query(
+          "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
+          "created_ms, expires_ms) VALUES($1, $2, $3, $4, $5, $6, $7)",
+          {receipt.hash, receipt.own ? "register" : "resend",
+           receipt.job_id != 0 ? PgParam(receipt.job_id) : PgParam(),
+           receipt.not_sent != NotSent::kNo
+               ? PgParam(NotSentName(receipt.not_sent))
+               : PgParam(),
+           receipt.token_hash.empty() ? PgParam() : PgParam(receipt.token_hash),
+           receipt.created_ms, receipt.expires_ms})
+      .status();
+}
+
 }  // namespace
 
 Result<Counters> PgCounters(PgConnection& conn) {
@@ -136,8 +152,15 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
         {reg.email_norm});
     if (!found.ok()) return found.status();
     if (found.value().empty()) {
-      if (!create) return RegisterOutcome();  // a resend to nobody: nothing
-      return Status::Unavailable("account vanished");
+      if (create) return Status::Unavailable("account vanished");
+      // A resend to nobody: a receipt, no mail.
+      Status st = PgInsertReceipt(
+          *conn_, ReceiptFor(reg, !create, 0, NotSent::kNo, "", limits,
+                             now.value()));
+      if (!st.ok()) return st;
+      st = tx.Commit();
+      if (!st.ok()) return st;
+      return RegisterOutcome();
     }
     user_id = found.value().Int(0, 0);
     verified = found.value().Text(0, 1) == "t";
@@ -145,22 +168,12 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
   RegisterOutcome outcome;
   outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
-  // Past a cap the registration is answered as usual and sends nothing.
-  Result<const char*> capped =
-      MailCapHit(*conn_, reg.mailbox, limits, now.value(), !create);
-  if (!capped.ok()) return capped.status();
-  if (capped.value() != nullptr) {
-    // No row records a capped registration: a counter does.
-    Status bumped = PgAddCounter(*conn_, capped.value(), 1);
-    if (!bumped.ok()) return bumped;
-    Status s = tx.Commit();
-    if (!s.ok()) return s;
-    return outcome;
-  }
-
+  // A registration's token is stored even when a cap holds its mail back:
+  // a resend then mints its link for this registration's password, never
+  // an older one's. A resend's link is for the password of the latest
+  // registration: its newest token's.
+  std::string token_hash;
   if (outcome.kind == MailKind::kVerify) {
-    // A resend's link is for the password of the latest registration: its
-    // newest token's.
     Result<PgRows> token = conn_->Query(
         "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
         "expires_ms) VALUES($1, $2, coalesce($3, "
@@ -171,15 +184,70 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
          reg.password_hash.empty() ? PgParam() : PgParam(reg.password_hash),
          now.value(), now.value() + limits.token_ttl_ms});
     if (!token.ok()) return token.status();
+    token_hash = reg.token_hash;
   }
-  Result<std::int64_t> id =
-      PgEnqueue(*conn_, RegistrationJob(reg, user_id, outcome.kind, !create,
-                                        mails, limits, now.value()));
-  if (!id.ok()) return id.status();
-  outcome.job_id = id.value();
+
+  // Past a cap the registration is answered as usual and sends nothing.
+  Result<const char*> capped =
+      MailCapHit(*conn_, reg.mailbox, limits, now.value(), !create);
+  if (!capped.ok()) return capped.status();
+  std::int64_t job_id = 0;
+  NotSent not_sent = NotSent::kNo;
+  if (capped.value() != nullptr) {
+    // No job records a capped registration: a counter and its receipt do.
+    Status bumped = PgAddCounter(*conn_, capped.value(), 1);
+    if (!bumped.ok()) return bumped;
+    not_sent = NotSent::kMailCap;
+  } else {
+    Result<std::int64_t> id =
+        PgEnqueue(*conn_, RegistrationJob(reg, user_id, outcome.kind, !create,
+                                          mails, limits, now.value()));
+    if (!id.ok()) return id.status();
+    job_id = id.value();
+  }
+  Status st = PgInsertReceipt(
+      *conn_, ReceiptFor(reg, !create, job_id, not_sent, token_hash, limits,
+                         now.value()));
+  if (!st.ok()) return st;
+  outcome.job_id = job_id;
   Status s = tx.Commit();
   if (!s.ok()) return s;
   return outcome;
+}
+
+Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
+  const PgParam test_now =
+      clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam();
+  Result<PgRows> found = conn_->Query(
+      "SELECT r.cause = 'register', r.created_ms, coalesce(r.not_sent, ''), "
+      "coalesce(r.job_id, 0), coalesce(o.state, ''), "
+      "coalesce(o.attempts, 0), coalesce(o.next_attempt_ms, 0), "
+      "coalesce(o.last_reply, ''), coalesce(o.sent_ms, 0), "
+      "coalesce((SELECT max(e.at_ms) FROM outbox_events e "
+      "  WHERE e.job_id = r.job_id), 0), "
+      "CASE WHEN r.cause = 'register' THEN coalesce("
+      "  (SELECT t.used_ms FROM tokens t JOIN users u ON u.id = t.user_id "
+      "   WHERE t.hash = r.token_hash AND u.verified_ms IS NOT NULL), 0) "
+      "ELSE 0 END "
+      "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
+      "WHERE r.hash = $1 AND r.expires_ms > coalesce($2::bigint, reg_now_ms())",
+      {receipt_hash, test_now});
+  if (!found.ok()) return found.status();
+  if (found.value().empty()) return Status::NotFound("unknown receipt");
+  const PgRows& row = found.value();
+  ReceiptFacts f;
+  f.own = row.Text(0, 0) == "t";
+  f.created_ms = row.Int(0, 1);
+  f.not_sent = NotSentFromName(row.Text(0, 2));
+  f.job_id = row.Int(0, 3);
+  f.job_state = row.Text(0, 4);
+  f.attempts = static_cast<int>(row.Int(0, 5));
+  f.next_attempt_ms = row.Int(0, 6);
+  f.last_reply = row.Text(0, 7);
+  f.sent_ms = row.Int(0, 8);
+  f.changed_ms = row.Int(0, 9);
+  f.verified_ms = row.Int(0, 10);
+  return f;
 }
 
 Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
@@ -247,10 +315,11 @@ Result<StoreTotals> PgStore::Totals() {
   Result<PgRows> totals = conn_->Query(
       "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
       "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
-      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
+      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+      "(SELECT count(*) FROM receipts)");
   if (!totals.ok()) return totals.status();
   const RowTotals rows{totals.value().Int(0, 0), totals.value().Int(0, 1),
-                       totals.value().Int(0, 2)};
+                       totals.value().Int(0, 2), totals.value().Int(0, 3)};
   Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());

@@ -98,6 +98,7 @@ class SqliteStore : public Store {
       std::int64_t account_id) override;
 
  private:
+  Result<ReceiptFacts> LookUpReceipt(const std::string& receipt_hash) override;
   Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
                                     const RegisterLimits& limits,
                                     const RegistrationMails& mails,

@@ -86,6 +86,22 @@ Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
   return static_cast<const char*>(nullptr);
 }
 
+// Stores "receipt" inside the caller's transaction.
+Status InsertReceipt(Database& db, const NewReceipt& receipt) {
+  Stmt insert(db, "insert receipt",
+              "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
+              "created_ms, expires_ms) VALUES(?, ?, nullif(?, 0), "
+              "nullif(?, ''), nullif(?, ''), ?, ?)");
+  insert.Text(receipt.hash)
+      .Text(receipt.own ? "register" : "resend")
+      .Int(receipt.job_id)
+      .Text(NotSentName(receipt.not_sent))
+      .Text(receipt.token_hash)
+      .Int(receipt.created_ms)
+      .Int(receipt.expires_ms);
+  return insert.Run();
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
@@ -105,16 +121,16 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
         FindOrCreateAccount(db, reg, now, create);
     if (!account.ok()) return account.status();
     const auto [user_id, verified] = account.value();
-    if (user_id == 0) return Status();  // a resend to nobody: nothing
+    if (user_id == 0) {  // a resend to nobody: a receipt, no mail
+      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kNo, "",
+                                          limits, now));
+    }
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
-    // Past a cap the registration is answered as usual and sends nothing.
-    Result<const char*> capped =
-        MailCapHit(db, reg.mailbox, limits, now, !create);
-    if (!capped.ok()) return capped.status();
-    // No row records a capped registration: a counter does.
-    if (capped.value() != nullptr) return AddCounter(db, capped.value(), 1);
-
+    // A registration's token is stored even when a cap holds its mail
+    // back: a resend then mints its link for this registration's
+    // password, never an older one's.
+    std::string token_hash;
     if (outcome.kind == MailKind::kVerify) {
       std::string password_hash = reg.password_hash;
       if (password_hash.empty()) {
@@ -132,6 +148,19 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
           .Int(now + limits.token_ttl_ms);
       Status st = token.Run();
       if (!st.ok()) return st;
+      token_hash = reg.token_hash;
+    }
+
+    // Past a cap the registration is answered as usual and sends nothing.
+    Result<const char*> capped =
+        MailCapHit(db, reg.mailbox, limits, now, !create);
+    if (!capped.ok()) return capped.status();
+    if (capped.value() != nullptr) {
+      // No job records a capped registration: a counter and its receipt do.
+      Status st = AddCounter(db, capped.value(), 1);
+      if (!st.ok()) return st;
+      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kMailCap,
+                                          token_hash, limits, now));
     }
 
     Result<std::int64_t> id =
@@ -139,7 +168,8 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
                                      limits, now));
     if (!id.ok()) return id.status();
     outcome.job_id = id.value();
-    return Status();
+    return InsertReceipt(db, ReceiptFor(reg, !create, id.value(), NotSent::kNo,
+                                        token_hash, limits, now));
   });
   if (!s.ok()) return s;
   return outcome;
@@ -206,17 +236,55 @@ Result<ActivateOutcome> SqliteStore::Verify(
   return outcome;
 }
 
+Result<ReceiptFacts> SqliteStore::LookUpReceipt(
+    const std::string& receipt_hash) {
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Stmt find(*reader.value(), "find receipt",
+            "SELECT r.cause = 'register', r.created_ms, "
+            "coalesce(r.not_sent, ''), coalesce(r.job_id, 0), "
+            "coalesce(o.state, ''), coalesce(o.attempts, 0), "
+            "coalesce(o.next_attempt_ms, 0), coalesce(o.last_reply, ''), "
+            "coalesce(o.sent_ms, 0), "
+            "coalesce((SELECT max(e.at_ms) FROM outbox_events e "
+            "  WHERE e.job_id = r.job_id), 0), "
+            "CASE WHEN r.cause = 'register' THEN coalesce("
+            "  (SELECT t.used_ms FROM tokens t JOIN users u "
+            "   ON u.id = t.user_id WHERE t.hash = r.token_hash "
+            "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END "
+            "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
+            "WHERE r.hash = ? AND r.expires_ms > ?");
+  find.Text(receipt_hash).Int(clock_->NowMs());
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::NotFound("unknown receipt");
+  ReceiptFacts f;
+  f.own = find.ColumnInt(0) != 0;
+  f.created_ms = find.ColumnInt(1);
+  f.not_sent = NotSentFromName(find.ColumnText(2));
+  f.job_id = find.ColumnInt(3);
+  f.job_state = find.ColumnText(4);
+  f.attempts = static_cast<int>(find.ColumnInt(5));
+  f.next_attempt_ms = find.ColumnInt(6);
+  f.last_reply = find.ColumnText(7);
+  f.sent_ms = find.ColumnInt(8);
+  f.changed_ms = find.ColumnInt(9);
+  f.verified_ms = find.ColumnInt(10);
+  return f;
+}
+
 Result<StoreTotals> SqliteStore::Totals() {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();
   Stmt totals(*reader.value(), "totals",
               "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
               "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
-              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
+              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+              "(SELECT count(*) FROM receipts)");
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   const RowTotals rows{totals.ColumnInt(0), totals.ColumnInt(1),
-                       totals.ColumnInt(2)};
+                       totals.ColumnInt(2), totals.ColumnInt(3)};
   Result<Counters> counters = ReadCounters(*reader.value());
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());
