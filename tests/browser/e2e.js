@@ -245,6 +245,16 @@ async function javascriptOn(browser) {
     await page.waitForURL(isSentWithReceipt);
     assert.equal(await h1(page), 'Check your inbox');
 
+    // The receipt's state, kept up to date by receipt.js in the one
+    // role="status" region, reaches "accepted" without a reload; the
+    // server's words appear beside it.
+    assert.equal(await page.locator('[role="status"]').count(), 1);
+    await page.waitForFunction(() => /accepted your mail/.test(
+        document.getElementById('receipt-status').textContent), null, { timeout: 15000 });
+    assert.equal(await page.locator('#receipt-reply').isVisible(), true);
+    assert.match(await text(page, '#receipt-reply-text'), /^250/);
+    await shoot(page, SHOTS, 'sent-accepted');
+
     // The link from the mail; the button reached and pressed by keyboard.
     const link = verificationLink(await waitForMail(DATA_DIR, email));
     await page.goto(link);
