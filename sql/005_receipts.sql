@@ -21,3 +21,12 @@ CREATE TABLE receipts (
 -- the receipts naming them, together.
 CREATE INDEX receipts_expires ON receipts(expires_ms);
 CREATE INDEX receipts_job ON receipts(job_id);
+
+-- Which registration a token is for (CONTRACT section 2, POST /activate):
+-- the hash of the token its POST /register minted (that token's own hash);
+-- a resend's token names the registration it was minted for, whose
+-- receipt alone (in the registering browser's cookie) spares the
+-- password. NULL on older rows: the token is its own registration.
+ALTER TABLE tokens ADD COLUMN registration TEXT;
+-- Wrong passwords typed for this link: from the 5th on it answers 410.
+ALTER TABLE tokens ADD COLUMN password_tries INTEGER NOT NULL DEFAULT 0;

@@ -38,6 +38,11 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   Result<std::string> receipt = NewReceiptText();
   if (!receipt.ok()) return receipt.status();
   reg.receipt_hash = ReceiptHash(receipt.value());
+  // The new link is for the registration whose receipt this browser's
+  // cookie holds (it registered here), else for the newest.
+  for (const std::string& r : CookieReceipts(request, config)) {
+    reg.cookie_receipt_hashes.push_back(ReceiptHash(r));
+  }
   Result<RegistrationMails> mails =
       PrepareMails(services, m, email, token.value());
   if (!mails.ok()) return mails.status();

@@ -261,33 +261,51 @@ std::string ResendPage(const Messages& msg, std::string_view email,
   return Page(msg, msg.Text("resend.title"), m);
 }
 
-std::string ActivatePage(const Messages& msg, std::string_view token,
-                         bool ask_password, std::string_view password_error) {
+std::string ActivatePage(const Messages& msg, std::string_view token) {
   std::string m = Icon("shield", "info");
   m += "<h1>" + msg.Html("activate.title") + "</h1>\n";
-  m += "<p class=\"lead\">" +
-       msg.Html(ask_password ? "activate.lead_password" : "activate.lead") +
-       "</p>\n";
+  m += "<p class=\"lead\">" + msg.Html("activate.lead") + "</p>\n";
   m += "<form method=\"post\" action=\"/activate\">\n";
   m += "<input type=\"hidden\" name=\"token\" value=\"";
   m += HtmlEscape(token) + "\">\n";
-  if (ask_password) {
-    const std::string error(password_error);
-    bool focus_taken = false;
-    m += "<div class=\"field\">\n";
-    m += "<label for=\"password\">" + msg.Html("page.password_label") +
-         "</label>\n";
-    m += "<input name=\"password\" type=\"password\" ";
-    m += "autocomplete=\"current-password\" id=\"password\" required ";
-    m += "aria-describedby=\"password-error\"";
-    m += CloseInput(error, &focus_taken);
-    m += FieldError("password-error", error);
-    m += "</div>\n";
-  }
   m += "<button type=\"submit\">" + msg.Html("activate.submit") + "</button>\n";
   m += "</form>\n";
   m += "<p class=\"small\">" + msg.Html("activate.small") + "</p>\n";
   return Page(msg, msg.Text("activate.title"), m);
+}
+
+std::string ActivatePasswordPage(const Messages& msg, std::string_view token,
+                                 std::int64_t registered_s,
+                                 std::string_view password_error) {
+  const std::string error(password_error);
+  bool focus_taken = false;
+  std::string m = Icon("shield", "info");
+  m += "<h1>" + msg.Html("activate.title") + "</h1>\n";
+  m += "<p class=\"lead\">" +
+       msg.Html("activate.registered",
+                {{"when", HtmlEscape(msg.DateTimeUtc(registered_s))}}) +
+       " " + msg.Html("activate.lead_password") + "</p>\n";
+  m += "<form method=\"post\" action=\"/activate\">\n";
+  m += "<input type=\"hidden\" name=\"token\" value=\"";
+  m += HtmlEscape(token) + "\">\n";
+  m += "<div class=\"field\">\n";
+  m += "<label for=\"password\">" + msg.Html("page.password_label") +
+       "</label>\n";
+  m += "<input name=\"password\" type=\"password\" ";
+  m += "autocomplete=\"current-password\" id=\"password\" required ";
+  m += "aria-describedby=\"password-error\"";
+  m += CloseInput(error, &focus_taken);
+  m += FieldError("password-error", error);
+  m += "</div>\n";
+  m += "<button type=\"submit\">" + msg.Html("activate.submit") + "</button>\n";
+  m += "</form>\n";
+  m += "<p class=\"small\">" + msg.Html("activate.other_ways") + "</p>\n";
+  m += ActionLink("/", msg.Text("page.home"));
+  return Page(msg,
+              error.empty() ? msg.Text("activate.title")
+                            : msg.Text("page.error_title",
+                                       {{"title", msg.Text("activate.title")}}),
+              m);
 }
 
 namespace {

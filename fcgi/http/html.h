@@ -66,12 +66,16 @@ std::string ResendPage(const Messages& m, std::string_view email,
                        std::string_view email_error);
 
 // The page behind a verification link: one button that posts "token" to
-// /activate. Opening it changes nothing. With "ask_password"
-// (ACTIVATE_ASKS_PASSWORD=1) the form also asks for the password chosen at
-// registration, with "password_error" beside it.
-std::string ActivatePage(const Messages& m, std::string_view token,
-                         bool ask_password = false,
-                         std::string_view password_error = "");
+// /activate. Opening it changes nothing.
+std::string ActivatePage(const Messages& m, std::string_view token);
+
+// POST /activate from a browser that did not register: the password chosen
+// at the registration of "registered_s" (Unix seconds, shown as its date),
+// the token kept in the form, "password_error" beside the field, and the
+// other ways on (the code where one registered, or registering again).
+std::string ActivatePasswordPage(const Messages& m, std::string_view token,
+                                 std::int64_t registered_s,
+                                 std::string_view password_error);
 
 // "Your email is verified": worded for a first verification and for a
 // repeated press of the same link alike.

@@ -53,6 +53,8 @@ constexpr KeySpec kKeys[] = {
     {"activate.small", K::kText},
     {"activate.password_missing", K::kText},
     {"activate.password_wrong", K::kText},
+    {"activate.registered", K::kText, "{when}"},
+    {"activate.other_ways", K::kText},
     // POST /activate.
     {"verified.title", K::kText},
     {"verified.lead", K::kText},

@@ -91,6 +91,16 @@ class Store {
   // nothing.
   Result<ReceiptStatus> Receipt(const std::string& receipt_hash);
 
+  // True when one of "receipt_hashes" (a cookie's) is the own receipt of
+  // the POST /register that made registration "registration_hash"
+  // (TokenInfo), still valid. Writes nothing.
+  virtual Result<bool> ReceiptProves(
+      const std::vector<std::string>& receipt_hashes,
+      const std::string& registration_hash) = 0;
+
+  // Counts a wrong password typed for the token; its count now.
+  virtual Result<int> CountWrongPassword(const std::string& token_hash) = 0;
+
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;
 

@@ -10,3 +10,8 @@ CREATE TABLE receipts (
 );
 CREATE INDEX receipts_expires ON receipts(expires_ms);
 CREATE INDEX receipts_job ON receipts(job_id);
+
+-- Which registration a token is for, and the wrong passwords typed for
+-- it (see sql/005_receipts.sql).
+ALTER TABLE tokens ADD COLUMN registration text;
+ALTER TABLE tokens ADD COLUMN password_tries integer NOT NULL DEFAULT 0;

@@ -172,7 +172,7 @@ TEST_F(ReceiptTest, ARegistrationsOwnReceiptSaysVerifiedOnceItIs) {
   ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), email).size() == 1; }));
   const std::string token = TokenIn(MailsTo(sink(), email)[0]);
   ASSERT_EQ(stack()
-                .Post("/activate", nlohmann::json{{"token", token}}.dump(),
+                .Post("/activate", nlohmann::json{{"token", token}, {"password", kPassword}}.dump(),
                       {kJson})
                 .status,
             200);

@@ -232,7 +232,8 @@ TEST_F(RegisterTest, VerifiedAddressAnswersExactlyLikeANewOneAndMailsANotice) {
   const std::string token = TokenIn(MailsTo("verified@example.com")[0]);
   ASSERT_FALSE(token.empty());
   HttpResponse activated = stack().Post(
-      "/activate", nlohmann::json{{"token", token}}.dump(), {kJson});
+      "/activate",
+      nlohmann::json{{"token", token}, {"password", kPassword}}.dump(), {kJson});
   ASSERT_EQ(activated.status, 200) << activated.body;
 
   HttpResponse fresh = PostJson("verified-new@example.com", kPassword);

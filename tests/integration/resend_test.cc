@@ -53,7 +53,7 @@ TEST_F(ResendTest, AnUnverifiedAddressGetsANewLinkAndTheOldOneStillWorks) {
   ASSERT_FALSE(second.empty());
   EXPECT_NE(second, first);
   EXPECT_EQ(stack().Get("/activate?token=" + first).status, 200);
-  EXPECT_EQ(stack().Post("/activate", "token=" + second, {kForm}).status, 200);
+  EXPECT_EQ(stack().Post("/activate", "token=" + second + "&password=a+good+password", {kForm}).status, 200);
   EXPECT_EQ(stack().Query("SELECT verified_ms IS NOT NULL FROM users WHERE "
                           "email = '" +
                           email + "'"),
@@ -65,7 +65,9 @@ TEST_F(ResendTest, AVerifiedAddressGetsTheNotice) {
   RegisterAndWait(email);
   ASSERT_EQ(
       stack()
-          .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)), {kForm})
+          .Post("/activate",
+                "token=" + TokenIn(MailsTo(email).at(0)) + "&password=a+good+password",
+                {kForm})
           .status,
       200);
   ASSERT_EQ(ResendJson(email).status, 202);
@@ -143,7 +145,9 @@ TEST_F(ResendTest, TheStoredHashChecksWithTheReadmesStandardLibraryCode) {
   RegisterAndWait(email, "correct horse battery");
   ASSERT_EQ(
       stack()
-          .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)), {kForm})
+          .Post("/activate",
+                "token=" + TokenIn(MailsTo(email).at(0)) + "&password=a+good+password",
+                {kForm})
           .status,
       200);
   const std::vector<std::string> hash = stack().Query(

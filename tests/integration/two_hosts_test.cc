@@ -189,7 +189,8 @@ TEST(TwoHosts, RegisteredThroughOneHostActivatesThroughTheFront) {
   EXPECT_EQ(hosts.b->Get("/activate?token=" + token).status, 200);
   HttpResponse r =
       Http("POST", hosts.front->Url("/activate"),
-           "{\"token\":\"" + token + "\"}", {"Content-Type: application/json"});
+           "{\"token\":\"" + token + "\",\"password\":\"a good password\"}",
+           {"Content-Type: application/json"});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, "{\"status\":\"active\"}");
   EXPECT_NE(AcceptedReceipt(hosts.b->Register(to, "a good password").body),

@@ -103,6 +103,9 @@ class PgStore : public Store {
   PgStore(std::unique_ptr<PgConnection> conn, const Clock* clock);
 
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
+  Result<bool> ReceiptProves(const std::vector<std::string>& receipt_hashes,
+                             const std::string& registration_hash) override;
+  Result<int> CountWrongPassword(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(

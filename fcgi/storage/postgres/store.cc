@@ -174,15 +174,42 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
   // registration: its newest token's.
   std::string token_hash;
   if (outcome.kind == MailKind::kVerify) {
+    // A registration's token is its own registration; a resend's is for
+    // the registration whose own receipt the cookie holds, else the
+    // newest (or, for rows from before, the account's password).
+    std::string registration = reg.token_hash;
+    std::string password_hash = reg.password_hash;
+    if (!create) {
+      std::vector<PgParam> params = {user_id};
+      for (std::size_t i = 0; i < 3; i++) {
+        params.push_back(i < reg.cookie_receipt_hashes.size()
+                             ? PgParam(reg.cookie_receipt_hashes[i])
+                             : PgParam(""));
+      }
+      Result<PgRows> chosen = conn_->Query(
+          "SELECT t.hash, t.password_hash FROM tokens t "
+          "WHERE t.user_id = $1 AND coalesce(t.registration, t.hash) = t.hash "
+          "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+          "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+          "  AND r.hash IN ($2, $3, $4)) DESC, t.created_ms DESC, t.hash "
+          "LIMIT 1",
+          params);
+      if (!chosen.ok()) return chosen.status();
+      if (!chosen.value().empty()) {
+        registration = chosen.value().Text(0, 0);
+        password_hash = chosen.value().Text(0, 1);
+      } else {
+        Result<PgRows> account = conn_->Query(
+            "SELECT password_hash FROM users WHERE id = $1", {user_id});
+        if (!account.ok()) return account.status();
+        password_hash = account.value().Text(0, 0);
+      }
+    }
     Result<PgRows> token = conn_->Query(
         "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-        "expires_ms) VALUES($1, $2, coalesce($3, "
-        "(SELECT password_hash FROM tokens WHERE user_id = $2 "
-        " ORDER BY created_ms DESC, hash LIMIT 1), "
-        "(SELECT password_hash FROM users WHERE id = $2)), $4, $5)",
-        {reg.token_hash, user_id,
-         reg.password_hash.empty() ? PgParam() : PgParam(reg.password_hash),
-         now.value(), now.value() + limits.token_ttl_ms});
+        "expires_ms, registration) VALUES($1, $2, $3, $4, $5, $6)",
+        {reg.token_hash, user_id, password_hash, now.value(),
+         now.value() + limits.token_ttl_ms, registration});
     if (!token.ok()) return token.status();
     token_hash = reg.token_hash;
   }
@@ -256,8 +283,11 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   Result<PgRows> found = conn_->Query(
       "SELECT t.used_ms IS NOT NULL, "
       "t.expires_ms <= coalesce($2::bigint, reg_now_ms()), t.password_hash, "
-      "t.user_id, u.email FROM tokens t JOIN users u ON u.id = t.user_id "
-      "WHERE t.hash = $1",
+      "t.user_id, u.email, coalesce(t.registration, t.hash), "
+      "t.password_tries, u.verified_ms IS NOT NULL, "
+      "coalesce((SELECT r.created_ms FROM tokens r "
+      "  WHERE r.hash = t.registration), t.created_ms) "
+      "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1",
       {token_hash, test_now});
   if (!found.ok()) return found.status();
   if (found.value().empty()) return Status::NotFound("unknown token");
@@ -266,6 +296,10 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   info.password_hash = row.Text(0, 2);
   info.account_id = row.Int(0, 3);
   info.email = row.Text(0, 4);
+  info.registration_hash = row.Text(0, 5);
+  info.password_tries = static_cast<int>(row.Int(0, 6));
+  info.account_verified = row.Text(0, 7) == "t";
+  info.registered_ms = row.Int(0, 8);
   if (row.Text(0, 0) == "t") {
     info.state = TokenState::kUsed;
   } else if (row.Text(0, 1) == "t") {
@@ -309,6 +343,35 @@ Result<ActivateOutcome> PgStore::Verify(
   Status s = tx.Commit();
   if (!s.ok()) return s;
   return outcome;
+}
+
+Result<bool> PgStore::ReceiptProves(
+    const std::vector<std::string>& receipt_hashes,
+    const std::string& registration_hash) {
+  if (receipt_hashes.empty()) return false;
+  std::vector<PgParam> params = {
+      registration_hash, clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()};
+  for (std::size_t i = 0; i < 3; i++) {
+    params.push_back(i < receipt_hashes.size() ? PgParam(receipt_hashes[i])
+                                               : PgParam(""));
+  }
+  Result<PgRows> found = conn_->Query(
+      "SELECT count(*) FROM receipts WHERE cause = 'register' "
+      "AND token_hash = $1 AND expires_ms > coalesce($2::bigint, reg_now_ms()) "
+      "AND hash IN ($3, $4, $5)",
+      params);
+  if (!found.ok()) return found.status();
+  return found.value().Int(0, 0) > 0;
+}
+
+Result<int> PgStore::CountWrongPassword(const std::string& token_hash) {
+  Result<PgRows> counted = conn_->Query(
+      "UPDATE tokens SET password_tries = password_tries + 1 "
+      "WHERE hash = $1 RETURNING password_tries",
+      {token_hash});
+  if (!counted.ok()) return counted.status();
+  if (counted.value().empty()) return 0;
+  return static_cast<int>(counted.value().Int(0, 0));
 }
 
 Result<StoreTotals> PgStore::Totals() {
