@@ -438,8 +438,15 @@ TEST_F(ActivatePasswordTest, AResendFromTheRegisteringBrowserIsForItsRegistratio
   EXPECT_EQ(resent.Header("set-cookie"), "");
   ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
   const std::string token = TokenIn(sink().Mails().back());
-  // The link is for the owner's registration: the owner's browser
-  // verifies it with one click.
+  // The link is for the owner's registration, not the newer stranger's:
+  // the stranger's password does not open it...
+  HttpResponse stranger = stack().Post(
+      "/activate",
+      "{\"token\":\"" + token + "\",\"password\":\"stranger secret 6\"}",
+      {"Content-Type: application/json"});
+  EXPECT_EQ(stranger.status, 401) << stranger.body;
+  EXPECT_EQ(Verified(to), "0");
+  // ...and the owner's browser verifies it with one click.
   HttpResponse json = stack().Post("/activate", "{\"token\":\"" + token + "\"}",
                                    {"Content-Type: application/json", cookie});
   EXPECT_EQ(json.status, 200) << json.body;
