@@ -33,7 +33,6 @@ constexpr IntVar kIntVars[] = {
     {"MAIL_CAP_TOTAL", 0, 100000000, &Config::mail_cap_total},
     {"RETAIN_UNVERIFIED_S", 1, 3650 * 86400, &Config::retain_unverified_s},
     {"RETAIN_MAIL_S", 1, 3650 * 86400, &Config::retain_mail_s},
-    {"ACTIVATE_ASKS_PASSWORD", 0, 1, &Config::activate_asks_password},
     {"SWEEP_S", 1, 3600, &Config::sweep_s},
     {"LEASE_S", 2, 120, &Config::lease_s},
     {"SMTP_TIMEOUT_S", 1, 900, &Config::smtp_timeout_s},

@@ -85,9 +85,6 @@ struct Config {
   // Sent mails' sealed bodies are deleted this long after sending; the job
   // row and its history stay.
   int retain_mail_s = 7 * 86400;
-  // ACTIVATE_ASKS_PASSWORD=1: POST /activate also needs the password of the
-  // registration the link was mailed for.
-  int activate_asks_password = 0;
   // How often each process sweeps for jobs nobody is sending.
   int sweep_s = 30;
   // A "sending" claim expires after this; the job can then be claimed again.

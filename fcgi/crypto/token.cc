@@ -43,14 +43,33 @@ Result<std::string> NewToken() {
       std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-bool LooksLikeToken(std::string_view t) {
-  if (t.size() < 43 || t.size() > 128) return false;
+namespace {
+
+// "t" has "min" to 128 characters, each in [A-Za-z0-9_-].
+bool IsBase64UrlOfLength(std::string_view t, std::size_t min) {
+  if (t.size() < min || t.size() > 128) return false;
   for (char c : t) {
     bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
               (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool LooksLikeToken(std::string_view t) { return IsBase64UrlOfLength(t, 43); }
+
+Result<std::string> NewReceiptText() {
+  unsigned char bytes[16];
+  Status s = RandomBytes(bytes, sizeof bytes);
+  if (!s.ok()) return s;
+  return Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
+bool LooksLikeReceipt(std::string_view r) {
+  return IsBase64UrlOfLength(r, 22);
 }
 
 std::string TokenHash(std::string_view token) {

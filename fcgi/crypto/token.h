@@ -29,9 +29,22 @@ Result<std::string> NewToken();
 // [A-Za-z0-9_-]. Cheap; run it before any lookup.
 bool LooksLikeToken(std::string_view t);
 
+// A fresh receipt (CONTRACT section 8): base64url of 16 random bytes,
+// exactly 22 characters. Internal when the random generator fails.
+Result<std::string> NewReceiptText();
+
+// True when "r" could be a receipt: 22 to 128 characters of
+// [A-Za-z0-9_-]. Cheap; run it before any lookup.
+bool LooksLikeReceipt(std::string_view r);
+
 // Lowercase hex SHA-256 of the token text (64 characters). The database
 // stores this, never the token itself.
 std::string TokenHash(std::string_view token);
+
+// The same for a receipt: what the database stores of it.
+inline std::string ReceiptHash(std::string_view receipt) {
+  return TokenHash(receipt);
+}
 
 }  // namespace reg
 

@@ -11,42 +11,59 @@
 namespace reg {
 namespace {
 
-// 422 with the activation page again, the message beside the password.
-Reply WrongPassword(const Request& request, const Context& context,
-                    const std::string& token, const char* key) {
-  const Messages& m = LanguageOf(request, context);
-  const std::string message = m.Text(key);
+// The page asking for the password chosen at the registration the link
+// is for, "error_key" ("" for none) beside it: 200 HTML, or 401 JSON
+// {"status": "password_required" or "wrong_password"}.
+Reply AskPassword(const Request& request, const Context& context,
+                  const std::string& token, const TokenInfo& info,
+                  const char* json_status, const char* error_key) {
   if (request.WantsJson()) {
-    nlohmann::json j = {{"errors", {{"password", message}}}};
-    return Answer(Response::Json(422, j.dump()));
+    return Answer(Response::Json(
+        401, std::string(R"({"status":")") + json_status + "\"}"));
   }
-  return Answer(Response::Html(422, ActivatePage(m, token, true, message)));
+  const Messages& m = LanguageOf(request, context);
+  return Answer(Response::Html(
+      200, ActivatePasswordPage(m, token, info.registered_ms / 1000,
+                                error_key[0] != '\0' ? m.Text(error_key)
+                                                      : std::string())));
 }
 
-// ACTIVATE_ASKS_PASSWORD=1: the password typed must be the one of the
-// registration the link was mailed for. OK, or the 422 answer in *reply.
-Status CheckActivationPassword(const Request& request, Context& context,
-                               const std::string& token,
-                               const std::string& password, Reply* reply) {
+// The registering browser (its cookie holds the own receipt of the POST
+// /register that made the link's registration), or the password chosen
+// at that registration, proves the person. OK, or the answer in *reply
+// (Unauthenticated), or 410 after kMaxPasswordTries wrong ones.
+Status CheckPerson(const Request& request, Context& context,
+                   const std::string& token, const TokenInfo& info,
+                   const Fields& fields, Reply* reply) {
   const Config& config = *context.services.config;
-  std::string hash;
-  Result<TokenState> state = context.store.CheckToken(TokenHash(token), &hash);
-  if (!state.ok()) return state.status();  // 404, 410 first
-  if (password.empty()) {
-    *reply =
-        WrongPassword(request, context, token, "activate.password_missing");
-    return Status::InvalidArgument("no password");
+  if (info.password_tries >= kMaxPasswordTries) {
+    return Status::Gone("too many wrong passwords");
+  }
+  std::vector<std::string> hashes;
+  for (const std::string& r : CookieReceipts(request, config)) {
+    hashes.push_back(ReceiptHash(r));
+  }
+  Result<bool> proven =
+      context.store.ReceiptProves(hashes, info.registration_hash);
+  if (!proven.ok()) return proven.status();
+  if (proven.value()) return Status();
+  auto pw = fields.find("password");
+  if (pw == fields.end() || pw->second.empty()) {
+    *reply = AskPassword(request, context, token, info, "password_required",
+                         "");
+    return Status::Unauthenticated("password required");
   }
   HashSlot slot(context.services.hash_gate,
                 std::chrono::milliseconds(config.hash_wait_ms));
   if (!slot.held()) return Status::Unavailable("all hash slots busy");
-  Result<bool> match = VerifyPassword(password, hash);
+  Result<bool> match = VerifyPassword(pw->second, info.password_hash);
   if (!match.ok()) return match.status();
-  if (!match.value()) {
-    *reply = WrongPassword(request, context, token, "activate.password_wrong");
-    return Status::InvalidArgument("wrong password");
-  }
-  return Status();
+  if (match.value()) return Status();
+  Result<int> tries = context.store.CountWrongPassword(TokenHash(token));
+  if (!tries.ok()) return tries.status();
+  *reply = AskPassword(request, context, token, info, "wrong_password",
+                       "activate.password_wrong");
+  return Status::Unauthenticated("wrong password");
 }
 
 // The account.verified event of a first verification, when WEBHOOK_URL is
@@ -86,9 +103,8 @@ Result<Reply> HandleActivateGet(const Request& request, Context& context) {
                                           ? R"({"status":"used"})"
                                           : R"({"status":"valid"})"));
   }
-  return Answer(Response::Html(
-      200, ActivatePage(LanguageOf(request, context), token,
-                        context.services.config->activate_asks_password)));
+  return Answer(
+      Response::Html(200, ActivatePage(LanguageOf(request, context), token)));
 }
 
 Result<Reply> HandleActivatePost(const Request& request, Context& context) {
@@ -98,15 +114,22 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context) {
   const std::string token =
       it != fields.value().end() ? it->second : std::string();
   if (!LooksLikeToken(token)) return Status::NotFound("malformed token");
-  if (context.services.config->activate_asks_password) {
-    auto pw = fields.value().find("password");
-    Reply refused;
-    Status s = CheckActivationPassword(
-        request, context, token,
-        pw != fields.value().end() ? pw->second : std::string(), &refused);
-    if (s.code() == Code::kInvalidArgument) return refused;
-    if (!s.ok()) return s;
+  Result<TokenInfo> info = context.store.LookUpToken(TokenHash(token));
+  if (!info.ok()) return info.status();  // 404, 410
+  const Messages& lang = LanguageOf(request, context);
+  // A used link (a double click) says so again; once the address is
+  // verified, another registration's link changes nothing.
+  if (info.value().state == TokenState::kUsed ||
+      info.value().account_verified) {
+    return Answer(request.WantsJson()
+                      ? Response::Json(200, R"({"status":"active"})")
+                      : Response::Html(200, AlreadyVerifiedPage(lang)));
   }
+  Reply asked;
+  Status person =
+      CheckPerson(request, context, token, info.value(), fields.value(), &asked);
+  if (person.code() == Code::kUnauthenticated) return asked;
+  if (!person.ok()) return person;
   Result<std::optional<PreparedEvent>> event =
       EventFor(context.services, context.store, TokenHash(token));
   if (!event.ok()) return event.status();

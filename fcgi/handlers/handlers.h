@@ -5,12 +5,16 @@
 #include "handlers/router.h"
 #include "http/form.h"
 
+#include <string>
+#include <vector>
+
 namespace reg {
 
 Result<Reply> HandleIndex(const Request& request, Context& context);
 Result<Reply> HandleRegister(const Request& request, Context& context);
 Result<Reply> HandleSent(const Request& request, Context& context);
 Result<Reply> HandleResend(const Request& request, Context& context);
+Result<Reply> HandleStatus(const Request& request, Context& context);
 Result<Reply> HandleActivateGet(const Request& request, Context& context);
 Result<Reply> HandleActivatePost(const Request& request, Context& context);
 Result<Reply> HandleHealth(const Request& request, Context& context);
@@ -34,10 +38,29 @@ Reply Answer(Response response);
 // The token lifetime and mail caps a registration or a resend obeys.
 RegisterLimits LimitsFrom(const Config& config);
 
-// The accepted answer of POST /register (and of every resend): 202 JSON or
-// 303 to /register/sent, the same whatever the address; "job_id" (0:
-// none) is posted after it.
-Reply Accepted(const Request& request, std::int64_t job_id);
+// The accepted answer of POST /register (and of every resend): 202 JSON
+// {"status":"verification_sent","receipt":R} or 303 to /register/sent?r=R,
+// the same whatever the address but for the receipt; "set_cookie" (""
+// for none) goes with it as Set-Cookie; "job_id" (0: none) is posted
+// after it.
+Reply Accepted(const Request& request, std::int64_t job_id,
+               const std::string& receipt, const std::string& set_cookie);
+
+// The receipt cookie's name: __Host-registrar_receipt when BASE_URL is
+// https, registrar_receipt otherwise.
+std::string ReceiptCookieName(const Config& config);
+// The receipts the request's cookie holds (at most 3, newest first), each
+// well-formed.
+std::vector<std::string> CookieReceipts(const Request& request,
+                                        const Config& config);
+// The Set-Cookie value of a POST /register answer: "receipt" first, then
+// the cookie's others, at most 3; HttpOnly, SameSite=Lax, Path=/, Max-Age
+// TOKEN_TTL_S (and Secure on https).
+std::string ReceiptCookie(const Request& request, const Config& config,
+                          const std::string& receipt);
+// GET /register/status's body: {"state","since","detail"[,"retry_at"]
+// [,"reply"]}, "detail" null when there is none.
+std::string ReceiptStatusJson(const ReceiptStatus& status);
 
 // Renders and seals both mails a registration or a resend may queue for
 // "to" (the verification mail with "token"'s link, and the "account

@@ -74,6 +74,10 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
            Simple{"resends_total",
                   "POST /register/resend requests for a known address.",
                   static_cast<double>(totals.value().resends)},
+           Simple{"receipts_total",
+                  "Receipts handed out by POST /register and "
+                  "/register/resend (CONTRACT section 8).",
+                  static_cast<double>(totals.value().receipts)},
            Simple{"webhook_sent_total",
                   "account.verified events WEBHOOK_URL answered with a 2xx.",
                   event_state(JobState::kSent)},

@@ -1,4 +1,5 @@
 // GET /, GET /register/sent, GET /healthz.
+#include "crypto/token.h"
 #include "handlers/handlers.h"
 #include "http/html.h"
 
@@ -10,7 +11,32 @@ Result<Reply> HandleIndex(const Request& request, Context& context) {
 }
 
 Result<Reply> HandleSent(const Request& request, Context& context) {
-  return Answer(Response::Html(200, SentPage(LanguageOf(request, context))));
+  const Messages& m = LanguageOf(request, context);
+  const std::string receipt = request.QueryParam("r");
+  if (receipt.empty()) return Answer(Response::Html(200, SentPage(m)));
+  // An unknown, expired or malformed receipt still gets the page, saying
+  // it can no longer tell.
+  ReceiptView view;
+  if (LooksLikeReceipt(receipt)) {
+    view.receipt = receipt;
+    Result<ReceiptStatus> status = context.store.Receipt(ReceiptHash(receipt));
+    if (!status.ok() && status.status().code() != Code::kNotFound) {
+      return status.status();
+    }
+    if (status.ok()) {
+      const ReceiptStatus& st = status.value();
+      view.known = true;
+      view.state = st.state;
+      view.since_s = st.since_s;
+      view.detail = st.detail;
+      view.retry_at_s = st.retry_at_s;
+      view.reply = st.reply;
+      view.final = IsFinalReceiptState(st.state);
+    }
+  }
+  Response response = Response::Html(200, SentPage(m, &view));
+  response.AddHeader("Cache-Control", "no-store");
+  return Answer(std::move(response));
 }
 
 Result<Reply> HandleHealth(const Request&, Context& context) {

@@ -117,6 +117,9 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   reg.email_norm = NormalizeEmail(email);
   reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
+  Result<std::string> receipt = NewReceiptText();
+  if (!receipt.ok()) return receipt.status();
+  reg.receipt_hash = ReceiptHash(receipt.value());
 
   Result<RegistrationMails> mails =
       PrepareMails(services, m, email, token.value());
@@ -124,7 +127,10 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
-  return Accepted(request, outcome.value().job_id);
+  // Only a registration's answer sets the cookie: it keeps this
+  // browser's own receipts.
+  return Accepted(request, outcome.value().job_id, receipt.value(),
+                  ReceiptCookie(request, config, receipt.value()));
 }
 
 RegisterLimits LimitsFrom(const Config& config) {
@@ -133,18 +139,6 @@ RegisterLimits LimitsFrom(const Config& config) {
   limits.mail_cap = config.mail_cap;
   limits.mail_cap_total = config.mail_cap_total;
   return limits;
-}
-
-Reply Accepted(const Request& request, std::int64_t job_id) {
-  // The same answer whether the address was new, unverified or verified.
-  Reply reply;
-  if (request.WantsJson()) {
-    reply.response = Response::Json(202, R"({"status":"verification_sent"})");
-  } else {
-    reply.response = Response::SeeOther("/register/sent");
-  }
-  if (job_id != 0) reply.after = PostJob{job_id};
-  return reply;
 }
 
 }  // namespace reg

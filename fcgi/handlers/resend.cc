@@ -35,13 +35,22 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   reg.email_norm = NormalizeEmail(email);
   reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(token.value());
+  Result<std::string> receipt = NewReceiptText();
+  if (!receipt.ok()) return receipt.status();
+  reg.receipt_hash = ReceiptHash(receipt.value());
+  // The new link is for the registration whose receipt this browser's
+  // cookie holds (it registered here), else for the newest.
+  for (const std::string& r : CookieReceipts(request, config)) {
+    reg.cookie_receipt_hashes.push_back(ReceiptHash(r));
+  }
   Result<RegistrationMails> mails =
       PrepareMails(services, m, email, token.value());
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Resend(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
-  return Accepted(request, outcome.value().job_id);
+  // A resend's receipt sets no cookie: it proves nothing.
+  return Accepted(request, outcome.value().job_id, receipt.value(), "");
 }
 
 }  // namespace reg

@@ -7,6 +7,7 @@ Router MakeRouter() {
       {"GET", "/", HandleIndex},
       {"POST", "/register", HandleRegister, /*same_site_only=*/true},
       {"GET", "/register/sent", HandleSent},
+      {"GET", "/register/status", HandleStatus},
       {"POST", "/register/resend", HandleResend, /*same_site_only=*/true},
       {"GET", "/activate", HandleActivateGet},
       {"POST", "/activate", HandleActivatePost, /*same_site_only=*/true},

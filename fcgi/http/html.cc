@@ -10,9 +10,12 @@ namespace reg {
 namespace {
 
 // The whole document around "main", the already-escaped content of <main>.
-// "script" adds /static/app.js (deferred), for the registration page only.
+// "script" adds /static/<script> (deferred): app.js for the registration
+// page, receipt.js for a receipt's. "no_referrer": the page's address
+// carries a receipt, which no request from it may send on.
 std::string Page(const Messages& m, std::string_view title,
-                 const std::string& main, bool script = false) {
+                 const std::string& main, const char* script = nullptr,
+                 bool no_referrer = false) {
   std::string out;
   out.reserve(main.size() + 640);
   out +=
@@ -26,12 +29,19 @@ std::string Page(const Messages& m, std::string_view title,
   // "Origin: null" with every POST, and the same-site check refuses that
   // (403). "same-origin" keeps referrers off other sites and lets our own
   // forms say where they come from.
-  out += "<meta name=\"referrer\" content=\"same-origin\">\n";
+  // A page whose address holds a receipt sends no referrer at all; its
+  // forms then go with "Origin: null" and Sec-Fetch-Site: same-origin,
+  // which the same-site check takes.
+  out += no_referrer ? "<meta name=\"referrer\" content=\"no-referrer\">\n"
+                     : "<meta name=\"referrer\" content=\"same-origin\">\n";
   out += "<title>" + HtmlEscape(title) + "</title>\n";
   out += "<link rel=\"stylesheet\" href=\"/static/app.css\">\n";
   out +=
       "<link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\">\n";
-  if (script) out += "<script src=\"/static/app.js\" defer></script>\n";
+  if (script != nullptr) {
+    out += std::string("<script src=\"/static/") + script +
+           "\" defer></script>\n";
+  }
   out += "</head>\n<body>\n<main class=\"card\">\n";
   out += main;
   out += "</main>\n</body>\n</html>\n";
@@ -135,7 +145,7 @@ std::string RegisterPage(const Messages& msg, const RegisterForm& form) {
   m += "<p class=\"small\">" + msg.Html("register.small") + "</p>\n";
   return Page(
       msg, invalid ? msg.Text("page.error_title", {{"title", title}}) : title,
-      m, /*script=*/true);
+      m, /*script=*/"app.js");
 }
 
 std::string ResendForm(const Messages& msg, const std::string& lead) {
@@ -154,13 +164,83 @@ std::string ResendForm(const Messages& msg, const std::string& lead) {
   return m;
 }
 
-std::string SentPage(const Messages& msg) {
-  return Page(msg, msg.Text("sent.title"),
-              Icon("mail", "info") + "<h1>" + msg.Html("sent.title") +
+std::string ReceiptMessageKey(const ReceiptView& v) {
+  if (!v.known) return "receipt.unknown";
+  // 5.1.x: the address does not exist (a typing mistake, most often).
+  const bool address = v.detail.rfind("5.1.", 0) == 0;
+  if (v.state == "refused") {
+    return address ? "receipt.refused_address" : "receipt.refused";
+  }
+  if (v.state == "bounced") {
+    return address ? "receipt.bounced_address" : "receipt.bounced";
+  }
+  if (v.state == "not_sent") {
+    return v.detail == "mail_cap" ? "receipt.not_sent_cap"
+                                  : "receipt.not_sent_suppressed";
+  }
+  for (const char* s : {"queued", "sending", "delayed", "accepted",
+                        "verified"}) {
+    if (v.state == s) return std::string("receipt.") + s;
+  }
+  return "receipt.queued";
+}
+
+namespace {
+
+// The receipt's words, plain text, for "view" in the language "msg".
+std::string ReceiptText(const Messages& msg, const ReceiptView& v) {
+  const std::int64_t when = v.retry_at_s != 0 ? v.retry_at_s : v.since_s;
+  return msg.Text(ReceiptMessageKey(v), {{"when", msg.DateTimeUtc(when)},
+                                         {"code", v.detail}});
+}
+
+// The messages receipt.js shows: every receipt.* text, with {when} and
+// {code} left for it to fill.
+std::string ReceiptScriptMessages(const Messages& m) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, text] : m.texts()) {
+    if (key.rfind("receipt.", 0) == 0) j[key] = text;
+  }
+  return j.dump();
+}
+
+// What became of the receipt's mail: its state in a role="status" region
+// (announced when receipt.js changes it, once per change), the server's
+// words apart from it, and a "check again" button (a plain GET).
+std::string ReceiptSection(const Messages& msg, const ReceiptView& v) {
+  std::string m = "<section class=\"receipt\" data-receipt=\"" +
+                  HtmlEscape(v.receipt) + "\" data-state=\"" +
+                  HtmlEscape(v.known ? v.state : "") + "\" data-final=\"" +
+                  (v.final || !v.known ? "1" : "0") + "\" data-messages=\"" +
+                  HtmlEscape(ReceiptScriptMessages(msg)) + "\">\n";
+  m += "<h2>" + msg.Html("receipt.heading") + "</h2>\n";
+  m += "<p id=\"receipt-status\" role=\"status\">" +
+       HtmlEscape(ReceiptText(msg, v)) + "</p>\n";
+  m += "<p id=\"receipt-reply\" class=\"small\"";
+  if (v.reply.empty()) m += " hidden";
+  m += ">" + msg.Html("receipt.reply_label") + " <q id=\"receipt-reply-text\">" +
+       HtmlEscape(v.reply) + "</q></p>\n";
+  m += "<form method=\"get\" action=\"/register/sent\" class=\"check\">\n";
+  m += "<input type=\"hidden\" name=\"r\" value=\"" + HtmlEscape(v.receipt) +
+       "\">\n";
+  m += "<button type=\"submit\">" + msg.Html("receipt.check_again") +
+       "</button>\n</form>\n</section>\n";
+  return m;
+}
+
+}  // namespace
+
+std::string SentPage(const Messages& msg, const ReceiptView* receipt) {
+  std::string m = Icon("mail", "info") + "<h1>" + msg.Html("sent.title") +
                   "</h1>\n<p class=\"lead\">" + msg.Html("sent.lead") +
-                  "</p>\n<ul class=\"tips\">\n<li>" +
-                  msg.Html("sent.tip_wait") + "</li>\n</ul>\n" +
-                  ResendForm(msg, msg.Html("sent.resend")));
+                  "</p>\n";
+  if (receipt != nullptr) m += ReceiptSection(msg, *receipt);
+  m += "<ul class=\"tips\">\n<li>" + msg.Html("sent.tip_wait") +
+       "</li>\n</ul>\n" + ResendForm(msg, msg.Html("sent.resend"));
+  if (receipt == nullptr) return Page(msg, msg.Text("sent.title"), m);
+  return Page(msg, msg.Text("sent.title"), m,
+              receipt->known && !receipt->final ? "receipt.js" : nullptr,
+              /*no_referrer=*/true);
 }
 
 std::string ResendPage(const Messages& msg, std::string_view email,
@@ -181,33 +261,51 @@ std::string ResendPage(const Messages& msg, std::string_view email,
   return Page(msg, msg.Text("resend.title"), m);
 }
 
-std::string ActivatePage(const Messages& msg, std::string_view token,
-                         bool ask_password, std::string_view password_error) {
+std::string ActivatePage(const Messages& msg, std::string_view token) {
   std::string m = Icon("shield", "info");
   m += "<h1>" + msg.Html("activate.title") + "</h1>\n";
-  m += "<p class=\"lead\">" +
-       msg.Html(ask_password ? "activate.lead_password" : "activate.lead") +
-       "</p>\n";
+  m += "<p class=\"lead\">" + msg.Html("activate.lead") + "</p>\n";
   m += "<form method=\"post\" action=\"/activate\">\n";
   m += "<input type=\"hidden\" name=\"token\" value=\"";
   m += HtmlEscape(token) + "\">\n";
-  if (ask_password) {
-    const std::string error(password_error);
-    bool focus_taken = false;
-    m += "<div class=\"field\">\n";
-    m += "<label for=\"password\">" + msg.Html("page.password_label") +
-         "</label>\n";
-    m += "<input name=\"password\" type=\"password\" ";
-    m += "autocomplete=\"current-password\" id=\"password\" required ";
-    m += "aria-describedby=\"password-error\"";
-    m += CloseInput(error, &focus_taken);
-    m += FieldError("password-error", error);
-    m += "</div>\n";
-  }
   m += "<button type=\"submit\">" + msg.Html("activate.submit") + "</button>\n";
   m += "</form>\n";
   m += "<p class=\"small\">" + msg.Html("activate.small") + "</p>\n";
   return Page(msg, msg.Text("activate.title"), m);
+}
+
+std::string ActivatePasswordPage(const Messages& msg, std::string_view token,
+                                 std::int64_t registered_s,
+                                 std::string_view password_error) {
+  const std::string error(password_error);
+  bool focus_taken = false;
+  std::string m = Icon("shield", "info");
+  m += "<h1>" + msg.Html("activate.title") + "</h1>\n";
+  m += "<p class=\"lead\">" +
+       msg.Html("activate.registered",
+                {{"when", HtmlEscape(msg.DateTimeUtc(registered_s))}}) +
+       " " + msg.Html("activate.lead_password") + "</p>\n";
+  m += "<form method=\"post\" action=\"/activate\">\n";
+  m += "<input type=\"hidden\" name=\"token\" value=\"";
+  m += HtmlEscape(token) + "\">\n";
+  m += "<div class=\"field\">\n";
+  m += "<label for=\"password\">" + msg.Html("page.password_label") +
+       "</label>\n";
+  m += "<input name=\"password\" type=\"password\" ";
+  m += "autocomplete=\"current-password\" id=\"password\" required ";
+  m += "aria-describedby=\"password-error\"";
+  m += CloseInput(error, &focus_taken);
+  m += FieldError("password-error", error);
+  m += "</div>\n";
+  m += "<button type=\"submit\">" + msg.Html("activate.submit") + "</button>\n";
+  m += "</form>\n";
+  m += "<p class=\"small\">" + msg.Html("activate.other_ways") + "</p>\n";
+  m += ActionLink("/", msg.Text("page.home"));
+  return Page(msg,
+              error.empty() ? msg.Text("activate.title")
+                            : msg.Text("page.error_title",
+                                       {{"title", msg.Text("activate.title")}}),
+              m);
 }
 
 namespace {

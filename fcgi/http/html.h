@@ -7,6 +7,7 @@
 #ifndef FCGI_HTTP_HTML_H_
 #define FCGI_HTTP_HTML_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,29 @@ std::string RegisterPage(const Messages& m, const RegisterForm& form);
 // with an email input and a button; "lead" (HTML) above it.
 std::string ResendForm(const Messages& m, const std::string& lead);
 
-// "Check your inbox", after a registration, with the resend form.
-std::string SentPage(const Messages& m);
+// What a receipt says of its mail (GET /register/status's fields), for
+// the "check your inbox" page.
+struct ReceiptView {
+  std::string receipt;  // R, as in ?r=R (base64url)
+  bool known = false;   // false: unknown or expired
+  std::string state;    // queued, sending, delayed, accepted, ...
+  std::int64_t since_s = 0;
+  std::string detail;
+  std::int64_t retry_at_s = 0;
+  std::string reply;    // the server's words, printable ASCII
+  bool final = false;   // the state changes no more
+};
+
+// The words of a receipt's state: the message key (receipt.*) for
+// "view"; a wrong address (5.1.x) and a fault of ours or the server's
+// read apart.
+std::string ReceiptMessageKey(const ReceiptView& view);
+
+// "Check your inbox", after a registration, with the resend form. With
+// "receipt" it also shows what became of that mail in a role="status"
+// region that /static/receipt.js keeps up to date, and a "check again"
+// button that works without JavaScript.
+std::string SentPage(const Messages& m, const ReceiptView* receipt = nullptr);
 
 // "Send the link again": the resend form (POST /register/resend) with
 // "email" kept (escaped) and "email_error" beside it (the 422 answer).
@@ -44,12 +66,16 @@ std::string ResendPage(const Messages& m, std::string_view email,
                        std::string_view email_error);
 
 // The page behind a verification link: one button that posts "token" to
-// /activate. Opening it changes nothing. With "ask_password"
-// (ACTIVATE_ASKS_PASSWORD=1) the form also asks for the password chosen at
-// registration, with "password_error" beside it.
-std::string ActivatePage(const Messages& m, std::string_view token,
-                         bool ask_password = false,
-                         std::string_view password_error = "");
+// /activate. Opening it changes nothing.
+std::string ActivatePage(const Messages& m, std::string_view token);
+
+// POST /activate from a browser that did not register: the password chosen
+// at the registration of "registered_s" (Unix seconds, shown as its date),
+// the token kept in the form, "password_error" beside the field, and the
+// other ways on (the code where one registered, or registering again).
+std::string ActivatePasswordPage(const Messages& m, std::string_view token,
+                                 std::int64_t registered_s,
+                                 std::string_view password_error);
 
 // "Your email is verified": worded for a first verification and for a
 // repeated press of the same link alike.

@@ -41,6 +41,24 @@ std::string Request::QueryParam(const std::string& name) const {
   return it != fields.value().end() ? it->second : std::string();
 }
 
+std::string Request::Cookie(std::string_view name) const {
+  // "a=1; b=2" (RFC 6265 section 5.4): pairs split by ";", spaces around.
+  std::string_view rest(cookie);
+  while (!rest.empty()) {
+    const std::size_t end = rest.find(';');
+    std::string_view pair = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view()
+                                         : rest.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+    std::string_view value = pair.substr(eq + 1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    return std::string(value);
+  }
+  return std::string();
+}
+
 Request BuildRequest(
     const std::function<const char*(const char*)>& param,
     const std::function<std::size_t(char*, std::size_t)>& read) {
@@ -56,6 +74,7 @@ Request BuildRequest(
   r.origin = Param(param, "HTTP_ORIGIN");
   r.sec_fetch_site = Param(param, "HTTP_SEC_FETCH_SITE");
   r.remote_addr = Param(param, "REMOTE_ADDR");
+  r.cookie = Param(param, "HTTP_COOKIE");
   r.internal_key = Param(param, "REGISTRAR_INTERNAL");
   r.job_timestamp = Param(param, "HTTP_X_JOB_TIMESTAMP");
   r.job_signature = Param(param, "HTTP_X_JOB_SIGNATURE");

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
 struct FCGX_Request;
 
@@ -26,6 +27,7 @@ struct Request {
   std::string origin;           // HTTP_ORIGIN
   std::string sec_fetch_site;   // HTTP_SEC_FETCH_SITE
   std::string remote_addr;      // REMOTE_ADDR
+  std::string cookie;           // HTTP_COOKIE
   // REGISTRAR_INTERNAL: a FastCGI parameter only nginx's internal
   // listener sets, to the key in DATA_DIR/internal.secret (a client
   // header arrives as HTTP_*, never as this; CheckInternal compares it).
@@ -40,6 +42,9 @@ struct Request {
   bool WantsJson() const;
   // The value of "name" in the query string, percent-decoded; "" if absent.
   std::string QueryParam(const std::string& name) const;
+  // The value of cookie "name" (the first one of that name), as sent; ""
+  // if absent.
+  std::string Cookie(std::string_view name) const;
 };
 
 // Builds a Request from named parameters and a body reader. "read" fills

@@ -19,7 +19,16 @@ struct TokenInfo {
   std::int64_t account_id = 0;
   std::string email;          // the account's, as typed, trimmed
   std::string password_hash;  // of the registration the link was mailed for
+  // That registration: the hash of the token its POST /register minted
+  // (what its receipt names), and when it was made.
+  std::string registration_hash;
+  std::int64_t registered_ms = 0;
+  int password_tries = 0;         // wrong passwords typed for this link
+  bool account_verified = false;  // by this link or another
 };
+
+// Wrong passwords a link takes; from then on it answers 410.
+constexpr int kMaxPasswordTries = 5;
 
 // The account.verified event (Channel::kWebhook) of the account a token is
 // for (TokenInfo::account_id), prepared by the caller before

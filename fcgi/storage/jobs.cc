@@ -23,6 +23,21 @@ NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
   return job;
 }
 
+NewReceipt ReceiptFor(const NewRegistration& reg, bool resend,
+                      std::int64_t job_id, NotSent not_sent,
+                      const std::string& token_hash,
+                      const RegisterLimits& limits, std::int64_t now_ms) {
+  NewReceipt r;
+  r.hash = reg.receipt_hash;
+  r.own = !resend;
+  r.job_id = job_id;
+  r.not_sent = not_sent;
+  if (!resend) r.token_hash = token_hash;
+  r.created_ms = now_ms;
+  r.expires_ms = now_ms + limits.token_ttl_ms;
+  return r;
+}
+
 Result<NewJob> VerifiedEventJob(const PreparedEvent& event,
                                 std::int64_t user_id, std::int64_t now_ms) {
   if (event.account_id != user_id) {

@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "storage/outbox.h"
+#include "storage/receipts.h"
 #include "storage/store.h"
 
 namespace reg {
@@ -22,6 +23,15 @@ NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
                        MailKind kind, bool resend,
                        const RegistrationMails& mails,
                        const RegisterLimits& limits, std::int64_t now_ms);
+
+// The receipt of a registration ("resend" false) or a resend, written in
+// the transaction of "job_id" (0: no mail, for "not_sent"): valid for the
+// token lifetime of "limits". "token_hash": the token the registration
+// minted ("" for none; a resend's receipt keeps none, it proves nothing).
+NewReceipt ReceiptFor(const NewRegistration& reg, bool resend,
+                      std::int64_t job_id, NotSent not_sent,
+                      const std::string& token_hash,
+                      const RegisterLimits& limits, std::int64_t now_ms);
 
 // The account.verified event of "event", queued when account "user_id" is
 // verified. kInternal when "event" was prepared for another account.

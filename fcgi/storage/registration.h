@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace reg {
 
@@ -16,6 +17,13 @@ struct NewRegistration {
   std::string mailbox;        // MailboxKey(email), never "": MAIL_CAP counts it
   std::string password_hash;  // HashPassword(...)
   std::string token_hash;     // TokenHash(token) of the token in the mail
+  // ReceiptHash(R) of the receipt the answer carries (CONTRACT section 8),
+  // stored in the transaction of the mail it names.
+  std::string receipt_hash;
+  // A resend's: the hashes of the receipts the browser's cookie holds
+  // (at most 3). The new link is for the registration one of them names,
+  // else for the address's newest registration.
+  std::vector<std::string> cookie_receipt_hashes;
 };
 
 struct RegisterLimits {

@@ -23,4 +23,10 @@ Result<ActivateOutcome> Store::Activate(
   return Verify(token_hash, event);
 }
 
+Result<ReceiptStatus> Store::Receipt(const std::string& receipt_hash) {
+  Result<ReceiptFacts> facts = LookUpReceipt(receipt_hash);
+  if (!facts.ok()) return facts.status();
+  return ReceiptStatusOf(facts.value());
+}
+
 }  // namespace reg

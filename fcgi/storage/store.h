@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "storage/account_admin.h"
 #include "storage/activation.h"
+#include "storage/receipts.h"
 #include "storage/registration.h"
 #include "storage/retention.h"
 
@@ -29,6 +30,7 @@ struct StoreTotals {
   std::int64_t retention_accounts = 0;  // accounts retention deleted
   std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
   std::int64_t resends = 0;  // accepted resends to known addresses
+  std::int64_t receipts = 0;  // receipts handed out (kept or forgotten)
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,
@@ -38,7 +40,9 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Records the registration and queues its mail job in one transaction.
+  // Records the registration and queues its mail job in one transaction,
+  // with the receipt reg.receipt_hash naming that mail (or saying why none
+  // was queued).
   // A new address gets an account and a verification mail; an unverified
   // one a new token and verification mail; a verified one an "account
   // exists" notice: the transaction picks that mail of "mails". A taken
@@ -56,8 +60,8 @@ class Store {
   // unverified account gets a new token ("token_hash") for the password of
   // its latest registration and the verification mail of "mails"; a
   // verified one the "account exists" notice; an unknown address nothing
-  // (job_id 0). The mail cap counts these mails too. Nothing is written on
-  // error.
+  // (job_id 0). The mail cap counts these mails too. Every case stores the
+  // receipt reg.receipt_hash. Nothing is written on error.
   Result<RegisterOutcome> Resend(const NewRegistration& reg,
                                  const RegisterLimits& limits,
                                  const RegistrationMails& mails) {
@@ -81,6 +85,21 @@ class Store {
   // with nothing written.
   Result<ActivateOutcome> Activate(const std::string& token_hash,
                                    const std::optional<PreparedEvent>& event);
+
+  // What became of the mail of the receipt whose hash is "receipt_hash"
+  // (ReceiptStatusOf). NotFound for an unknown or expired receipt. Writes
+  // nothing.
+  Result<ReceiptStatus> Receipt(const std::string& receipt_hash);
+
+  // True when one of "receipt_hashes" (a cookie's) is the own receipt of
+  // the POST /register that made registration "registration_hash"
+  // (TokenInfo), still valid. Writes nothing.
+  virtual Result<bool> ReceiptProves(
+      const std::vector<std::string>& receipt_hashes,
+      const std::string& registration_hash) = 0;
+
+  // Counts a wrong password typed for the token; its count now.
+  virtual Result<int> CountWrongPassword(const std::string& token_hash) = 0;
 
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;
@@ -106,6 +125,9 @@ class Store {
       std::int64_t account_id) = 0;
 
  protected:
+  // The facts of a live receipt; NotFound for an unknown or expired one.
+  virtual Result<ReceiptFacts> LookUpReceipt(
+      const std::string& receipt_hash) = 0;
   // Register ("create": an account for a new address) and Resend (no
   // account is made; reg.password_hash is "": the latest registration's).
   virtual Result<RegisterOutcome> QueueMail(const NewRegistration& reg,

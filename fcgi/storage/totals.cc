@@ -36,6 +36,8 @@ StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters) {
       rows.register_jobs + get("retired:jobs") + t.capped + t.capped_service;
   t.resends =
       rows.resend_jobs + get("retired:resends") + get("resend_capped_total");
+  // Receipts retention forgot stay counted.
+  t.receipts = rows.receipts + get("retired:receipts");
   return t;
 }
 
@@ -58,6 +60,7 @@ void Retire(const JobFigures& figures, Counters* retired) {
 void CountRetention(const RetentionResult& result, Counters* retired) {
   (*retired)["retention_accounts_deleted_total"] += result.accounts;
   (*retired)["retention_mail_bodies_deleted_total"] += result.mail_bodies;
+  (*retired)["retired:receipts"] += result.receipts;
 }
 
 void AddRetired(const Counters& counters, OutboxStats* stats) {

@@ -259,7 +259,10 @@
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         if (response.status === 202) {
-          window.location.assign('/register/sent');
+          // The receipt is base64url: safe in a URL as it is.
+          var receipt = body && typeof body.receipt === 'string' ? body.receipt : '';
+          window.location.assign('/register/sent' +
+              (/^[A-Za-z0-9_-]+$/.test(receipt) ? '?r=' + receipt : ''));
           return;
         }
         setSending(false);

@@ -16,6 +16,11 @@ const env = (name) => {
   return process.env[name];
 };
 const BASE = env('BASE_URL');
+// The "check your inbox" page of an accepted answer: /register/sent?r=R,
+// R the receipt (base64url of at least 16 bytes).
+const isSentWithReceipt = (url) =>
+  url.href.startsWith(BASE + '/register/sent?r=') &&
+  /^[A-Za-z0-9_-]{22,}$/.test(url.searchParams.get('r') || '');
 const DATA_DIR = env('DATA_DIR');
 const EXPIRY_BASE = env('EXPIRY_BASE_URL');
 const EXPIRY_DATA_DIR = env('EXPIRY_DATA_DIR');
@@ -87,7 +92,7 @@ async function javascriptOff(browser) {
     // The page's referrer policy lets the browser name its origin (with
     // "Origin: null" the same-site check answers 403).
     assert.equal((await r.request().allHeaders()).origin, BASE);
-    await page.waitForURL(BASE + '/register/sent');
+    await page.waitForURL(isSentWithReceipt);
     assert.equal(await h1(page), 'Check your inbox');
     await shoot(page, SHOTS, 'sent');
 
@@ -103,7 +108,7 @@ async function javascriptOff(browser) {
     r = await submitting(page, 'POST', BASE + '/register/resend',
         () => page.getByRole('button', { name: 'Send the link again' }).click());
     assert.equal(r.status(), 303);
-    await page.waitForURL(BASE + '/register/sent');
+    await page.waitForURL(isSentWithReceipt);
     assert.equal(await h1(page), 'Check your inbox');
     const again = await waitForMail(DATA_DIR, email, 1);
     assert.equal(again.subject, 'Confirm your email address');
@@ -237,8 +242,18 @@ async function javascriptOn(browser) {
     assert.equal(r.status(), 202);
     assert.equal(r.request().resourceType(), 'fetch');
     assert.equal((await r.request().allHeaders()).origin, BASE);
-    await page.waitForURL(BASE + '/register/sent');
+    await page.waitForURL(isSentWithReceipt);
     assert.equal(await h1(page), 'Check your inbox');
+
+    // The receipt's state, kept up to date by receipt.js in the one
+    // role="status" region, reaches "accepted" without a reload; the
+    // server's words appear beside it.
+    assert.equal(await page.locator('[role="status"]').count(), 1);
+    await page.waitForFunction(() => /accepted your mail/.test(
+        document.getElementById('receipt-status').textContent), null, { timeout: 15000 });
+    assert.equal(await page.locator('#receipt-reply').isVisible(), true);
+    assert.match(await text(page, '#receipt-reply-text'), /^250/);
+    await shoot(page, SHOTS, 'sent-accepted');
 
     // The link from the mail; the button reached and pressed by keyboard.
     const link = verificationLink(await waitForMail(DATA_DIR, email));
@@ -254,7 +269,7 @@ async function javascriptOn(browser) {
     await page.getByLabel('Email address').fill(email);
     await page.getByLabel('Password').fill(newPassword());
     await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(BASE + '/register/sent');
+    await page.waitForURL(isSentWithReceipt);
     const notice = await waitForMail(DATA_DIR, email, 1);
     assert.equal(notice.subject, 'You already have an account');
     assert.doesNotMatch(notice.html + notice.text, /activate\?token=/);
@@ -421,7 +436,7 @@ async function inLanguage(browser, lang) {
     r = await submitting(page, 'POST', BASE + '/register',
         () => page.getByRole('button', { name: w.submit }).click());
     assert.equal(r.status(), 202);
-    await page.waitForURL(BASE + '/register/sent');
+    await page.waitForURL(isSentWithReceipt);
     assert.equal(await h1(page), w.sent);
     assert.equal(await page.locator('form[action="/register/resend"] button').innerText(), w.resend);
     await shot('sent');
@@ -456,7 +471,7 @@ async function inLanguage(browser, lang) {
     await page.getByLabel(w.email).fill(email);
     await page.getByLabel(w.password).fill(newPassword());
     await page.getByLabel(w.password).press('Enter');
-    await page.waitForURL(BASE + '/register/sent');
+    await page.waitForURL(isSentWithReceipt);
     const notice = await waitForMail(DATA_DIR, email, 1);
     assert.equal(notice.subject, w.notice);
     checkSubjectEncoding(notice);

@@ -20,8 +20,13 @@ using ::testing::StartsWith;
 // Well-formed (43 characters of base64url) but never issued.
 const std::string kUnknownToken(43, 'A');
 
+// The activation of another browser than the registering one: with the
+// password chosen at that registration (kPassword).
 std::string JsonToken(const std::string& token) {
-  return nlohmann::json{{"token", token}}.dump();
+  return nlohmann::json{{"token", token}, {"password", kPassword}}.dump();
+}
+std::string FormToken(const std::string& token) {
+  return "token=" + token + "&password=a+good+password";
 }
 
 class ActivateTest : public StackSuite {
@@ -84,7 +89,7 @@ TEST_F(ActivateTest, GetWithAnUnknownOrMalformedTokenIs404) {
 TEST_F(ActivateTest, FormPostOfAValidTokenVerifiesTheAccount) {
   const std::string token = RegisterForToken("post-form@example.com");
   ASSERT_FALSE(token.empty());
-  HttpResponse r = stack().Post("/activate", "token=" + token, {kForm});
+  HttpResponse r = stack().Post("/activate", FormToken(token), {kForm});
   ASSERT_EQ(r.status, 200) << r.error << r.body;
   EXPECT_THAT(r.Header("content-type"), StartsWith("text/html"));
   EXPECT_THAT(Lower(r.body), HasSubstr("verified"));
@@ -104,7 +109,7 @@ TEST_F(ActivateTest, JsonPostOfAValidTokenAnswersActive) {
   const std::string token2 = RegisterForToken("post-form-json@example.com");
   ASSERT_FALSE(token2.empty());
   HttpResponse f =
-      stack().Post("/activate", "token=" + token2, {kForm, kAcceptJson});
+      stack().Post("/activate", FormToken(token2), {kForm, kAcceptJson});
   EXPECT_EQ(f.status, 200) << f.body;
   EXPECT_EQ(f.body, R"({"status":"active"})");
 }
@@ -112,10 +117,10 @@ TEST_F(ActivateTest, JsonPostOfAValidTokenAnswersActive) {
 TEST_F(ActivateTest, UsedTokenAnswers200AgainForPostAndGet) {
   const std::string token = RegisterForToken("double-click@example.com");
   ASSERT_FALSE(token.empty());
-  HttpResponse first = stack().Post("/activate", "token=" + token, {kForm});
+  HttpResponse first = stack().Post("/activate", FormToken(token), {kForm});
   ASSERT_EQ(first.status, 200);
   EXPECT_THAT(first.body, HasSubstr("Your email is verified"));
-  HttpResponse form = stack().Post("/activate", "token=" + token, {kForm});
+  HttpResponse form = stack().Post("/activate", FormToken(token), {kForm});
   EXPECT_EQ(form.status, 200) << form.body;
   EXPECT_THAT(form.body, HasSubstr("already verified"));
   HttpResponse json = stack().Post("/activate", JsonToken(token), {kJson});
@@ -133,7 +138,7 @@ TEST_F(ActivateTest, UsedTokenAnswers200AgainForPostAndGet) {
 TEST_F(ActivateTest, PostOfAnUnknownOrMalformedTokenIs404) {
   for (const std::string& token : {kUnknownToken, std::string("abc"),
                                    std::string("../../etc"), std::string("")}) {
-    HttpResponse form = stack().Post("/activate", "token=" + token, {kForm});
+    HttpResponse form = stack().Post("/activate", FormToken(token), {kForm});
     EXPECT_EQ(form.status, 404) << "form " << token << ": " << form.body;
     HttpResponse json = stack().Post("/activate", JsonToken(token), {kJson});
     EXPECT_EQ(json.status, 404) << "json " << token << ": " << json.body;
@@ -151,7 +156,7 @@ TEST_F(ActivateTest, CrossSitePostIs403AndVerifiesNothing) {
        {std::string("Sec-Fetch-Site: cross-site"),
         std::string("Origin: https://evil.example")}) {
     HttpResponse form =
-        stack().Post("/activate", "token=" + token, {kForm, header});
+        stack().Post("/activate", FormToken(token), {kForm, header});
     EXPECT_EQ(form.status, 403) << header << ": " << form.body;
     EXPECT_THAT(form.Header("content-type"), StartsWith("text/html"));
     HttpResponse json =
@@ -163,7 +168,7 @@ TEST_F(ActivateTest, CrossSitePostIs403AndVerifiesNothing) {
   // The stack's own origin may post it.
   const std::string own =
       "Origin: http://127.0.0.1:" + std::to_string(stack().port());
-  EXPECT_EQ(stack().Post("/activate", "token=" + token, {kForm, own}).status,
+  EXPECT_EQ(stack().Post("/activate", FormToken(token), {kForm, own}).status,
             200);
   EXPECT_EQ(Unverified("cross-site@example.com"), "0");
 }
@@ -206,7 +211,7 @@ TEST_F(ActivateExpiryTest,
               HasSubstr(R"(<form method="post" action="/register/resend")"));
   EXPECT_THAT(get.body, HasSubstr(R"(href="/")"));
 
-  HttpResponse form = stack().Post("/activate", "token=" + old_token, {kForm});
+  HttpResponse form = stack().Post("/activate", FormToken(old_token), {kForm});
   EXPECT_EQ(form.status, 410) << form.body;
   EXPECT_THAT(form.body, HasSubstr(R"(action="/register/resend")"));
   EXPECT_EQ(stack().Post("/activate", JsonToken(old_token), {kJson}).status,
@@ -219,7 +224,7 @@ TEST_F(ActivateExpiryTest,
   EXPECT_NE(new_token, old_token);
   EXPECT_EQ(stack().Get("/activate?token=" + new_token).status, 200);
   HttpResponse activated =
-      stack().Post("/activate", "token=" + new_token, {kForm});
+      stack().Post("/activate", FormToken(new_token), {kForm});
   EXPECT_EQ(activated.status, 200) << activated.body;
   EXPECT_EQ(Unverified(email), "0");
   EXPECT_EQ(stack().Get("/activate?token=" + old_token).status, 410);

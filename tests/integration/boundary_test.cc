@@ -376,21 +376,28 @@ TEST_F(FloodTest, NoLinksTokenReachesNginxsErrorLog) {
   EXPECT_EQ(log.find(failed), std::string::npos) << "the upstream error";
 }
 
-// --- ACTIVATE_ASKS_PASSWORD=1 -----------------------------------------------
+// --- POST /activate: the registering browser, or that registration's
+// password (CONTRACT section 2) ---------------------------------------------
 
 class ActivatePasswordTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() {
-    StartStack({{"ACTIVATE_ASKS_PASSWORD", "1"}});
-  }
-  // Registers "to" and returns the token of its mail.
-  std::string TokenFor(const std::string& to, const std::string& password) {
+  static void SetUpTestSuite() { StartStack(); }
+  // Registers "to" and returns the token of its mail; "cookie" (if given)
+  // gets the Cookie header the answer's Set-Cookie asks for.
+  std::string TokenFor(const std::string& to, const std::string& password,
+                       std::string* cookie = nullptr) {
     const int before = sink().MailCount();
-    EXPECT_EQ(stack().Register(to, password).status, 202);
+    HttpResponse r = stack().Register(to, password);
+    EXPECT_EQ(r.status, 202);
+    if (cookie != nullptr) {
+      const std::string set = r.Header("set-cookie");
+      *cookie = "Cookie: " + set.substr(0, set.find(';'));
+    }
     EXPECT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
+    std::string token;
     for (const std::string& m : sink().Mails())
-      if (MailHeader(m, "To") == to) return TokenIn(m);
-    return "";
+      if (MailHeader(m, "To") == to) token = TokenIn(m);
+    return token;
   }
   std::string Verified(const std::string& to) {
     auto rows = stack().Query(
@@ -401,26 +408,44 @@ class ActivatePasswordTest : public StackSuite {
   }
 };
 
-TEST_F(ActivatePasswordTest, TheLinksPageAsksForThePassword) {
-  const std::string token = TokenFor("asks-page@example.com", "owner secret 1");
+TEST_F(ActivatePasswordTest, TheRegisteringBrowserVerifiesWithOneClick) {
+  const std::string to = "asks-cookie@example.com";
+  std::string cookie;
+  const std::string token = TokenFor(to, "owner secret 0", &cookie);
   ASSERT_FALSE(token.empty());
   HttpResponse page = stack().Get("/activate?token=" + token);
-  EXPECT_EQ(page.status, 200);
-  EXPECT_THAT(page.body, HasSubstr("name=\"password\" type=\"password\""));
-  EXPECT_THAT(page.body, HasSubstr("autocomplete=\"current-password\""));
-  EXPECT_THAT(page.body, HasSubstr("value=\"" + token + "\""));
+  EXPECT_EQ(page.status, 200);  // one button, no password asked
+  EXPECT_THAT(page.body, Not(HasSubstr("type=\"password\"")));
+  HttpResponse json = stack().Post("/activate", "{\"token\":\"" + token + "\"}",
+                                   {"Content-Type: application/json", cookie});
+  EXPECT_EQ(json.status, 200) << json.body;
+  EXPECT_EQ(json.body, "{\"status\":\"active\"}");
+  EXPECT_EQ(Verified(to), "1");
 }
 
-TEST_F(ActivatePasswordTest, AWrongOrMissingPasswordIs422AndVerifiesNothing) {
+TEST_F(ActivatePasswordTest, AnotherBrowserIsAskedForThatRegistrationsPassword) {
   const std::string to = "asks-wrong@example.com";
+  // The cookie of another registration proves nothing for this one.
+  std::string other_cookie;
+  TokenFor("asks-other@example.com", "other secret", &other_cookie);
   const std::string token = TokenFor(to, "owner secret 2");
   ASSERT_FALSE(token.empty());
-  HttpResponse none = stack().Post("/activate", "token=" + token, {kForm});
-  EXPECT_EQ(none.status, 422);
-  EXPECT_THAT(none.body, HasSubstr("Enter the password you chose"));
+  HttpResponse none =
+      stack().Post("/activate", "token=" + token, {kForm, other_cookie});
+  EXPECT_EQ(none.status, 200);
+  EXPECT_THAT(none.body, HasSubstr("enter the password you chose"));
+  EXPECT_THAT(none.body, HasSubstr("This link is for a registration made on"));
+  EXPECT_THAT(none.body, HasSubstr("Register again with the same address"));
+  EXPECT_THAT(none.body, HasSubstr("value=\"" + token + "\""));
+  EXPECT_THAT(none.body, HasSubstr("autocomplete=\"current-password\""));
+  HttpResponse json_none = stack().Post(
+      "/activate", "{\"token\":\"" + token + "\"}",
+      {"Content-Type: application/json"});
+  EXPECT_EQ(json_none.status, 401);
+  EXPECT_EQ(json_none.body, "{\"status\":\"password_required\"}");
   HttpResponse wrong = stack().Post(
       "/activate", "token=" + token + "&password=stranger+secret", {kForm});
-  EXPECT_EQ(wrong.status, 422);
+  EXPECT_EQ(wrong.status, 200);
   EXPECT_THAT(wrong.body, HasSubstr("That is not the password chosen"));
   EXPECT_THAT(wrong.body, HasSubstr("aria-invalid=\"true\""));
   EXPECT_THAT(wrong.body, Not(HasSubstr("stranger")));  // never echoed
@@ -428,8 +453,8 @@ TEST_F(ActivatePasswordTest, AWrongOrMissingPasswordIs422AndVerifiesNothing) {
       "/activate",
       "{\"token\":\"" + token + "\",\"password\":\"stranger secret\"}",
       {"Content-Type: application/json"});
-  EXPECT_EQ(json.status, 422);
-  EXPECT_THAT(json.body, HasSubstr("{\"errors\":{\"password\":"));
+  EXPECT_EQ(json.status, 401);
+  EXPECT_EQ(json.body, "{\"status\":\"wrong_password\"}");
   EXPECT_EQ(Verified(to), "0");
   // An unknown link stays 404 whatever the password.
   EXPECT_EQ(stack()
@@ -441,6 +466,27 @@ TEST_F(ActivatePasswordTest, AWrongOrMissingPasswordIs422AndVerifiesNothing) {
             404);
 }
 
+TEST_F(ActivatePasswordTest, FiveWrongPasswordsMakeTheLinkGone) {
+  const std::string to = "asks-tries@example.com";
+  const std::string token = TokenFor(to, "owner secret 4");
+  ASSERT_FALSE(token.empty());
+  for (int i = 0; i < 5; i++) {
+    EXPECT_EQ(stack()
+                  .Post("/activate", "token=" + token + "&password=guess+" +
+                                         std::to_string(i),
+                        {kForm})
+                  .status,
+              200);
+  }
+  // Even the right one now: 410.
+  EXPECT_EQ(stack()
+                .Post("/activate", "token=" + token + "&password=owner+secret+4",
+                      {kForm})
+                .status,
+            410);
+  EXPECT_EQ(Verified(to), "0");
+}
+
 TEST_F(ActivatePasswordTest, ThePasswordOfThatRegistrationVerifiesTheAccount) {
   const std::string to = "asks-right@example.com";
   const std::string token = TokenFor(to, "owner secret 3");
@@ -450,6 +496,54 @@ TEST_F(ActivatePasswordTest, ThePasswordOfThatRegistrationVerifiesTheAccount) {
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_THAT(ok.body, HasSubstr("Your email is verified"));
   EXPECT_EQ(Verified(to), "1");
+}
+
+TEST_F(ActivatePasswordTest, AResendFromTheRegisteringBrowserIsForItsRegistration) {
+  const std::string to = "asks-resend@example.com";
+  std::string cookie;
+  TokenFor(to, "owner secret 6", &cookie);
+  TokenFor(to, "stranger secret 6");  // newer, from another browser
+  const int before = sink().MailCount();
+  HttpResponse resent = stack().Post(
+      "/register/resend", "{\"email\":\"" + to + "\"}",
+      {"Content-Type: application/json", cookie});
+  ASSERT_EQ(resent.status, 202);
+  EXPECT_EQ(resent.Header("set-cookie"), "");
+  ASSERT_TRUE(WaitFor([&] { return sink().MailCount() == before + 1; }));
+  const std::string token = TokenIn(sink().Mails().back());
+  // The link is for the owner's registration, not the newer stranger's:
+  // the stranger's password does not open it...
+  HttpResponse stranger = stack().Post(
+      "/activate",
+      "{\"token\":\"" + token + "\",\"password\":\"stranger secret 6\"}",
+      {"Content-Type: application/json"});
+  EXPECT_EQ(stranger.status, 401) << stranger.body;
+  EXPECT_EQ(Verified(to), "0");
+  // ...and the owner's browser verifies it with one click.
+  HttpResponse json = stack().Post("/activate", "{\"token\":\"" + token + "\"}",
+                                   {"Content-Type: application/json", cookie});
+  EXPECT_EQ(json.status, 200) << json.body;
+  EXPECT_EQ(Verified(to), "1");
+}
+
+TEST_F(ActivatePasswordTest, OnceVerifiedAnotherRegistrationsLinkChangesNothing) {
+  const std::string to = "asks-stranger@example.com";
+  const std::string stranger = TokenFor(to, "stranger secret");
+  std::string cookie;
+  const std::string owner = TokenFor(to, "owner secret 5", &cookie);
+  ASSERT_EQ(stack()
+                .Post("/activate", "token=" + owner, {kForm, cookie})
+                .status,
+            200);
+  const std::string hash = stack().QueryOne(
+      "SELECT password_hash FROM users WHERE email = '" + to + "'");
+  HttpResponse late = stack().Post(
+      "/activate", "token=" + stranger + "&password=stranger+secret", {kForm});
+  EXPECT_EQ(late.status, 200);
+  EXPECT_THAT(late.body, HasSubstr("already verified"));
+  EXPECT_EQ(stack().QueryOne("SELECT password_hash FROM users WHERE email = '" +
+                             to + "'"),
+            hash);
 }
 
 // --- retention ---------------------------------------------------------------
@@ -475,7 +569,11 @@ TEST_F(RetentionTest, SentBodiesAndUnverifiedAccountsGoVerifiedOnesStay) {
   std::string token;
   for (const std::string& m : sink().Mails())
     if (MailHeader(m, "To") == kept) token = TokenIn(m);
-  ASSERT_EQ(stack().Post("/activate", "token=" + token, {kForm}).status, 200);
+  ASSERT_EQ(stack()
+                .Post("/activate", "token=" + token + "&password=a+good+password",
+                      {kForm})
+                .status,
+            200);
   const long long kept_job = stack().JobIdFor(kept);
 
   // The verified account's mail loses its body; row and history stay.

@@ -158,7 +158,7 @@ TEST_F(LanguageTest, FrenchRegistrationGetsAFrenchMail) {
   EXPECT_THAT(mail, HasSubstr("<html lang=\"fr\">"));
   EXPECT_THAT(mail, HasSubstr("24 heures"));
   // Its subject is ASCII, so plain; the notice's is not: encoded.
-  ASSERT_EQ(stack().Post("/activate", "token=" + TokenIn(mail)).status, 200);
+  ASSERT_EQ(stack().Post("/activate", "token=" + TokenIn(mail) + "&password=a+good+password").status, 200);
   const int before = sink().MailCount();
   ASSERT_EQ(stack()
                 .Post("/register",

@@ -19,8 +19,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-const std::string kAccepted = R"({"status":"verification_sent"})";
-
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t");
   const size_t e = s.find_last_not_of(" \t");
@@ -165,7 +163,7 @@ TEST_F(RegisterTest, SentPageTellsToCheckTheInbox) {
 TEST_F(RegisterTest, JsonRegistrationIsAccepted202AndMailsTheLink) {
   HttpResponse r = PostJson("json-new@example.com", kPassword);
   EXPECT_JSON_ANSWER(r, 202);
-  EXPECT_EQ(r.body, kAccepted);
+  EXPECT_NE(AcceptedReceipt(r.body), "") << r.body;
   ASSERT_TRUE(
       WaitFor([] { return MailsTo("json-new@example.com").size() == 1; }));
   EXPECT_FALSE(LinkIn(MailsTo("json-new@example.com")[0]).empty());
@@ -175,7 +173,7 @@ TEST_F(RegisterTest, JsonRegistrationIsAccepted202AndMailsTheLink) {
 TEST_F(RegisterTest, FormRegistrationIsAnsweredWithSeeOtherToTheSentPage) {
   HttpResponse r = PostForm("form-new@example.com", kPassword);
   EXPECT_EQ(r.status, 303) << r.error << r.body;
-  EXPECT_EQ(r.Header("location"), "/register/sent");
+  EXPECT_NE(SentReceipt(r.Header("location")), "") << r.Header("location");
   ASSERT_TRUE(
       WaitFor([] { return MailsTo("form-new@example.com").size() == 1; }));
   EXPECT_EQ(UsersWith("form-new@example.com"), "1");
@@ -184,7 +182,7 @@ TEST_F(RegisterTest, FormRegistrationIsAnsweredWithSeeOtherToTheSentPage) {
 TEST_F(RegisterTest, FormRegistrationThatAcceptsJsonIsAnswered202Json) {
   HttpResponse r = PostForm("form-json@example.com", kPassword, {kAcceptJson});
   EXPECT_JSON_ANSWER(r, 202);
-  EXPECT_EQ(r.body, kAccepted);
+  EXPECT_NE(AcceptedReceipt(r.body), "") << r.body;
   EXPECT_TRUE(r.Header("location").empty());
 }
 
@@ -208,16 +206,15 @@ TEST_F(RegisterTest,
 
   HttpResponse json = PostJson("  AGAIN@Example.com ", "another password");
   EXPECT_EQ(json.status, first.status);
-  EXPECT_EQ(json.body, first.body);
-  EXPECT_EQ(json.Header("content-type"), first.Header("content-type"));
+  EXPECT_EQ(AnswerShape(json), AnswerShape(first));
+  EXPECT_NE(AcceptedReceipt(json.body), AcceptedReceipt(first.body));
   ASSERT_TRUE(WaitFor([] { return MailsTo("again@example.com").size() == 2; }));
 
   HttpResponse new_form = PostForm("again-form-new@example.com", kPassword);
   HttpResponse form = PostForm(" Again@EXAMPLE.com  ", kPassword);
   EXPECT_EQ(form.status, new_form.status);
-  EXPECT_EQ(form.body, new_form.body);
-  EXPECT_EQ(form.Header("location"), new_form.Header("location"));
-  EXPECT_EQ(form.Header("content-type"), new_form.Header("content-type"));
+  EXPECT_EQ(AnswerShape(form), AnswerShape(new_form));
+  EXPECT_NE(SentReceipt(form.Header("location")), "");
   ASSERT_TRUE(WaitFor([] { return MailsTo("again@example.com").size() == 3; }));
 
   std::vector<std::string> mails = MailsTo("again@example.com");
@@ -235,21 +232,20 @@ TEST_F(RegisterTest, VerifiedAddressAnswersExactlyLikeANewOneAndMailsANotice) {
   const std::string token = TokenIn(MailsTo("verified@example.com")[0]);
   ASSERT_FALSE(token.empty());
   HttpResponse activated = stack().Post(
-      "/activate", nlohmann::json{{"token", token}}.dump(), {kJson});
+      "/activate",
+      nlohmann::json{{"token", token}, {"password", kPassword}}.dump(), {kJson});
   ASSERT_EQ(activated.status, 200) << activated.body;
 
   HttpResponse fresh = PostJson("verified-new@example.com", kPassword);
   HttpResponse again = PostJson(" Verified@Example.COM", kPassword);
   EXPECT_EQ(again.status, fresh.status);
-  EXPECT_EQ(again.body, fresh.body);
-  EXPECT_EQ(again.Header("content-type"), fresh.Header("content-type"));
+  EXPECT_EQ(AnswerShape(again), AnswerShape(fresh));
 
   HttpResponse fresh_form =
       PostForm("verified-form-new@example.com", kPassword);
   HttpResponse again_form = PostForm("VERIFIED@example.com ", kPassword);
   EXPECT_EQ(again_form.status, fresh_form.status);
-  EXPECT_EQ(again_form.body, fresh_form.body);
-  EXPECT_EQ(again_form.Header("location"), fresh_form.Header("location"));
+  EXPECT_EQ(AnswerShape(again_form), AnswerShape(fresh_form));
 
   ASSERT_TRUE(
       WaitFor([] { return MailsTo("verified@example.com").size() == 3; }));
@@ -489,7 +485,7 @@ TEST_F(RegisterTest, SameOriginPostsAreAccepted) {
       "Origin: http://127.0.0.1:" + std::to_string(stack().port());
   HttpResponse json = PostJson("own-origin@example.com", kPassword, {own});
   EXPECT_EQ(json.status, 202) << json.body;
-  EXPECT_EQ(json.body, kAccepted);
+  EXPECT_NE(AcceptedReceipt(json.body), "") << json.body;
   EXPECT_EQ(PostForm("own-origin-form@example.com", kPassword, {own}).status,
             303);
 
@@ -542,7 +538,7 @@ TEST_F(RegisterLimitsTest, MailCapAnswersAsUsualButSendsOnlyTwoMails) {
     answers.push_back(PostJson(email, kPassword));
   for (const HttpResponse& r : answers) {
     EXPECT_EQ(r.status, 202) << r.body;
-    EXPECT_EQ(r.body, kAccepted);
+    EXPECT_NE(AcceptedReceipt(r.body), "") << r.body;
   }
   // The account row and its job commit before the answer: only two jobs.
   EXPECT_EQ(stack().Query("SELECT count(*) FROM outbox WHERE lower(rcpt) IN "

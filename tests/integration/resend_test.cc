@@ -47,13 +47,13 @@ TEST_F(ResendTest, AnUnverifiedAddressGetsANewLinkAndTheOldOneStillWorks) {
   const std::string first = TokenIn(MailsTo(email).at(0));
   HttpResponse r = ResendJson(email);
   EXPECT_EQ(r.status, 202);
-  EXPECT_EQ(r.body, R"({"status":"verification_sent"})");
+  EXPECT_NE(AcceptedReceipt(r.body), "") << r.body;
   ASSERT_TRUE(WaitFor([&] { return MailsTo(email).size() == 2; }));
   const std::string second = TokenIn(MailsTo(email).at(1));
   ASSERT_FALSE(second.empty());
   EXPECT_NE(second, first);
   EXPECT_EQ(stack().Get("/activate?token=" + first).status, 200);
-  EXPECT_EQ(stack().Post("/activate", "token=" + second, {kForm}).status, 200);
+  EXPECT_EQ(stack().Post("/activate", "token=" + second + "&password=a+good+password", {kForm}).status, 200);
   EXPECT_EQ(stack().Query("SELECT verified_ms IS NOT NULL FROM users WHERE "
                           "email = '" +
                           email + "'"),
@@ -65,7 +65,9 @@ TEST_F(ResendTest, AVerifiedAddressGetsTheNotice) {
   RegisterAndWait(email);
   ASSERT_EQ(
       stack()
-          .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)), {kForm})
+          .Post("/activate",
+                "token=" + TokenIn(MailsTo(email).at(0)) + "&password=a+good+password",
+                {kForm})
           .status,
       200);
   ASSERT_EQ(ResendJson(email).status, 202);
@@ -79,7 +81,7 @@ TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
   const HttpResponse a = ResendJson(known);
   const HttpResponse b = ResendJson("resend-nobody@example.com");
   EXPECT_EQ(a.status, b.status);
-  EXPECT_EQ(a.body, b.body);
+  EXPECT_EQ(AnswerShape(a), AnswerShape(b));
   // Nothing was queued for the unknown address, so no mail can follow.
   EXPECT_EQ(JobsTo("resend-nobody@example.com"), 0);
   EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email = "
@@ -89,7 +91,8 @@ TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
   HttpResponse form = stack().Post(
       "/register/resend", "email=resend-nobody%40example.com", {kForm});
   EXPECT_EQ(form.status, 303);
-  EXPECT_EQ(form.Header("location"), "/register/sent");
+  EXPECT_NE(SentReceipt(form.Header("location")), "")
+      << form.Header("location");
 }
 
 TEST_F(ResendTest, AnInvalidAddressIs422AsForARegistration) {
@@ -142,7 +145,9 @@ TEST_F(ResendTest, TheStoredHashChecksWithTheReadmesStandardLibraryCode) {
   RegisterAndWait(email, "correct horse battery");
   ASSERT_EQ(
       stack()
-          .Post("/activate", "token=" + TokenIn(MailsTo(email).at(0)), {kForm})
+          .Post("/activate",
+                "token=" + TokenIn(MailsTo(email).at(0)) + "&password=a+good+password",
+                {kForm})
           .status,
       200);
   const std::vector<std::string> hash = stack().Query(

@@ -686,6 +686,55 @@ std::string TokenIn(const std::string& mail) {
   return at == std::string::npos ? std::string() : link.substr(at + 6);
 }
 
+namespace {
+
+// "r" is base64url of at least 16 bytes (22 characters).
+bool LooksLikeReceiptText(const std::string& r) {
+  if (r.size() < 22 || r.size() > 128) return false;
+  return std::all_of(r.begin(), r.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+std::string AcceptedReceipt(const std::string& body) {
+  const std::string head = "{\"status\":\"verification_sent\",\"receipt\":\"";
+  if (body.rfind(head, 0) != 0 || body.size() < head.size() + 2 ||
+      body.compare(body.size() - 2, 2, "\"}") != 0) {
+    return "";
+  }
+  const std::string r =
+      body.substr(head.size(), body.size() - head.size() - 2);
+  return LooksLikeReceiptText(r) ? r : "";
+}
+
+std::string SentReceipt(const std::string& location) {
+  const std::string head = "/register/sent?r=";
+  if (location.rfind(head, 0) != 0) return "";
+  const std::string r = location.substr(head.size());
+  return LooksLikeReceiptText(r) ? r : "";
+}
+
+std::string AnswerShape(const HttpResponse& r) {
+  std::string receipt = AcceptedReceipt(r.body);
+  if (receipt.empty()) receipt = SentReceipt(r.Header("location"));
+  const auto strip = [&](std::string text) {
+    if (receipt.empty()) return text;
+    for (size_t at = text.find(receipt); at != std::string::npos;
+         at = text.find(receipt, at + 1)) {
+      text.replace(at, receipt.size(), "R");
+    }
+    return text;
+  };
+  std::string out = std::to_string(r.status) + "\n";
+  for (const auto& [name, value] : r.headers) {
+    if (name == "date") continue;
+    out += name + ": " + strip(value) + "\n";
+  }
+  return out + "\n" + strip(r.body);
+}
+
 std::string MailHeader(const std::string& mail, const std::string& name) {
   std::istringstream in(mail);
   std::string line;

@@ -235,6 +235,19 @@ std::string Regctl(const Stack& stack, const std::string& args);
 std::string LinkIn(const std::string& mail);
 // The token of a link, "" if none.
 std::string TokenIn(const std::string& mail);
+// The receipt R of an accepted answer's body, which must be exactly
+// {"status":"verification_sent","receipt":R} with R base64url of at least
+// 16 bytes; "" for any other body.
+std::string AcceptedReceipt(const std::string& body);
+// The receipt R of an accepted form answer's Location, which must be
+// exactly /register/sent?r=R; "" otherwise.
+std::string SentReceipt(const std::string& location);
+
+// An answer's status, headers (but Date) and body, with its receipt (of
+// the body or the Location) written "R": two accepted answers that differ
+// only in their receipts have the same shape.
+std::string AnswerShape(const HttpResponse& r);
+
 // A header's value in a raw mail (first occurrence), "" if absent.
 std::string MailHeader(const std::string& mail, const std::string& name);
 // Signs "body" with the stack's job.secret at "timestamp".

@@ -55,7 +55,9 @@ std::string RegisterForToken(const Stack& stack, const Sink& sink,
 }
 
 HttpResponse Activate(const Stack& stack, const std::string& token) {
-  return stack.Post("/activate", "token=" + token, {kForm});
+  // Another browser than the registering one: with the password.
+  return stack.Post("/activate", "token=" + token + "&password=a+good+password",
+                    {kForm});
 }
 
 // The event row of "email"'s account: {state, attempts}; empty if none.

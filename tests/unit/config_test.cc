@@ -55,7 +55,6 @@ constexpr IntCase kInts[] = {
     {"MAIL_CAP_TOTAL", &Config::mail_cap_total, 0, 100000000},
     {"RETAIN_UNVERIFIED_S", &Config::retain_unverified_s, 1, 3650 * 86400},
     {"RETAIN_MAIL_S", &Config::retain_mail_s, 1, 3650 * 86400},
-    {"ACTIVATE_ASKS_PASSWORD", &Config::activate_asks_password, 0, 1},
     {"SWEEP_S", &Config::sweep_s, 1, 3600},
     {"LEASE_S", &Config::lease_s, 2, 120},
     {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 900},
@@ -90,7 +89,6 @@ TEST(LoadConfig, HardeningDefaults) {
   EXPECT_EQ(d.mail_cap_total, 10000);  // generous: mails an hour
   EXPECT_EQ(d.retain_unverified_s, 7 * 86400);
   EXPECT_EQ(d.retain_mail_s, 7 * 86400);
-  EXPECT_EQ(d.activate_asks_password, 0);  // opt-in
   EXPECT_EQ(d.internal_url, "http://127.0.0.1:8081/internal/mail");
 }
 

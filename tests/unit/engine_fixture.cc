@@ -43,7 +43,12 @@ NewRegistration Registration(const std::string& email,
   r.mailbox = MailboxKey(email);
   r.password_hash = password_hash;
   r.token_hash = TokenHash(token);
+  r.receipt_hash = ReceiptHashOf(token);
   return r;
+}
+
+std::string ReceiptHashOf(const std::string& token) {
+  return TokenHash("receipt:" + token);
 }
 
 EngineTest::EngineTest() {

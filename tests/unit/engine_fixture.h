@@ -32,6 +32,9 @@ NewRegistration Registration(const std::string& email,
                              const std::string& password_hash,
                              const std::string& token);
 
+// The receipt hash Registration gives the answer of "token"'s request.
+std::string ReceiptHashOf(const std::string& token);
+
 // Runs a suite of EngineTest on both engines.
 #define INSTANTIATE_ENGINES(suite)                                  \
   INSTANTIATE_TEST_SUITE_P(Both, suite,                             \

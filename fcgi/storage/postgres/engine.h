@@ -116,6 +116,9 @@ class PgStore : public Store {
           const Clock* clock);
 
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
+  Result<bool> ReceiptProves(const std::vector<std::string>& receipt_hashes,
+                             const std::string& registration_hash) override;
+  Result<int> CountWrongPassword(const std::string& token_hash) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -127,6 +130,7 @@ class PgStore : public Store {
       std::int64_t account_id) override;
 
  private:
+  Result<ReceiptFacts> LookUpReceipt(const std::string& receipt_hash) override;
   Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
                                     const RegisterLimits& limits,
                                     const RegistrationMails& mails,

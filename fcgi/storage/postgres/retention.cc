@@ -90,6 +90,12 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
     if (!done.ok()) return done.status();
   }
 
+  // Expired receipts: nobody can ask about them any more.
+  Result<PgRows> receipts = conn_->Query(
+      "DELETE FROM receipts WHERE expires_ms <= $1", {now.value()});
+  if (!receipts.ok()) return receipts.status();
+  result.receipts = receipts.value().affected();
+
   Result<PgRows> found = conn_->Query(
       "SELECT id FROM users WHERE verified_ms IS NULL AND created_ms < $1 "
       "AND NOT EXISTS (SELECT 1 FROM tokens t "
@@ -105,7 +111,14 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
     Result<JobFigures> figures = FiguresOf(*conn_, id);
     if (!figures.ok()) return figures.status();
     Retire(figures.value(), &retired);
-    // Children first (foreign keys).
+    // Children first (foreign keys): receipts naming the jobs (expired by
+    // now, unless the clock went back).
+    Result<PgRows> named = conn_->Query(
+        "DELETE FROM receipts WHERE job_id IN "
+        "(SELECT id FROM outbox WHERE user_id = $1)",
+        {id});
+    if (!named.ok()) return named.status();
+    result.receipts += named.value().affected();
     for (const char* sql : {"DELETE FROM outbox_events WHERE job_id IN "
                             "(SELECT id FROM outbox WHERE user_id = $1)",
                             "DELETE FROM outbox_messages WHERE job_id IN "

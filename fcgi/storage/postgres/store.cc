@@ -43,6 +43,22 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
   return static_cast<const char*>(nullptr);
 }
 
+// Stores "receipt" inside the caller's transaction.
+Status PgInsertReceipt(PgConnection& conn, const NewReceipt& receipt) {
+  return conn
+      .Query(
+          "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
+          "created_ms, expires_ms) VALUES($1, $2, $3, $4, $5, $6, $7)",
+          {receipt.hash, receipt.own ? "register" : "resend",
+           receipt.job_id != 0 ? PgParam(receipt.job_id) : PgParam(),
+           receipt.not_sent != NotSent::kNo
+               ? PgParam(NotSentName(receipt.not_sent))
+               : PgParam(),
+           receipt.token_hash.empty() ? PgParam() : PgParam(receipt.token_hash),
+           receipt.created_ms, receipt.expires_ms})
+      .status();
+}
+
 }  // namespace
 
 Result<Counters> PgCounters(PgConnection& conn) {
@@ -139,44 +155,123 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
           {reg.email_norm});
       if (!found.ok()) return found.status();
       if (found.value().empty()) {
-        if (!create) return Status();  // a resend to nobody: nothing
-        return Status::Unavailable("account vanished");
+        if (create) return Status::Unavailable("account vanished");
+        // A resend to nobody: a receipt, no mail.
+        return PgInsertReceipt(
+            conn, ReceiptFor(reg, !create, 0, NotSent::kNo, "", limits, now));
       }
       user_id = found.value().Int(0, 0);
       verified = found.value().Text(0, 1) == "t";
     }
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
 
+    // A registration's token is stored even when a cap holds its mail
+    // back: a resend then mints its link for this registration's password,
+    // never an older one's.
+    std::string token_hash;
+    if (outcome.kind == MailKind::kVerify) {
+      // A registration's token is its own registration; a resend's is for
+      // the registration whose own receipt the cookie holds, else the
+      // newest (or, for rows from before, the account's password).
+      std::string registration = reg.token_hash;
+      std::string password_hash = reg.password_hash;
+      if (!create) {
+        std::vector<PgParam> params = {user_id};
+        for (std::size_t i = 0; i < 3; i++) {
+          params.push_back(i < reg.cookie_receipt_hashes.size()
+                               ? PgParam(reg.cookie_receipt_hashes[i])
+                               : PgParam(""));
+        }
+        Result<PgRows> chosen = conn.Query(
+            "SELECT t.hash, t.password_hash FROM tokens t "
+            "WHERE t.user_id = $1 AND coalesce(t.registration, t.hash) = t.hash "
+            "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+            "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+            "  AND r.hash IN ($2, $3, $4)) DESC, t.created_ms DESC, t.hash "
+            "LIMIT 1",
+            params);
+        if (!chosen.ok()) return chosen.status();
+        if (!chosen.value().empty()) {
+          registration = chosen.value().Text(0, 0);
+          password_hash = chosen.value().Text(0, 1);
+        } else {
+          Result<PgRows> account = conn.Query(
+              "SELECT password_hash FROM users WHERE id = $1", {user_id});
+          if (!account.ok()) return account.status();
+          password_hash = account.value().Text(0, 0);
+        }
+      }
+      Result<PgRows> token = conn.Query(
+          "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
+          "expires_ms, registration) VALUES($1, $2, $3, $4, $5, $6)",
+          {reg.token_hash, user_id, password_hash, now,
+           now + limits.token_ttl_ms, registration});
+      if (!token.ok()) return token.status();
+      token_hash = reg.token_hash;
+    }
+
     // Past a cap the registration is answered as usual and sends nothing.
     Result<const char*> capped =
         MailCapHit(conn, reg.mailbox, limits, now, !create);
     if (!capped.ok()) return capped.status();
-    // No row records a capped registration: a counter does.
-    if (capped.value() != nullptr) return PgAddCounter(conn, capped.value(), 1);
-
-    if (outcome.kind == MailKind::kVerify) {
-      // A resend's link is for the password of the latest registration:
-      // its newest token's.
-      Result<PgRows> token = conn.Query(
-          "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-          "expires_ms) VALUES($1, $2, coalesce($3, "
-          "(SELECT password_hash FROM tokens WHERE user_id = $2 "
-          " ORDER BY created_ms DESC, hash LIMIT 1), "
-          "(SELECT password_hash FROM users WHERE id = $2)), $4, $5)",
-          {reg.token_hash, user_id,
-           reg.password_hash.empty() ? PgParam() : PgParam(reg.password_hash),
-           now, now + limits.token_ttl_ms});
-      if (!token.ok()) return token.status();
+    std::int64_t job_id = 0;
+    NotSent not_sent = NotSent::kNo;
+    if (capped.value() != nullptr) {
+      // No job records a capped registration: a counter and its receipt do.
+      Status bumped = PgAddCounter(conn, capped.value(), 1);
+      if (!bumped.ok()) return bumped;
+      not_sent = NotSent::kMailCap;
+    } else {
+      Result<std::int64_t> id =
+          PgEnqueue(conn, RegistrationJob(reg, user_id, outcome.kind, !create,
+                                          mails, limits, now));
+      if (!id.ok()) return id.status();
+      job_id = id.value();
     }
-    Result<std::int64_t> id =
-        PgEnqueue(conn, RegistrationJob(reg, user_id, outcome.kind, !create,
-                                        mails, limits, now));
-    if (!id.ok()) return id.status();
-    outcome.job_id = id.value();
+    Status st = PgInsertReceipt(
+        conn, ReceiptFor(reg, !create, job_id, not_sent, token_hash, limits,
+                         now));
+    if (!st.ok()) return st;
+    outcome.job_id = job_id;
     return Status();
   });
   if (!s.ok()) return s;
   return outcome;
+}
+
+Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
+  const PgParam test_now =
+      clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam();
+  Result<PgRows> found = conn_->Query(
+      "SELECT r.cause = 'register', r.created_ms, coalesce(r.not_sent, ''), "
+      "coalesce(r.job_id, 0), coalesce(o.state, ''), "
+      "coalesce(o.attempts, 0), coalesce(o.next_attempt_ms, 0), "
+      "coalesce(o.last_reply, ''), coalesce(o.sent_ms, 0), "
+      "coalesce((SELECT max(e.at_ms) FROM outbox_events e "
+      "  WHERE e.job_id = r.job_id), 0), "
+      "CASE WHEN r.cause = 'register' THEN coalesce("
+      "  (SELECT t.used_ms FROM tokens t JOIN users u ON u.id = t.user_id "
+      "   WHERE t.hash = r.token_hash AND u.verified_ms IS NOT NULL), 0) "
+      "ELSE 0 END "
+      "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
+      "WHERE r.hash = $1 AND r.expires_ms > coalesce($2::bigint, reg_now_ms())",
+      {receipt_hash, test_now});
+  if (!found.ok()) return found.status();
+  if (found.value().empty()) return Status::NotFound("unknown receipt");
+  const PgRows& row = found.value();
+  ReceiptFacts f;
+  f.own = row.Text(0, 0) == "t";
+  f.created_ms = row.Int(0, 1);
+  f.not_sent = NotSentFromName(row.Text(0, 2));
+  f.job_id = row.Int(0, 3);
+  f.job_state = row.Text(0, 4);
+  f.attempts = static_cast<int>(row.Int(0, 5));
+  f.next_attempt_ms = row.Int(0, 6);
+  f.last_reply = row.Text(0, 7);
+  f.sent_ms = row.Int(0, 8);
+  f.changed_ms = row.Int(0, 9);
+  f.verified_ms = row.Int(0, 10);
+  return f;
 }
 
 Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
@@ -185,8 +280,11 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   Result<PgRows> found = conn_->Query(
       "SELECT t.used_ms IS NOT NULL, "
       "t.expires_ms <= coalesce($2::bigint, reg_now_ms()), t.password_hash, "
-      "t.user_id, u.email FROM tokens t JOIN users u ON u.id = t.user_id "
-      "WHERE t.hash = $1",
+      "t.user_id, u.email, coalesce(t.registration, t.hash), "
+      "t.password_tries, u.verified_ms IS NOT NULL, "
+      "coalesce((SELECT r.created_ms FROM tokens r "
+      "  WHERE r.hash = t.registration), t.created_ms) "
+      "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1",
       {token_hash, test_now});
   if (!found.ok()) return found.status();
   if (found.value().empty()) return Status::NotFound("unknown token");
@@ -195,6 +293,10 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   info.password_hash = row.Text(0, 2);
   info.account_id = row.Int(0, 3);
   info.email = row.Text(0, 4);
+  info.registration_hash = row.Text(0, 5);
+  info.password_tries = static_cast<int>(row.Int(0, 6));
+  info.account_verified = row.Text(0, 7) == "t";
+  info.registered_ms = row.Int(0, 8);
   if (row.Text(0, 0) == "t") {
     info.state = TokenState::kUsed;
   } else if (row.Text(0, 1) == "t") {
@@ -239,14 +341,44 @@ Result<ActivateOutcome> PgStore::Verify(
   return outcome;
 }
 
+Result<bool> PgStore::ReceiptProves(
+    const std::vector<std::string>& receipt_hashes,
+    const std::string& registration_hash) {
+  if (receipt_hashes.empty()) return false;
+  std::vector<PgParam> params = {
+      registration_hash, clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()};
+  for (std::size_t i = 0; i < 3; i++) {
+    params.push_back(i < receipt_hashes.size() ? PgParam(receipt_hashes[i])
+                                               : PgParam(""));
+  }
+  Result<PgRows> found = conn_->Query(
+      "SELECT count(*) FROM receipts WHERE cause = 'register' "
+      "AND token_hash = $1 AND expires_ms > coalesce($2::bigint, reg_now_ms()) "
+      "AND hash IN ($3, $4, $5)",
+      params);
+  if (!found.ok()) return found.status();
+  return found.value().Int(0, 0) > 0;
+}
+
+Result<int> PgStore::CountWrongPassword(const std::string& token_hash) {
+  Result<PgRows> counted = conn_->Query(
+      "UPDATE tokens SET password_tries = password_tries + 1 "
+      "WHERE hash = $1 RETURNING password_tries",
+      {token_hash});
+  if (!counted.ok()) return counted.status();
+  if (counted.value().empty()) return 0;
+  return static_cast<int>(counted.value().Int(0, 0));
+}
+
 Result<StoreTotals> PgStore::Totals() {
   Result<PgRows> totals = conn_->Query(
       "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
       "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
-      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
+      "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+      "(SELECT count(*) FROM receipts)");
   if (!totals.ok()) return totals.status();
   const RowTotals rows{totals.value().Int(0, 0), totals.value().Int(0, 1),
-                       totals.value().Int(0, 2)};
+                       totals.value().Int(0, 2), totals.value().Int(0, 3)};
   Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());

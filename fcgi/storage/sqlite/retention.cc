@@ -120,6 +120,13 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
       if (!st.ok()) return st;
     }
 
+    // Expired receipts: nobody can ask about them any more.
+    Stmt receipts(db, "delete receipts",
+                  "DELETE FROM receipts WHERE expires_ms <= ?");
+    st = receipts.Int(now).Run();
+    if (!st.ok()) return st;
+    result.receipts = receipts.changes();
+
     std::vector<std::int64_t> ids;
     {
       Stmt find(db, "find unverified",
@@ -145,7 +152,14 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
       Result<JobFigures> figures = FiguresOf(db, id);
       if (!figures.ok()) return figures.status();
       Retire(figures.value(), &retired);
-      // Children first (foreign keys are on).
+      // Children first (foreign keys are on): receipts naming the jobs
+      // (expired by now, unless the clock went back).
+      Stmt named(db, "delete named receipts",
+                 "DELETE FROM receipts WHERE job_id IN "
+                 "(SELECT id FROM outbox WHERE user_id = ?)");
+      st = named.Int(id).Run();
+      if (!st.ok()) return st;
+      result.receipts += named.changes();
       Stmt events(db, "delete events",
                   "DELETE FROM outbox_events WHERE job_id IN "
                   "(SELECT id FROM outbox WHERE user_id = ?)");

@@ -31,16 +31,33 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
   return std::make_pair(insert.last_insert_id(), false);
 }
 
-// The password of the account's latest registration: its newest token's.
-Result<std::string> LatestPasswordHash(Database& db, std::int64_t user_id) {
-  Stmt find(db, "latest password",
-            "SELECT coalesce((SELECT password_hash FROM tokens "
-            "WHERE user_id = ?1 ORDER BY created_ms DESC LIMIT 1), "
-            "(SELECT password_hash FROM users WHERE id = ?1))");
+// The registration a resend's link is for: the one whose own receipt
+// the cookie holds ("receipt_hashes"), else the account's newest:
+// {registration hash, its password}; {"", the account's password} when
+// the account has no registration token (rows from before).
+Result<std::pair<std::string, std::string>> ChosenRegistration(
+    Database& db, std::int64_t user_id,
+    const std::vector<std::string>& receipt_hashes) {
+  Stmt find(db, "chosen registration",
+            "SELECT t.hash, t.password_hash FROM tokens t "
+            "WHERE t.user_id = ?1 AND coalesce(t.registration, t.hash) = t.hash "
+            "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+            "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+            "  AND r.hash IN (?2, ?3, ?4)) DESC, t.created_ms DESC, t.hash "
+            "LIMIT 1");
   find.Int(user_id);
+  for (std::size_t i = 0; i < 3; i++) {
+    find.Text(i < receipt_hashes.size() ? receipt_hashes[i] : std::string());
+  }
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
-  return find.ColumnText(0);
+  if (row.value()) return std::make_pair(find.ColumnText(0), find.ColumnText(1));
+  Stmt account(db, "account password",
+               "SELECT password_hash FROM users WHERE id = ?");
+  account.Int(user_id);
+  row = account.Step();
+  if (!row.ok()) return row.status();
+  return std::make_pair(std::string(), account.ColumnText(0));
 }
 
 // Mails queued since "since_ms": to "mailbox", or to anyone when it is
@@ -86,6 +103,22 @@ Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
   return static_cast<const char*>(nullptr);
 }
 
+// Stores "receipt" inside the caller's transaction.
+Status InsertReceipt(Database& db, const NewReceipt& receipt) {
+  Stmt insert(db, "insert receipt",
+              "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
+              "created_ms, expires_ms) VALUES(?, ?, nullif(?, 0), "
+              "nullif(?, ''), nullif(?, ''), ?, ?)");
+  insert.Text(receipt.hash)
+      .Text(receipt.own ? "register" : "resend")
+      .Int(receipt.job_id)
+      .Text(NotSentName(receipt.not_sent))
+      .Text(receipt.token_hash)
+      .Int(receipt.created_ms)
+      .Int(receipt.expires_ms);
+  return insert.Run();
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
@@ -105,33 +138,53 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
         FindOrCreateAccount(db, reg, now, create);
     if (!account.ok()) return account.status();
     const auto [user_id, verified] = account.value();
-    if (user_id == 0) return Status();  // a resend to nobody: nothing
+    if (user_id == 0) {  // a resend to nobody: a receipt, no mail
+      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kNo, "",
+                                          limits, now));
+    }
     outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
+
+    // A registration's token is stored even when a cap holds its mail
+    // back: a resend then mints its link for this registration's
+    // password, never an older one's.
+    std::string token_hash;
+    if (outcome.kind == MailKind::kVerify) {
+      // A registration's token is its own registration; a resend's is
+      // for the registration the cookie names, else the newest.
+      std::string registration = reg.token_hash;
+      std::string password_hash = reg.password_hash;
+      if (!create) {
+        Result<std::pair<std::string, std::string>> chosen =
+            ChosenRegistration(db, user_id, reg.cookie_receipt_hashes);
+        if (!chosen.ok()) return chosen.status();
+        if (!chosen.value().first.empty()) registration = chosen.value().first;
+        password_hash = chosen.value().second;
+      }
+      Stmt token(db, "insert token",
+                 "INSERT INTO tokens(hash, user_id, password_hash, "
+                 "created_ms, expires_ms, registration) "
+                 "VALUES(?, ?, ?, ?, ?, ?)");
+      token.Text(reg.token_hash)
+          .Int(user_id)
+          .Text(password_hash)
+          .Int(now)
+          .Int(now + limits.token_ttl_ms)
+          .Text(registration);
+      Status st = token.Run();
+      if (!st.ok()) return st;
+      token_hash = reg.token_hash;
+    }
 
     // Past a cap the registration is answered as usual and sends nothing.
     Result<const char*> capped =
         MailCapHit(db, reg.mailbox, limits, now, !create);
     if (!capped.ok()) return capped.status();
-    // No row records a capped registration: a counter does.
-    if (capped.value() != nullptr) return AddCounter(db, capped.value(), 1);
-
-    if (outcome.kind == MailKind::kVerify) {
-      std::string password_hash = reg.password_hash;
-      if (password_hash.empty()) {
-        Result<std::string> latest = LatestPasswordHash(db, user_id);
-        if (!latest.ok()) return latest.status();
-        password_hash = latest.value();
-      }
-      Stmt token(db, "insert token",
-                 "INSERT INTO tokens(hash, user_id, password_hash, "
-                 "created_ms, expires_ms) VALUES(?, ?, ?, ?, ?)");
-      token.Text(reg.token_hash)
-          .Int(user_id)
-          .Text(password_hash)
-          .Int(now)
-          .Int(now + limits.token_ttl_ms);
-      Status st = token.Run();
+    if (capped.value() != nullptr) {
+      // No job records a capped registration: a counter and its receipt do.
+      Status st = AddCounter(db, capped.value(), 1);
       if (!st.ok()) return st;
+      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kMailCap,
+                                          token_hash, limits, now));
     }
 
     Result<std::int64_t> id =
@@ -139,7 +192,8 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
                                      limits, now));
     if (!id.ok()) return id.status();
     outcome.job_id = id.value();
-    return Status();
+    return InsertReceipt(db, ReceiptFor(reg, !create, id.value(), NotSent::kNo,
+                                        token_hash, limits, now));
   });
   if (!s.ok()) return s;
   return outcome;
@@ -150,8 +204,11 @@ Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
   if (!reader.ok()) return reader.status();
   Stmt find(*reader.value(), "find token",
             "SELECT t.expires_ms, t.used_ms IS NOT NULL, t.password_hash, "
-            "t.user_id, u.email FROM tokens t JOIN users u ON u.id = t.user_id "
-            "WHERE t.hash = ?");
+            "t.user_id, u.email, coalesce(t.registration, t.hash), "
+            "t.password_tries, u.verified_ms IS NOT NULL, "
+            "coalesce((SELECT r.created_ms FROM tokens r "
+            "  WHERE r.hash = t.registration), t.created_ms) "
+            "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?");
   find.Text(token_hash);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
@@ -160,6 +217,10 @@ Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
   info.password_hash = find.ColumnText(2);
   info.account_id = find.ColumnInt(3);
   info.email = find.ColumnText(4);
+  info.registration_hash = find.ColumnText(5);
+  info.password_tries = static_cast<int>(find.ColumnInt(6));
+  info.account_verified = find.ColumnInt(7) != 0;
+  info.registered_ms = find.ColumnInt(8);
   if (find.ColumnInt(1) != 0) {
     info.state = TokenState::kUsed;
   } else if (clock_->NowMs() >= find.ColumnInt(0)) {
@@ -206,17 +267,89 @@ Result<ActivateOutcome> SqliteStore::Verify(
   return outcome;
 }
 
+Result<ReceiptFacts> SqliteStore::LookUpReceipt(
+    const std::string& receipt_hash) {
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Stmt find(*reader.value(), "find receipt",
+            "SELECT r.cause = 'register', r.created_ms, "
+            "coalesce(r.not_sent, ''), coalesce(r.job_id, 0), "
+            "coalesce(o.state, ''), coalesce(o.attempts, 0), "
+            "coalesce(o.next_attempt_ms, 0), coalesce(o.last_reply, ''), "
+            "coalesce(o.sent_ms, 0), "
+            "coalesce((SELECT max(e.at_ms) FROM outbox_events e "
+            "  WHERE e.job_id = r.job_id), 0), "
+            "CASE WHEN r.cause = 'register' THEN coalesce("
+            "  (SELECT t.used_ms FROM tokens t JOIN users u "
+            "   ON u.id = t.user_id WHERE t.hash = r.token_hash "
+            "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END "
+            "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
+            "WHERE r.hash = ? AND r.expires_ms > ?");
+  find.Text(receipt_hash).Int(clock_->NowMs());
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::NotFound("unknown receipt");
+  ReceiptFacts f;
+  f.own = find.ColumnInt(0) != 0;
+  f.created_ms = find.ColumnInt(1);
+  f.not_sent = NotSentFromName(find.ColumnText(2));
+  f.job_id = find.ColumnInt(3);
+  f.job_state = find.ColumnText(4);
+  f.attempts = static_cast<int>(find.ColumnInt(5));
+  f.next_attempt_ms = find.ColumnInt(6);
+  f.last_reply = find.ColumnText(7);
+  f.sent_ms = find.ColumnInt(8);
+  f.changed_ms = find.ColumnInt(9);
+  f.verified_ms = find.ColumnInt(10);
+  return f;
+}
+
+Result<bool> SqliteStore::ReceiptProves(
+    const std::vector<std::string>& receipt_hashes,
+    const std::string& registration_hash) {
+  if (receipt_hashes.empty()) return false;
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  Stmt find(*reader.value(), "receipt proves",
+            "SELECT count(*) FROM receipts WHERE cause = 'register' "
+            "AND token_hash = ?1 AND expires_ms > ?2 AND hash IN (?3, ?4, ?5)");
+  find.Text(registration_hash).Int(clock_->NowMs());
+  for (std::size_t i = 0; i < 3; i++) {
+    find.Text(i < receipt_hashes.size() ? receipt_hashes[i] : std::string());
+  }
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  return find.ColumnInt(0) > 0;
+}
+
+Result<int> SqliteStore::CountWrongPassword(const std::string& token_hash) {
+  int tries = 0;
+  Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
+    Stmt count(txn.db(), "count wrong password",
+               "UPDATE tokens SET password_tries = password_tries + 1 "
+               "WHERE hash = ? RETURNING password_tries");
+    count.Text(token_hash);
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    tries = row.value() ? static_cast<int>(count.ColumnInt(0)) : 0;
+    return count.Run();
+  });
+  if (!s.ok()) return s;
+  return tries;
+}
+
 Result<StoreTotals> SqliteStore::Totals() {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();
   Stmt totals(*reader.value(), "totals",
               "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
               "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
-              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL)");
+              "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
+              "(SELECT count(*) FROM receipts)");
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   const RowTotals rows{totals.ColumnInt(0), totals.ColumnInt(1),
-                       totals.ColumnInt(2)};
+                       totals.ColumnInt(2), totals.ColumnInt(3)};
   Result<Counters> counters = ReadCounters(*reader.value());
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());

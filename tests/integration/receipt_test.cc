@@ -1,0 +1,296 @@
+// Contract section 8 against the real stack: the receipt of every
+// accepted answer, its cookie, GET /register/status as the mail moves, and
+// the "check your inbox" page that shows it. One stack for the suite; each
+// test mails its own addresses.
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "stack.h"
+#include "testutil.h"
+
+namespace reg::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ReceiptTest : public StackSuite {
+ protected:
+  // RATE_LIMIT on (high: the posts never meet it), so the status's own
+  // limit is on too; MAIL_CAP 2.
+  static void SetUpTestSuite() {
+    StartStack({{"RATE_LIMIT", "100000"}, {"MAIL_CAP", "2"}});
+  }
+
+  static HttpResponse RegisterJson(const std::string& email,
+                                   const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> headers = {kJson};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return stack().Post(
+        "/register",
+        nlohmann::json{{"email", email}, {"password", kPassword}}.dump(),
+        headers);
+  }
+  // The receipt of a JSON registration of "email" (a failure if none).
+  static std::string ReceiptOf(const std::string& email) {
+    HttpResponse r = RegisterJson(email);
+    EXPECT_EQ(r.status, 202) << r.body;
+    return AcceptedReceipt(r.body);
+  }
+  // GET /register/status?r=R as JSON ({} and a failure unless 200).
+  static nlohmann::json Status(const std::string& receipt) {
+    HttpResponse r = stack().Get("/register/status?r=" + receipt);
+    EXPECT_EQ(r.status, 200) << r.body;
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    return j.is_object() ? j : nlohmann::json::object();
+  }
+  // Waits (on the database, not the rate-limited status) until the newest
+  // job to "email" is in "state".
+  static bool WaitForJob(const std::string& email, const std::string& state) {
+    return WaitFor([&] {
+      const long long id = stack().JobIdFor(email);
+      return id != 0 && stack().JobState(id) == state;
+    });
+  }
+  // Nothing in flight: a knob set now applies to the next mail only.
+  static void WaitForQuietOutbox() {
+    ASSERT_TRUE(
+        WaitFor([] { return stack().Metric("mail_queue_depth") == 0; }));
+  }
+};
+
+TEST_F(ReceiptTest, ARegistrationsJsonAnswerCarriesAReceiptAndSetsTheCookie) {
+  HttpResponse r = RegisterJson("cookie-json@example.com");
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string receipt = AcceptedReceipt(r.body);
+  ASSERT_NE(receipt, "") << r.body;
+  EXPECT_EQ(r.Header("set-cookie"),
+            "registrar_receipt=" + receipt +
+                "; Max-Age=86400; Path=/; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+  // Only its hash is kept.
+  EXPECT_EQ(stack().QueryOne("SELECT count(*) FROM receipts WHERE hash = '" +
+                             receipt + "'"),
+            "0");
+  EXPECT_EQ(stack().QueryOne("SELECT count(*) FROM receipts r JOIN outbox o "
+                             "ON o.id = r.job_id WHERE o.rcpt = "
+                             "'cookie-json@example.com'"),
+            "1");
+}
+
+TEST_F(ReceiptTest, TheFormAnswerGoesToTheSentPageOfItsReceipt) {
+  HttpResponse r = stack().Post(
+      "/register", "email=cookie-form%40example.com&password=a+good+password",
+      {kForm});
+  ASSERT_EQ(r.status, 303) << r.body;
+  const std::string receipt = SentReceipt(r.Header("location"));
+  ASSERT_NE(receipt, "") << r.Header("location");
+  EXPECT_EQ(r.Header("set-cookie"),
+            "registrar_receipt=" + receipt +
+                "; Max-Age=86400; Path=/; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+}
+
+TEST_F(ReceiptTest, TheCookieKeepsTheLastThreeRegistrations) {
+  const std::string old = "registrar_receipt=" + std::string(22, 'a') + "." +
+                          std::string(22, 'b') + "." + std::string(22, 'c');
+  HttpResponse r = RegisterJson("cookie-three@example.com", {"Cookie: " + old});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string receipt = AcceptedReceipt(r.body);
+  EXPECT_EQ(r.Header("set-cookie"),
+            "registrar_receipt=" + receipt + "." + std::string(22, 'a') + "." +
+                std::string(22, 'b') +
+                "; Max-Age=86400; Path=/; HttpOnly; SameSite=Lax");
+}
+
+TEST_F(ReceiptTest, AResendCarriesAReceiptButSetsNoCookie) {
+  for (const char* email :
+       {"cookie-json@example.com", "resend-stranger@example.com"}) {
+    HttpResponse json = stack().Post(
+        "/register/resend", nlohmann::json{{"email", email}}.dump(), {kJson});
+    EXPECT_EQ(json.status, 202) << json.body;
+    EXPECT_NE(AcceptedReceipt(json.body), "") << json.body;
+    EXPECT_EQ(json.Header("set-cookie"), "");
+    EXPECT_EQ(json.Header("referrer-policy"), "no-referrer");
+    HttpResponse form = stack().Post(
+        "/register/resend",
+        std::string("email=") + (email[0] == 'c' ? "cookie-json" : "x") +
+            "%40example.com",
+        {kForm});
+    EXPECT_EQ(form.status, 303);
+    EXPECT_NE(SentReceipt(form.Header("location")), "");
+    EXPECT_EQ(form.Header("set-cookie"), "");
+  }
+}
+
+TEST_F(ReceiptTest, StatusFollowsTheMailToAcceptedWithTheServersWords) {
+  WaitForQuietOutbox();
+  const long long before = static_cast<long long>(time(nullptr));
+  const std::string receipt = ReceiptOf("status-ok@example.com");
+  ASSERT_TRUE(WaitForJob("status-ok@example.com", "sent"));
+  HttpResponse r = stack().Get("/register/status?r=" + receipt);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
+  EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+  nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.body;
+  EXPECT_EQ(j["state"], "accepted") << r.body;
+  ASSERT_TRUE(j["since"].is_number_integer()) << r.body;
+  EXPECT_GE(j["since"].get<long long>(), before);
+  EXPECT_LE(j["since"].get<long long>(), before + 30);
+  EXPECT_TRUE(j["detail"].is_null()) << r.body;
+  EXPECT_FALSE(j.contains("retry_at")) << r.body;
+  ASSERT_TRUE(j["reply"].is_string()) << r.body;
+  EXPECT_EQ(j["reply"].get<std::string>().substr(0, 3), "250") << r.body;
+  EXPECT_LE(j["reply"].get<std::string>().size(), 200u);
+  std::set<std::string> keys;
+  for (const auto& [key, value] : j.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"state", "since", "detail", "reply"}));
+}
+
+TEST_F(ReceiptTest, AMailCapReceiptSaysNotSentUntilAnHourLater) {
+  for (int i = 0; i < 2; i++) ReceiptOf("status-capped@example.com");
+  const long long before = static_cast<long long>(time(nullptr));
+  const std::string receipt = ReceiptOf("status-capped@example.com");
+  nlohmann::json j = Status(receipt);
+  EXPECT_EQ(j["state"], "not_sent") << j.dump();
+  EXPECT_EQ(j["detail"], "mail_cap") << j.dump();
+  EXPECT_GE(j.value("retry_at", 0LL), before + 3600);
+  EXPECT_LE(j.value("retry_at", 0LL), before + 3600 + 30);
+  HttpResponse page = stack().Get("/register/sent?r=" + receipt);
+  EXPECT_THAT(page.body, HasSubstr("We sent no mail"));
+  // A final state: the page does not keep asking.
+  EXPECT_THAT(page.body, Not(HasSubstr("receipt.js")));
+}
+
+TEST_F(ReceiptTest, ARegistrationsOwnReceiptSaysVerifiedOnceItIs) {
+  const std::string email = "status-verified@example.com";
+  const std::string receipt = ReceiptOf(email);
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), email).size() == 1; }));
+  const std::string token = TokenIn(MailsTo(sink(), email)[0]);
+  ASSERT_EQ(stack()
+                .Post("/activate", nlohmann::json{{"token", token}, {"password", kPassword}}.dump(),
+                      {kJson})
+                .status,
+            200);
+  EXPECT_EQ(Status(receipt)["state"], "verified");
+}
+
+TEST_F(ReceiptTest, AnUnknownExpiredOrMalformedReceiptIs404) {
+  for (const std::string& r :
+       {std::string(22, 'Q'), std::string("short"), std::string(30, '%')}) {
+    HttpResponse s = stack().Get("/register/status?r=" + r);
+    EXPECT_EQ(s.status, 404) << r;
+  }
+  EXPECT_EQ(stack().Get("/register/status").status, 404);
+}
+
+TEST_F(ReceiptTest, TheSentPageShowsTheStateWithOneStatusRegionAndARecheck) {
+  WaitForQuietOutbox();
+  sink().Control(R"({"hold_data": true})");
+  const std::string receipt = ReceiptOf("page-sending@example.com");
+  ASSERT_TRUE(WaitFor([] { return sink().HeldCount() >= 1; }));
+  HttpResponse page =
+      stack().Get("/register/sent?r=" + receipt, {"Accept-Language: fr"});
+  sink().Control("{}");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(page.Header("cache-control"), "no-store");
+  EXPECT_THAT(page.body, HasSubstr("<html lang=\"fr\""));
+  EXPECT_THAT(page.body, HasSubstr("en train d’être remis"));
+  size_t regions = 0;
+  for (size_t at = page.body.find("role=\"status\""); at != std::string::npos;
+       at = page.body.find("role=\"status\"", at + 1)) {
+    regions++;
+  }
+  EXPECT_EQ(regions, 1u);
+  // "Check again" without JavaScript: a GET of the same page.
+  EXPECT_THAT(page.body, HasSubstr("<form method=\"get\" "
+                                   "action=\"/register/sent\""));
+  EXPECT_THAT(page.body, HasSubstr("name=\"r\" value=\"" + receipt + "\""));
+  EXPECT_THAT(page.body, HasSubstr("/static/receipt.js"));
+  EXPECT_THAT(page.body, HasSubstr("content=\"no-referrer\""));
+  // The script is served.
+  EXPECT_EQ(stack().Get("/static/receipt.js").status, 200);
+  ASSERT_TRUE(WaitForJob("page-sending@example.com", "sent"));
+  page = stack().Get("/register/sent?r=" + receipt);
+  EXPECT_THAT(page.body, HasSubstr("The mail server accepted your mail"));
+  // The server's words, shown (not hidden) apart from the status region.
+  EXPECT_THAT(page.body, HasSubstr("<p id=\"receipt-reply\" class=\"small\">"));
+  EXPECT_THAT(page.body, HasSubstr("<q id=\"receipt-reply-text\">250"));
+}
+
+TEST_F(ReceiptTest, TheSentPageOfAnUnknownReceiptSaysItCanNoLongerTell) {
+  HttpResponse page = stack().Get("/register/sent?r=" + std::string(22, 'Z'));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_THAT(page.body, HasSubstr("can no longer say"));
+}
+
+// Last of the tests that set the sink's knobs: the "try later" leaves a
+// job waiting for its retry.
+TEST_F(ReceiptTest, A5xxIsRefusedWithItsCodeAndATryLaterDelayedWithItsTime) {
+  WaitForQuietOutbox();
+  sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
+  const std::string refused = ReceiptOf("status-refused@example.com");
+  ASSERT_TRUE(WaitForJob("status-refused@example.com", "failed"));
+  nlohmann::json j = Status(refused);
+  EXPECT_EQ(j["state"], "refused") << j.dump();
+  EXPECT_EQ(j["detail"], "5.1.1") << j.dump();
+  EXPECT_EQ(j["reply"], "550 5.1.1 no such user") << j.dump();
+
+  // The page says to check the address, in the reader's language.
+  HttpResponse page = stack().Get("/register/sent?r=" + refused,
+                                  {"Accept-Language: de"});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.body, HasSubstr("Diese Adresse scheint es nicht zu geben"));
+  EXPECT_THAT(page.body, HasSubstr("5.1.1"));
+
+  sink().Control(R"({"rcpt_replies": ["451 4.2.1 try later"]})");
+  const std::string later = ReceiptOf("status-later@example.com");
+  ASSERT_TRUE(WaitFor([&] {
+    return stack().QueryOne("SELECT attempts FROM outbox WHERE rcpt = "
+                            "'status-later@example.com'") == "1" &&
+           stack().JobState(stack().JobIdFor("status-later@example.com")) ==
+               "queued";
+  }));
+  j = Status(later);
+  EXPECT_EQ(j["state"], "delayed") << j.dump();
+  EXPECT_TRUE(j["retry_at"].is_number_integer()) << j.dump();
+  EXPECT_GT(j.value("retry_at", 0LL), static_cast<long long>(time(nullptr)));
+  EXPECT_EQ(j["reply"], "451 4.2.1 try later") << j.dump();
+  sink().Control("{}");
+}
+
+TEST_F(ReceiptTest, ReceiptsAreCountedInTheMetrics) {
+  const double before = stack().Metric("receipts_total");
+  ASSERT_GE(before, 0);
+  ReceiptOf("metric-receipt@example.com");
+  EXPECT_EQ(stack().Metric("receipts_total"), before + 1);
+}
+
+// Last: it spends the status limit of this client.
+TEST_F(ReceiptTest, TheStatusHasItsOwnLimitAndNoLogHoldsAReceipt) {
+  const std::string receipt = ReceiptOf("status-logs@example.com");
+  std::set<long> statuses;
+  for (int i = 0; i < 40; i++) {
+    statuses.insert(stack().Get("/register/status?r=" + receipt).status);
+  }
+  EXPECT_TRUE(statuses.count(429)) << "the status limit never refused";
+  EXPECT_TRUE(statuses.count(200));
+  // Its refusals leave POST /register alone.
+  EXPECT_EQ(RegisterJson("status-logs-2@example.com").status, 202);
+  stack().Get("/register/sent?r=" + receipt);
+  for (const char* log : {"/nginx/access.log", "/nginx/error.log",
+                          "/registrar.log"}) {
+    const std::string text = ReadFile(stack().data_dir() + log);
+    EXPECT_THAT(text, Not(HasSubstr(receipt))) << log;
+  }
+  EXPECT_THAT(ReadFile(stack().data_dir() + "/nginx/access.log"),
+              HasSubstr("/register/status"));
+}
+
+}  // namespace
+}  // namespace reg::testing
