@@ -216,6 +216,9 @@ int Run(int argc, char** argv) {
   if (!env_file.ok()) return CannotStart(kBadSetting, env_file.status());
   Result<Config> config = LoadConfig(getenv);
   if (!config.ok()) return CannotStart(kBadSetting, config.status());
+  if (Status s = CheckStorageSettings(config.value()); !s.ok()) {
+    return CannotStart(kBadSetting, s);
+  }
   return Serve(config.value());
 }
 

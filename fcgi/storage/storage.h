@@ -26,9 +26,16 @@ class Storage {
 // this process ("pid@host").
 OutboxPolicy OutboxPolicyFor(const Config& config);
 
+// The storage settings that refuse a start before anything is opened:
+// with DATABASE_URL naming a host other than a loopback address or a unix
+// socket, no verified TLS (sslmode=verify-full or verify-ca; CONTRACT
+// section 7). kInvalidArgument says why.
+Status CheckStorageSettings(const Config& config);
+
 // Opens the engine the settings name (PostgreSQL at DATABASE_URL, else
 // SQLite at DATA_DIR/registrar.db), applying pending migrations. Without
 // "create", a missing database is NotFound (regctl never creates one).
+// Fails as CheckStorageSettings does first.
 Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock,
                                              bool create = true);
