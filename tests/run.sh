@@ -27,8 +27,9 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 # The integration suites that need PostgreSQL itself (its outage, two hosts
-# on one database, TLS to it): they run only in the PostgreSQL pass.
-pg_only='PostgresOutage*:TwoHosts*:PgTls*'
+# on one database, TLS to it, a partition): they run only in the PostgreSQL
+# pass.
+pg_only='PostgresOutage*:TwoHosts*:PgTls*:PgPartition*'
 # Suites the PostgreSQL pass leaves out, for the reason said here; every
 # other suite, a new one too, runs on both engines. These check what comes
 # before or beside the database, the same whatever the engine: nginx's
