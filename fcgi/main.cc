@@ -67,6 +67,7 @@ struct Keys {
   JobSigner signer;
   Sealer sealer;
   JobSigner event_signer;
+  std::string fingerprint;  // the job secret's (JobSecretFingerprint)
 };
 
 Result<Keys> LoadKeys(const Config& config) {
@@ -81,8 +82,10 @@ Result<Keys> LoadKeys(const Config& config) {
   if (!event_secret.ok()) return event_secret.status();
   Result<JobSigner> event_signer = JobSigner::Create(event_secret.value());
   if (!event_signer.ok()) return event_signer.status();
+  Result<std::string> fingerprint = JobSecretFingerprint(secret.value());
+  if (!fingerprint.ok()) return fingerprint.status();
   return Keys{std::move(signer).value(), std::move(sealer).value(),
-              std::move(event_signer).value()};
+              std::move(event_signer).value(), std::move(fingerprint).value()};
 }
 
 // Every catalogue complete, or no start: a page with a missing message is
@@ -154,6 +157,15 @@ int Serve(const Config& config) {
   Result<std::unique_ptr<Storage>> opened = OpenStorage(config, clock);
   if (!opened.ok()) return CannotStart(kFailed, opened.status());
   Storage& storage = *opened.value();
+  // Hosts on one database hold one job secret: a host that made its own
+  // (a missing JOB_SECRET_FILE) would fail the others' sealed mail.
+  if (Status s = storage.CheckJobSecret(keys.value().fingerprint); !s.ok()) {
+    if (s.code() != Code::kInvalidArgument) return CannotStart(kFailed, s);
+    return CannotStart(kBadSetting,
+                       Status::InvalidArgument("JOB_SECRET_FILE=" +
+                                               SecretPath(config) + ": " +
+                                               s.message()));
+  }
   for (const std::string& line : ConfigWarnings(config)) {
     Log("%s", line.c_str());
   }

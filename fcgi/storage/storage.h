@@ -4,6 +4,7 @@
 #define FCGI_STORAGE_STORAGE_H_
 
 #include <memory>
+#include <string>
 
 #include "base/clock.h"
 #include "base/config.h"
@@ -20,6 +21,16 @@ class Storage {
   virtual ~Storage() = default;
   virtual Result<std::unique_ptr<Store>> NewStore() = 0;
   virtual Result<std::unique_ptr<Outbox>> NewOutbox() = 0;
+
+  // Hosts sharing a database must hold one job secret (it seals the mail
+  // any host's sweep opens). Records "fingerprint" (JobSecretFingerprint)
+  // when the database has none yet; kInvalidArgument when it holds another
+  // one; kUnavailable when the database cannot say. SQLite: one host, one
+  // secret file beside its database, nothing to check: OK.
+  virtual Status CheckJobSecret(const std::string& fingerprint) {
+    (void)fingerprint;
+    return Status::Ok();
+  }
 };
 
 // The outbox's lease and retry schedule from the settings; the claimant is

@@ -228,6 +228,33 @@ TEST(TwoHosts, MailInFlightOnAKilledHostIsSentByTheOtherAfterTheLease) {
   EXPECT_TRUE(hosts.b->Stop());
 }
 
+TEST(TwoHosts, AHostWithAnotherJobSecretRefusesToStartSayingWhy) {
+  const Env env{{"DATABASE_URL", NewPgDatabase()}};
+  const std::string dir = MakeTempDir();
+  Sink sink(dir);
+  Stack a(env, &sink);
+  ASSERT_TRUE(a.running()) << a.Output();
+  // Host b's JOB_SECRET_FILE is missing, so its own is made: refused.
+  Stack b(env, &sink);
+  EXPECT_FALSE(b.running());
+  const std::string said =
+      b.Output() + ReadFile(b.data_dir() + "/registrar.log");
+  EXPECT_NE(said.find("cannot start: JOB_SECRET_FILE=" + b.data_dir() +
+                      "/job.secret: the job secret is not the one the other "
+                      "hosts on this database hold"),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find("copy JOB_SECRET_FILE from another host"),
+            std::string::npos);
+  // With a's secret it starts.
+  Env same = env;
+  same["JOB_SECRET_FILE"] = a.job_secret_file();
+  Stack c(same, &sink);
+  EXPECT_TRUE(c.running()) << c.Output();
+  EXPECT_TRUE(c.Stop());
+  EXPECT_TRUE(a.Stop());
+}
+
 TEST(TwoHosts, PostgresRestartedDuringALoad) {
   TwoHosts hosts(Env{{"SWEEP_S", "1"}});
   ASSERT_TRUE(hosts.ok()) << hosts.Output();
