@@ -31,6 +31,7 @@ bool Unavailable(std::string_view state) {
 // false when the time ran out.
 bool WaitForSocket(int fd, short events,
                    std::chrono::steady_clock::time_point deadline) {
+  if (fd < 0) return true;  // no socket: libpq reports why
   for (;;) {
     int ms = -1;
     if (deadline != std::chrono::steady_clock::time_point::max()) {
