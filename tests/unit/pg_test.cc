@@ -140,17 +140,17 @@ TEST_F(PgTest, SessionsGetTimeoutsThatDatabaseUrlCanOverride) {
       "current_setting('lock_timeout') || ' ' || "
       "current_setting('idle_in_transaction_session_timeout')");
   ASSERT_OK(rows);
-  EXPECT_EQ(rows.value().Text(0, 0), "5s 3s 10s");
+  EXPECT_EQ(rows.value().Text(0, 0), "7s 3s 10s");
   // DATABASE_URL's own options come after ours: they win, the rest stays.
   Result<std::unique_ptr<PgConnection>> own = PgConnection::Open(
-      url_ + "?options=-c%20statement_timeout%3D7s%20-c%20search_path%3Dpublic");
+      url_ + "?options=-c%20statement_timeout%3D9s%20-c%20search_path%3Dpublic");
   ASSERT_OK(own);
   rows = own.value()->Query(
       "SELECT current_setting('statement_timeout') || ' ' || "
       "current_setting('lock_timeout') || ' ' || "
       "current_setting('search_path')");
   ASSERT_OK(rows);
-  EXPECT_EQ(rows.value().Text(0, 0), "7s 3s public");
+  EXPECT_EQ(rows.value().Text(0, 0), "9s 3s public");
 }
 
 TEST_F(PgTest, AnAdvisoryLockHeldElsewhereIsWaitedForAtMostTheLockTimeout) {

@@ -69,7 +69,7 @@ const char* const kPgDefaultKeys[] = {
 const char* const kPgDefaultValues[] = {"5", "1", "5", "2", "2", "8000",
                                         nullptr};
 const char* const kPgSessionOptions =
-    "-c statement_timeout=5000 -c lock_timeout=3000 "
+    "-c statement_timeout=7000 -c lock_timeout=3000 "
     "-c idle_in_transaction_session_timeout=10000";
 
 Status PgError(PGconn* conn, const PGresult* result, std::string_view context) {

@@ -90,7 +90,7 @@ class PgConnection {
   // The longest a call waits for the server (a statement's own limit,
   // statement_timeout, is shorter, so a slow statement fails as the
   // server's error first).
-  static constexpr std::chrono::milliseconds kCallTimeout{6000};
+  static constexpr std::chrono::milliseconds kCallTimeout{8000};
 
   // Connects with "conninfo" (a postgresql:// URI or "key=value ..."), on
   // kPgDefaultKeys and kPgSessionOptions (each of which conninfo may set
@@ -166,7 +166,7 @@ class PgConnection {
 extern const char* const kPgDefaultKeys[];
 extern const char* const kPgDefaultValues[];
 // The session settings put before DATABASE_URL's own "options" (its -c
-// settings win): statement_timeout 5 s, lock_timeout 3 s (a mailbox's
+// settings win): statement_timeout 7 s, lock_timeout 3 s (a mailbox's
 // advisory lock held by a host cut off mid-transaction is waited for no
 // longer), idle_in_transaction_session_timeout 10 s (the server ends such
 // a host's transaction, and frees its locks).
