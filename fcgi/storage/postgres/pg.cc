@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -46,6 +47,36 @@ bool WaitForSocket(int fd, short events,
     if (n < 0 && errno != EINTR) return true;  // libpq reports the error
   }
 }
+
+// Process-wide, across connections: once the server failed to answer a
+// call in time, one call at a time (the probe) asks it again and every
+// other call answers kUnavailable at once, so a partition holds at most
+// the probe's thread for a whole bound (and those already waiting when it
+// began). The first call answered ends it.
+std::atomic<bool> g_silent{false};
+std::atomic<bool> g_probing{false};
+
+class SilenceGate {
+ public:
+  SilenceGate() : probe_(g_silent && !g_probing.exchange(true)) {}
+  ~SilenceGate() {
+    if (probe_) g_probing = false;
+  }
+  SilenceGate(const SilenceGate&) = delete;
+  SilenceGate& operator=(const SilenceGate&) = delete;
+
+  // Whether this call may go to the server.
+  bool admitted() const { return probe_ || !g_silent; }
+  static Status Refusal() {
+    return Status::Unavailable(
+        "PostgreSQL did not answer in time (another call is checking)");
+  }
+  // The call was answered: the server is back for everyone.
+  static void Answered() { g_silent = false; }
+
+ private:
+  const bool probe_;
+};
 
 std::string Chomp(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -176,6 +207,7 @@ PgConnection::Deadline PgConnection::NextDeadline() const {
 
 Status PgConnection::TimedOut() {
   timed_out_ = true;
+  g_silent = true;
   return Status::Unavailable("PostgreSQL did not answer in time");
 }
 
@@ -242,6 +274,8 @@ Result<PgResultPtr> PgConnection::Collect(Deadline deadline,
 
 Result<PgRows> PgConnection::Query(const char* sql,
                                    const std::vector<PgParam>& params) {
+  SilenceGate gate;
+  if (!gate.admitted()) return SilenceGate::Refusal();
   const Deadline deadline = NextDeadline();
   Status s = EnsureConnected(deadline);
   if (!s.ok()) return s;
@@ -271,27 +305,36 @@ Result<PgRows> PgConnection::Query(const char* sql,
   }
   Result<PgResultPtr> r = Collect(deadline, Summary(sql));
   if (!r.ok()) return r.status();
+  SilenceGate::Answered();
   return PgRows(std::move(r).value());
 }
 
 Status PgConnection::Exec(const char* sql) {
+  SilenceGate gate;
+  if (!gate.admitted()) return SilenceGate::Refusal();
   const Deadline deadline = NextDeadline();
   Status s = EnsureConnected(deadline);
   if (!s.ok()) return s;
   if (PQsendQuery(conn_.get(), sql) == 0) {
     return PgError(conn_.get(), nullptr, Summary(sql));
   }
-  return Collect(deadline, Summary(sql)).status();
+  s = Collect(deadline, Summary(sql)).status();
+  if (s.ok()) SilenceGate::Answered();
+  return s;
 }
 
 Status PgConnection::Ping(std::chrono::milliseconds bound) {
+  SilenceGate gate;
+  if (!gate.admitted()) return SilenceGate::Refusal();
   const Deadline deadline = std::chrono::steady_clock::now() + bound;
   Status s = EnsureConnected(deadline);
   if (!s.ok()) return s;
   if (PQsendQuery(conn_.get(), "SELECT 1") == 0) {
     return PgError(conn_.get(), nullptr, "ping");
   }
-  return Collect(deadline, "ping").status();
+  s = Collect(deadline, "ping").status();
+  if (s.ok()) SilenceGate::Answered();
+  return s;
 }
 
 PgTransaction::PgTransaction(PgConnection* conn) : conn_(conn) {

@@ -82,9 +82,13 @@ class PgRows {
 // A server that stops answering without closing the connection (a network
 // partition) never holds a call for long: every call, reconnecting
 // included, gives up after kCallTimeout with kUnavailable, and the
-// connection is then dropped (re-established by a later call). The server
-// bounds its side too: statement_timeout, lock_timeout (advisory locks
-// included) and idle_in_transaction_session_timeout (PgSessionOptions).
+// connection is then dropped (re-established by a later call). From such
+// a timeout until a call is answered, the process's connections ask the
+// server one call at a time and answer every other call kUnavailable at
+// once (thread-safe: the only state shared between connections). The
+// server bounds its side too: statement_timeout, lock_timeout (advisory
+// locks included) and idle_in_transaction_session_timeout
+// (kPgSessionOptions).
 class PgConnection {
  public:
   // The longest a call waits for the server (a statement's own limit,
