@@ -68,6 +68,7 @@ struct Keys {
   Sealer sealer;
   JobSigner event_signer;
   std::string internal_key;
+  std::string fingerprint;  // the job secret's (JobSecretFingerprint)
 };
 
 Result<Keys> LoadKeys(const Config& config) {
@@ -85,8 +86,11 @@ Result<Keys> LoadKeys(const Config& config) {
   Result<std::string> internal_key =
       CreateSecretIfMissing(InternalSecretPath(config));
   if (!internal_key.ok()) return internal_key.status();
+  Result<std::string> fingerprint = JobSecretFingerprint(secret.value());
+  if (!fingerprint.ok()) return fingerprint.status();
   return Keys{std::move(signer).value(), std::move(sealer).value(),
-              std::move(event_signer).value(), std::move(internal_key).value()};
+              std::move(event_signer).value(), std::move(internal_key).value(),
+              std::move(fingerprint).value()};
 }
 
 // Every catalogue complete, or no start: a page with a missing message is
@@ -158,6 +162,15 @@ int Serve(const Config& config) {
   Result<std::unique_ptr<Storage>> opened = OpenStorage(config, clock);
   if (!opened.ok()) return CannotStart(kFailed, opened.status());
   Storage& storage = *opened.value();
+  // Hosts on one database hold one job secret: a host that made its own
+  // (a missing JOB_SECRET_FILE) would fail the others' sealed mail.
+  if (Status s = storage.CheckJobSecret(keys.value().fingerprint); !s.ok()) {
+    if (s.code() != Code::kInvalidArgument) return CannotStart(kFailed, s);
+    return CannotStart(kBadSetting,
+                       Status::InvalidArgument("JOB_SECRET_FILE=" +
+                                               SecretPath(config) + ": " +
+                                               s.message()));
+  }
   for (const std::string& line : ConfigWarnings(config)) {
     Log("%s", line.c_str());
   }
@@ -221,6 +234,9 @@ int Run(int argc, char** argv) {
   if (!env_file.ok()) return CannotStart(kBadSetting, env_file.status());
   Result<Config> config = LoadConfig(getenv);
   if (!config.ok()) return CannotStart(kBadSetting, config.status());
+  if (Status s = CheckStorageSettings(config.value()); !s.ok()) {
+    return CannotStart(kBadSetting, s);
+  }
   return Serve(config.value());
 }
 

@@ -10,15 +10,25 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <utility>
 
 #include "testutil.h"
 
 namespace reg {
 
+// What a test adds to the cluster: "-c name=value" settings and pg_hba.conf
+// lines (e.g. TLS on another address: "-c ssl=on -c listen_addresses=...").
+struct PgServerOptions {
+  std::string settings;
+  std::string hba_lines;
+};
+
 class PgServer {
  public:
-  PgServer() : port_(FreePort()) {
+  explicit PgServer(PgServerOptions options = {})
+      : port_(FreePort()), options_(std::move(options)) {
     if (dir_.path().empty()) return;
     if (geteuid() == 0) {
       as_ = "runuser -u postgres -- ";
@@ -28,6 +38,10 @@ class PgServer {
             " --encoding=UTF8 --locale=C.UTF-8 -D " + data() + " > " +
             dir_.File("initdb.log") + " 2>&1") != 0) {
       return;
+    }
+    if (!options_.hba_lines.empty()) {
+      std::ofstream(data() + "/pg_hba.conf", std::ios::app)
+          << options_.hba_lines << "\n";
     }
     ok_ = Start();
   }
@@ -68,7 +82,8 @@ class PgServer {
                              " -c max_connections=300"
                              // Nothing here outlives a power loss: no
                              // flush makes a stop or a checkpoint wait.
-                             " -c fsync=off";
+                             " -c fsync=off " +
+                             options_.settings;
     running_ = Run(as_ + kBin + "pg_ctl -w -t 60 -D " + data() + " -l " +
                    log() + " -o '" + opts + "' start > /dev/null") == 0;
     return running_;
@@ -91,6 +106,7 @@ class PgServer {
 
   TempDir dir_;
   int port_;
+  PgServerOptions options_;
   std::string as_;  // "runuser -u postgres -- " when run as root
   bool running_ = false;
   bool ok_ = false;

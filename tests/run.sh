@@ -27,19 +27,20 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 # The integration suites that need PostgreSQL itself (its outage, two hosts
-# on one database): they run only in the PostgreSQL pass.
-pg_only='PostgresOutage*:TwoHosts*'
+# on one database, TLS to it, a partition): they run only in the PostgreSQL
+# pass.
+pg_only='PostgresOutage*:TwoHosts*:PgTls*:PgPartition*'
 # Suites the PostgreSQL pass leaves out, for the reason said here; every
 # other suite, a new one too, runs on both engines. These check what comes
 # before or beside the database, the same whatever the engine: nginx's
-# rules and limits (Hardening, Flood, ClientKey, InternalListener), the
+# rules and limits (Hardening, Flood, ClientKey, InternalListener, RealIp), the
 # hash gate before any write (HashFlood), tools/stack's users and files
 # (StackAsRoot, SecretFile), the catalogues and the words of pages and
 # mails (Language*); and Load, whose registrations TwoHosts sends
 # through PostgreSQL. All of them passed on PostgreSQL too (95 of 95, by
 # hand); left out, the pass costs 38 tests' processor time less.
 sqlite_only='HardeningTest*:FloodTest*:ClientKey*:InternalListenerTest*:HashFlood*'
-sqlite_only+=':StackAsRoot*:SecretFile*:LanguageTest*:LanguageCatalogues*:Load*'
+sqlite_only+=':StackAsRoot*:SecretFile*:LanguageTest*:LanguageCatalogues*:Load*:RealIp*'
 
 names=()
 declare -A need cmd kind state started secs result

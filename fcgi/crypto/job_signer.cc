@@ -62,6 +62,13 @@ Result<std::string> HmacSha256(std::string_view key, std::string_view message) {
   return MacParts(mac.value().get(), key, {message});
 }
 
+Result<std::string> JobSecretFingerprint(std::string_view secret) {
+  Result<std::string> mac =
+      HmacSha256(secret, "registrar job secret fingerprint v1");
+  if (!mac.ok()) return mac.status();
+  return HexEncode(mac.value());
+}
+
 Result<JobSigner> JobSigner::Create(std::string key) {
   if (key.empty()) return Status::Internal("job signer: empty key");
   Result<EvpMac> mac = FetchHmac();

@@ -21,6 +21,12 @@ namespace reg {
 // for repeated work.
 Result<std::string> HmacSha256(std::string_view key, std::string_view message);
 
+// The job secret's fingerprint, stored in a database that several hosts
+// share so that a host with another secret refuses to start: lowercase hex
+// of HMAC-SHA256(secret, "registrar job secret fingerprint v1"). Tells
+// nothing of the secret. Internal if OpenSSL fails.
+Result<std::string> JobSecretFingerprint(std::string_view secret);
+
 // Signs and verifies job requests with one key. After construction a
 // JobSigner is safe for concurrent use from many threads (const methods
 // only; each call uses its own EVP_MAC_CTX). Movable, not copyable; a

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "storage/postgres/conninfo.h"
 #include "storage/postgres/engine.h"
 #include "storage/sqlite/engine.h"
 
@@ -51,8 +52,14 @@ OutboxPolicy OutboxPolicyFor(const Config& config) {
   return p;
 }
 
+Status CheckStorageSettings(const Config& config) {
+  if (config.database_url.empty()) return Status::Ok();
+  return CheckDatabaseUrl(config.database_url);
+}
+
 Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock, bool create) {
+  if (Status s = CheckStorageSettings(config); !s.ok()) return s;
   if (!config.database_url.empty()) {
     // Times come from the database: every host reads the same clock.
     Result<std::unique_ptr<PgStorage>> pg =

@@ -4,6 +4,7 @@
 #define FCGI_STORAGE_STORAGE_H_
 
 #include <memory>
+#include <string>
 
 #include "base/clock.h"
 #include "base/config.h"
@@ -20,15 +21,32 @@ class Storage {
   virtual ~Storage() = default;
   virtual Result<std::unique_ptr<Store>> NewStore() = 0;
   virtual Result<std::unique_ptr<Outbox>> NewOutbox() = 0;
+
+  // Hosts sharing a database must hold one job secret (it seals the mail
+  // any host's sweep opens). Records "fingerprint" (JobSecretFingerprint)
+  // when the database has none yet; kInvalidArgument when it holds another
+  // one; kUnavailable when the database cannot say. SQLite: one host, one
+  // secret file beside its database, nothing to check: OK.
+  virtual Status CheckJobSecret(const std::string& fingerprint) {
+    (void)fingerprint;
+    return Status::Ok();
+  }
 };
 
 // The outbox's lease and retry schedule from the settings; the claimant is
 // this process ("pid@host").
 OutboxPolicy OutboxPolicyFor(const Config& config);
 
+// The storage settings that refuse a start before anything is opened:
+// with DATABASE_URL naming a host other than a loopback address or a unix
+// socket, no verified TLS (sslmode=verify-full or verify-ca; CONTRACT
+// section 7). kInvalidArgument says why.
+Status CheckStorageSettings(const Config& config);
+
 // Opens the engine the settings name (PostgreSQL at DATABASE_URL, else
 // SQLite at DATA_DIR/registrar.db), applying pending migrations. Without
 // "create", a missing database is NotFound (regctl never creates one).
+// Fails as CheckStorageSettings does first.
 Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock,
                                              bool create = true);

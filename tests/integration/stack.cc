@@ -117,9 +117,13 @@ std::string HttpResponse::Header(const std::string& name) const {
 
 HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body,
-                  const std::vector<std::string>& headers) {
+                  const std::vector<std::string>& headers,
+                  const std::string& from) {
   HttpResponse r;
   CURL* h = curl_easy_init();
+  if (!from.empty()) {
+    curl_easy_setopt(h, CURLOPT_INTERFACE, ("host!" + from).c_str());
+  }
   curl_slist* list = nullptr;
   for (const std::string& header : headers)
     list = curl_slist_append(list, header.c_str());

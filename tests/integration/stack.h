@@ -48,10 +48,13 @@ struct HttpResponse {
   std::string Header(const std::string& name) const;
 };
 
-// One HTTP request with libcurl. "headers" as "Name: value". Thread-safe.
+// One HTTP request with libcurl. "headers" as "Name: value"; "from": the
+// local address to send from ("127.0.0.2"; "": the kernel's choice).
+// Thread-safe.
 HttpResponse Http(const std::string& method, const std::string& url,
                   const std::string& body = "",
-                  const std::vector<std::string>& headers = {});
+                  const std::vector<std::string>& headers = {},
+                  const std::string& from = "");
 
 // Starts argv with "env" added; stdout+stderr to "log". The child gets
 // SIGTERM if this test process dies, so nothing outlives a crashed test.

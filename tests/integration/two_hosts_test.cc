@@ -20,70 +20,12 @@
 #include <set>
 #include <thread>
 
+#include "front.h"
 #include "stack.h"
 #include "testutil.h"
 
 namespace reg::testing {
 namespace {
-
-// The front nginx: one listener, proxying round robin to the hosts.
-class Front {
- public:
-  Front(const std::string& dir, const std::vector<int>& ports)
-      : dir_(dir + "/front"), port_(FreePort()) {
-    std::filesystem::create_directories(dir_ + "/tmp");
-    std::string servers;
-    for (int p : ports) {
-      servers += "    server 127.0.0.1:" + std::to_string(p) + ";\n";
-    }
-    std::ofstream(dir_ + "/nginx.conf")
-        << (geteuid() == 0 ? "user root;\n" : "") << "worker_processes 1;\n"
-        << "pid " << dir_ << "/nginx.pid;\n"
-        << "events { worker_connections 1024; }\n"
-        << "http {\n  access_log off;\n"
-        << "  client_body_temp_path " << dir_ << "/tmp;\n"
-        << "  proxy_temp_path " << dir_ << "/tmp;\n"
-        << "  upstream hosts {\n"
-        << servers << "    keepalive 64;\n  }\n"
-        << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
-        << "    location / {\n      proxy_pass http://hosts;\n"
-        << "      proxy_http_version 1.1;\n"
-        << "      proxy_set_header Connection \"\";\n"
-        << "      proxy_set_header Host $http_host;\n"
-        << "      proxy_set_header X-Forwarded-For $remote_addr;\n"
-        << "      proxy_next_upstream error timeout;\n    }\n  }\n}\n";
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      const std::string log = dir_ + "/error.log";
-      execlp("nginx", "nginx", "-p", dir_.c_str(), "-e", log.c_str(), "-c",
-             (dir_ + "/nginx.conf").c_str(), "-g", "daemon off;", nullptr);
-      _exit(127);
-    }
-    up_ = WaitFor([this] { return Http("GET", Url("/healthz")).status != 0; });
-  }
-  ~Front() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status;
-    waitpid(pid_, &status, 0);
-  }
-  bool up() const { return up_; }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  HttpResponse Register(const std::string& email) const {
-    return Http("POST", Url("/register"),
-                R"({"email":")" + email + R"(","password":"a good password"})",
-                {"Content-Type: application/json"});
-  }
-
- private:
-  std::string dir_;
-  int port_;
-  pid_t pid_ = -1;
-  bool up_ = false;
-};
 
 // Two hosts on one new database, each mailing to a sink of its own (so a
 // test can take one host's SMTP server away with the host).
@@ -284,6 +226,33 @@ TEST(TwoHosts, MailInFlightOnAKilledHostIsSentByTheOtherAfterTheLease) {
               claimant);
   }
   EXPECT_TRUE(hosts.b->Stop());
+}
+
+TEST(TwoHosts, AHostWithAnotherJobSecretRefusesToStartSayingWhy) {
+  const Env env{{"DATABASE_URL", NewPgDatabase()}};
+  const std::string dir = MakeTempDir();
+  Sink sink(dir);
+  Stack a(env, &sink);
+  ASSERT_TRUE(a.running()) << a.Output();
+  // Host b's JOB_SECRET_FILE is missing, so its own is made: refused.
+  Stack b(env, &sink);
+  EXPECT_FALSE(b.running());
+  const std::string said =
+      b.Output() + ReadFile(b.data_dir() + "/registrar.log");
+  EXPECT_NE(said.find("cannot start: JOB_SECRET_FILE=" + b.data_dir() +
+                      "/job.secret: the job secret is not the one the other "
+                      "hosts on this database hold"),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find("copy JOB_SECRET_FILE from another host"),
+            std::string::npos);
+  // With a's secret it starts.
+  Env same = env;
+  same["JOB_SECRET_FILE"] = a.job_secret_file();
+  Stack c(same, &sink);
+  EXPECT_TRUE(c.running()) << c.Output();
+  EXPECT_TRUE(c.Stop());
+  EXPECT_TRUE(a.Stop());
 }
 
 TEST(TwoHosts, PostgresRestartedDuringALoad) {

@@ -4,6 +4,8 @@
 // passwords are counted per link (CONTRACT section 2, POST /activate).
 #include "engine_fixture.h"
 
+#include "crypto/token.h"
+
 namespace reg {
 namespace {
 

@@ -62,6 +62,18 @@ JobSigner MakeSigner(std::string key = kKey) {
   return std::move(s).value();
 }
 
+TEST(JobSecretFingerprint, IsHexOfHmacOfAFixedStringUnderTheSecret) {
+  // Python: hmac.new(b"0" * 64, b"registrar job secret fingerprint v1",
+  // hashlib.sha256).hexdigest()
+  Result<std::string> f = JobSecretFingerprint(std::string(64, '0'));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f.value(),
+            "536d35be43cd2da3707d0f1361878fccad879419538ac30bc9500552004057f9");
+  Result<std::string> other = JobSecretFingerprint(std::string(64, '1'));
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other.value(), f.value());
+}
+
 TEST(JobSigner, RejectsAnEmptyKey) { EXPECT_FALSE(JobSigner::Create("").ok()); }
 
 TEST(JobSigner, SignsAsV1LowercaseHexOfHmacOverTimestampDotBody) {

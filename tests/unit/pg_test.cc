@@ -1,6 +1,7 @@
 // The libpq layer against a real PostgreSQL 15 (tests/pg_server.h).
 #include "storage/postgres/pg.h"
 
+#include <chrono>
 #include <thread>
 
 #include "pg_server.h"
@@ -131,6 +132,52 @@ TEST_F(PgTest, MigrationsRacingFromTwoConnectionsApplyEachOnce) {
 // While the server is away: kUnavailable at once; once it is back, the
 // same connection carries on by itself. Work cut off mid-transaction is
 // never reported as committed.
+TEST_F(PgTest, SessionsGetTimeoutsThatDatabaseUrlCanOverride) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  Result<PgRows> rows = conn->Query(
+      "SELECT current_setting('statement_timeout') || ' ' || "
+      "current_setting('lock_timeout') || ' ' || "
+      "current_setting('idle_in_transaction_session_timeout')");
+  ASSERT_OK(rows);
+  EXPECT_EQ(rows.value().Text(0, 0), "7s 3s 10s");
+  // DATABASE_URL's own options come after ours: they win, the rest stays.
+  Result<std::unique_ptr<PgConnection>> own = PgConnection::Open(
+      url_ + "?options=-c%20statement_timeout%3D9s%20-c%20search_path%3Dpublic");
+  ASSERT_OK(own);
+  rows = own.value()->Query(
+      "SELECT current_setting('statement_timeout') || ' ' || "
+      "current_setting('lock_timeout') || ' ' || "
+      "current_setting('search_path')");
+  ASSERT_OK(rows);
+  EXPECT_EQ(rows.value().Text(0, 0), "9s 3s public");
+}
+
+TEST_F(PgTest, AnAdvisoryLockHeldElsewhereIsWaitedForAtMostTheLockTimeout) {
+  auto holder = Connect();
+  auto waiter = Connect();
+  ASSERT_NE(holder, nullptr);
+  ASSERT_NE(waiter, nullptr);
+  PgTransaction held(holder.get());
+  ASSERT_OK(held.status());
+  ASSERT_OK(holder->Query("SELECT pg_advisory_xact_lock(hashtext($1))",
+                          {"mailbox@example.com"}));
+  PgTransaction waiting(waiter.get());
+  ASSERT_OK(waiting.status());
+  const auto start = std::chrono::steady_clock::now();
+  Result<PgRows> r = waiter->Query(
+      "SELECT pg_advisory_xact_lock(hashtext($1))", {"mailbox@example.com"});
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  ASSERT_FALSE(r.ok());
+  // lock_timeout (3 s): a 503 to try again, never a 500.
+  EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("55P03"), std::string::npos);
+  EXPECT_GE(waited, 2.9);
+  EXPECT_LT(waited, 4.5);
+}
+
 TEST_F(PgTest, ALostServerIsUnavailableThenTheConnectionComesBack) {
   auto conn = Connect();
   ASSERT_NE(conn, nullptr);

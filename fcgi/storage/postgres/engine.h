@@ -34,6 +34,7 @@ class PgStorage : public Storage {
 
   Result<std::unique_ptr<Store>> NewStore() override;
   Result<std::unique_ptr<Outbox>> NewOutbox() override;
+  Status CheckJobSecret(const std::string& fingerprint) override;
 
  private:
   PgStorage(std::string url, const Clock* clock, OutboxPolicy policy,

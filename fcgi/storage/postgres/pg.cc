@@ -1,5 +1,9 @@
 #include "storage/postgres/pg.h"
 
+#include <poll.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -14,11 +18,65 @@ constexpr std::int64_t kMigrationLock = 0x7265676973747261;
 // server is away each request fails at once instead of waiting to connect.
 constexpr auto kReconnectEvery = std::chrono::seconds(1);
 
+// Besides a lost connection and a server going away: a statement or lock
+// wait cut by statement_timeout or lock_timeout (57014, 55P03), a session
+// ended by idle_in_transaction_session_timeout (25P03): try again later.
 bool Unavailable(std::string_view state) {
   return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" ||
          state == "57P03" || state == "53300" || state == "40001" ||
-         state == "40P01";
+         state == "40P01" || state == "57014" || state == "55P03" ||
+         state == "25P03";
 }
+
+// Waits up to "deadline" (none when it is max()) for "events" on "fd":
+// false when the time ran out.
+bool WaitForSocket(int fd, short events,
+                   std::chrono::steady_clock::time_point deadline) {
+  if (fd < 0) return true;  // no socket: libpq reports why
+  for (;;) {
+    int ms = -1;
+    if (deadline != std::chrono::steady_clock::time_point::max()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      ms = static_cast<int>(left.count()) + 1;
+    }
+    pollfd p{fd, events, 0};
+    const int n = poll(&p, 1, ms);
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return true;  // libpq reports the error
+  }
+}
+
+// Process-wide, across connections: once the server failed to answer a
+// call in time, one call at a time (the probe) asks it again and every
+// other call answers kUnavailable at once, so a partition holds at most
+// the probe's thread for a whole bound (and those already waiting when it
+// began). The first call answered ends it.
+std::atomic<bool> g_silent{false};
+std::atomic<bool> g_probing{false};
+
+class SilenceGate {
+ public:
+  SilenceGate() : probe_(g_silent && !g_probing.exchange(true)) {}
+  ~SilenceGate() {
+    if (probe_) g_probing = false;
+  }
+  SilenceGate(const SilenceGate&) = delete;
+  SilenceGate& operator=(const SilenceGate&) = delete;
+
+  // Whether this call may go to the server.
+  bool admitted() const { return probe_ || !g_silent; }
+  static Status Refusal() {
+    return Status::Unavailable(
+        "PostgreSQL did not answer in time (another call is checking)");
+  }
+  // The call was answered: the server is back for everyone.
+  static void Answered() { g_silent = false; }
+
+ private:
+  const bool probe_;
+};
 
 std::string Chomp(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -34,6 +92,16 @@ std::string Summary(const char* sql) {
 }
 
 }  // namespace
+
+const char* const kPgDefaultKeys[] = {
+    "connect_timeout",     "keepalives",       "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+    nullptr};
+const char* const kPgDefaultValues[] = {"5", "1", "5", "2", "2", "8000",
+                                        nullptr};
+const char* const kPgSessionOptions =
+    "-c statement_timeout=7000 -c lock_timeout=3000 "
+    "-c idle_in_transaction_session_timeout=10000";
 
 Status PgError(PGconn* conn, const PGresult* result, std::string_view context) {
   std::string msg(context);
@@ -96,12 +164,26 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(
     PQfreemem(error);
     return Status::InvalidArgument("DATABASE_URL: " + why);
   }
+  std::string options = kPgSessionOptions;
+  for (const PQconninfoOption* o = parsed; o->keyword != nullptr; o++) {
+    if (std::string_view(o->keyword) == "options" && o->val != nullptr) {
+      options += " ";
+      options += o->val;
+    }
+  }
   PQconninfoFree(parsed);
-  // Later keywords override earlier ones, and the expanded "dbname" (the
-  // whole conninfo) comes last: its own connect_timeout wins.
-  const char* keys[] = {"connect_timeout", "dbname", nullptr};
-  const char* values[] = {"5", conninfo.c_str(), nullptr};
-  PgConnPtr conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+  // Later keywords override earlier ones: the defaults first, then the
+  // expanded "dbname" (the whole conninfo: its own values win), then the
+  // options, ours before its own (the server takes the last -c of a name).
+  std::vector<const char*> keys, values;
+  for (int i = 0; kPgDefaultKeys[i] != nullptr; i++) {
+    keys.push_back(kPgDefaultKeys[i]);
+    values.push_back(kPgDefaultValues[i]);
+  }
+  keys.insert(keys.end(), {"dbname", "options", nullptr});
+  values.insert(values.end(), {conninfo.c_str(), options.c_str(), nullptr});
+  PgConnPtr conn(
+      PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
   if (conn == nullptr) return Status::Internal("PQconnectdbParams: no memory");
   if (PQstatus(conn.get()) != CONNECTION_OK && !defer) {
     return Status::Unavailable("connect to PostgreSQL: " +
@@ -115,10 +197,21 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(
 }
 
 bool PgConnection::connected() const {
-  return PQstatus(conn_.get()) == CONNECTION_OK;
+  return !timed_out_ && PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
-Status PgConnection::EnsureConnected() {
+PgConnection::Deadline PgConnection::NextDeadline() const {
+  if (call_timeout_.count() == 0) return Deadline::max();
+  return std::chrono::steady_clock::now() + call_timeout_;
+}
+
+Status PgConnection::TimedOut() {
+  timed_out_ = true;
+  g_silent = true;
+  return Status::Unavailable("PostgreSQL did not answer in time");
+}
+
+Status PgConnection::EnsureConnected(Deadline deadline) {
   if (connected()) return Status::Ok();
   // Inside a transaction a new session would silently lose its work (and
   // answer COMMIT with a mere warning): the caller must start over.
@@ -130,24 +223,71 @@ Status PgConnection::EnsureConnected() {
     return Status::Unavailable("PostgreSQL unreachable (retrying)");
   }
   last_reconnect_ = now;
-  PQreset(conn_.get());
   prepared_.clear();  // prepared statements belong to the old session
-  if (!connected()) return PgError(conn_.get(), nullptr, "reconnect");
+  timed_out_ = false;
+  // PQreset's steps one at a time, so that the wait has the call's bound.
+  if (PQresetStart(conn_.get()) == 0) {
+    return PgError(conn_.get(), nullptr, "reconnect");
+  }
+  PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+  while (polling != PGRES_POLLING_OK) {
+    if (polling == PGRES_POLLING_FAILED) {
+      return PgError(conn_.get(), nullptr, "reconnect");
+    }
+    const short events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    if (!WaitForSocket(PQsocket(conn_.get()), events, deadline)) {
+      return TimedOut();
+    }
+    polling = PQresetPoll(conn_.get());
+  }
   return Status::Ok();
+}
+
+Status PgConnection::AwaitAnswer(Deadline deadline) {
+  while (PQisBusy(conn_.get())) {
+    if (!WaitForSocket(PQsocket(conn_.get()), POLLIN, deadline)) {
+      return TimedOut();
+    }
+    if (PQconsumeInput(conn_.get()) == 0) break;  // PQgetResult says why
+  }
+  return Status::Ok();
+}
+
+Result<PgResultPtr> PgConnection::Collect(Deadline deadline,
+                                          const std::string& context) {
+  PgResultPtr kept;
+  auto failed = [](const PGresult* r) {
+    const ExecStatusType st = PQresultStatus(r);
+    return st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK;
+  };
+  for (;;) {
+    if (Status s = AwaitAnswer(deadline); !s.ok()) return s;
+    PgResultPtr r(PQgetResult(conn_.get()));
+    if (r == nullptr) break;
+    if (kept == nullptr || !failed(kept.get())) kept = std::move(r);
+  }
+  if (kept == nullptr || failed(kept.get())) {
+    return PgError(conn_.get(), kept.get(), context);
+  }
+  return kept;
 }
 
 Result<PgRows> PgConnection::Query(const char* sql,
                                    const std::vector<PgParam>& params) {
-  Status s = EnsureConnected();
+  SilenceGate gate;
+  if (!gate.admitted()) return SilenceGate::Refusal();
+  const Deadline deadline = NextDeadline();
+  Status s = EnsureConnected(deadline);
   if (!s.ok()) return s;
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size() + 1);
-    PgResultPtr r(PQprepare(conn_.get(), name.c_str(), sql,
-                            static_cast<int>(params.size()), nullptr));
-    if (r == nullptr || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-      return PgError(conn_.get(), r.get(), "prepare " + Summary(sql));
+    if (PQsendPrepare(conn_.get(), name.c_str(), sql,
+                      static_cast<int>(params.size()), nullptr) == 0) {
+      return PgError(conn_.get(), nullptr, "prepare " + Summary(sql));
     }
+    Result<PgResultPtr> prepared = Collect(deadline, "prepare " + Summary(sql));
+    if (!prepared.ok()) return prepared.status();
     it = prepared_.emplace(sql, std::move(name)).first;
   }
   std::vector<const char*> values;
@@ -157,36 +297,53 @@ Result<PgRows> PgConnection::Query(const char* sql,
     lengths.push_back(p.length());
     formats.push_back(p.binary() ? 1 : 0);
   }
-  PgResultPtr r(PQexecPrepared(conn_.get(), it->second.c_str(),
-                               static_cast<int>(values.size()), values.data(),
-                               lengths.data(), formats.data(),
-                               /*resultFormat=*/0));
-  const ExecStatusType st =
-      r != nullptr ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-    return PgError(conn_.get(), r.get(), Summary(sql));
+  if (PQsendQueryPrepared(conn_.get(), it->second.c_str(),
+                          static_cast<int>(values.size()), values.data(),
+                          lengths.data(), formats.data(),
+                          /*resultFormat=*/0) == 0) {
+    return PgError(conn_.get(), nullptr, Summary(sql));
   }
-  return PgRows(std::move(r));
+  Result<PgResultPtr> r = Collect(deadline, Summary(sql));
+  if (!r.ok()) return r.status();
+  SilenceGate::Answered();
+  return PgRows(std::move(r).value());
 }
 
 Status PgConnection::Exec(const char* sql) {
-  Status s = EnsureConnected();
+  SilenceGate gate;
+  if (!gate.admitted()) return SilenceGate::Refusal();
+  const Deadline deadline = NextDeadline();
+  Status s = EnsureConnected(deadline);
   if (!s.ok()) return s;
-  PgResultPtr r(PQexec(conn_.get(), sql));
-  const ExecStatusType st =
-      r != nullptr ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return PgError(conn_.get(), r.get(), Summary(sql));
+  if (PQsendQuery(conn_.get(), sql) == 0) {
+    return PgError(conn_.get(), nullptr, Summary(sql));
   }
-  return Status::Ok();
+  s = Collect(deadline, Summary(sql)).status();
+  if (s.ok()) SilenceGate::Answered();
+  return s;
+}
+
+Status PgConnection::Ping(std::chrono::milliseconds bound) {
+  SilenceGate gate;
+  if (!gate.admitted()) return SilenceGate::Refusal();
+  const Deadline deadline = std::chrono::steady_clock::now() + bound;
+  Status s = EnsureConnected(deadline);
+  if (!s.ok()) return s;
+  if (PQsendQuery(conn_.get(), "SELECT 1") == 0) {
+    return PgError(conn_.get(), nullptr, "ping");
+  }
+  s = Collect(deadline, "ping").status();
+  if (s.ok()) SilenceGate::Answered();
+  return s;
 }
 
 PgTransaction::PgTransaction(PgConnection* conn, const char* begin)
     : conn_(conn) {
   status_ = conn_->Exec(begin);
   // An idle connection the server dropped (a restart) shows up only now;
-  // BEGIN is safe to send again on a new session.
-  if (!status_.ok() && !conn_->connected()) {
+  // BEGIN is safe to send again on a new session. Not after a server that
+  // did not answer at all: that wait was the call's whole bound.
+  if (!status_.ok() && !conn_->connected() && !conn_->timed_out_) {
     conn_->last_reconnect_ = {};
     status_ = conn_->Exec(begin);
   }
@@ -223,6 +380,17 @@ std::string PgTextArray(const std::vector<std::string>& items) {
 }
 
 Status PgMigrate(PgConnection* conn, const Migration* migrations, int count) {
+  // Waiting for another host's migrations, and a migration itself, may
+  // take longer than any request's bound: none while migrating.
+  conn->set_call_timeout(std::chrono::milliseconds(0));
+  struct Restore {
+    PgConnection* conn;
+    ~Restore() { conn->set_call_timeout(PgConnection::kCallTimeout); }
+  } restore{conn};
+  if (Status s = conn->Exec("SET statement_timeout = 0; SET lock_timeout = 0");
+      !s.ok()) {
+    return s;
+  }
   Result<PgRows> locked =
       conn->Query("SELECT pg_advisory_lock($1)", {kMigrationLock});
   if (!locked.ok()) return locked.status();
@@ -258,6 +426,7 @@ Status PgMigrate(PgConnection* conn, const Migration* migrations, int count) {
   Result<PgRows> unlocked =
       conn->Query("SELECT pg_advisory_unlock($1)", {kMigrationLock});
   if (s.ok() && !unlocked.ok()) return unlocked.status();
+  if (s.ok()) s = conn->Exec("RESET statement_timeout; RESET lock_timeout");
   return s;
 }
 

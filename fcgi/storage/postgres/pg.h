@@ -78,10 +78,27 @@ class PgRows {
 };
 
 // One connection. Not thread-safe: one PgConnection per thread.
+//
+// A server that stops answering without closing the connection (a network
+// partition) never holds a call for long: every call, reconnecting
+// included, gives up after kCallTimeout with kUnavailable, and the
+// connection is then dropped (re-established by a later call). From such
+// a timeout until a call is answered, the process's connections ask the
+// server one call at a time and answer every other call kUnavailable at
+// once (thread-safe: the only state shared between connections). The
+// server bounds its side too: statement_timeout, lock_timeout (advisory
+// locks included) and idle_in_transaction_session_timeout
+// (kPgSessionOptions).
 class PgConnection {
  public:
-  // Connects with "conninfo" (a postgresql:// URI or "key=value ..."), a
-  // connect_timeout of 5 s unless conninfo sets one. kUnavailable when the
+  // The longest a call waits for the server (a statement's own limit,
+  // statement_timeout, is shorter, so a slow statement fails as the
+  // server's error first).
+  static constexpr std::chrono::milliseconds kCallTimeout{8000};
+
+  // Connects with "conninfo" (a postgresql:// URI or "key=value ..."), on
+  // kPgDefaultKeys and kPgSessionOptions (each of which conninfo may set
+  // otherwise). kUnavailable when the
   // server cannot be reached, unless "defer": then the connection comes
   // back unconnected and connects on first use, as after a loss (a thread
   // started during an outage carries on once the server is back).
@@ -107,19 +124,57 @@ class PgConnection {
   // any, are dropped. Reconnects as Query does.
   Status Exec(const char* sql);
 
-  // False once the connection is known to be lost (a query failed on it).
+  // "SELECT 1" within "bound" in all (a reconnect included): for a health
+  // check that must answer sooner than kCallTimeout.
+  Status Ping(std::chrono::milliseconds bound);
+
+  // Replaces kCallTimeout for the calls that follow; 0: no limit (the
+  // migrations, which may wait for another host's).
+  void set_call_timeout(std::chrono::milliseconds timeout) {
+    call_timeout_ = timeout;
+  }
+
+  // False once the connection is known to be lost (a query failed on it,
+  // or the server did not answer in time).
   bool connected() const;
 
  private:
   friend class PgTransaction;
+  using Deadline = std::chrono::steady_clock::time_point;
   explicit PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {}
-  Status EnsureConnected();
+  Deadline NextDeadline() const;
+  Status EnsureConnected(Deadline deadline);
+  // Waits until libpq has the whole answer of what was sent; kUnavailable
+  // (and the connection given up) past "deadline".
+  Status AwaitAnswer(Deadline deadline);
+  // The answer of what was sent: its last result, or its first failure as
+  // a Status naming "context".
+  Result<PgResultPtr> Collect(Deadline deadline, const std::string& context);
+  Status TimedOut();
 
   PgConnPtr conn_;
   std::map<const char*, std::string> prepared_;  // sql -> statement name
   bool in_transaction_ = false;
+  // The server did not answer in time: the session is given up (its state
+  // is unknown) and replaced on the next call outside a transaction.
+  bool timed_out_ = false;
+  std::chrono::milliseconds call_timeout_ = kCallTimeout;
   std::chrono::steady_clock::time_point last_reconnect_{};
 };
+
+// What every connection sets unless DATABASE_URL says otherwise, as
+// libpq keywords: connect_timeout 5 s, TCP keepalives after 5 s idle then
+// every 2 s, 2 lost, and tcp_user_timeout 8 s (a peer that stops
+// acknowledging is dropped by the kernel, where a plain socket waits for
+// minutes). Ends with a null keyword.
+extern const char* const kPgDefaultKeys[];
+extern const char* const kPgDefaultValues[];
+// The session settings put before DATABASE_URL's own "options" (its -c
+// settings win): statement_timeout 7 s, lock_timeout 3 s (a mailbox's
+// advisory lock held by a host cut off mid-transaction is waited for no
+// longer), idle_in_transaction_session_timeout 10 s (the server ends such
+// a host's transaction, and frees its locks).
+extern const char* const kPgSessionOptions;
 
 // BEGIN on construction (check status()); ROLLBACK on destruction unless
 // Commit() succeeded. A connection the server dropped while idle is
