@@ -148,7 +148,9 @@ TEST(TwoHosts, RegisteredThroughOneHostActivatesThroughTheFront) {
 
 TEST(TwoHosts, RegistrationsSpreadOverBothHostsGiveOneMailEach) {
   const int count = LoadCount();
-  TwoHosts hosts(Env{{"THREADS", "8"}, {"SWEEP_S", "2"}});
+  // HASH_WAIT_MS: as in the Load test, the hash gate's shedding on a
+  // loaded machine (503 after 2 s without a slot) is not what is tested.
+  TwoHosts hosts(Env{{"THREADS", "8"}, {"SWEEP_S", "2"}, {"HASH_WAIT_MS", "30000"}});
   ASSERT_TRUE(hosts.ok()) << hosts.Output();
   const auto start = std::chrono::steady_clock::now();
   std::map<std::string, long> answers =
@@ -157,8 +159,15 @@ TEST(TwoHosts, RegistrationsSpreadOverBothHostsGiveOneMailEach) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   int accepted = 0;
-  for (const auto& [email, code] : answers) accepted += code == 202;
-  ASSERT_EQ(accepted, count);
+  std::map<long, int> others;  // status (0: no answer) -> how many
+  for (const auto& [email, code] : answers) {
+    accepted += code == 202;
+    if (code != 202) others[code]++;
+  }
+  std::string other_answers;
+  for (const auto& [code, n] : others)
+    other_answers += " " + std::to_string(n) + " × " + std::to_string(code) + ";";
+  ASSERT_EQ(accepted, count) << "other answers:" << other_answers;
   ASSERT_TRUE(WaitWhileProgressing(
       [&] {
         return static_cast<int>(hosts.Mails().size()) >= count &&

@@ -58,7 +58,8 @@ std::atomic<bool> g_probing{false};
 
 class SilenceGate {
  public:
-  SilenceGate() : probe_(g_silent && !g_probing.exchange(true)) {}
+  explicit SilenceGate(bool may_probe)
+      : probe_(may_probe && g_silent && !g_probing.exchange(true)) {}
   ~SilenceGate() {
     if (probe_) g_probing = false;
   }
@@ -274,7 +275,7 @@ Result<PgResultPtr> PgConnection::Collect(Deadline deadline,
 
 Result<PgRows> PgConnection::Query(const char* sql,
                                    const std::vector<PgParam>& params) {
-  SilenceGate gate;
+  SilenceGate gate(may_probe_);
   if (!gate.admitted()) return SilenceGate::Refusal();
   const Deadline deadline = NextDeadline();
   Status s = EnsureConnected(deadline);
@@ -310,7 +311,7 @@ Result<PgRows> PgConnection::Query(const char* sql,
 }
 
 Status PgConnection::Exec(const char* sql) {
-  SilenceGate gate;
+  SilenceGate gate(may_probe_);
   if (!gate.admitted()) return SilenceGate::Refusal();
   const Deadline deadline = NextDeadline();
   Status s = EnsureConnected(deadline);
@@ -324,7 +325,7 @@ Status PgConnection::Exec(const char* sql) {
 }
 
 Status PgConnection::Ping(std::chrono::milliseconds bound) {
-  SilenceGate gate;
+  SilenceGate gate(may_probe_);
   if (!gate.admitted()) return SilenceGate::Refusal();
   const Deadline deadline = std::chrono::steady_clock::now() + bound;
   Status s = EnsureConnected(deadline);

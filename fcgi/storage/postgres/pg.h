@@ -134,6 +134,14 @@ class PgConnection {
     call_timeout_ = timeout;
   }
 
+  // Whether this connection's calls may be the probe that asks a server
+  // which stopped answering whether it is back (see pg.cc). The write
+  // lane's may not: its pieces queue behind one another, and a probe
+  // there would hold those behind it for a second bound; its calls answer
+  // kUnavailable at once until a call elsewhere (/healthz, the heartbeat,
+  // a sweep, a read) is answered.
+  void set_may_probe(bool may) { may_probe_ = may; }
+
   // False once the connection is known to be lost (a query failed on it,
   // or the server did not answer in time).
   bool connected() const;
@@ -158,6 +166,7 @@ class PgConnection {
   // The server did not answer in time: the session is given up (its state
   // is unknown) and replaced on the next call outside a transaction.
   bool timed_out_ = false;
+  bool may_probe_ = true;
   std::chrono::milliseconds call_timeout_ = kCallTimeout;
   std::chrono::steady_clock::time_point last_reconnect_{};
 };

@@ -28,6 +28,7 @@ Result<std::unique_ptr<PgWriteLane>> PgWriteLane::Open(const std::string& url,
     Result<std::unique_ptr<PgConnection>> conn =
         PgConnection::Open(url, /*defer=*/true);
     if (!conn.ok()) return conn.status();
+    conn.value()->set_may_probe(false);  // see set_may_probe
     conns.push_back(std::move(conn).value());
   }
   return std::unique_ptr<PgWriteLane>(new PgWriteLane(std::move(conns), clock));
@@ -83,6 +84,19 @@ Status PgWriteLane::Run(Durability durability, const std::string& lock,
       }
       if (!batch_status.ok()) p->result = batch_status;
       p->done = true;
+    }
+    // The batch lost its connection (the server went away, or stopped
+    // answering within the call's bound): the pieces that queued meanwhile
+    // get its answer now rather than a whole bound more in a batch of
+    // their own, so a partition answers each request within one bound
+    // (CONTRACT section 7: 503 within 10 s). The next piece to come finds
+    // out whether the server is back.
+    if (!batch_status.ok() && !conn->connected()) {
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        (*it)->result = batch_status;
+        (*it)->done = true;
+        it = pending_.erase(it);
+      }
     }
     free_.push_back(conn);
     cv_.notify_all();

@@ -85,6 +85,8 @@ class PgWriteLane {
   // fails (the connection lost, COMMIT failed) every piece gets that
   // Status and nothing of the batch is written (after a failed COMMIT:
   // kUnavailable, and it may or may not have committed, as PgTransaction).
+  // A batch that lost its connection also answers, with its Status, every
+  // piece queued while it ran (a partition: one bound, not two).
   // "lock", unless empty, is the mailbox whose advisory lock the piece
   // needs (see above). "work" runs on another thread (the batch's leader),
   // must use only the PgTxn it is given, and may run more than once (a
