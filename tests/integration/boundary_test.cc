@@ -275,6 +275,24 @@ class FloodTest : public StackSuite {
     StartStack(
         {{"RATE_LIMIT", "2"}, {"CONN_LIMIT", "2"}, {"CLIENT_TIMEOUT_S", "2"}});
   }
+
+  // Holds both of this client's request slots (CONN_LIMIT 2) with posts
+  // whose bodies never end, in "held"; true once a GET is refused (429).
+  // A connection an earlier test's cut-off left in nginx's lingering close
+  // may hold a slot a moment more: callers poll it with WaitFor.
+  bool HoldBothSlots(std::vector<std::unique_ptr<RawClient>>& held) {
+    held.clear();
+    for (int i = 0; i < 2; i++) {
+      held.push_back(std::make_unique<RawClient>(stack().port()));
+      if (!held.back()->connected() ||
+          !held.back()->Send(
+              "POST /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+              "application/json\r\nContent-Length: 100\r\n\r\n{"))
+        return false;
+    }
+    return WaitFor([&] { return stack().Get("/").status == 429; },
+                   std::chrono::milliseconds(500));
+  }
 };
 
 TEST_F(FloodTest, AClientThatNeverFinishesItsHeadersIsCutOff) {
@@ -297,24 +315,10 @@ TEST_F(FloodTest, AClientThatNeverFinishesItsBodyIsCutOff) {
 }
 
 TEST_F(FloodTest, OneClientCannotHoldMoreRequestsThanItsShare) {
-  // Requests whose bodies are still coming hold their slots. A connection
-  // the previous test's cut-off left in nginx's lingering close may hold a
-  // slot for a moment more and get one of these refused: then again.
+  // Requests whose bodies are still coming hold their slots.
   std::vector<std::unique_ptr<RawClient>> held;
-  auto hold_two_then_get = [&] {
-    held.clear();
-    for (int i = 0; i < 2; i++) {
-      held.push_back(std::make_unique<RawClient>(stack().port()));
-      if (!held.back()->connected() ||
-          !held.back()->Send(
-              "POST /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-              "application/json\r\nContent-Length: 100\r\n\r\n{"))
-        return false;
-    }
-    return WaitFor([&] { return stack().Get("/").status == 429; },
-                   std::chrono::milliseconds(500));
-  };
-  EXPECT_TRUE(WaitFor(hold_two_then_get, std::chrono::seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return HoldBothSlots(held); },
+                      std::chrono::seconds(5)));
   held.clear();  // the slots are free again
   EXPECT_TRUE(WaitFor([&] { return stack().Get("/").status == 200; }));
 }
@@ -345,20 +349,8 @@ TEST_F(FloodTest, NoLinksTokenReachesNginxsErrorLog) {
   // client's request slots are full is not refused...
   const std::string refused = "HeldSlotsTokenQ7vXw2mLp9sKd4RtY8bNc3Fh6Jz0aGe1";
   std::vector<std::unique_ptr<RawClient>> held;
-  auto hold_two = [&] {
-    held.clear();
-    for (int i = 0; i < 2; i++) {
-      held.push_back(std::make_unique<RawClient>(stack().port()));
-      if (!held.back()->connected() ||
-          !held.back()->Send(
-              "POST /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-              "application/json\r\nContent-Length: 100\r\n\r\n{"))
-        return false;
-    }
-    return WaitFor([&] { return stack().Get("/").status == 429; },
-                   std::chrono::milliseconds(500));
-  };
-  ASSERT_TRUE(WaitFor(hold_two, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitFor([&] { return HoldBothSlots(held); },
+                      std::chrono::seconds(5)));
   EXPECT_EQ(stack().Get("/activate?token=" + refused).status, 404);
   held.clear();
   // ...and the workers' being down logs no token either.
