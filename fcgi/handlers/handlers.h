@@ -38,6 +38,15 @@ Reply Answer(Response response);
 // The token lifetime and mail caps a registration or a resend obeys.
 RegisterLimits LimitsFrom(const Config& config);
 
+// A new link's secrets for "email": a token and a receipt, whose hashes go
+// into "reg" with the address and its keys (email, email_norm, mailbox,
+// token_hash, receipt_hash). The texts go into the mail and the answer.
+struct LinkTexts {
+  std::string token;
+  std::string receipt;
+};
+Result<LinkTexts> NewLink(const std::string& email, NewRegistration& reg);
+
 // The accepted answer of POST /register (and of every resend): 202 JSON
 // {"status":"verification_sent","receipt":R} or 303 to /register/sent?r=R,
 // the same whatever the address but for the receipt; "set_cookie" (""

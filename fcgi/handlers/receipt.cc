@@ -4,6 +4,7 @@
 
 #include "crypto/token.h"
 #include "handlers/handlers.h"
+#include "http/form.h"
 
 namespace reg {
 namespace {
@@ -50,6 +51,22 @@ std::string ReceiptCookie(const Request& request, const Config& config,
                        "; Path=/; HttpOnly; SameSite=Lax";
   if (config.base_url.rfind("https://", 0) == 0) cookie += "; Secure";
   return cookie;
+}
+
+Result<LinkTexts> NewLink(const std::string& email, NewRegistration& reg) {
+  LinkTexts texts;
+  Result<std::string> token = NewToken();
+  if (!token.ok()) return token.status();
+  texts.token = std::move(token).value();
+  Result<std::string> receipt = NewReceiptText();
+  if (!receipt.ok()) return receipt.status();
+  texts.receipt = std::move(receipt).value();
+  reg.email = email;
+  reg.email_norm = NormalizeEmail(email);
+  reg.mailbox = MailboxKey(email);
+  reg.token_hash = TokenHash(texts.token);
+  reg.receipt_hash = ReceiptHash(texts.receipt);
+  return texts;
 }
 
 Reply Accepted(const Request& request, std::int64_t job_id,

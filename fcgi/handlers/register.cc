@@ -111,26 +111,19 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
     if (!hash.ok()) return hash.status();
     reg.password_hash = std::move(hash).value();
   }
-  Result<std::string> token = NewToken();
-  if (!token.ok()) return token.status();
-  reg.email = email;
-  reg.email_norm = NormalizeEmail(email);
-  reg.mailbox = MailboxKey(email);
-  reg.token_hash = TokenHash(token.value());
-  Result<std::string> receipt = NewReceiptText();
-  if (!receipt.ok()) return receipt.status();
-  reg.receipt_hash = ReceiptHash(receipt.value());
+  Result<LinkTexts> link = NewLink(email, reg);
+  if (!link.ok()) return link.status();
 
   Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, token.value());
+      PrepareMails(services, m, email, link.value().token);
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
   // Only a registration's answer sets the cookie: it keeps this
   // browser's own receipts.
-  return Accepted(request, outcome.value().job_id, receipt.value(),
-                  ReceiptCookie(request, config, receipt.value()));
+  return Accepted(request, outcome.value().job_id, link.value().receipt,
+                  ReceiptCookie(request, config, link.value().receipt));
 }
 
 RegisterLimits LimitsFrom(const Config& config) {

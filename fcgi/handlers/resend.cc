@@ -28,29 +28,22 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
     }
     return Answer(Response::Html(422, ResendPage(m, email, email_error)));
   }
-  Result<std::string> token = NewToken();
-  if (!token.ok()) return token.status();
   NewRegistration reg;  // no password: the latest registration's
-  reg.email = email;
-  reg.email_norm = NormalizeEmail(email);
-  reg.mailbox = MailboxKey(email);
-  reg.token_hash = TokenHash(token.value());
-  Result<std::string> receipt = NewReceiptText();
-  if (!receipt.ok()) return receipt.status();
-  reg.receipt_hash = ReceiptHash(receipt.value());
+  Result<LinkTexts> link = NewLink(email, reg);
+  if (!link.ok()) return link.status();
   // The new link is for the registration whose receipt this browser's
   // cookie holds (it registered here), else for the newest.
   for (const std::string& r : CookieReceipts(request, config)) {
     reg.cookie_receipt_hashes.push_back(ReceiptHash(r));
   }
   Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, token.value());
+      PrepareMails(services, m, email, link.value().token);
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Resend(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
   // A resend's receipt sets no cookie: it proves nothing.
-  return Accepted(request, outcome.value().job_id, receipt.value(), "");
+  return Accepted(request, outcome.value().job_id, link.value().receipt, "");
 }
 
 }  // namespace reg
