@@ -38,6 +38,31 @@ void Heartbeat::Release(const ClaimRef& claim) {
   if (it != held_.end() && --it->second <= 0) held_.erase(it);
 }
 
+std::shared_lock<std::shared_mutex> Heartbeat::Claiming() {
+  return std::shared_lock<std::shared_mutex>(claiming_);
+}
+
+void Heartbeat::Doubt() { doubt_ = true; }
+
+void Heartbeat::ReleaseLost(Outbox* outbox) {
+  if (!doubt_ || outbox == nullptr) return;
+  std::unique_lock<std::shared_mutex> no_claims(claiming_);
+  std::vector<std::int64_t> sending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [claim, holders] : held_) sending.push_back(claim.id);
+  }
+  doubt_ = false;
+  Result<int> released = outbox->ReleaseLostClaims(sending);
+  if (!released.ok()) {
+    doubt_ = true;  // the next sweep tries again (its own line says why)
+  } else if (released.value() > 0) {
+    Log("lost claims: %d jobs whose claim's answer never came back are "
+        "queued again",
+        released.value());
+  }
+}
+
 std::size_t Heartbeat::held() {
   std::lock_guard<std::mutex> lock(mu_);
   return held_.size();

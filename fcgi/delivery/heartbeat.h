@@ -5,11 +5,13 @@
 #ifndef FCGI_DELIVERY_HEARTBEAT_H_
 #define FCGI_DELIVERY_HEARTBEAT_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 
 #include "base/config.h"
 #include "base/thread_group.h"
@@ -34,6 +36,18 @@ class Heartbeat {
   void Hold(const ClaimRef& claim);
   void Release(const ClaimRef& claim);
 
+  // A claim whose answer was lost (kUnavailable from Claim or ClaimDue: a
+  // call that timed out may have committed unseen) would hold its job for
+  // a whole lease. Every claim is taken under Claiming() and, if taken,
+  // held (Hold) before that lock goes; after a Doubt, ReleaseLost (the
+  // sweep's, before it claims) puts back in the queue this process's
+  // claims that nothing here holds. So no claim is put back between its
+  // commit and its Hold, and none is sent twice.
+  std::shared_lock<std::shared_mutex> Claiming();
+  void Doubt();
+  // Does nothing without a Doubt since the last release that succeeded.
+  void ReleaseLost(Outbox* outbox);
+
   // The renewal interval: a third of the lease, at least 100 ms.
   std::chrono::milliseconds interval() const { return interval_; }
 
@@ -49,6 +63,8 @@ class Heartbeat {
   std::condition_variable cv_;    // stopping_ changed
   std::map<ClaimRef, int> held_;  // claim -> holders (normally 1)
   bool stopping_ = false;
+  std::shared_mutex claiming_;  // shared: a claim; exclusive: ReleaseLost
+  std::atomic<bool> doubt_{false};
   ThreadGroup threads_;
 };
 

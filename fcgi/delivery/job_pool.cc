@@ -84,7 +84,16 @@ void JobPool::Loop() {
     } else if (const SendJob* send = std::get_if<SendJob>(&task)) {
       if (outbox == nullptr) continue;  // the sweep of another thread sends it
       // The claim is the check: taken here, just before the send.
-      Result<ClaimOutcome> claim = outbox->Claim(send->id);
+      Result<ClaimOutcome> claim = Status::Internal("not claimed");
+      {
+        const auto claiming = heartbeat_.Claiming();
+        claim = outbox->Claim(send->id);
+        if (claim.ok() && claim.value().job) {
+          heartbeat_.Hold(claim.value().job->ref());
+        } else if (claim.status().code() == Code::kUnavailable) {
+          heartbeat_.Doubt();
+        }
+      }
       if (!claim.ok()) {
         Log("job %lld: claim: %s", static_cast<long long>(send->id),
             claim.status().ToString().c_str());
@@ -92,7 +101,6 @@ void JobPool::Loop() {
       }
       if (!claim.value().job) continue;  // sent, or being sent elsewhere
       const ClaimedJob& job = *claim.value().job;
-      heartbeat_.Hold(job.ref());
       (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
                     std::chrono::seconds(config_.lease_s));
       heartbeat_.Release(job.ref());

@@ -99,8 +99,13 @@ void Sweeper::Loop(bool retention) {
     // One SMTP connection for a whole batch, closed (QUIT) after it.
     const std::unique_ptr<Mailer> mailer = senders_.new_mailer();
     if (outbox) {
+      heartbeat_.ReleaseLost(outbox);
       const int limit = SweepBatch(lease_ms, send_ms);
+      // This thread is the only one that releases lost claims, so its own
+      // claims need no Claiming() lock: they are held before it next
+      // releases.
       Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
+      if (jobs.status().code() == Code::kUnavailable) heartbeat_.Doubt();
       // Until half a lease after the claim nobody else can take these jobs
       // (a claim needs the lease run out), whatever this process's
       // heartbeat did; after that, each claim is checked before its send.

@@ -161,6 +161,15 @@ class Outbox {
   virtual Result<std::vector<ClaimRef>> Renew(
       const std::vector<ClaimRef>& claims) = 0;
 
+  // Puts back in the queue, due now, every job this process (the policy's
+  // claimant) holds a claim on but is not sending: a claim whose answer
+  // was lost (a call that timed out may have committed unseen) would
+  // otherwise hold its job for a whole lease. "sending": the ids this
+  // process is sending (its heartbeat's). Each gets a "requeued" event
+  // ("lost claim"). Returns how many went back.
+  virtual Result<int> ReleaseLostClaims(
+      const std::vector<std::int64_t>& sending) = 0;
+
   // Outcomes of an attempt. Each does nothing if the claim was lost (its
   // lease ran out and another process claimed the job).
   virtual Status MarkSent(const ClaimedJob& job, std::string_view reply) = 0;

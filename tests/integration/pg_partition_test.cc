@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -127,8 +128,15 @@ TEST(PgPartition, AnswersComeWithinTheirBoundsAndNothingIsLostOrSentTwice) {
   ASSERT_NE(proxy.port(), 0);
   const std::string dir = MakeTempDir();
   Sink sink(dir);
+  // The contract's default shape (one worker of 16 request threads): the
+  // bounds hold for a request a thread takes at once. The tests' usual 2
+  // workers of 4 threads each can have every thread of one worker in the
+  // internal job posts of the mails before the partition, each waiting its
+  // bound, and a registration then waits for a thread first.
   Stack stack({{"DATABASE_URL", WithPort(url, proxy.port())},
-               {"SWEEP_S", "1"}},
+               {"SWEEP_S", "1"},
+               {"WORKERS", "1"},
+               {"THREADS", "16"}},
               &sink);
   ASSERT_TRUE(stack.running()) << stack.Output();
   std::vector<std::string> accepted;
@@ -154,10 +162,13 @@ TEST(PgPartition, AnswersComeWithinTheirBoundsAndNothingIsLostOrSentTwice) {
     });
   }
   for (auto& t : clients) t.join();
+  double first = 1e9, last = 0;
   for (const HttpResponse& r : during) {
     EXPECT_EQ(r.status, 503) << r.body << r.error;
     EXPECT_FALSE(r.Header("retry-after").empty());
     EXPECT_LT(r.seconds, 10);
+    first = std::min(first, r.seconds);
+    last = std::max(last, r.seconds);
   }
   // The health check, on a thread whose connection looks alive or is
   // known lost and reconnects into silence: its own shorter bound. (Asked
@@ -195,7 +206,7 @@ TEST(PgPartition, AnswersComeWithinTheirBoundsAndNothingIsLostOrSentTwice) {
       "partition: 4 registrations at once answered 503 after %.2f-%.2f s, "
       "/healthz after %.2f and %.2f s; then 4 more with /healthz: %d of "
       "them at once, /healthz after %.2f s\n",
-      during[0].seconds, during[3].seconds, health.seconds, again.seconds,
+      first, last, health.seconds, again.seconds,
       at_once, wave_health.seconds);
 
   proxy.Swallow(false);

@@ -31,6 +31,10 @@ class UnavailableOutbox : public Outbox {
       const std::vector<ClaimRef>& claims) override {
     return real_->Renew(claims);
   }
+  Result<int> ReleaseLostClaims(
+      const std::vector<std::int64_t>& sending) override {
+    return real_->ReleaseLostClaims(sending);
+  }
   Status MarkSent(const ClaimedJob& job, std::string_view reply) override {
     if (Down()) return Status::Unavailable("database is down");
     return real_->MarkSent(job, reply);

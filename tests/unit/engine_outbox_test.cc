@@ -183,6 +183,43 @@ TEST_P(EngineOutboxTest, AClaimRecordsItsClaimant) {
   EXPECT_EQ(Row(id).claimed_by, policy_.claimant);
 }
 
+TEST_P(EngineOutboxTest, ALostClaimGoesBackToTheQueueAndOthersStay) {
+  // This process: "lost" claimed (the answer never came back), "busy"
+  // claimed and being sent, "done" sent. Another process: "theirs".
+  const std::int64_t lost = Queue("lost@example.com");
+  const std::int64_t busy = Queue("busy@example.com");
+  const std::int64_t done = Queue("done@example.com");
+  const std::int64_t theirs = Queue("theirs@example.com");
+  MustClaim(lost);
+  MustClaim(busy);
+  ASSERT_OK(outbox_->MarkSent(MustClaim(done), "250 ok"));
+  OutboxPolicy other_policy = policy_;
+  other_policy.claimant = "other@host";
+  Storage* process = OtherProcess(other_policy);
+  ASSERT_NE(process, nullptr);
+  Result<std::unique_ptr<Outbox>> other = process->NewOutbox();
+  ASSERT_OK(other);
+  ASSERT_OK(other.value()->Claim(theirs));
+
+  clock_.AdvanceMs(5 * kSecond);
+  Result<int> released = outbox_->ReleaseLostClaims({busy});
+  ASSERT_OK(released);
+  EXPECT_EQ(released.value(), 1);
+  EXPECT_EQ(Row(lost).state, "queued");
+  EXPECT_EQ(Row(busy).state, "sending");
+  EXPECT_EQ(Row(done).state, "sent");
+  EXPECT_EQ(Row(theirs).state, "sending");
+  EXPECT_EQ(EventNames(lost).back(), "requeued");
+  // Due now, not after the lease: the next sweep sends it.
+  Result<std::vector<ClaimedJob>> swept = outbox_->ClaimDue(10);
+  ASSERT_OK(swept);
+  ASSERT_EQ(swept.value().size(), 1u);
+  EXPECT_EQ(swept.value()[0].id, lost);
+  Result<int> again = outbox_->ReleaseLostClaims({busy, lost});
+  ASSERT_OK(again);
+  EXPECT_EQ(again.value(), 0);
+}
+
 // --- ClaimDue ----------------------------------------------------------------
 
 TEST_P(EngineOutboxTest, ASweepLeavesANewJobAloneDuringTheGracePeriod) {

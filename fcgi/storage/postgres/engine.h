@@ -87,6 +87,8 @@ class PgOutbox : public Outbox {
   Result<std::vector<ClaimedJob>> ClaimDue(int limit) override;
   Result<std::vector<ClaimRef>> Renew(
       const std::vector<ClaimRef>& claims) override;
+  Result<int> ReleaseLostClaims(
+      const std::vector<std::int64_t>& sending) override;
   Status MarkSent(const ClaimedJob& job, std::string_view reply) override;
   Status MarkRetry(const ClaimedJob& job, std::string_view reply,
                    RetryReason reason) override;

@@ -185,6 +185,33 @@ Result<std::vector<ClaimRef>> PgOutbox::Renew(
   return lost;
 }
 
+Result<int> PgOutbox::ReleaseLostClaims(
+    const std::vector<std::int64_t>& sending) {
+  std::string ids = "{";
+  for (std::int64_t id : sending) {
+    if (ids.size() > 1) ids += ',';
+    ids += std::to_string(id);
+  }
+  ids += '}';
+  int released = 0;
+  Status s = lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
+    Result<PgRows> requeued = txn.conn().Query(
+        "WITH u AS (UPDATE outbox SET state = 'queued', next_attempt_ms = $1, "
+        "  lease_until_ms = NULL "
+        "  WHERE state = 'sending' AND claimed_by = $2 "
+        "  AND NOT (id = ANY($3::bigint[])) RETURNING id), "
+        "e AS (INSERT INTO outbox_events(job_id, at_ms, event, detail) "
+        "  SELECT id, $1, 'requeued', 'lost claim' FROM u) "
+        "SELECT count(*) FROM u",
+        {txn.now_ms(), policy_.claimant, ids});
+    if (!requeued.ok()) return requeued.status();
+    released = static_cast<int>(requeued.value().Int(0, 0));
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return released;
+}
+
 Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
                         std::string_view reply, std::string_view reason) {
   return lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {

@@ -1,6 +1,8 @@
 // SqliteOutbox: the job states (engine.h); reads and regctl's view are in
 // outbox_read.cc.
 #include <optional>
+#include <set>
+#include <vector>
 
 #include "storage/jobs.h"
 #include "storage/sqlite/engine.h"
@@ -192,6 +194,45 @@ Result<std::vector<ClaimRef>> SqliteOutbox::Renew(
   });
   if (!s.ok()) return s;
   return lost;
+}
+
+Result<int> SqliteOutbox::ReleaseLostClaims(
+    const std::vector<std::int64_t>& sending) {
+  const std::set<std::int64_t> busy(sending.begin(), sending.end());
+  int released = 0;
+  Status s = lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
+    Database& db = txn.db();
+    const std::int64_t now = clock_->NowMs();
+    released = 0;
+    std::vector<std::int64_t> lost;
+    {
+      Stmt claimed(db, "claims of this process",
+                   "SELECT id FROM outbox "
+                   "WHERE state = 'sending' AND claimed_by = ?");
+      claimed.Text(policy_.claimant);
+      for (;;) {
+        Result<bool> row = claimed.Step();
+        if (!row.ok()) return row.status();
+        if (!row.value()) break;
+        if (busy.count(claimed.ColumnInt(0)) == 0) {
+          lost.push_back(claimed.ColumnInt(0));
+        }
+      }
+    }
+    for (std::int64_t id : lost) {
+      Stmt requeue(db, "release a lost claim",
+                   "UPDATE outbox SET state = 'queued', next_attempt_ms = ?, "
+                   "lease_until_ms = NULL WHERE id = ?");
+      requeue.Int(now).Int(id);
+      Status st = requeue.Run();
+      if (st.ok()) st = RecordEvent(db, id, now, "requeued", "lost claim");
+      if (!st.ok()) return st;
+      released++;
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return released;
 }
 
 Result<bool> SqliteOutbox::Finish(const ClaimedJob& job, const char* state,
