@@ -418,7 +418,10 @@ Stack::Stack(std::map<std::string, std::string> env, const Sink* sink,
   }
 }
 
-Stack::~Stack() { Stop(); }
+Stack::~Stack() {
+  Stop();
+  if (query_conn_ != nullptr) PQfinish(query_conn_);
+}
 
 bool Stack::Stop() {
   if (pid_ <= 0) return false;
@@ -574,15 +577,26 @@ std::string Stack::QueryOne(const std::string& sql) const {
 std::vector<std::string> Stack::Query(const std::string& sql) const {
   std::vector<std::string> rows;
   if (!database_url_.empty()) {
-    auto conn = PgConnection::Open(database_url_);
-    if (!conn.ok()) return rows;
-    auto result = conn.value()->Query(sql.c_str());
-    if (!result.ok()) return rows;
-    for (int i = 0; i < result.value().size(); i++) {
-      // Booleans as SQLite gives them (PostgreSQL's text form is t/f).
-      std::string text = result.value().Text(i, 0);
-      if (text == "t" || text == "f") text = text == "t" ? "1" : "0";
-      rows.push_back(text);
+    std::lock_guard<std::mutex> lock(query_mu_);
+    // Once more on a new session when the kept one was lost (a server
+    // restarted by the test): nothing was run on a lost one.
+    for (int tries = 0; tries < 2; tries++) {
+      if (query_conn_ == nullptr || PQstatus(query_conn_) != CONNECTION_OK) {
+        if (query_conn_ != nullptr) PQfinish(query_conn_);
+        query_conn_ = PQconnectdb(database_url_.c_str());
+        if (PQstatus(query_conn_) != CONNECTION_OK) return rows;
+      }
+      PgResultPtr result(PQexec(query_conn_, sql.c_str()));
+      if (PQstatus(query_conn_) != CONNECTION_OK) continue;
+      const ExecStatusType status = PQresultStatus(result.get());
+      if (status != PGRES_TUPLES_OK) return rows;
+      for (int i = 0; i < PQntuples(result.get()); i++) {
+        // Booleans as SQLite gives them (PostgreSQL's text form is t/f).
+        std::string text = PQgetvalue(result.get(), i, 0);
+        if (text == "t" || text == "f") text = text == "t" ? "1" : "0";
+        rows.push_back(text);
+      }
+      return rows;
     }
     return rows;
   }

@@ -10,8 +10,11 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
+
+struct pg_conn;  // libpq's PGconn
 
 namespace reg::testing {
 
@@ -146,6 +149,8 @@ class Stack {
   explicit Stack(std::map<std::string, std::string> env, const Sink* sink,
                  std::string data_dir = "");
   ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
 
   // SIGTERM to tools/stack; true when it and every process it started
   // (workers, nginx, sink) are gone within 10 s, and no worker logged a
@@ -203,6 +208,10 @@ class Stack {
   std::string secret_file_;
   pid_t pid_ = -1;
   std::vector<pid_t> started_;  // every pid the stack reported
+  // Query's session on PostgreSQL, kept: a new one per query cost the
+  // server a backend each (tests poll with queries).
+  mutable std::mutex query_mu_;
+  mutable pg_conn* query_conn_ = nullptr;
 };
 
 // A sink and the stack that mails to it, in a temp dir of their own.

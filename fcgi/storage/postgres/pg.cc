@@ -181,24 +181,26 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(
     keys.push_back(kPgDefaultKeys[i]);
     values.push_back(kPgDefaultValues[i]);
   }
-  keys.insert(keys.end(), {"dbname", "options", nullptr});
-  values.insert(values.end(), {conninfo.c_str(), options.c_str(), nullptr});
-  PgConnPtr conn(
-      PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1));
-  if (conn == nullptr) return Status::Internal("PQconnectdbParams: no memory");
-  if (PQstatus(conn.get()) != CONNECTION_OK && !defer) {
-    return Status::Unavailable("connect to PostgreSQL: " +
-                               Chomp(PQerrorMessage(conn.get())));
+  keys.insert(keys.end(), {"dbname", "options"});
+  values.insert(values.end(), {conninfo.c_str(), options.c_str()});
+  std::unique_ptr<PgConnection> made(new PgConnection(
+      std::vector<std::string>(keys.begin(), keys.end()),
+      std::vector<std::string>(values.begin(), values.end())));
+  if (defer) return made;
+  Status s = made->EnsureConnected(made->NextDeadline());
+  if (!s.ok()) {
+    // libpq's own words when it has some (TLS, authentication, refused).
+    const std::string why = made->conn_ != nullptr && !made->timed_out_
+                                ? Chomp(PQerrorMessage(made->conn_.get()))
+                                : s.message();
+    return Status::Unavailable("connect to PostgreSQL: " + why);
   }
-  // NOTICEs ("relation already exists, skipping") are chatter, not errors;
-  // libpq's default prints each to stderr, that is, the worker log.
-  PQsetNoticeProcessor(
-      conn.get(), [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<PgConnection>(new PgConnection(std::move(conn)));
+  return made;
 }
 
 bool PgConnection::connected() const {
-  return !timed_out_ && PQstatus(conn_.get()) == CONNECTION_OK;
+  return conn_ != nullptr && !timed_out_ &&
+         PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
 PgConnection::Deadline PgConnection::NextDeadline() const {
@@ -226,20 +228,40 @@ Status PgConnection::EnsureConnected(Deadline deadline) {
   last_reconnect_ = now;
   prepared_.clear();  // prepared statements belong to the old session
   timed_out_ = false;
-  // PQreset's steps one at a time, so that the wait has the call's bound.
-  if (PQresetStart(conn_.get()) == 0) {
-    return PgError(conn_.get(), nullptr, "reconnect");
+  // PQconnectdb's or PQreset's steps one at a time, so that the wait has
+  // the call's bound. The first connection is made on first use: a thread
+  // that never asks the server holds no session of it.
+  const bool first = conn_ == nullptr;
+  const char* const context = first ? "connect" : "reconnect";
+  if (first) {
+    std::vector<const char*> keys, values;
+    for (const std::string& k : keys_) keys.push_back(k.c_str());
+    for (const std::string& v : values_) values.push_back(v.c_str());
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_.reset(PQconnectStartParams(keys.data(), values.data(),
+                                     /*expand_dbname=*/1));
+    if (conn_ == nullptr) return Status::Internal("PQconnectStart: no memory");
+    // NOTICEs ("relation already exists, skipping") are chatter, not
+    // errors; libpq's default prints each to stderr, the worker log.
+    PQsetNoticeProcessor(
+        conn_.get(), [](void*, const char*) {}, nullptr);
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) {
+      return PgError(conn_.get(), nullptr, context);
+    }
+  } else if (PQresetStart(conn_.get()) == 0) {
+    return PgError(conn_.get(), nullptr, context);
   }
   PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
   while (polling != PGRES_POLLING_OK) {
     if (polling == PGRES_POLLING_FAILED) {
-      return PgError(conn_.get(), nullptr, "reconnect");
+      return PgError(conn_.get(), nullptr, context);
     }
     const short events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
     if (!WaitForSocket(PQsocket(conn_.get()), events, deadline)) {
       return TimedOut();
     }
-    polling = PQresetPoll(conn_.get());
+    polling = first ? PQconnectPoll(conn_.get()) : PQresetPoll(conn_.get());
   }
   return Status::Ok();
 }

@@ -100,8 +100,9 @@ class PgConnection {
   // kPgDefaultKeys and kPgSessionOptions (each of which conninfo may set
   // otherwise). kUnavailable when the
   // server cannot be reached, unless "defer": then the connection comes
-  // back unconnected and connects on first use, as after a loss (a thread
-  // started during an outage carries on once the server is back).
+  // back unconnected and connects on first use (a thread that never asks
+  // the server holds no session; one started during an outage carries on
+  // once the server is back).
   // kInvalidArgument for a malformed conninfo.
   static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo,
                                                     bool defer = false);
@@ -149,7 +150,8 @@ class PgConnection {
  private:
   friend class PgTransaction;
   using Deadline = std::chrono::steady_clock::time_point;
-  explicit PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {}
+  PgConnection(std::vector<std::string> keys, std::vector<std::string> values)
+      : keys_(std::move(keys)), values_(std::move(values)) {}
   Deadline NextDeadline() const;
   Status EnsureConnected(Deadline deadline);
   // Waits until libpq has the whole answer of what was sent; kUnavailable
@@ -160,7 +162,9 @@ class PgConnection {
   Result<PgResultPtr> Collect(Deadline deadline, const std::string& context);
   Status TimedOut();
 
-  PgConnPtr conn_;
+  // libpq's keywords and values for the first connect.
+  const std::vector<std::string> keys_, values_;
+  PgConnPtr conn_;  // null until the first connect
   std::map<const char*, std::string> prepared_;  // sql -> statement name
   bool in_transaction_ = false;
   // The server did not answer in time: the session is given up (its state
