@@ -66,8 +66,18 @@ void EngineTest::SetUp() {
         << "PostgreSQL did not start: " << PgServer::Shared().log();
     auto admin = PgConnection::Open(PgUrl());
     ASSERT_OK(admin);
+    // The first test migrates (OpenEngine); the others start from its
+    // schema with every row gone, a tenth of a second each rather than a
+    // whole migration (no migration seeds rows: one that does must refill
+    // them here).
     ASSERT_OK(admin.value()->Exec(
-        "DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+        "DO $$ DECLARE t text; BEGIN "
+        "SELECT string_agg(format('%I', tablename), ', ') INTO t "
+        "FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'schema_version'; "
+        "IF t IS NOT NULL THEN "
+        "EXECUTE 'TRUNCATE ' || t || ' RESTART IDENTITY CASCADE'; "
+        "END IF; END $$"));
   }
   auto storage = OpenEngine(GetParam(), dir_.File("reg.db"), &clock_, policy_);
   ASSERT_OK(storage);
