@@ -66,6 +66,7 @@ Status CheckListenSocket() {
 struct Keys {
   JobSigner signer;
   Sealer sealer;
+  CodeMac codes;  // the verification mails' codes, from the job secret
   JobSigner event_signer;
   std::string internal_key;
   std::string fingerprint;  // the job secret's (JobSecretFingerprint)
@@ -78,6 +79,8 @@ Result<Keys> LoadKeys(const Config& config) {
   if (!signer.ok()) return signer.status();
   Result<Sealer> sealer = Sealer::Create(secret.value());
   if (!sealer.ok()) return sealer.status();
+  Result<CodeMac> codes = CodeMac::Create(secret.value());
+  if (!codes.ok()) return codes.status();
   Result<std::string> event_secret =
       CreateSecretIfMissing(WebhookSecretPath(config));
   if (!event_secret.ok()) return event_secret.status();
@@ -88,9 +91,9 @@ Result<Keys> LoadKeys(const Config& config) {
   if (!internal_key.ok()) return internal_key.status();
   Result<std::string> fingerprint = JobSecretFingerprint(secret.value());
   if (!fingerprint.ok()) return fingerprint.status();
-  return Keys{std::move(signer).value(), std::move(sealer).value(),
-              std::move(event_signer).value(), std::move(internal_key).value(),
-              std::move(fingerprint).value()};
+  return Keys{std::move(signer).value(),       std::move(sealer).value(),
+              std::move(codes).value(),        std::move(event_signer).value(),
+              std::move(internal_key).value(), std::move(fingerprint).value()};
 }
 
 // Every catalogue complete, or no start: a page with a missing message is
@@ -183,9 +186,10 @@ int Serve(const Config& config) {
   const Keys& k = keys.value();
   const PasswordPolicy passwords = LoadCommonPasswords(config);
   HashGate hash_gate(config.hash_cap);
-  const Services services{&config,    &clock,     &k.signer,
-                          &k.sealer,  &hash_gate, &passwords,
-                          &catalogues.value(), k.internal_key};
+  const Services services{
+      &config,    &clock,     &k.signer,           &k.sealer,
+      &hash_gate, &passwords, &catalogues.value(), k.internal_key,
+      &k.codes};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, storage);
   const SenderFactory senders = CurlSenders(config, clock, &k.event_signer);

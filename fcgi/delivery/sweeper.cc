@@ -60,6 +60,7 @@ void Sweeper::ApplyRetentionOnce(Store* store) {
   RetentionPolicy policy;
   policy.unverified_ms = config_.retain_unverified_s * 1000LL;
   policy.mail_body_ms = config_.retain_mail_s * 1000LL;
+  policy.wrong_code_ms = config_.token_ttl_s * 1000LL;
   Result<RetentionResult> r = store->ApplyRetention(policy);
   if (!r.ok()) {
     Log("retention: %s", r.status().ToString().c_str());

@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/hash_gate.h"
+#include "crypto/code.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "http/password_policy.h"
@@ -28,6 +29,9 @@ struct Services {
   // The key REGISTRAR_INTERNAL must carry for /internal/ (CheckInternal);
   // empty: no request is internal.
   std::string internal_key;
+  // The MAC of the verification mails' codes; REQUIRED by POST /register,
+  // /register/resend and POST /activate with a code.
+  const CodeMac* codes = nullptr;
 };
 
 struct Context {

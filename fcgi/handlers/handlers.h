@@ -4,6 +4,7 @@
 
 #include "handlers/router.h"
 #include "http/form.h"
+#include "http/html.h"
 
 #include <string>
 #include <vector>
@@ -20,6 +21,11 @@ Result<Reply> HandleActivatePost(const Request& request, Context& context);
 Result<Reply> HandleHealth(const Request& request, Context& context);
 Result<Reply> HandleMetrics(const Request& request, Context& context);
 Result<Reply> HandleInternalMail(const Request& request, Context& context);
+
+// What the "check your inbox" page shows of "receipt" (?r=R): its mail's
+// state, and the code form for a registration's own receipt. An unknown,
+// expired or malformed receipt is a view that says it can no longer tell.
+Result<ReceiptView> ReceiptViewOf(Context& context, const std::string& receipt);
 
 // The route table of the service.
 Router MakeRouter();
@@ -38,14 +44,17 @@ Reply Answer(Response response);
 // The token lifetime and mail caps a registration or a resend obeys.
 RegisterLimits LimitsFrom(const Config& config);
 
-// A new link's secrets for "email": a token and a receipt, whose hashes go
-// into "reg" with the address and its keys (email, email_norm, mailbox,
-// token_hash, receipt_hash). The texts go into the mail and the answer.
+// A new link's secrets for "email": a token, a receipt and the mail's
+// code, whose hashes (the code's MAC) go into "reg" with the address and
+// its keys (email, email_norm, mailbox, token_hash, receipt_hash,
+// code_mac). The texts go into the mail and the answer.
 struct LinkTexts {
   std::string token;
   std::string receipt;
+  std::string code;
 };
-Result<LinkTexts> NewLink(const std::string& email, NewRegistration& reg);
+Result<LinkTexts> NewLink(const Services& services, const std::string& email,
+                          NewRegistration& reg);
 
 // The accepted answer of POST /register (and of every resend): 202 JSON
 // {"status":"verification_sent","receipt":R} or 303 to /register/sent?r=R,
@@ -72,14 +81,14 @@ std::string ReceiptCookie(const Request& request, const Config& config,
 std::string ReceiptStatusJson(const ReceiptStatus& status);
 
 // Renders and seals both mails a registration or a resend may queue for
-// "to" (the verification mail with "token"'s link, and the "account
+// "to" (the verification mail with "link"'s token and code, and the "account
 // exists" notice) in the language "m" of the request that causes them,
 // before the store's transaction picks one: fixed from then on, whenever
 // and however often it is sent. Both, every time: the work does not
 // depend on the address.
 Result<RegistrationMails> PrepareMails(const Services& services,
                                        const Messages& m, const std::string& to,
-                                       const std::string& token);
+                                       const LinkTexts& link);
 
 }  // namespace reg
 

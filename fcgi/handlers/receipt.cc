@@ -2,6 +2,7 @@
 // the cookie that keeps a browser's own, and GET /register/status.
 #include <nlohmann/json.hpp>
 
+#include "crypto/code.h"
 #include "crypto/token.h"
 #include "handlers/handlers.h"
 #include "http/form.h"
@@ -53,7 +54,9 @@ std::string ReceiptCookie(const Request& request, const Config& config,
   return cookie;
 }
 
-Result<LinkTexts> NewLink(const std::string& email, NewRegistration& reg) {
+Result<LinkTexts> NewLink(const Services& services, const std::string& email,
+                          NewRegistration& reg) {
+  if (services.codes == nullptr) return Status::Internal("no code key");
   LinkTexts texts;
   Result<std::string> token = NewToken();
   if (!token.ok()) return token.status();
@@ -61,11 +64,16 @@ Result<LinkTexts> NewLink(const std::string& email, NewRegistration& reg) {
   Result<std::string> receipt = NewReceiptText();
   if (!receipt.ok()) return receipt.status();
   texts.receipt = std::move(receipt).value();
+  Result<std::string> code = NewCode();
+  if (!code.ok()) return code.status();
+  texts.code = std::move(code).value();
   reg.email = email;
   reg.email_norm = NormalizeEmail(email);
   reg.mailbox = MailboxKey(email);
   reg.token_hash = TokenHash(texts.token);
   reg.receipt_hash = ReceiptHash(texts.receipt);
+  reg.code_mac = services.codes->Mac(reg.mailbox, texts.code);
+  if (reg.code_mac.empty()) return Status::Internal("code mac failed");
   return texts;
 }
 

@@ -39,13 +39,13 @@ Reply Invalid(const Request& request, const Messages& m,
 // The mail of "kind" for "to", rendered and sealed (PrepareMails).
 Result<PreparedJob> PrepareMail(const Services& services, const Messages& m,
                                 MailKind kind, const std::string& to,
-                                const std::string& token) {
+                                const LinkTexts& link) {
   const Config& config = *services.config;
   MailText text =
       kind == MailKind::kVerify
-          ? VerificationMail(m, config.base_url + "/activate?token=" + token,
-                             std::max(1, config.token_ttl_s / 3600),
-                             services.clock->NowS())
+          ? VerificationMail(
+                m, config.base_url + "/activate?token=" + link.token, link.code,
+                std::max(1, config.token_ttl_s / 3600), services.clock->NowS())
           : AccountExistsMail(m, config.base_url);
   unsigned char random[16];
   Status s = RandomBytes(random, sizeof random);
@@ -66,12 +66,12 @@ Result<PreparedJob> PrepareMail(const Services& services, const Messages& m,
 
 Result<RegistrationMails> PrepareMails(const Services& services,
                                        const Messages& m, const std::string& to,
-                                       const std::string& token) {
+                                       const LinkTexts& link) {
   Result<PreparedJob> verify =
-      PrepareMail(services, m, MailKind::kVerify, to, token);
+      PrepareMail(services, m, MailKind::kVerify, to, link);
   if (!verify.ok()) return verify.status();
   Result<PreparedJob> exists =
-      PrepareMail(services, m, MailKind::kExists, to, token);
+      PrepareMail(services, m, MailKind::kExists, to, link);
   if (!exists.ok()) return exists.status();
   return RegistrationMails{std::move(verify).value(),
                            std::move(exists).value()};
@@ -111,11 +111,11 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
     if (!hash.ok()) return hash.status();
     reg.password_hash = std::move(hash).value();
   }
-  Result<LinkTexts> link = NewLink(email, reg);
+  Result<LinkTexts> link = NewLink(services, email, reg);
   if (!link.ok()) return link.status();
 
   Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, link.value().token);
+      PrepareMails(services, m, email, link.value());
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, LimitsFrom(config), mails.value());

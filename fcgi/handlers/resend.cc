@@ -29,7 +29,7 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
     return Answer(Response::Html(422, ResendPage(m, email, email_error)));
   }
   NewRegistration reg;  // no password: the latest registration's
-  Result<LinkTexts> link = NewLink(email, reg);
+  Result<LinkTexts> link = NewLink(services, email, reg);
   if (!link.ok()) return link.status();
   // The new link is for the registration whose receipt this browser's
   // cookie holds (it registered here), else for the newest.
@@ -37,7 +37,7 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
     reg.cookie_receipt_hashes.push_back(ReceiptHash(r));
   }
   Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, link.value().token);
+      PrepareMails(services, m, email, link.value());
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Resend(reg, LimitsFrom(config), mails.value());

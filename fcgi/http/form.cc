@@ -170,7 +170,8 @@ Result<Fields> ParseBody(BodyKind kind, std::string_view body) {
     if (it.value().is_string()) {
       fields[it.key()] = it.value().get<std::string>();
     } else if (it.key() == "email" || it.key() == "password" ||
-               it.key() == "token") {
+               it.key() == "token" || it.key() == "receipt" ||
+               it.key() == "code") {
       return Status::Malformed(it.key() + " must be a string");
     }
   }

@@ -41,9 +41,10 @@ Result<BodyKind> BodyKindFor(std::string_view content_type);
 
 // Parses a body of the given kind. Form: ParseUrlEncoded. JSON: the root
 // must be an object; its string members are copied, other members are
-// ignored unless named "email", "password" or "token". Returns Malformed
-// for bad JSON (including an empty body or invalid UTF-8), a non-object
-// root, or "<name> must be a string".
+// ignored unless named "email", "password", "token", "receipt" or "code"
+// (a code is a string: "012345" as a number would lose its 0). Returns
+// Malformed for bad JSON (including an empty body or invalid UTF-8), a
+// non-object root, or "<name> must be a string".
 Result<Fields> ParseBody(BodyKind kind, std::string_view body);
 
 // "" when "email" follows the contract's rules (3 to 254 code points, one

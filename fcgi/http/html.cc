@@ -228,6 +228,28 @@ std::string ReceiptSection(const Messages& msg, const ReceiptView& v) {
   return m;
 }
 
+// The code from the mail, typed where one registered: posts the receipt
+// and the code to /activate; the error beside the field.
+std::string CodeForm(const Messages& msg, const ReceiptView& v) {
+  bool focus_taken = false;
+  std::string m =
+      "<form method=\"post\" action=\"/activate\" class=\"code\">\n";
+  m += "<input type=\"hidden\" name=\"receipt\" value=\"" +
+       HtmlEscape(v.receipt) + "\">\n";
+  m += "<p>" + msg.Html("code.lead") + "</p>\n";
+  m += "<div class=\"field\">\n";
+  m += "<label for=\"code\">" + msg.Html("code.label") + "</label>\n";
+  m += "<input name=\"code\" id=\"code\" type=\"text\" inputmode=\"numeric\" ";
+  m += "autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\" maxlength=\"12\" ";
+  m += "required spellcheck=\"false\" aria-describedby=\"code-error\"";
+  m += CloseInput(v.code_error, &focus_taken);
+  m += FieldError("code-error", v.code_error);
+  m += "</div>\n";
+  m += "<button type=\"submit\">" + msg.Html("code.submit") + "</button>\n";
+  m += "</form>\n";
+  return m;
+}
+
 }  // namespace
 
 std::string SentPage(const Messages& msg, const ReceiptView* receipt) {
@@ -235,12 +257,24 @@ std::string SentPage(const Messages& msg, const ReceiptView* receipt) {
                   "</h1>\n<p class=\"lead\">" + msg.Html("sent.lead") +
                   "</p>\n";
   if (receipt != nullptr) m += ReceiptSection(msg, *receipt);
+  if (receipt != nullptr && receipt->code_form) m += CodeForm(msg, *receipt);
   m += "<ul class=\"tips\">\n<li>" + msg.Html("sent.tip_wait") +
        "</li>\n</ul>\n" + ResendForm(msg, msg.Html("sent.resend"));
   if (receipt == nullptr) return Page(msg, msg.Text("sent.title"), m);
-  return Page(msg, msg.Text("sent.title"), m,
+  const std::string title =
+      receipt->code_error.empty()
+          ? msg.Text("sent.title")
+          : msg.Text("page.error_title", {{"title", msg.Text("sent.title")}});
+  return Page(msg, title, m,
               receipt->known && !receipt->final ? "receipt.js" : nullptr,
               /*no_referrer=*/true);
+}
+
+std::string CodeTooManyPage(const Messages& msg) {
+  return Page(msg, msg.Text("code.too_many_title"),
+              Icon("alert", "warn") + "<h1>" + msg.Html("code.too_many_title") +
+                  "</h1>\n<p class=\"lead\">" + msg.Html("code.too_many_lead") +
+                  "</p>\n" + ActionLink("/", msg.Text("page.home")));
 }
 
 std::string ResendPage(const Messages& msg, std::string_view email,

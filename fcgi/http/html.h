@@ -47,6 +47,10 @@ struct ReceiptView {
   std::int64_t retry_at_s = 0;
   std::string reply;    // the server's words, printable ASCII
   bool final = false;   // the state changes no more
+  // The code form (POST /activate with the receipt and a code), for a
+  // registration's own receipt; "code_error" beside its field.
+  bool code_form = false;
+  std::string code_error;
 };
 
 // The words of a receipt's state: the message key (receipt.*) for
@@ -57,8 +61,13 @@ std::string ReceiptMessageKey(const ReceiptView& view);
 // "Check your inbox", after a registration, with the resend form. With
 // "receipt" it also shows what became of that mail in a role="status"
 // region that /static/receipt.js keeps up to date, and a "check again"
-// button that works without JavaScript.
+// button that works without JavaScript; with its code_form, a labelled
+// code field (inputmode="numeric" autocomplete="one-time-code") that posts
+// the receipt and the code to /activate.
 std::string SentPage(const Messages& m, const ReceiptView* receipt = nullptr);
+
+// For 410: too many wrong codes for the address; its link still works.
+std::string CodeTooManyPage(const Messages& m);
 
 // "Send the link again": the resend form (POST /register/resend) with
 // "email" kept (escaped) and "email_error" beside it (the 422 answer).

@@ -29,6 +29,13 @@ constexpr KeySpec kKeys[] = {
     {"sent.lead", K::kText},
     {"sent.tip_wait", K::kText},
     {"sent.resend", K::kText},
+    // The code form on the sent page, and its answers (POST /activate).
+    {"code.lead", K::kText},
+    {"code.label", K::kText},
+    {"code.submit", K::kText},
+    {"code.wrong", K::kText},
+    {"code.too_many_title", K::kText},
+    {"code.too_many_lead", K::kText},
     // What became of a receipt's mail (the sent page, /static/receipt.js).
     {"receipt.heading", K::kText},
     {"receipt.queued", K::kText},
@@ -127,6 +134,7 @@ constexpr KeySpec kKeys[] = {
     {"mail.verify.press_html", K::kText},
     {"mail.verify.button", K::kText},
     {"mail.verify.copy", K::kText},
+    {"mail.verify.code", K::kText},
     {"mail.verify.ttl", K::kText, "{hours}"},
     {"mail.verify.hours", K::kPlural, "{n}"},
     {"mail.verify.not_you", K::kText},

@@ -114,7 +114,8 @@ std::string MailFooter(const std::string& html) {
 }  // namespace
 
 MailText VerificationMail(const Messages& msg, std::string_view link,
-                          int ttl_hours, std::int64_t registered_s) {
+                          std::string_view code, int ttl_hours,
+                          std::int64_t registered_s) {
   const std::string hours = msg.Plural("mail.verify.hours", ttl_hours);
   const std::string when = msg.DateTimeUtc(registered_s);
   MailText m;
@@ -125,6 +126,8 @@ MailText VerificationMail(const Messages& msg, std::string_view link,
                  msg.Text("mail.verify.open_text"));
   m.text += "\n" + std::string(link) + "\n\n";
   m.text += Wrap(msg.Text("mail.verify.press_text")) + "\n";
+  m.text +=
+      Wrap(msg.Text("mail.verify.code")) + "\n" + std::string(code) + "\n\n";
   m.text += Wrap(msg.Text("mail.verify.ttl", {{"hours", hours}})) + "\n";
   m.text += Wrap(msg.Text("mail.verify.not_you"));
 
@@ -139,6 +142,11 @@ MailText VerificationMail(const Messages& msg, std::string_view link,
   c += MailParagraph("<a href=\"" + href + "\" target=\"_blank\" " +
                          "style=\"color:#0b57d0;\">" + href + "</a>",
                      "font-size:14px;line-height:20px;word-break:break-all;");
+  c += MailParagraph(msg.Html("mail.verify.code"));
+  c += MailParagraph(HtmlEscape(code),
+                     "font-family:ui-monospace,Menlo,Consolas,monospace;"
+                     "font-size:28px;line-height:36px;font-weight:700;"
+                     "letter-spacing:4px;");
   c += MailParagraph(
       msg.Html("mail.verify.ttl", {{"hours", HtmlEscape(hours)}}));
   c += MailFooter(msg.Html("mail.verify.not_you"));

@@ -18,14 +18,17 @@ struct MailText {
 };
 
 // The verification mail: "link" (BASE_URL/activate?token=T) on a line of
-// its own in the text part and as <a href> in the HTML part; says the link
+// its own in the text part and as <a href> in the HTML part, then "code"
+// (6 digits) to type in the browser that registered, on a line of its
+// own in both parts; says the link
 // works for "ttl_hours" hours; says when the registration was made
 // ("registered_s", Unix seconds, shown in UTC) and that the reader can
 // ignore the mail if it was not them. In the language of "m", with its
 // plural form of the hours and its date form; the text part is wrapped at
 // 72 characters (the link alone on its line).
 MailText VerificationMail(const Messages& m, std::string_view link,
-                          int ttl_hours, std::int64_t registered_s);
+                          std::string_view code, int ttl_hours,
+                          std::int64_t registered_s);
 
 // The notice sent when a verified address registers again. Holds no link
 // that activates anything.

@@ -76,6 +76,8 @@ bool IsFinalReceiptState(std::string_view state) {
 ReceiptStatus ReceiptStatusOf(const ReceiptFacts& f) {
   ReceiptStatus s;
   const auto at = [](std::int64_t ms) { return ms / 1000; };
+  s.takes_code = f.own && f.not_sent == NotSent::kNo && f.job_id != 0 &&
+                 f.verified_ms == 0;
   if (f.verified_ms > 0) {
     s.state = "verified";
     s.since_s = at(f.verified_ms);

@@ -26,6 +26,7 @@ struct NewReceipt {
   std::int64_t job_id = 0;  // the mail it names; 0: none queued
   NotSent not_sent = NotSent::kNo;
   std::string token_hash;  // a registration's: its token's; "" for none
+  std::string mailbox;     // MailboxKey of the address: wrong codes count there
   std::int64_t created_ms = 0;
   std::int64_t expires_ms = 0;
 };
@@ -60,6 +61,9 @@ struct ReceiptStatus {
   std::string detail;         // refused/bounced: a status code; not_sent: why
   std::int64_t retry_at_s = 0;  // 0: none
   std::string reply;          // the server's words, "" for none
+  // A registration's own receipt whose mail went (or is going) out, not
+  // verified yet: the code in that mail may be typed with it.
+  bool takes_code = false;
 };
 
 // The status the facts of a receipt show. Pure.

@@ -20,6 +20,10 @@ struct NewRegistration {
   // ReceiptHash(R) of the receipt the answer carries (CONTRACT section 8),
   // stored in the transaction of the mail it names.
   std::string receipt_hash;
+  // CodeMac::Mac(mailbox, code) of the code in the verification mail,
+  // kept on its token only if that mail is queued (a mail not sent has no
+  // code).
+  std::string code_mac;
   // A resend's: the hashes of the receipts the browser's cookie holds
   // (at most 3). The new link is for the registration one of them names,
   // else for the address's newest registration.

@@ -17,6 +17,9 @@ struct RetentionPolicy {
   // A sent mail's sealed body is emptied this long after it was sent.
   std::int64_t mail_body_ms = 7 * 86400 * 1000LL;
   // Receipts are forgotten once expired (TOKEN_TTL_S after their answer).
+  // Wrong codes are forgotten once they count no more: this long after
+  // they were typed (TOKEN_TTL_S).
+  std::int64_t wrong_code_ms = 86400 * 1000LL;
   // At most this many accounts per call, so one call stays short.
   int batch = 500;
 };

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "storage/account_admin.h"
 #include "storage/activation.h"
+#include "storage/codes.h"
 #include "storage/receipts.h"
 #include "storage/registration.h"
 #include "storage/retention.h"
@@ -100,6 +101,15 @@ class Store {
 
   // Counts a wrong password typed for the token; its count now.
   virtual Result<int> CountWrongPassword(const std::string& token_hash) = 0;
+
+  // Where wrong codes typed with the receipt "receipt_hash" count (any
+  // receipt, own or a resend's); NotFound for an unknown or expired one.
+  // Writes nothing.
+  virtual Result<CodeReceipt> CodeReceiptOf(
+      const std::string& receipt_hash) = 0;
+  // Judges a code typed with a receipt (JudgeCode, codes.h) in one write
+  // transaction that holds code.mailbox: a wrong one is recorded there.
+  virtual Result<CodeOutcome> TryCode(const CodeTry& code) = 0;
 
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;

@@ -179,6 +179,78 @@ TEST_F(ReceiptTest, ARegistrationsOwnReceiptSaysVerifiedOnceItIs) {
   EXPECT_EQ(Status(receipt)["state"], "verified");
 }
 
+TEST_F(ReceiptTest, TheCodeOfTheMailVerifiesFromTheRegisteringBrowsersPage) {
+  const std::string email = "code-right@example.com";
+  HttpResponse r = stack().Post(
+      "/register", "email=code-right%40example.com&password=a+good+password",
+      {kForm});
+  ASSERT_EQ(r.status, 303) << r.body;
+  const std::string receipt = SentReceipt(r.Header("location"));
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), email).size() == 1; }));
+  const std::string code = CodeIn(MailsTo(sink(), email)[0]);
+  ASSERT_EQ(code.size(), 6u) << MailsTo(sink(), email)[0];
+  // The page of the registering browser asks for it, labelled.
+  HttpResponse page =
+      stack().Get("/register/sent?r=" + receipt, {"Accept-Language: de"});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(page.body,
+              HasSubstr("<form method=\"post\" action=\"/activate\""));
+  EXPECT_THAT(page.body,
+              HasSubstr("name=\"receipt\" value=\"" + receipt + "\""));
+  EXPECT_THAT(page.body, HasSubstr("inputmode=\"numeric\" "
+                                   "autocomplete=\"one-time-code\""));
+  EXPECT_THAT(page.body, HasSubstr("<label for=\"code\">Code aus der E-Mail"));
+  // Typed as a person may, with a space; the form posts from a page that
+  // sends no referrer.
+  HttpResponse done =
+      stack().Post("/activate",
+                   "receipt=" + receipt + "&code=" + code.substr(0, 3) + "+" +
+                       code.substr(3),
+                   {kForm, "Origin: null", "Sec-Fetch-Site: same-origin"});
+  EXPECT_EQ(done.status, 200) << done.body;
+  EXPECT_THAT(done.body, HasSubstr("Your email is verified"));
+  EXPECT_EQ(Status(receipt)["state"], "verified");
+  EXPECT_NE(stack().QueryOne("SELECT verified_ms FROM users WHERE email = '" +
+                             email + "'"),
+            "");
+}
+
+TEST_F(ReceiptTest, FiveWrongCodesOfAMailboxAnswer410ForEveryCodeOfIt) {
+  const std::string email = "code-wrong@example.com";
+  const std::string receipt = ReceiptOf(email);
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(sink(), email).size() == 1; }));
+  const std::string mail = MailsTo(sink(), email)[0];
+  const std::string code = CodeIn(mail);
+  ASSERT_EQ(code.size(), 6u) << mail;
+  std::string wrong = code;
+  wrong[5] = wrong[5] == '9' ? '0' : static_cast<char>(wrong[5] + 1);
+  auto type = [&](const std::string& r, const std::string& c) {
+    return stack().Post("/activate",
+                        nlohmann::json{{"receipt", r}, {"code", c}}.dump(),
+                        {kJson});
+  };
+  // A receipt nobody holds gets the same answer as a wrong code.
+  HttpResponse unknown = type(std::string(22, 'Q'), wrong);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(unknown.body, R"({"status":"wrong_code"})");
+  for (int i = 0; i < 5; i++) {
+    HttpResponse r = type(receipt, wrong);
+    EXPECT_EQ(r.status, 401) << i << " " << r.body;
+    EXPECT_EQ(r.body, R"({"status":"wrong_code"})");
+  }
+  EXPECT_EQ(type(receipt, code).status, 410);
+  EXPECT_EQ(Status(receipt)["state"], "accepted");
+  // The link still works.
+  EXPECT_EQ(stack()
+                .Post("/activate",
+                      nlohmann::json{{"token", TokenIn(mail)},
+                                     {"password", kPassword}}
+                          .dump(),
+                      {kJson})
+                .status,
+            200);
+}
+
 TEST_F(ReceiptTest, AnUnknownExpiredOrMalformedReceiptIs404) {
   for (const std::string& r :
        {std::string(22, 'Q'), std::string("short"), std::string(30, '%')}) {

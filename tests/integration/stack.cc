@@ -704,6 +704,21 @@ std::string TokenIn(const std::string& mail) {
   return at == std::string::npos ? std::string() : link.substr(at + 6);
 }
 
+std::string CodeIn(const std::string& mail) {
+  for (size_t start = 0; start < mail.size();) {
+    size_t end = mail.find('\n', start);
+    if (end == std::string::npos) end = mail.size();
+    std::string line = mail.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.size() == 6 &&
+        line.find_first_not_of("0123456789") == std::string::npos) {
+      return line;
+    }
+    start = end + 1;
+  }
+  return std::string();
+}
+
 namespace {
 
 // "r" is base64url of at least 16 bytes (22 characters).

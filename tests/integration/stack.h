@@ -247,6 +247,9 @@ std::string Regctl(const Stack& stack, const std::string& args);
 std::string LinkIn(const std::string& mail);
 // The token of a link, "" if none.
 std::string TokenIn(const std::string& mail);
+// The code of a verification mail: its first line of exactly 6 digits,
+// "" if none.
+std::string CodeIn(const std::string& mail);
 // The receipt R of an accepted answer's body, which must be exactly
 // {"status":"verification_sent","receipt":R} with R base64url of at least
 // 16 bytes; "" for any other body.

@@ -155,6 +155,12 @@ TEST(ParseBody, JsonEmailPasswordOrTokenThatIsNotAStringIsMalformed) {
   EXPECT_EQ(r.status().message(), "email must be a string");
   EXPECT_FALSE(ParseBody(BodyKind::kJson, R"({"password":["x"]})").ok());
   EXPECT_FALSE(ParseBody(BodyKind::kJson, R"({"token":{}})").ok());
+  // A code is a string: 042917 as a number would lose its 0.
+  Result<Fields> code =
+      ParseBody(BodyKind::kJson, R"({"receipt":"R","code":42917})");
+  ASSERT_FALSE(code.ok());
+  EXPECT_EQ(code.status().message(), "code must be a string");
+  EXPECT_FALSE(ParseBody(BodyKind::kJson, R"({"receipt":7,"code":"1"})").ok());
 }
 
 TEST(ParseBody, JsonWithInvalidUtf8IsMalformed) {

@@ -125,6 +125,44 @@ TEST(StaticPages, SaySomethingUsefulAndAreWellFormed) {
   EXPECT_THAT(NotFoundPage(English()), HasSubstr("not found"));
 }
 
+TEST(SentPage, HasTheCodeFormOnlyForAReceiptThatTakesACode) {
+  ReceiptView v;
+  v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
+  v.known = true;
+  v.state = "accepted";
+  v.final = true;  // no receipt.js: ExpectWellFormedPage knows app.js only
+  EXPECT_THAT(SentPage(English(), &v), Not(HasSubstr("one-time-code")));
+  v.code_form = true;
+  const std::string page = SentPage(English(), &v);
+  ExpectWellFormedPage(page);
+  EXPECT_THAT(page, HasSubstr("<form method=\"post\" action=\"/activate\""));
+  EXPECT_THAT(page, HasSubstr("<input type=\"hidden\" name=\"receipt\" "
+                              "value=\"AbCdEfGhIjKlMnOpQrStUv\">"));
+  EXPECT_THAT(page,
+              HasSubstr("<label for=\"code\">Code from the mail</label>"));
+  EXPECT_THAT(page, HasSubstr("<input name=\"code\" id=\"code\" type=\"text\" "
+                              "inputmode=\"numeric\" "
+                              "autocomplete=\"one-time-code\""));
+  // A wrong code: the error beside the field, escaped, the field marked.
+  v.code_error = "<wrong> & \"again\"";
+  const std::string wrong = SentPage(English(), &v);
+  EXPECT_THAT(wrong, HasSubstr("&lt;wrong&gt; &amp; &quot;again&quot;</p>"));
+  EXPECT_THAT(wrong, Not(HasSubstr("<wrong>")));
+  EXPECT_THAT(wrong, HasSubstr("aria-invalid=\"true\""));
+  EXPECT_THAT(wrong, HasSubstr("<title>Error: Check your inbox</title>"));
+  for (const char* tag : {"de", "fr"}) {
+    const Messages& m = TestCatalogues().Get(tag);
+    EXPECT_THAT(SentPage(m, &v), HasSubstr(m.Html("code.label"))) << tag;
+  }
+}
+
+TEST(CodeTooManyPage, SaysTheLinkStillWorks) {
+  const std::string page = CodeTooManyPage(English());
+  ExpectWellFormedPage(page);
+  EXPECT_THAT(page, HasSubstr("Too many wrong codes"));
+  EXPECT_THAT(page, HasSubstr("The link in the mail still works"));
+}
+
 TEST(ErrorPage, EscapesTitleAndMessage) {
   const std::string page =
       ErrorPage(English(), 429, "Too <many>", "Wait & retry.");

@@ -21,6 +21,7 @@ constexpr char kUnique[] = "Abc123_-xyz456789";
 constexpr char kLink[] =
     "http://127.0.0.1:8080/activate?token="
     "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdefg";
+constexpr char kMailCode[] = "042917";
 
 std::string DecodeBase64Part(std::string_view in) {
   const std::string alphabet =
@@ -73,7 +74,7 @@ std::string Unwrapped(std::string text) {
 }
 
 MailParts VerificationParts() {
-  MailText text = VerificationMail(English(), kLink, 24, 1700000000);
+  MailText text = VerificationMail(English(), kLink, kMailCode, 24, 1700000000);
   return {"no-reply@example.org",
           "J\xC3\xBCrgen@example.com",
           text.subject,
@@ -318,8 +319,8 @@ TEST(RenderMail, IsDeterministic) {
 }
 
 TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
-  const MailText m =
-      VerificationMail(English(), "https://x.test/activate?token=a&b<", 1, 0);
+  const MailText m = VerificationMail(
+      English(), "https://x.test/activate?token=a&b<", kMailCode, 1, 0);
   EXPECT_EQ(m.subject, "Confirm your email address");
   EXPECT_THAT(m.text, HasSubstr("\nhttps://x.test/activate?token=a&b<\n"));
   EXPECT_THAT(m.text, HasSubstr("1 hour."));
@@ -333,19 +334,23 @@ TEST(VerificationMail, PutsTheLinkOnItsOwnLineAndEscapesItInHtml) {
 
 TEST(VerificationMail, SaysWhenTheRegistrationWasMadeAndThatItCanBeIgnored) {
   // 1700000000 is Tue, 14 Nov 2023 22:13:20 UTC.
-  const MailText m = VerificationMail(English(), kLink, 24, 1700000000);
+  const MailText m =
+      VerificationMail(English(), kLink, kMailCode, 24, 1700000000);
   EXPECT_THAT(Unwrapped(m.text), HasSubstr("on 14 November 2023, 22:13 UTC."));
   EXPECT_THAT(m.html, HasSubstr("on 14 November 2023, 22:13 UTC."));
   for (const std::string& part : {m.text, m.html}) {
     EXPECT_THAT(Unwrapped(part),
                 HasSubstr("If that was not you, ignore this mail"));
   }
-  EXPECT_THAT(Unwrapped(VerificationMail(English(), kLink, 24, 951782400).text),
-              HasSubstr("on 29 February 2000, 00:00 UTC."));
+  EXPECT_THAT(
+      Unwrapped(
+          VerificationMail(English(), kLink, kMailCode, 24, 951782400).text),
+      HasSubstr("on 29 February 2000, 00:00 UTC."));
 }
 
 TEST(VerificationMail, ShowsAButtonAndThePlainLinkBesideItStyledInline) {
-  const MailText m = VerificationMail(English(), kLink, 24, 1700000000);
+  const MailText m =
+      VerificationMail(English(), kLink, kMailCode, 24, 1700000000);
   // The link twice in the HTML part: the button and the plain link.
   const std::string a = std::string("<a href=\"") + kLink + "\"";
   const auto first = m.html.find(a);
@@ -387,20 +392,22 @@ TEST(VerificationMail, HasThePluralAndDateFormsOfItsLanguage) {
   const Messages& de = TestCatalogues().Get("de");
   const Messages& fr = TestCatalogues().Get("fr");
   const std::int64_t when = 1796025600;
-  EXPECT_THAT(Unwrapped(VerificationMail(English(), kLink, 1, when).text),
-              HasSubstr("works for 1 hour."));
-  EXPECT_THAT(Unwrapped(VerificationMail(English(), kLink, 24, when).text),
-              HasSubstr("30 November 2026, 08:00 UTC"));
-  const MailText de1 = VerificationMail(de, kLink, 1, when);
-  const MailText de24 = VerificationMail(de, kLink, 24, when);
+  EXPECT_THAT(
+      Unwrapped(VerificationMail(English(), kLink, kMailCode, 1, when).text),
+      HasSubstr("works for 1 hour."));
+  EXPECT_THAT(
+      Unwrapped(VerificationMail(English(), kLink, kMailCode, 24, when).text),
+      HasSubstr("30 November 2026, 08:00 UTC"));
+  const MailText de1 = VerificationMail(de, kLink, kMailCode, 1, when);
+  const MailText de24 = VerificationMail(de, kLink, kMailCode, 24, when);
   EXPECT_THAT(Unwrapped(de1.text), HasSubstr("gilt 1 Stunde lang"));
   EXPECT_THAT(Unwrapped(de24.text), HasSubstr("gilt 24 Stunden lang"));
   EXPECT_THAT(de24.html, HasSubstr("30. November 2026, 08:00 UTC"));
   EXPECT_EQ(de24.subject, "Best\xC3\xA4tigen Sie Ihre E-Mail-Adresse");
   EXPECT_EQ(de24.language, "de");
   EXPECT_THAT(de24.html, HasSubstr("<html lang=\"de\">"));
-  const MailText fr1 = VerificationMail(fr, kLink, 1, when);
-  const MailText fr24 = VerificationMail(fr, kLink, 24, when);
+  const MailText fr1 = VerificationMail(fr, kLink, kMailCode, 1, when);
+  const MailText fr24 = VerificationMail(fr, kLink, kMailCode, 24, when);
   EXPECT_THAT(Unwrapped(fr1.text), HasSubstr("valable 1 heure."));
   EXPECT_THAT(Unwrapped(fr24.text), HasSubstr("valable 24 heures."));
   EXPECT_THAT(fr24.html, HasSubstr("30 novembre 2026 \xC3\xA0 08:00 UTC"));
@@ -420,8 +427,23 @@ TEST(VerificationMail, HasThePluralAndDateFormsOfItsLanguage) {
   }
 }
 
+TEST(VerificationMail, HoldsTheCodeOnALineOfItsOwnInBothPartsInEveryLanguage) {
+  for (const char* tag : {"en", "de", "fr"}) {
+    const MailText m =
+        VerificationMail(TestCatalogues().Get(tag), kLink, kMailCode, 24, 0);
+    EXPECT_THAT(m.text, HasSubstr(std::string("\n") + kMailCode + "\n")) << tag;
+    EXPECT_THAT(m.html, HasSubstr(std::string(">") + kMailCode + "</p>"))
+        << tag;
+  }
+  // Where to type it, in the mail's language.
+  EXPECT_THAT(
+      Unwrapped(VerificationMail(English(), kLink, kMailCode, 24, 0).text),
+      HasSubstr("type this code"));
+}
+
 TEST(RenderMail, SaysTheLanguageAndEncodesAGermanSubject) {
-  const MailText m = VerificationMail(TestCatalogues().Get("de"), kLink, 24, 0);
+  const MailText m =
+      VerificationMail(TestCatalogues().Get("de"), kLink, kMailCode, 24, 0);
   MailParts parts{
       "no-reply@localhost", "a@b.c", m.subject, m.text, m.html, "", m.language};
   Result<RenderedMail> mail = RenderMail(parts, 0, kUnique);

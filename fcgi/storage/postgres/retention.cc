@@ -95,6 +95,10 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
       "DELETE FROM receipts WHERE expires_ms <= $1", {now.value()});
   if (!receipts.ok()) return receipts.status();
   result.receipts = receipts.value().affected();
+  Result<PgRows> codes =
+      conn_->Query("DELETE FROM wrong_codes WHERE at_ms <= $1",
+                   {now.value() - policy.wrong_code_ms});
+  if (!codes.ok()) return codes.status();
 
   Result<PgRows> found = conn_->Query(
       "SELECT id FROM users WHERE verified_ms IS NULL AND created_ms < $1 "

@@ -50,16 +50,66 @@ Status PgInsertReceipt(PgConnection& conn, const NewReceipt& receipt) {
   return conn
       .Query(
           "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
-          "created_ms, expires_ms) VALUES($1, $2, $3, $4, $5, $6, $7)",
+          "created_ms, expires_ms, mailbox) "
+          "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
           {receipt.hash, receipt.own ? "register" : "resend",
            receipt.job_id != 0 ? PgParam(receipt.job_id) : PgParam(),
            receipt.not_sent != NotSent::kNo
                ? PgParam(NotSentName(receipt.not_sent))
                : PgParam(),
            receipt.token_hash.empty() ? PgParam() : PgParam(receipt.token_hash),
-           receipt.created_ms, receipt.expires_ms})
+           receipt.created_ms, receipt.expires_ms,
+           receipt.mailbox.empty() ? PgParam() : PgParam(receipt.mailbox)})
       .status();
 }
+
+// The code of token "token_hash" ("" for none), whose mail is not sent.
+Status PgForgetCode(PgConnection& conn, const std::string& token_hash) {
+  if (token_hash.empty()) return Status();
+  return conn
+      .Query("UPDATE tokens SET code_mac = NULL WHERE hash = $1", {token_hash})
+      .status();
+}
+
+// JudgeCode's rows, inside a write-lane piece that holds the mailbox's
+// advisory lock.
+class PgCodeRows : public CodeRows {
+ public:
+  explicit PgCodeRows(PgConnection& conn) : conn_(conn) {}
+
+  Result<int> WrongCodesSince(const std::string& mailbox,
+                              std::int64_t since_ms) override {
+    Result<PgRows> n = conn_.Query(
+        "SELECT count(*) FROM wrong_codes WHERE mailbox = $1 AND at_ms > $2",
+        {mailbox, since_ms});
+    if (!n.ok()) return n.status();
+    return static_cast<int>(n.value().Int(0, 0));
+  }
+
+  Result<std::string> TokenOfCode(const std::string& receipt_hash,
+                                  const std::string& code_mac,
+                                  std::int64_t now_ms) override {
+    Result<PgRows> found = conn_.Query(
+        "SELECT t.hash FROM receipts r JOIN tokens t "
+        "ON t.registration = r.token_hash "
+        "WHERE r.hash = $1 AND r.cause = 'register' AND r.expires_ms > $3 "
+        "AND t.code_mac = $2 AND t.expires_ms > $3 LIMIT 1",
+        {receipt_hash, code_mac, now_ms});
+    if (!found.ok()) return found.status();
+    return found.value().empty() ? std::string() : found.value().Text(0, 0);
+  }
+
+  Status AddWrongCode(const std::string& mailbox,
+                      std::int64_t now_ms) override {
+    return conn_
+        .Query("INSERT INTO wrong_codes(mailbox, at_ms) VALUES($1, $2)",
+               {mailbox, now_ms})
+        .status();
+  }
+
+ private:
+  PgConnection& conn_;
+};
 
 }  // namespace
 
@@ -206,7 +256,8 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
         }
         Result<PgRows> chosen = conn.Query(
             "SELECT t.hash, t.password_hash FROM tokens t "
-            "WHERE t.user_id = $1 AND coalesce(t.registration, t.hash) = t.hash "
+            "WHERE t.user_id = $1 AND coalesce(t.registration, t.hash) = "
+            "t.hash "
             "ORDER BY EXISTS (SELECT 1 FROM receipts r "
             "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
             "  AND r.hash IN ($2, $3, $4)) DESC, t.created_ms DESC, t.hash "
@@ -225,9 +276,11 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
       }
       Result<PgRows> token = conn.Query(
           "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-          "expires_ms, registration) VALUES($1, $2, $3, $4, $5, $6)",
+          "expires_ms, registration, code_mac) "
+          "VALUES($1, $2, $3, $4, $5, $6, $7)",
           {reg.token_hash, user_id, password_hash, now,
-           now + limits.token_ttl_ms, registration});
+           now + limits.token_ttl_ms, registration,
+           reg.code_mac.empty() ? PgParam() : PgParam(reg.code_mac)});
       if (!token.ok()) return token.status();
       token_hash = reg.token_hash;
     }
@@ -241,6 +294,9 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
     if (capped.value() != nullptr) {
       // No job records a capped registration: a counter and its receipt do.
       Status bumped = PgAddCounter(conn, capped.value(), 1);
+      if (!bumped.ok()) return bumped;
+      // A mail not sent has no code.
+      bumped = PgForgetCode(conn, token_hash);
       if (!bumped.ok()) return bumped;
       not_sent = NotSent::kMailCap;
     } else {
@@ -390,6 +446,33 @@ Result<int> PgStore::CountWrongPassword(const std::string& token_hash) {
   if (!counted.ok()) return counted.status();
   if (counted.value().empty()) return 0;
   return static_cast<int>(counted.value().Int(0, 0));
+}
+
+Result<CodeReceipt> PgStore::CodeReceiptOf(const std::string& receipt_hash) {
+  // Older receipts have no mailbox: their codes count under the receipt.
+  Result<PgRows> found = conn_->Query(
+      "SELECT coalesce(mailbox, 'receipt:' || hash) FROM receipts "
+      "WHERE hash = $1 AND expires_ms > coalesce($2::bigint, reg_now_ms())",
+      {receipt_hash, clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()});
+  if (!found.ok()) return found.status();
+  if (found.value().empty()) return Status::NotFound("unknown receipt");
+  return CodeReceipt{found.value().Text(0, 0)};
+}
+
+Result<CodeOutcome> PgStore::TryCode(const CodeTry& code) {
+  CodeOutcome outcome;
+  // The mailbox's advisory lock: codes of one mailbox, on any host, take
+  // turns, so that no two at once both take its last try.
+  Status s =
+      lane_->Run(Durability::kDurable, code.mailbox, [&](PgTxn& txn) -> Status {
+        PgCodeRows rows(txn.conn());
+        Result<CodeOutcome> judged = JudgeCode(rows, code, txn.now_ms());
+        if (!judged.ok()) return judged.status();
+        outcome = std::move(judged).value();
+        return Status();
+      });
+  if (!s.ok()) return s;
+  return outcome;
 }
 
 Result<StoreTotals> PgStore::Totals() {

@@ -92,6 +92,8 @@ class SqliteStore : public Store {
   Result<bool> ReceiptProves(const std::vector<std::string>& receipt_hashes,
                              const std::string& registration_hash) override;
   Result<int> CountWrongPassword(const std::string& token_hash) override;
+  Result<CodeReceipt> CodeReceiptOf(const std::string& receipt_hash) override;
+  Result<CodeOutcome> TryCode(const CodeTry& code) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(

@@ -126,6 +126,10 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
     st = receipts.Int(now).Run();
     if (!st.ok()) return st;
     result.receipts = receipts.changes();
+    Stmt codes(db, "delete wrong codes",
+               "DELETE FROM wrong_codes WHERE at_ms <= ?");
+    st = codes.Int(now - policy.wrong_code_ms).Run();
+    if (!st.ok()) return st;
 
     std::vector<std::int64_t> ids;
     {

@@ -103,21 +103,74 @@ Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
   return static_cast<const char*>(nullptr);
 }
 
+// The code of token "token_hash" ("" for none), whose mail is not sent.
+Status ForgetCode(Database& db, const std::string& token_hash) {
+  if (token_hash.empty()) return Status();
+  Stmt forget(db, "forget code",
+              "UPDATE tokens SET code_mac = NULL WHERE hash = ?");
+  forget.Text(token_hash);
+  return forget.Run();
+}
+
 // Stores "receipt" inside the caller's transaction.
 Status InsertReceipt(Database& db, const NewReceipt& receipt) {
   Stmt insert(db, "insert receipt",
               "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
-              "created_ms, expires_ms) VALUES(?, ?, nullif(?, 0), "
-              "nullif(?, ''), nullif(?, ''), ?, ?)");
+              "created_ms, expires_ms, mailbox) VALUES(?, ?, nullif(?, 0), "
+              "nullif(?, ''), nullif(?, ''), ?, ?, nullif(?, ''))");
   insert.Text(receipt.hash)
       .Text(receipt.own ? "register" : "resend")
       .Int(receipt.job_id)
       .Text(NotSentName(receipt.not_sent))
       .Text(receipt.token_hash)
       .Int(receipt.created_ms)
-      .Int(receipt.expires_ms);
+      .Int(receipt.expires_ms)
+      .Text(receipt.mailbox);
   return insert.Run();
 }
+
+// JudgeCode's rows, inside a write-lane transaction.
+class SqliteCodeRows : public CodeRows {
+ public:
+  explicit SqliteCodeRows(Database& db) : db_(db) {}
+
+  Result<int> WrongCodesSince(const std::string& mailbox,
+                              std::int64_t since_ms) override {
+    Stmt count(db_, "count wrong codes",
+               "SELECT count(*) FROM wrong_codes "
+               "WHERE mailbox = ? AND at_ms > ?");
+    count.Text(mailbox).Int(since_ms);
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    return static_cast<int>(count.ColumnInt(0));
+  }
+
+  Result<std::string> TokenOfCode(const std::string& receipt_hash,
+                                  const std::string& code_mac,
+                                  std::int64_t now_ms) override {
+    Stmt find(db_, "token of code",
+              "SELECT t.hash FROM receipts r JOIN tokens t "
+              "ON t.registration = r.token_hash "
+              "WHERE r.hash = ?1 AND r.cause = 'register' "
+              "AND r.expires_ms > ?3 AND t.code_mac = ?2 "
+              "AND t.expires_ms > ?3 LIMIT 1");
+    find.Text(receipt_hash).Text(code_mac).Int(now_ms);
+    Result<bool> row = find.Step();
+    if (!row.ok()) return row.status();
+    return row.value() ? find.ColumnText(0) : std::string();
+  }
+
+  Status AddWrongCode(const std::string& mailbox,
+                      std::int64_t now_ms) override {
+    Stmt insert(db_, "add wrong code",
+                "INSERT INTO wrong_codes(mailbox, at_ms) VALUES(?, ?)");
+    insert.Text(mailbox).Int(now_ms);
+    return insert.Run();
+  }
+
+ private:
+  Database& db_;
+};
 
 }  // namespace
 
@@ -162,14 +215,15 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
       }
       Stmt token(db, "insert token",
                  "INSERT INTO tokens(hash, user_id, password_hash, "
-                 "created_ms, expires_ms, registration) "
-                 "VALUES(?, ?, ?, ?, ?, ?)");
+                 "created_ms, expires_ms, registration, code_mac) "
+                 "VALUES(?, ?, ?, ?, ?, ?, ?)");
       token.Text(reg.token_hash)
           .Int(user_id)
           .Text(password_hash)
           .Int(now)
           .Int(now + limits.token_ttl_ms)
-          .Text(registration);
+          .Text(registration)
+          .TextOrNull(reg.code_mac);
       Status st = token.Run();
       if (!st.ok()) return st;
       token_hash = reg.token_hash;
@@ -182,6 +236,8 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
     if (capped.value() != nullptr) {
       // No job records a capped registration: a counter and its receipt do.
       Status st = AddCounter(db, capped.value(), 1);
+      if (!st.ok()) return st;
+      st = ForgetCode(db, token_hash);  // a mail not sent has no code
       if (!st.ok()) return st;
       return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kMailCap,
                                           token_hash, limits, now));
@@ -336,6 +392,35 @@ Result<int> SqliteStore::CountWrongPassword(const std::string& token_hash) {
   });
   if (!s.ok()) return s;
   return tries;
+}
+
+Result<CodeReceipt> SqliteStore::CodeReceiptOf(
+    const std::string& receipt_hash) {
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  // Older receipts have no mailbox: their codes count under the receipt.
+  Stmt find(*reader.value(), "code receipt",
+            "SELECT coalesce(mailbox, 'receipt:' || hash) FROM receipts "
+            "WHERE hash = ? AND expires_ms > ?");
+  find.Text(receipt_hash).Int(clock_->NowMs());
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::NotFound("unknown receipt");
+  return CodeReceipt{find.ColumnText(0)};
+}
+
+Result<CodeOutcome> SqliteStore::TryCode(const CodeTry& code) {
+  CodeOutcome outcome;
+  // The one writer holds every mailbox: codes take turns.
+  Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
+    SqliteCodeRows rows(txn.db());
+    Result<CodeOutcome> judged = JudgeCode(rows, code, clock_->NowMs());
+    if (!judged.ok()) return judged.status();
+    outcome = std::move(judged).value();
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return outcome;
 }
 
 Result<StoreTotals> SqliteStore::Totals() {
