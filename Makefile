@@ -158,12 +158,19 @@ $(BUILD)/mail_tests: $(MAIL_OBJS) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
 
 # The migrations, compiled in: sql/*.sql for SQLite, sql/postgres/*.sql.
-$(BUILD)/gen/schema.cc: $(sort $(wildcard sql/*.sql)) tools/embed_sql.sh
+# SQL_LIST holds their names, rewritten when make reads this file and the
+# list changed: a file added, removed or renamed regenerates the sources
+# even when its own time is older than theirs (a checkout, a git mv).
+SQL_LIST := $(BUILD)/gen/sql.list
+SQL_NAMES := $(sort $(wildcard sql/*.sql sql/postgres/*.sql))
+$(shell mkdir -p $(BUILD)/gen && { [ "$$(cat $(SQL_LIST) 2>/dev/null)" = "$(SQL_NAMES)" ] \
+          || echo "$(SQL_NAMES)" > $(SQL_LIST); })
+$(BUILD)/gen/schema.cc: $(sort $(wildcard sql/*.sql)) tools/embed_sql.sh $(SQL_LIST)
 	@mkdir -p $(@D)
 	tools/embed_sql.sh storage/migrations.h kMigrations \
 	  $(sort $(wildcard sql/*.sql)) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/pg_schema.cc: $(sort $(wildcard sql/postgres/*.sql)) tools/embed_sql.sh
+$(BUILD)/gen/pg_schema.cc: $(sort $(wildcard sql/postgres/*.sql)) tools/embed_sql.sh $(SQL_LIST)
 	@mkdir -p $(@D)
 	tools/embed_sql.sh storage/postgres/migrations.h kPgMigrations \
 	  $(sort $(wildcard sql/postgres/*.sql)) > $@.tmp && mv $@.tmp $@

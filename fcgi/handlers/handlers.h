@@ -80,15 +80,17 @@ std::string ReceiptCookie(const Request& request, const Config& config,
 // [,"reply"]}, "detail" null when there is none.
 std::string ReceiptStatusJson(const ReceiptStatus& status);
 
-// Renders and seals both mails a registration or a resend may queue for
-// "to" (the verification mail with "link"'s token and code, and the "account
-// exists" notice) in the language "m" of the request that causes them,
-// before the store's transaction picks one: fixed from then on, whenever
-// and however often it is sent. Both, every time: the work does not
-// depend on the address.
+// Renders and seals every mail a registration or a resend may queue for
+// "to" (the verification mail with "link"'s token and code, dated with the
+// registration it is for, made at "registered_s" (Unix seconds); the
+// "account exists" notice; the "no account uses this address" mail) in the
+// language "m" of the request that causes them, before the store's
+// transaction picks one: fixed from then on, whenever and however often it
+// is sent. All, every time: the work does not depend on the address.
 Result<RegistrationMails> PrepareMails(const Services& services,
                                        const Messages& m, const std::string& to,
-                                       const LinkTexts& link);
+                                       const LinkTexts& link,
+                                       std::int64_t registered_s);
 
 }  // namespace reg
 

@@ -9,6 +9,7 @@
 #include "http/html.h"
 #include "mail/mail_templates.h"
 #include "mail/mime.h"
+#include "storage/mail_cap.h"
 
 namespace reg {
 namespace {
@@ -39,14 +40,16 @@ Reply Invalid(const Request& request, const Messages& m,
 // The mail of "kind" for "to", rendered and sealed (PrepareMails).
 Result<PreparedJob> PrepareMail(const Services& services, const Messages& m,
                                 MailKind kind, const std::string& to,
-                                const LinkTexts& link) {
+                                const LinkTexts& link,
+                                std::int64_t registered_s) {
   const Config& config = *services.config;
   MailText text =
       kind == MailKind::kVerify
           ? VerificationMail(
                 m, config.base_url + "/activate?token=" + link.token, link.code,
-                std::max(1, config.token_ttl_s / 3600), services.clock->NowS())
-          : AccountExistsMail(m, config.base_url);
+                std::max(1, config.token_ttl_s / 3600), registered_s)
+      : kind == MailKind::kExists ? AccountExistsMail(m, config.base_url)
+                                  : NoAccountMail(m, config.base_url);
   unsigned char random[16];
   Status s = RandomBytes(random, sizeof random);
   if (!s.ok()) return s;
@@ -66,15 +69,19 @@ Result<PreparedJob> PrepareMail(const Services& services, const Messages& m,
 
 Result<RegistrationMails> PrepareMails(const Services& services,
                                        const Messages& m, const std::string& to,
-                                       const LinkTexts& link) {
-  Result<PreparedJob> verify =
-      PrepareMail(services, m, MailKind::kVerify, to, link);
-  if (!verify.ok()) return verify.status();
-  Result<PreparedJob> exists =
-      PrepareMail(services, m, MailKind::kExists, to, link);
-  if (!exists.ok()) return exists.status();
-  return RegistrationMails{std::move(verify).value(),
-                           std::move(exists).value()};
+                                       const LinkTexts& link,
+                                       std::int64_t registered_s) {
+  RegistrationMails mails;
+  for (const auto& [kind, mail] :
+       {std::pair{MailKind::kVerify, &mails.verify},
+        std::pair{MailKind::kExists, &mails.exists},
+        std::pair{MailKind::kNoAccount, &mails.no_account}}) {
+    Result<PreparedJob> prepared =
+        PrepareMail(services, m, kind, to, link, registered_s);
+    if (!prepared.ok()) return prepared.status();
+    *mail = std::move(prepared).value();
+  }
+  return mails;
 }
 
 Result<Reply> HandleRegister(const Request& request, Context& context) {
@@ -114,8 +121,8 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   Result<LinkTexts> link = NewLink(services, email, reg);
   if (!link.ok()) return link.status();
 
-  Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, link.value());
+  Result<RegistrationMails> mails = PrepareMails(
+      services, m, email, link.value(), services.clock->NowS());
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, LimitsFrom(config), mails.value());
@@ -130,6 +137,7 @@ RegisterLimits LimitsFrom(const Config& config) {
   RegisterLimits limits;
   limits.token_ttl_ms = config.token_ttl_s * 1000LL;
   limits.mail_cap = config.mail_cap;
+  limits.mail_cap_day = MailCapDay(config.mail_cap);
   limits.mail_cap_total = config.mail_cap_total;
   return limits;
 }

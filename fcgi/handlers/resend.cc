@@ -1,6 +1,7 @@
 // POST /register/resend: "send it again". Always the accepted answer of
 // POST /register for a valid address, so it tells nobody whether the
-// address has an account; the mail (if any) follows the answer.
+// address has an account; the mail follows the answer (a new link, the
+// "account exists" notice, or the "no account uses this address" mail).
 #include <nlohmann/json.hpp>
 
 #include "crypto/token.h"
@@ -36,8 +37,16 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
   for (const std::string& r : CookieReceipts(request, config)) {
     reg.cookie_receipt_hashes.push_back(ReceiptHash(r));
   }
+  // Its mail is dated with that registration, not with this resend: one
+  // read, whatever the address, before the mails are rendered.
+  Result<ResendRegistration> target = context.store.ResendTarget(reg);
+  if (!target.ok()) return target.status();
+  reg.registration_hash = target.value().hash;
+  const std::int64_t registered_s = target.value().registered_ms > 0
+                                        ? target.value().registered_ms / 1000
+                                        : services.clock->NowS();
   Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, link.value());
+      PrepareMails(services, m, email, link.value(), registered_s);
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Resend(reg, LimitsFrom(config), mails.value());

@@ -143,6 +143,12 @@ constexpr KeySpec kKeys[] = {
     {"mail.exists.tried", K::kText, "{site}"},
     {"mail.exists.was_you", K::kText},
     {"mail.exists.not_you", K::kText},
+    // The "no account uses this address" mail (a resend's).
+    {"mail.no_account.subject", K::kText},
+    {"mail.no_account.asked", K::kText, "{site}"},
+    {"mail.no_account.register", K::kText},
+    {"mail.no_account.button", K::kText},
+    {"mail.no_account.not_you", K::kText},
 };
 
 }  // namespace

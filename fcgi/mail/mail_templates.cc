@@ -176,4 +176,30 @@ MailText AccountExistsMail(const Messages& msg, std::string_view base_url) {
   return m;
 }
 
+MailText NoAccountMail(const Messages& msg, std::string_view base_url) {
+  MailText m;
+  m.language = msg.tag();
+  m.subject = msg.Text("mail.no_account.subject");
+  const std::string register_url = std::string(base_url) + "/";
+  m.text = m.subject + "\n\n";
+  m.text += Wrap(
+      msg.Text("mail.no_account.asked", {{"site", std::string(base_url)}}));
+  m.text += "\n" + Wrap(msg.Text("mail.no_account.register"));
+  m.text += register_url + "\n\n";
+  m.text += Wrap(msg.Text("mail.no_account.not_you"));
+
+  const std::string url = HtmlEscape(base_url);
+  const std::string href = HtmlEscape(register_url);
+  std::string c = MailParagraph(
+      msg.Html("mail.no_account.asked",
+               {{"site", "<a href=\"" + url +
+                             "\" target=\"_blank\" style=\"color:#0b57d0;\">" +
+                             url + "</a>"}}));
+  c += MailParagraph(msg.Html("mail.no_account.register"));
+  c += MailButton(href, msg.Html("mail.no_account.button"));
+  c += MailFooter(msg.Html("mail.no_account.not_you"));
+  m.html = MailHtml(msg, m.subject, c);
+  return m;
+}
+
 }  // namespace reg

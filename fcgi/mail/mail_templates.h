@@ -1,4 +1,4 @@
-// The words of the two mails the service sends, as text and HTML, before
+// The words of the mails the service sends, as text and HTML, before
 // RenderMail turns them into a message.
 #ifndef FCGI_MAIL_MAIL_TEMPLATES_H_
 #define FCGI_MAIL_MAIL_TEMPLATES_H_
@@ -33,6 +33,11 @@ MailText VerificationMail(const Messages& m, std::string_view link,
 // The notice sent when a verified address registers again. Holds no link
 // that activates anything.
 MailText AccountExistsMail(const Messages& m, std::string_view base_url);
+
+// The "no account uses this address" mail, sent when "send it again" is
+// asked for an address with no account: says so, with a link to register
+// (BASE_URL/) in both parts. Holds no link that activates anything.
+MailText NoAccountMail(const Messages& m, std::string_view base_url);
 
 }  // namespace reg
 

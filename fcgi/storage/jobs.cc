@@ -8,11 +8,14 @@ NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
                        MailKind kind, bool resend,
                        const RegistrationMails& mails,
                        const RegisterLimits& limits, std::int64_t now_ms) {
-  const PreparedJob& mail =
-      kind == MailKind::kVerify ? mails.verify : mails.exists;
+  const PreparedJob& mail = kind == MailKind::kVerify   ? mails.verify
+                            : kind == MailKind::kExists ? mails.exists
+                                                        : mails.no_account;
   NewJob job;
   job.user_id = user_id;
-  job.kind = kind == MailKind::kVerify ? "verify" : "exists";
+  job.kind = kind == MailKind::kVerify   ? "verify"
+             : kind == MailKind::kExists ? "exists"
+                                         : "no_account";
   job.cause = resend ? "resend" : "register";
   job.rcpt = reg.email;
   job.mailbox = reg.mailbox;

@@ -16,9 +16,9 @@
 namespace reg {
 
 // The mail a registration ("resend" false) or a resend queues for account
-// "user_id" whose state decided "kind": that mail of "mails", to the
-// address as typed, counted in its mailbox, due for a sweep after the
-// grace of "limits".
+// "user_id" (0 for the "no account" mail) whose state decided "kind": that
+// mail of "mails", to the address as typed, counted in its mailbox, due
+// for a sweep after the grace of "limits".
 NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
                        MailKind kind, bool resend,
                        const RegistrationMails& mails,

@@ -51,9 +51,9 @@ const char* ChannelName(Channel channel);  // "mail", "webhook"
 std::int64_t RetryDelayMs(const OutboxPolicy& policy, int attempts);
 
 struct NewJob {
-  std::int64_t user_id = 0;
+  std::int64_t user_id = 0;  // 0: none (the "no account" mail)
   Channel channel = Channel::kMail;
-  std::string kind;  // mail: "verify" or "exists"; "account.verified"
+  std::string kind;  // mail: "verify", "exists", "no_account"; "account.verified"
   std::string cause = "register";  // or "resend", "activate"
   std::string rcpt;                // the address as typed; "" for a webhook
   std::string

@@ -1,5 +1,5 @@
 // What Store::Register and Store::Resend take and give (store.h): the
-// registration, its limits, and the two mails prepared before the call.
+// registration, its limits, and the mails prepared before the call.
 #ifndef FCGI_STORAGE_REGISTRATION_H_
 #define FCGI_STORAGE_REGISTRATION_H_
 
@@ -9,7 +9,9 @@
 
 namespace reg {
 
-enum class MailKind { kVerify, kExists };
+// The verification mail, the "account exists" notice, and the "no account
+// uses this address" mail (a resend for an unknown address).
+enum class MailKind { kVerify, kExists, kNoAccount };
 
 struct NewRegistration {
   std::string email;          // trimmed, as typed: where mail goes
@@ -28,11 +30,26 @@ struct NewRegistration {
   // (at most 3). The new link is for the registration one of them names,
   // else for the address's newest registration.
   std::vector<std::string> cookie_receipt_hashes;
+  // A resend's: the registration Store::ResendTarget chose (its mail is
+  // dated with it); the transaction keeps to it while it exists. "" for
+  // none.
+  std::string registration_hash;
+};
+
+// The registration a resend's new link would be for (Store::ResendTarget):
+// its hash and when it was made. Empty ("", 0) when the address has no
+// unverified account.
+struct ResendRegistration {
+  std::string hash;  // "" for an account whose rows are from before
+  std::int64_t registered_ms = 0;
 };
 
 struct RegisterLimits {
   std::int64_t token_ttl_ms = 86400 * 1000LL;
   int mail_cap = 3;  // mails to one mailbox per hour; 0: no cap
+  // Mails to one mailbox per day (MailCapDay), while mail_cap is on; 0:
+  // no day cap.
+  int mail_cap_day = 10;
   // Mails per hour for the whole service (MAIL_CAP_TOTAL); 0: no cap.
   int mail_cap_total = 0;
   // A sweep leaves a new job to the post path for this long.
@@ -47,12 +64,13 @@ struct PreparedJob {
   std::string sealed;
 };
 
-// The two mails a registration or a resend may queue, both prepared before
-// the call: the transaction picks the one the account's state decides (so
-// the work before it is the same whatever the address).
+// The mails a registration or a resend may queue, all prepared before the
+// call: the transaction picks the one the account's state decides (so the
+// work before it is the same whatever the address).
 struct RegistrationMails {
   PreparedJob verify;  // the verification mail, with the token's link
   PreparedJob exists;  // the "account exists" notice
+  PreparedJob no_account;  // "no account uses this address" (a resend's)
 };
 
 struct RegisterOutcome {

@@ -59,15 +59,25 @@ class Store {
   // "Send it again" (POST /register/resend) for the address whose
   // NormalizeEmail is "email_norm", mailed at "email" (as typed): an
   // unverified account gets a new token ("token_hash") for the password of
-  // its latest registration and the verification mail of "mails"; a
-  // verified one the "account exists" notice; an unknown address nothing
-  // (job_id 0). The mail cap counts these mails too. Every case stores the
-  // receipt reg.receipt_hash. Nothing is written on error.
+  // the registration reg.registration_hash (ResendTarget's) while it
+  // exists, else of the one whose receipt the cookie holds, else of the
+  // newest, and the verification mail of "mails"; a verified one the
+  // "account exists" notice; an unknown address the "no account uses this
+  // address" mail (a job of no account). The mail cap counts these mails
+  // too. Every case stores the receipt reg.receipt_hash, naming its mail or
+  // why none was queued. Nothing is written on error.
   Result<RegisterOutcome> Resend(const NewRegistration& reg,
                                  const RegisterLimits& limits,
                                  const RegistrationMails& mails) {
     return QueueMail(reg, limits, mails, /*create=*/false);
   }
+
+  // The registration a resend for "reg" would mint its link for (the one
+  // whose own receipt reg.cookie_receipt_hashes holds, else the newest),
+  // read before the resend so its mail can be dated with it: empty when
+  // the address has no unverified account. Writes nothing.
+  virtual Result<ResendRegistration> ResendTarget(
+      const NewRegistration& reg) = 0;
 
   // The token's state, account and password hash; NotFound for an unknown
   // token, Gone for an expired, unused one. Writes nothing.

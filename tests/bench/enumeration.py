@@ -1,11 +1,17 @@
 #!/usr/bin/python3
-"""Do answers to POST /register tell a known address from a new one?
+"""Do answers to POST /register or /register/resend tell a known address
+from a new one?
 
 Starts the real stack (tools/stack), verifies one address, then posts
 registrations for new addresses and for the verified one, interleaved so
 drift hits both alike, and prints both answer-time distributions and the
-answers themselves. Usage: tests/bench/enumeration.py [ROUNDS] (default 200).
-Env: SCRYPT_LOG2_N (default 15), BUILD (default build).
+answers themselves (each receipt written R). Then "send it again" (POST
+/register/resend) for an unverified address (twice, as two runs of the
+same address: their difference is the noise), the verified one and an
+unknown one, interleaved, and each median's distance from the unverified
+address's first run beside that noise. Usage: tests/bench/enumeration.py
+[ROUNDS] (default 200). Env: SCRYPT_LOG2_N (default 15), BUILD (default
+build).
 """
 import glob, http.client, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -49,6 +55,12 @@ def main():
         token = re.search(rb"token=([A-Za-z0-9_-]+)", open(mails[0], "rb").read()).group(1)
         post("/activate", b"token=" + token, "application/x-www-form-urlencoded")
 
+        pending = "pending@example.com"  # registered, never verified
+        post("/register", json.dumps({"email": pending, "password": "a good password"}))
+
+        def shape(body):
+            return re.sub(rb'"receipt":"[A-Za-z0-9_-]+"', b'"receipt":"R"', body)
+
         times = {"new": [], "known": []}
         answers = {"new": set(), "known": set()}
         for i in range(ROUNDS):
@@ -56,7 +68,7 @@ def main():
                 email = known if kind == "known" else f"new-{i}@example.com"
                 dt, status, body = post("/register", json.dumps({"email": email, "password": "a good password"}))
                 times[kind].append(dt * 1000)
-                answers[kind].add((status, body))
+                answers[kind].add((status, shape(body)))
 
         def q(xs, p):
             xs = sorted(xs)
@@ -69,7 +81,32 @@ def main():
             print(f"{kind:8} {q(xs,10):7.2f} {q(xs,50):7.2f} {q(xs,90):7.2f} {q(xs,99):7.2f} "
                   f"{statistics.mean(xs):7.2f} {statistics.stdev(xs):6.2f}")
         same = answers["new"] == answers["known"] and len(answers["new"]) == 1
-        print("answers byte-identical:", same, sorted(answers["new"]))
+        print("answers byte-identical but for the receipt:", same, sorted(answers["new"]))
+
+        # POST /register/resend: each series in turn, the order rotating.
+        series = {"unverified": pending, "unverified2": pending,
+                  "verified": known, "unknown": "nobody@example.com"}
+        rtimes = {k: [] for k in series}
+        ranswers = {k: set() for k in series}
+        names = list(series)
+        for i in range(ROUNDS):
+            for k in names[i % 4:] + names[:i % 4]:
+                dt, status, body = post("/register/resend", json.dumps({"email": series[k]}))
+                rtimes[k].append(dt * 1000)
+                ranswers[k].add((status, shape(body)))
+        base = statistics.median(rtimes["unverified"])
+        noise = abs(statistics.median(rtimes["unverified2"]) - base)
+        print(f"\nPOST /register/resend, {ROUNDS} of each, rotating; answer time in ms")
+        print(f"{'address':11} {'p10':>7} {'p50':>7} {'p90':>7} {'p99':>7} {'|p50 - unverified p50|':>24}")
+        for k in names:
+            xs = rtimes[k]
+            d = abs(statistics.median(xs) - base)
+            print(f"{k:11} {q(xs,10):7.2f} {q(xs,50):7.2f} {q(xs,90):7.2f} {q(xs,99):7.2f} {d:24.3f}")
+        print(f"noise (two runs of the same address): {noise:.3f} ms; "
+              f"verified {'within' if abs(statistics.median(rtimes['verified']) - base) < noise else 'NOT within'} it, "
+              f"unknown {'within' if abs(statistics.median(rtimes['unknown']) - base) < noise else 'NOT within'} it")
+        rsame = all(ranswers[k] == ranswers["unknown"] for k in names) and len(ranswers["unknown"]) == 1
+        print("answers byte-identical but for the receipt:", rsame, sorted(ranswers["unknown"]))
     finally:
         stack.send_signal(signal.SIGTERM)
         stack.wait(timeout=15)

@@ -17,7 +17,9 @@ using ::testing::HasSubstr;
 
 class ResendTest : public StackSuite {
  protected:
-  static void SetUpTestSuite() { StartStack(); }
+  // MAIL_CAP 3 (an hour, per mailbox): every test here mails an address
+  // at most twice, but the cap's own.
+  static void SetUpTestSuite() { StartStack({{"MAIL_CAP", "3"}}); }
 
   static std::vector<std::string> MailsTo(const std::string& email) {
     return reg::testing::MailsTo(sink(), email);
@@ -32,6 +34,16 @@ class ResendTest : public StackSuite {
     const size_t before = MailsTo(email).size();
     ASSERT_EQ(stack().Register(email, password).status, 202);
     ASSERT_TRUE(WaitFor([&] { return MailsTo(email).size() > before; }));
+  }
+  // GET /register/status?r=R's state ("" and a failure unless 200).
+  static std::string ReceiptState(const std::string& receipt,
+                                  std::string* detail = nullptr) {
+    HttpResponse r = stack().Get("/register/status?r=" + receipt);
+    EXPECT_EQ(r.status, 200) << r.body;
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_object()) return "";
+    if (detail != nullptr && j["detail"].is_string()) *detail = j["detail"];
+    return j["state"].is_string() ? j["state"].get<std::string>() : "";
   }
   static long long JobsTo(const std::string& email) {
     return std::stoll(
@@ -75,17 +87,29 @@ TEST_F(ResendTest, AVerifiedAddressGetsTheNotice) {
   EXPECT_EQ(TokenIn(MailsTo(email).at(1)), "");  // no link in the notice
 }
 
-TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
+TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndTheNoAccountMail) {
   const std::string known = "resend-known@example.com";
+  const std::string nobody = "resend-nobody@example.com";
   RegisterAndWait(known);
   const HttpResponse a = ResendJson(known);
-  const HttpResponse b = ResendJson("resend-nobody@example.com");
+  const HttpResponse b =
+      stack().Post("/register/resend", nlohmann::json{{"email", nobody}}.dump(),
+                   {kJson, "Accept-Language: fr"});
   EXPECT_EQ(a.status, b.status);
   EXPECT_EQ(AnswerShape(a), AnswerShape(b));
-  // Nothing was queued for the unknown address, so no mail can follow.
-  EXPECT_EQ(JobsTo("resend-nobody@example.com"), 0);
-  EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email = "
-                          "'resend-nobody@example.com'"),
+  // The short mail, in the reader's language, with a link to register and
+  // none that activates anything; its receipt follows it.
+  ASSERT_TRUE(WaitFor([&] { return MailsTo(nobody).size() == 1; }));
+  const std::string mail = MailsTo(nobody).at(0);
+  EXPECT_EQ(MailHeader(mail, "Content-Language"), "fr");
+  EXPECT_THAT(mail, HasSubstr("text/html"));
+  EXPECT_THAT(mail, HasSubstr(stack().Url("/") + "\r\n"));  // to register
+  EXPECT_EQ(TokenIn(mail), "");
+  const std::string receipt = AcceptedReceipt(b.body);
+  EXPECT_TRUE(WaitFor([&] { return ReceiptState(receipt) == "accepted"; }))
+      << ReceiptState(receipt);
+  EXPECT_EQ(stack().Query("SELECT count(*) FROM users WHERE email = '" +
+                          nobody + "'"),
             std::vector<std::string>{"0"});
   // A form post is sent to the "check your inbox" page.
   HttpResponse form = stack().Post(
@@ -93,6 +117,27 @@ TEST_F(ResendTest, AnUnknownAddressGetsTheSameAnswerAndNoMail) {
   EXPECT_EQ(form.status, 303);
   EXPECT_NE(SentReceipt(form.Header("location")), "")
       << form.Header("location");
+}
+
+// MAIL_CAP counts every kind of mail to a mailbox: a fourth within the
+// hour, whatever its kind and however the address is spelt, is not sent.
+TEST_F(ResendTest, AFourthMailOfAnyKindToAMailboxWithinTheHourIsNotSent) {
+  const std::string box = "resend-cap@example.com";
+  ASSERT_EQ(ResendJson(box).status, 202);                       // no account
+  ASSERT_EQ(stack().Register("Resend-Cap+a@example.com", kPassword).status,
+            202);                                               // verify
+  ASSERT_EQ(ResendJson("resend-cap+a@example.com").status, 202);  // verify
+  const HttpResponse fourth = ResendJson("resend-cap+b@example.com");
+  ASSERT_EQ(fourth.status, 202);
+  std::string detail;
+  EXPECT_EQ(ReceiptState(AcceptedReceipt(fourth.body), &detail), "not_sent");
+  EXPECT_EQ(detail, "mail_cap");
+  EXPECT_EQ(JobsTo("resend-cap+b@example.com"), 0);
+  EXPECT_EQ(std::stoll(stack()
+                           .Query("SELECT count(*) FROM outbox WHERE "
+                                  "mailbox = 'resend-cap@example.com'")
+                           .at(0)),
+            3);
 }
 
 TEST_F(ResendTest, AnInvalidAddressIs422AsForARegistration) {

@@ -49,7 +49,7 @@ std::int64_t DeliveryFixture::QueueMail(const std::string& email) {
   const PreparedJob mail{"<" + std::to_string(n) + "@test>", sealed.value()};
   Result<RegisterOutcome> out = store_->Register(
       Registration(email, "hash", "token-" + std::to_string(n)), limits,
-      RegistrationMails{mail, mail});
+      RegistrationMails{mail, mail, mail});
   EXPECT_OK(out);
   return out.ok() ? out.value().job_id : 0;
 }

@@ -103,6 +103,7 @@ RegistrationMails EngineTest::NextMails() {
   const std::string binary("\0\xff\x80", 3);
   mails_.verify = {"<v" + n + "@test>", "verify-" + n + binary};
   mails_.exists = {"<e" + n + "@test>", "exists-" + n + binary};
+  mails_.no_account = {"<n" + n + "@test>", "no-account-" + n + binary};
   return mails_;
 }
 

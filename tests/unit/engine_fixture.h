@@ -50,7 +50,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   // open until the test ends. nullptr (and a failure) on error.
   Storage* OtherProcess(const OutboxPolicy& policy);
 
-  // Both mails of a registration, with fresh Message-IDs; the sealed bytes
+  // The mails of a registration, with fresh Message-IDs; the sealed bytes
   // name the kind and the number ("verify-3"), then a NUL and high bytes
   // as real sealed mail has.
   RegistrationMails NextMails();

@@ -202,7 +202,9 @@ TEST_P(EngineMailCapTest, RegistrationsRacingForTheLastPlaceTakeItOnce) {
       const std::string n = std::to_string(t);
       Result<RegisterOutcome> r = store.value()->Register(
           Registration("ann+" + n + "@example.com", "h", "race-" + n), limits,
-          {{"<v" + n + "@race>", "v"}, {"<e" + n + "@race>", "e"}});
+          {{"<v" + n + "@race>", "v"},
+           {"<e" + n + "@race>", "e"},
+           {"<n" + n + "@race>", "n"}});
       if (!r.ok()) {
         errors++;
       } else if (r.value().job_id != 0) {
@@ -244,7 +246,9 @@ TEST_P(EngineMailCapTest, TwoProcessesRacingForTheLastPlacesTakeThemOnce) {
       Result<RegisterOutcome> r = store.value()->Register(
           Registration(box + "+" + n + "@example.com", "h", "race2-" + n),
           limits,
-          {{"<v" + n + "@race2>", "v"}, {"<e" + n + "@race2>", "e"}});
+          {{"<v" + n + "@race2>", "v"},
+           {"<e" + n + "@race2>", "e"},
+           {"<n" + n + "@race2>", "n"}});
       if (!r.ok()) {
         errors++;
       } else if (r.value().job_id != 0) {
@@ -257,6 +261,66 @@ TEST_P(EngineMailCapTest, TwoProcessesRacingForTheLastPlacesTakeThemOnce) {
   EXPECT_EQ(queued.load(), 4);
   EXPECT_EQ(Jobs().size(), 4u);
   EXPECT_EQ(Totals().capped, kThreads - 4);
+}
+
+// MAIL_CAP counts every kind of mail to a mailbox: verification mails,
+// notices and "no account uses this address" mails alike.
+TEST_P(EngineMailCapTest, EveryKindOfMailCountsAgainstTheMailboxsHour) {
+  limits_.mail_cap = 3;
+  Result<RegisterOutcome> nobody = Resend("ann@example.com", "n1");
+  ASSERT_OK(nobody);
+  EXPECT_EQ(nobody.value().kind, MailKind::kNoAccount);
+  EXPECT_GT(nobody.value().job_id, 0);
+  ASSERT_OK(Register("Ann@example.com", "h", "r1"));
+  Result<RegisterOutcome> tagged = Resend("ann+x@example.com", "n2");
+  ASSERT_OK(tagged);
+  EXPECT_EQ(tagged.value().kind, MailKind::kNoAccount);  // another address
+  EXPECT_GT(tagged.value().job_id, 0);                   // the same mailbox
+  EXPECT_EQ(Jobs().size(), 3u);
+  // A fourth mail of any kind within the hour is not sent.
+  Result<RegisterOutcome> capped = Resend("ann+y@example.com", "n3");
+  ASSERT_OK(capped);
+  EXPECT_EQ(capped.value().kind, MailKind::kNoAccount);
+  EXPECT_EQ(capped.value().job_id, 0);
+  Result<RegisterOutcome> resend = Resend("ann@example.com", "r2");
+  ASSERT_OK(resend);
+  EXPECT_EQ(resend.value().job_id, 0);
+  EXPECT_EQ(Jobs().size(), 3u);
+  // A held-back "no account" mail bumps no counter: its receipt records it.
+  EXPECT_EQ(Totals().capped, 0);
+  EXPECT_EQ(Totals().resends, 1);  // the known address's capped resend
+  Result<ReceiptStatus> receipt = store_->Receipt(ReceiptHashOf("n3"));
+  ASSERT_OK(receipt);
+  EXPECT_EQ(receipt.value().state, "not_sent");
+  EXPECT_EQ(receipt.value().detail, "mail_cap");
+}
+
+// 3 an hour and 10 a day: the eleventh mail of a day waits for the first
+// to be a day old, though its hour has room.
+TEST_P(EngineMailCapTest, TheDayCapStopsTheEleventhMailOfADay) {
+  limits_.mail_cap = 3;
+  limits_.mail_cap_day = 10;
+  const std::int64_t start_ms = clock_.NowMs();
+  int sent = 0;
+  for (int i = 0; sent < 10 && i < 20; i++) {
+    Result<RegisterOutcome> r = Resend("bea@example.com", "d" + std::to_string(i));
+    ASSERT_OK(r);
+    if (r.value().job_id != 0) {
+      sent++;
+    } else {
+      clock_.AdvanceMs(kHour);  // this hour is full
+    }
+  }
+  ASSERT_EQ(sent, 10);
+  EXPECT_LT(clock_.NowMs() - start_ms, 4 * kHour);
+  Result<RegisterOutcome> eleventh = Resend("bea@example.com", "d-11");
+  ASSERT_OK(eleventh);
+  EXPECT_EQ(eleventh.value().job_id, 0);  // the hour has one, the day ten
+  clock_.AdvanceMs(start_ms + 24 * kHour + kSecond - clock_.NowMs());
+  Result<RegisterOutcome> next_day = Resend("bea@example.com", "d-12");
+  ASSERT_OK(next_day);
+  EXPECT_GT(next_day.value().job_id, 0);
+  EXPECT_EQ(Jobs().size(), 11u);
 }
 
 INSTANTIATE_ENGINES(EngineMailCapTest);

@@ -99,11 +99,21 @@ TEST_P(EngineReceiptTest, OnlyARegistrationsOwnReceiptSaysVerified) {
   EXPECT_EQ(MustReceipt(*store_, "tok-2").state, "accepted");
 }
 
-TEST_P(EngineReceiptTest, AResendToAnUnknownAddressStillStoresAReceipt) {
+// An unknown address's receipt names its "no account" mail and follows it
+// like any other (it stayed "queued" for good when nothing was sent).
+TEST_P(EngineReceiptTest, AResendToAnUnknownAddressFollowsItsNoAccountMail) {
   ASSERT_OK(Resend("nobody@example.com", "tok-1"));
-  Result<ReceiptStatus> r = store_->Receipt(ReceiptHashOf("tok-1"));
-  ASSERT_OK(r);
+  EXPECT_EQ(MustReceipt(*store_, "tok-1").state, "queued");
   EXPECT_EQ(Totals().receipts, 1);
+  ASSERT_EQ(Jobs().size(), 1u);
+  ClaimedJob job = MustClaim(Jobs()[0].id);
+  EXPECT_EQ(MustReceipt(*store_, "tok-1").state, "sending");
+  clock_.AdvanceMs(kSecond);
+  ASSERT_OK(outbox_->MarkSent(job, "250 2.0.0 Ok"));
+  const ReceiptStatus s = MustReceipt(*store_, "tok-1");
+  EXPECT_EQ(s.state, "accepted");
+  EXPECT_EQ(s.since_s, clock_.NowMs() / 1000);
+  EXPECT_EQ(s.reply, "250 2.0.0 Ok");
 }
 
 TEST_P(EngineReceiptTest, AnUnknownOrExpiredReceiptIsNotFound) {

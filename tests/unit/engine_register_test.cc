@@ -141,15 +141,66 @@ TEST_P(EngineRegisterTest, PingAnswersOk) { EXPECT_OK(store_->Ping()); }
 
 // --- Resend ------------------------------------------------------------------
 
-TEST_P(EngineRegisterTest, AResendToAnUnknownAddressWritesNothing) {
+TEST_P(EngineRegisterTest, AResendToAnUnknownAddressQueuesTheNoAccountMail) {
   Result<RegisterOutcome> r = Resend("Nobody@example.com", "tok-1");
   ASSERT_OK(r);
-  EXPECT_EQ(r.value().job_id, 0);
+  EXPECT_EQ(r.value().kind, MailKind::kNoAccount);
+  ASSERT_GT(r.value().job_id, 0);
+  const JobRow row = Row(r.value().job_id);
+  EXPECT_EQ(row.kind, "no_account");
+  EXPECT_EQ(row.rcpt, "Nobody@example.com");
+  EXPECT_EQ(MustClaim(r.value().job_id).sealed, mails_.no_account.sealed);
+  // No account and no link: the mail belongs to nobody.
   EXPECT_EQ(Accounts().size(), 0u);
   EXPECT_EQ(TokenCode("tok-1"), Code::kNotFound);
-  EXPECT_EQ(Jobs().size(), 0u);
+  // The metrics count registrations and resends to known addresses.
   EXPECT_EQ(Totals().registrations, 0);
   EXPECT_EQ(Totals().resends, 0);
+}
+
+// ResendTarget names the registration a resend's link is for, and when it
+// was made, so its mail is dated with it; the resend keeps to it.
+TEST_P(EngineRegisterTest, AResendsTargetIsTheRegistrationItsLinkIsFor) {
+  const std::int64_t first_ms = clock_.NowMs();
+  ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
+  clock_.AdvanceMs(kHour);
+  const std::int64_t second_ms = clock_.NowMs();
+  ASSERT_OK(Register("ann@example.com", "hash-2", "tok-2"));
+  clock_.AdvanceMs(kHour);
+
+  NewRegistration resend = Registration("Ann@Example.com", "", "tok-3");
+  Result<ResendRegistration> newest = store_->ResendTarget(resend);
+  ASSERT_OK(newest);
+  EXPECT_EQ(newest.value().hash, TokenHash("tok-2"));
+  EXPECT_EQ(newest.value().registered_ms, second_ms);
+
+  resend.cookie_receipt_hashes = {ReceiptHashOf("tok-1")};
+  Result<ResendRegistration> own = store_->ResendTarget(resend);
+  ASSERT_OK(own);
+  EXPECT_EQ(own.value().hash, TokenHash("tok-1"));
+  EXPECT_EQ(own.value().registered_ms, first_ms);
+
+  // The resend mints its link for the target it read, whatever the
+  // cookie says by then.
+  resend.cookie_receipt_hashes.clear();
+  resend.registration_hash = own.value().hash;
+  ASSERT_OK(store_->Resend(resend, limits_, NextMails()));
+  std::string hash;
+  ASSERT_OK(store_->CheckToken(TokenHash("tok-3"), &hash));
+  EXPECT_EQ(hash, "hash-1");
+
+  // No unverified account: no target.
+  for (const char* email : {"nobody@example.com", "bob@example.com"}) {
+    if (std::string(email) == "bob@example.com") {
+      ASSERT_OK(Register(email, "h", "tok-b"));
+      ASSERT_OK(store_->Activate(TokenHash("tok-b"), {}));
+    }
+    Result<ResendRegistration> none =
+        store_->ResendTarget(Registration(email, "", "tok-x"));
+    ASSERT_OK(none);
+    EXPECT_EQ(none.value().hash, "") << email;
+    EXPECT_EQ(none.value().registered_ms, 0) << email;
+  }
 }
 
 TEST_P(EngineRegisterTest,

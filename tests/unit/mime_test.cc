@@ -387,6 +387,30 @@ TEST(AccountExistsMail, SaysTheAccountExistsAndHoldsNoActivationLink) {
   EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
 }
 
+// "Send it again" for an unknown address: says no account uses it, with a
+// link to register in both parts, in each language; nothing activates.
+TEST(NoAccountMail, SaysNoAccountUsesTheAddressWithALinkToRegister) {
+  const std::string base = "http://127.0.0.1:8080";
+  for (const char* tag : {"en", "de", "fr"}) {
+    const MailText m = NoAccountMail(TestCatalogues().Get(tag), base);
+    EXPECT_EQ(m.language, tag);
+    EXPECT_THAT(m.text, HasSubstr("\n" + base + "/\n")) << tag;
+    EXPECT_THAT(m.html, HasSubstr("href=\"" + base + "/\"")) << tag;
+    EXPECT_THAT(m.html, HasSubstr("lang=\"" + std::string(tag) + "\""));
+    EXPECT_THAT(m.text + m.html, Not(HasSubstr("activate"))) << tag;
+    MailParts parts{
+        "no-reply@localhost", "a@b.c", m.subject, m.text, m.html, "", tag};
+    EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok()) << tag;
+  }
+  const MailText en = NoAccountMail(English(), base);
+  EXPECT_EQ(en.subject, "No account uses this address");
+  EXPECT_THAT(Unwrapped(en.text), HasSubstr("no account uses this address"));
+  EXPECT_EQ(NoAccountMail(TestCatalogues().Get("de"), base).subject,
+            "F\xC3\xBCr diese Adresse gibt es kein Konto");
+  EXPECT_EQ(NoAccountMail(TestCatalogues().Get("fr"), base).subject,
+            "Aucun compte n\xE2\x80\x99utilise cette adresse");
+}
+
 TEST(VerificationMail, HasThePluralAndDateFormsOfItsLanguage) {
   // 1796025600 is Mon, 30 Nov 2026 08:00:00 UTC.
   const Messages& de = TestCatalogues().Get("de");

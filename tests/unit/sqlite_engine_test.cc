@@ -39,11 +39,12 @@ class SqliteEngineTest : public SqliteFixture {
     return QueryInt(db_.get(), "PRAGMA data_version");
   }
 
-  // Both mails, with fresh Message-IDs (the column is UNIQUE).
+  // The mails, with fresh Message-IDs (the column is UNIQUE).
   RegistrationMails Mails() {
     const std::string n = std::to_string(++mails_);
     return {{"<v" + n + "@test>", "sealed-" + n},
-            {"<e" + n + "@test>", "exists-" + n}};
+            {"<e" + n + "@test>", "exists-" + n},
+            {"<n" + n + "@test>", "no-account-" + n}};
   }
 
   Result<RegisterOutcome> Register(const std::string& email,
@@ -208,10 +209,10 @@ TEST(Database, TwoEnginesOnOneNewFileBothWork) {
   ASSERT_OK(store_b);
   ASSERT_OK(store_a.value()->Register(Registration("a@example.com", "h", "ta"),
                                       RegisterLimits(),
-                                      {{"<1@two>", "x"}, {"<2@two>", "y"}}));
+                                      {{"<1@two>", "x"}, {"<2@two>", "y"}, {"<1n@two>", "z"}}));
   ASSERT_OK(store_b.value()->Register(Registration("b@example.com", "h", "tb"),
                                       RegisterLimits(),
-                                      {{"<3@two>", "x"}, {"<4@two>", "y"}}));
+                                      {{"<3@two>", "x"}, {"<4@two>", "y"}, {"<3n@two>", "z"}}));
   Result<StoreTotals> seen_by_a = store_a.value()->Totals();
   ASSERT_OK(seen_by_a);
   EXPECT_EQ(seen_by_a.value().registrations, 2);

@@ -1,8 +1,10 @@
-// The engine-neutral storage policy (storage/jobs.h, storage/totals.h),
-// without an engine: the engines' own tests are engine_*_test.cc.
+// The engine-neutral storage policy (storage/jobs.h, storage/mail_cap.h,
+// storage/totals.h), without an engine: the engines' own tests are
+// engine_*_test.cc.
 #include <gtest/gtest.h>
 
 #include "storage/jobs.h"
+#include "storage/mail_cap.h"
 #include "storage/totals.h"
 
 namespace reg {
@@ -46,7 +48,8 @@ TEST(RegistrationJob, TakesTheMailOfTheKindTheTransactionDecided) {
   NewRegistration reg;
   reg.email = "Ann@Example.com";
   reg.mailbox = "ann@example.com";
-  const RegistrationMails mails{{"<v>", "verify"}, {"<e>", "exists"}};
+  const RegistrationMails mails{
+      {"<v>", "verify"}, {"<e>", "exists"}, {"<n>", "no_account"}};
   RegisterLimits limits;
   limits.sweep_grace_ms = 3 * kS;
   NewJob job = RegistrationJob(reg, 9, MailKind::kExists, /*resend=*/true,
@@ -65,6 +68,56 @@ TEST(RegistrationJob, TakesTheMailOfTheKindTheTransactionDecided) {
   EXPECT_EQ(job.kind, "verify");
   EXPECT_EQ(job.cause, "register");
   EXPECT_EQ(job.sealed, "verify");
+}
+
+TEST(RegistrationJob, TheNoAccountMailBelongsToNoAccount) {
+  NewRegistration reg;
+  reg.email = "nobody@example.com";
+  reg.mailbox = "nobody@example.com";
+  const RegistrationMails mails{
+      {"<v>", "verify"}, {"<e>", "exists"}, {"<n>", "no_account"}};
+  NewJob job = RegistrationJob(reg, 0, MailKind::kNoAccount, /*resend=*/true,
+                               mails, RegisterLimits(), 0);
+  EXPECT_EQ(job.user_id, 0);
+  EXPECT_EQ(job.kind, "no_account");
+  EXPECT_EQ(job.cause, "resend");
+  EXPECT_EQ(job.message_id, "<n>");
+  EXPECT_EQ(job.mailbox, "nobody@example.com");  // MAIL_CAP counts it
+}
+
+TEST(MailCapDay, IsTenADayNeverBelowTheHourAndOffWithIt) {
+  EXPECT_EQ(MailCapDay(3), 10);
+  EXPECT_EQ(MailCapDay(10), 10);
+  EXPECT_EQ(MailCapDay(20), 20);
+  EXPECT_EQ(MailCapDay(0), 0);
+}
+
+TEST(MailCapOf, HoldsBackPastTheHourOrTheDayAndNamesItsCounter) {
+  RegisterLimits limits;
+  limits.mail_cap = 3;
+  limits.mail_cap_day = 10;
+  limits.mail_cap_total = 100;
+  MailCounts counts{2, 9, 99};
+  EXPECT_FALSE(MailCapOf(counts, limits, MailKind::kVerify, false).capped);
+  counts = {3, 3, 0};  // the hour is full
+  MailCapVerdict v = MailCapOf(counts, limits, MailKind::kVerify, false);
+  EXPECT_TRUE(v.capped);
+  EXPECT_STREQ(v.counter, "mail_capped_total");
+  counts = {1, 10, 0};  // the day is full
+  EXPECT_TRUE(MailCapOf(counts, limits, MailKind::kExists, false).capped);
+  EXPECT_STREQ(MailCapOf(counts, limits, MailKind::kVerify, true).counter,
+               "resend_capped_total");
+  // A held-back "no account" mail is recorded by its receipt alone.
+  v = MailCapOf(counts, limits, MailKind::kNoAccount, true);
+  EXPECT_TRUE(v.capped);
+  EXPECT_EQ(v.counter, nullptr);
+  counts = {0, 0, 100};  // the service's hour is full
+  EXPECT_STREQ(MailCapOf(counts, limits, MailKind::kVerify, false).counter,
+               "mail_capped_service_total");
+  // MAIL_CAP 0: no mailbox cap, the day's neither.
+  limits.mail_cap = 0;
+  limits.mail_cap_total = 0;
+  EXPECT_FALSE(MailCapOf({50, 50, 50}, limits, MailKind::kVerify, false).capped);
 }
 
 TEST(VerifiedEventJob, IsRefusedForAnotherAccount) {

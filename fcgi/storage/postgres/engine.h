@@ -118,6 +118,7 @@ class PgStore : public Store {
   PgStore(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
           const Clock* clock);
 
+  Result<ResendRegistration> ResendTarget(const NewRegistration& reg) override;
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
   Result<bool> ReceiptProves(const std::vector<std::string>& receipt_hashes,
                              const std::string& registration_hash) override;

@@ -64,7 +64,8 @@ Result<std::int64_t> PgEnqueue(PgConnection& conn, const NewJob& job) {
       "e AS (INSERT INTO outbox_events(job_id, at_ms, event) "
       "  SELECT id, $7, 'queued' FROM j) "
       "SELECT id FROM j",
-      {job.user_id, ChannelName(job.channel), job.kind, job.cause, job.rcpt,
+      {job.user_id != 0 ? PgParam(job.user_id) : PgParam(),
+       ChannelName(job.channel), job.kind, job.cause, job.rcpt,
        job.message_id, job.created_ms, job.due_ms,
        job.mailbox.empty() ? PgParam() : PgParam(job.mailbox),
        PgParam::Bytes(job.sealed)});

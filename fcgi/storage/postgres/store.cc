@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "storage/jobs.h"
+#include "storage/mail_cap.h"
 #include "storage/postgres/engine.h"
 #include "storage/postgres/migrations.h"
 #include "storage/totals.h"
@@ -11,23 +12,24 @@ namespace reg {
 
 namespace {
 
-// The counter to bump when a mail to "mailbox" now would pass MAIL_CAP or
-// MAIL_CAP_TOTAL; nullptr when it may go. In a write lane's batch that
-// holds the mailbox's advisory lock when MAIL_CAP is on (the lane takes
-// it, write_lane.h): registrations to one mailbox, on any host, take
-// turns, so that two at once cannot both take MAIL_CAP's last place.
-Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
-                               const RegisterLimits& limits, std::int64_t now,
-                               bool resend) {
-  const std::int64_t hour_ago = now - 3600 * 1000LL;
-  if (limits.mail_cap > 0) {
+// What MAIL_CAP and MAIL_CAP_TOTAL count (mail_cap.h) of the mails queued
+// before "now" to "mailbox", and to anyone: only what "limits" turns on. In
+// a write lane's batch that holds the mailbox's advisory lock when MAIL_CAP
+// is on (the lane takes it, write_lane.h): mails to one mailbox, on any
+// host, take turns, so that two at once cannot both take MAIL_CAP's last
+// place.
+Result<MailCounts> PgCountMails(PgConnection& conn, const std::string& mailbox,
+                                const RegisterLimits& limits,
+                                std::int64_t now) {
+  MailCounts counts;
+  if (MailCapCountsMailbox(limits)) {
     Result<PgRows> n = conn.Query(
-        "SELECT count(*) FROM outbox WHERE mailbox = $1 AND created_ms > $2",
-        {mailbox, hour_ago});
+        "SELECT count(*) FILTER (WHERE created_ms > $2), count(*) "
+        "FROM outbox WHERE mailbox = $1 AND created_ms > $3",
+        {mailbox, now - kMailCapHourMs, now - kMailCapDayMs});
     if (!n.ok()) return n.status();
-    if (n.value().Int(0, 0) >= limits.mail_cap) {
-      return CappedCounter(resend, false);
-    }
+    counts.mailbox_hour = n.value().Int(0, 0);
+    counts.mailbox_day = n.value().Int(0, 1);
   }
   if (limits.mail_cap_total > 0) {
     // No lock here: one for every registration would make all hosts take
@@ -36,13 +38,11 @@ Result<const char*> MailCapHit(PgConnection& conn, const std::string& mailbox,
     Result<PgRows> n = conn.Query(
         "SELECT count(*) FROM outbox WHERE created_ms > $1 "
         "AND channel = 'mail'",
-        {hour_ago});
+        {now - kMailCapHourMs});
     if (!n.ok()) return n.status();
-    if (n.value().Int(0, 0) >= limits.mail_cap_total) {
-      return CappedCounter(resend, true);
-    }
+    counts.service_hour = n.value().Int(0, 0);
   }
-  return static_cast<const char*>(nullptr);
+  return counts;
 }
 
 // Stores "receipt" inside the caller's transaction.
@@ -200,7 +200,7 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
                                            const RegistrationMails& mails,
                                            bool create) {
   RegisterOutcome outcome;
-  const std::string lock = limits.mail_cap > 0 ? reg.mailbox : "";
+  const std::string lock = MailCapCountsMailbox(limits) ? reg.mailbox : "";
   Status s = lane_->Run(Durability::kDurable, lock, [&](PgTxn& txn) -> Status {
     PgConnection& conn = txn.conn();
     const std::int64_t now = txn.now_ms();
@@ -226,16 +226,18 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
           "WHERE email_norm = $1 FOR UPDATE",
           {reg.email_norm});
       if (!found.ok()) return found.status();
-      if (found.value().empty()) {
-        if (create) return Status::Unavailable("account vanished");
-        // A resend to nobody: a receipt, no mail.
-        return PgInsertReceipt(
-            conn, ReceiptFor(reg, !create, 0, NotSent::kNo, "", limits, now));
+      if (!found.value().empty()) {
+        user_id = found.value().Int(0, 0);
+        verified = found.value().Text(0, 1) == "t";
+      } else if (create) {
+        return Status::Unavailable("account vanished");
       }
-      user_id = found.value().Int(0, 0);
-      verified = found.value().Text(0, 1) == "t";
     }
-    outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
+    // A resend to nobody: the "no account uses this address" mail, a job
+    // of no account, through the same cap, outbox and receipt.
+    outcome.kind = user_id == 0 ? MailKind::kNoAccount
+                   : verified   ? MailKind::kExists
+                                : MailKind::kVerify;
 
     // A registration's token is stored even when a cap holds its mail
     // back: a resend then mints its link for this registration's password,
@@ -243,8 +245,9 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
     std::string token_hash;
     if (outcome.kind == MailKind::kVerify) {
       // A registration's token is its own registration; a resend's is for
-      // the registration whose own receipt the cookie holds, else the
-      // newest (or, for rows from before, the account's password).
+      // the registration ResendTarget chose while it is the account's,
+      // else the one whose own receipt the cookie holds, else the newest
+      // (or, for rows from before, the account's password).
       std::string registration = reg.token_hash;
       std::string password_hash = reg.password_hash;
       if (!create) {
@@ -254,11 +257,12 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
                                ? PgParam(reg.cookie_receipt_hashes[i])
                                : PgParam(""));
         }
+        params.push_back(reg.registration_hash);
         Result<PgRows> chosen = conn.Query(
             "SELECT t.hash, t.password_hash FROM tokens t "
             "WHERE t.user_id = $1 AND coalesce(t.registration, t.hash) = "
             "t.hash "
-            "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+            "ORDER BY t.hash = $5 DESC, EXISTS (SELECT 1 FROM receipts r "
             "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
             "  AND r.hash IN ($2, $3, $4)) DESC, t.created_ms DESC, t.hash "
             "LIMIT 1",
@@ -285,19 +289,22 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
       token_hash = reg.token_hash;
     }
 
-    // Past a cap the registration is answered as usual and sends nothing.
-    Result<const char*> capped =
-        MailCapHit(conn, reg.mailbox, limits, now, !create);
-    if (!capped.ok()) return capped.status();
+    // Past a cap the request is answered as usual and sends nothing.
+    Result<MailCounts> counts = PgCountMails(conn, reg.mailbox, limits, now);
+    if (!counts.ok()) return counts.status();
+    const MailCapVerdict cap =
+        MailCapOf(counts.value(), limits, outcome.kind, !create);
     std::int64_t job_id = 0;
     NotSent not_sent = NotSent::kNo;
-    if (capped.value() != nullptr) {
-      // No job records a capped registration: a counter and its receipt do.
-      Status bumped = PgAddCounter(conn, capped.value(), 1);
-      if (!bumped.ok()) return bumped;
+    if (cap.capped) {
+      // No job records a capped mail: a counter and its receipt do.
+      if (cap.counter != nullptr) {
+        Status bumped = PgAddCounter(conn, cap.counter, 1);
+        if (!bumped.ok()) return bumped;
+      }
       // A mail not sent has no code.
-      bumped = PgForgetCode(conn, token_hash);
-      if (!bumped.ok()) return bumped;
+      Status forgot = PgForgetCode(conn, token_hash);
+      if (!forgot.ok()) return forgot;
       not_sent = NotSent::kMailCap;
     } else {
       Result<std::int64_t> id =
@@ -315,6 +322,34 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
   });
   if (!s.ok()) return s;
   return outcome;
+}
+
+Result<ResendRegistration> PgStore::ResendTarget(const NewRegistration& reg) {
+  // As QueueMail's choice: the cookie's registration, else the newest; an
+  // account with no registration token is dated by its own row.
+  std::vector<PgParam> params = {reg.email_norm};
+  for (std::size_t i = 0; i < 3; i++) {
+    params.push_back(i < reg.cookie_receipt_hashes.size()
+                         ? PgParam(reg.cookie_receipt_hashes[i])
+                         : PgParam(""));
+  }
+  Result<PgRows> found = conn_->Query(
+      "SELECT coalesce(t.hash, ''), coalesce(t.created_ms, u.created_ms) "
+      "FROM users u LEFT JOIN tokens t ON t.user_id = u.id "
+      "  AND coalesce(t.registration, t.hash) = t.hash "
+      "WHERE u.email_norm = $1 AND u.verified_ms IS NULL "
+      "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+      "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+      "  AND r.hash IN ($2, $3, $4)) DESC, t.created_ms DESC, t.hash "
+      "LIMIT 1",
+      params);
+  if (!found.ok()) return found.status();
+  ResendRegistration target;
+  if (!found.value().empty()) {
+    target.hash = found.value().Text(0, 0);
+    target.registered_ms = found.value().Int(0, 1);
+  }
+  return target;
 }
 
 Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
@@ -478,7 +513,8 @@ Result<CodeOutcome> PgStore::TryCode(const CodeTry& code) {
 Result<StoreTotals> PgStore::Totals() {
   Result<PgRows> totals = conn_->Query(
       "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
-      "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
+      "(SELECT count(*) FROM outbox WHERE cause = 'resend' "
+      "AND kind <> 'no_account'), "
       "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
       "(SELECT count(*) FROM receipts)");
   if (!totals.ok()) return totals.status();

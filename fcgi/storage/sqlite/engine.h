@@ -88,6 +88,7 @@ class SqliteStore : public Store {
   SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
               const Clock* clock);
 
+  Result<ResendRegistration> ResendTarget(const NewRegistration& reg) override;
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
   Result<bool> ReceiptProves(const std::vector<std::string>& receipt_hashes,
                              const std::string& registration_hash) override;

@@ -65,8 +65,12 @@ Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job) {
               "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
               "message_id, created_ms, next_attempt_ms, mailbox) "
               "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.Int(job.user_id)
-      .Text(ChannelName(job.channel))
+  if (job.user_id != 0) {
+    insert.Int(job.user_id);
+  } else {
+    insert.Null();  // the "no account" mail belongs to no account
+  }
+  insert.Text(ChannelName(job.channel))
       .Text(job.kind)
       .Text(job.cause)
       .Text(job.rcpt)

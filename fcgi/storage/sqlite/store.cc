@@ -1,5 +1,6 @@
 // SqliteStore: accounts and tokens (engine.h).
 #include "storage/jobs.h"
+#include "storage/mail_cap.h"
 #include "storage/sqlite/engine.h"
 #include "storage/totals.h"
 
@@ -31,17 +32,18 @@ Result<std::pair<std::int64_t, bool>> FindOrCreateAccount(
   return std::make_pair(insert.last_insert_id(), false);
 }
 
-// The registration a resend's link is for: the one whose own receipt
-// the cookie holds ("receipt_hashes"), else the account's newest:
-// {registration hash, its password}; {"", the account's password} when
-// the account has no registration token (rows from before).
+// The registration a resend's link is for: "chosen" (ResendTarget's)
+// while it is one of the account's, else the one whose own receipt the
+// cookie holds ("receipt_hashes"), else the account's newest: {registration
+// hash, its password}; {"", the account's password} when the account has
+// no registration token (rows from before).
 Result<std::pair<std::string, std::string>> ChosenRegistration(
-    Database& db, std::int64_t user_id,
+    Database& db, std::int64_t user_id, const std::string& chosen,
     const std::vector<std::string>& receipt_hashes) {
   Stmt find(db, "chosen registration",
             "SELECT t.hash, t.password_hash FROM tokens t "
             "WHERE t.user_id = ?1 AND coalesce(t.registration, t.hash) = t.hash "
-            "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+            "ORDER BY t.hash = ?5 DESC, EXISTS (SELECT 1 FROM receipts r "
             "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
             "  AND r.hash IN (?2, ?3, ?4)) DESC, t.created_ms DESC, t.hash "
             "LIMIT 1");
@@ -49,6 +51,7 @@ Result<std::pair<std::string, std::string>> ChosenRegistration(
   for (std::size_t i = 0; i < 3; i++) {
     find.Text(i < receipt_hashes.size() ? receipt_hashes[i] : std::string());
   }
+  find.Text(chosen);
   Result<bool> row = find.Step();
   if (!row.ok()) return row.status();
   if (row.value()) return std::make_pair(find.ColumnText(0), find.ColumnText(1));
@@ -60,47 +63,31 @@ Result<std::pair<std::string, std::string>> ChosenRegistration(
   return std::make_pair(std::string(), account.ColumnText(0));
 }
 
-// Mails queued since "since_ms": to "mailbox", or to anyone when it is
-// empty.
-Result<std::int64_t> MailsSince(Database& db, const std::string& mailbox,
-                                std::int64_t since_ms) {
-  if (mailbox.empty()) {
+// What MAIL_CAP and MAIL_CAP_TOTAL count (mail_cap.h) of the mails queued
+// before "now" to "mailbox", and to anyone: only what "limits" turns on.
+Result<MailCounts> CountMails(Database& db, const std::string& mailbox,
+                              const RegisterLimits& limits, std::int64_t now) {
+  MailCounts counts;
+  if (MailCapCountsMailbox(limits)) {
+    Stmt count(db, "count mails",
+               "SELECT coalesce(sum(created_ms > ?2), 0), count(*) "
+               "FROM outbox WHERE mailbox = ?1 AND created_ms > ?3");
+    count.Text(mailbox).Int(now - kMailCapHourMs).Int(now - kMailCapDayMs);
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    counts.mailbox_hour = count.ColumnInt(0);
+    counts.mailbox_day = count.ColumnInt(1);
+  }
+  if (limits.mail_cap_total > 0) {
     Stmt count(db, "count all mails",
                "SELECT count(*) FROM outbox WHERE created_ms > ? "
                "AND channel = 'mail'");
-    count.Int(since_ms);
+    count.Int(now - kMailCapHourMs);
     Result<bool> row = count.Step();
     if (!row.ok()) return row.status();
-    return count.ColumnInt(0);
+    counts.service_hour = count.ColumnInt(0);
   }
-  Stmt count(
-      db, "count mails",
-      "SELECT count(*) FROM outbox WHERE mailbox = ? AND created_ms > ?");
-  count.Text(mailbox).Int(since_ms);
-  Result<bool> row = count.Step();
-  if (!row.ok()) return row.status();
-  return count.ColumnInt(0);
-}
-
-// The counter to bump when a mail to "mailbox" now would pass MAIL_CAP or
-// MAIL_CAP_TOTAL; nullptr when it may go.
-Result<const char*> MailCapHit(Database& db, const std::string& mailbox,
-                               const RegisterLimits& limits, std::int64_t now,
-                               bool resend) {
-  const std::int64_t hour_ago = now - 3600 * 1000LL;
-  if (limits.mail_cap > 0) {
-    Result<std::int64_t> n = MailsSince(db, mailbox, hour_ago);
-    if (!n.ok()) return n.status();
-    if (n.value() >= limits.mail_cap) return CappedCounter(resend, false);
-  }
-  if (limits.mail_cap_total > 0) {
-    Result<std::int64_t> n = MailsSince(db, "", hour_ago);
-    if (!n.ok()) return n.status();
-    if (n.value() >= limits.mail_cap_total) {
-      return CappedCounter(resend, true);
-    }
-  }
-  return static_cast<const char*>(nullptr);
+  return counts;
 }
 
 // The code of token "token_hash" ("" for none), whose mail is not sent.
@@ -191,11 +178,11 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
         FindOrCreateAccount(db, reg, now, create);
     if (!account.ok()) return account.status();
     const auto [user_id, verified] = account.value();
-    if (user_id == 0) {  // a resend to nobody: a receipt, no mail
-      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kNo, "",
-                                          limits, now));
-    }
-    outcome.kind = verified ? MailKind::kExists : MailKind::kVerify;
+    // A resend to nobody: the "no account uses this address" mail, a job
+    // of no account, through the same cap, outbox and receipt.
+    outcome.kind = user_id == 0 ? MailKind::kNoAccount
+                   : verified   ? MailKind::kExists
+                                : MailKind::kVerify;
 
     // A registration's token is stored even when a cap holds its mail
     // back: a resend then mints its link for this registration's
@@ -203,12 +190,14 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
     std::string token_hash;
     if (outcome.kind == MailKind::kVerify) {
       // A registration's token is its own registration; a resend's is
-      // for the registration the cookie names, else the newest.
+      // for the registration ResendTarget chose, else the one the cookie
+      // names, else the newest.
       std::string registration = reg.token_hash;
       std::string password_hash = reg.password_hash;
       if (!create) {
         Result<std::pair<std::string, std::string>> chosen =
-            ChosenRegistration(db, user_id, reg.cookie_receipt_hashes);
+            ChosenRegistration(db, user_id, reg.registration_hash,
+                               reg.cookie_receipt_hashes);
         if (!chosen.ok()) return chosen.status();
         if (!chosen.value().first.empty()) registration = chosen.value().first;
         password_hash = chosen.value().second;
@@ -229,16 +218,19 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
       token_hash = reg.token_hash;
     }
 
-    // Past a cap the registration is answered as usual and sends nothing.
-    Result<const char*> capped =
-        MailCapHit(db, reg.mailbox, limits, now, !create);
-    if (!capped.ok()) return capped.status();
-    if (capped.value() != nullptr) {
-      // No job records a capped registration: a counter and its receipt do.
-      Status st = AddCounter(db, capped.value(), 1);
-      if (!st.ok()) return st;
-      st = ForgetCode(db, token_hash);  // a mail not sent has no code
-      if (!st.ok()) return st;
+    // Past a cap the request is answered as usual and sends nothing.
+    Result<MailCounts> counts = CountMails(db, reg.mailbox, limits, now);
+    if (!counts.ok()) return counts.status();
+    const MailCapVerdict cap =
+        MailCapOf(counts.value(), limits, outcome.kind, !create);
+    if (cap.capped) {
+      // No job records a capped mail: a counter and its receipt do.
+      if (cap.counter != nullptr) {
+        Status st = AddCounter(db, cap.counter, 1);
+        if (!st.ok()) return st;
+      }
+      Status forgot = ForgetCode(db, token_hash);  // a mail not sent has no code
+      if (!forgot.ok()) return forgot;
       return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kMailCap,
                                           token_hash, limits, now));
     }
@@ -253,6 +245,36 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
   });
   if (!s.ok()) return s;
   return outcome;
+}
+
+Result<ResendRegistration> SqliteStore::ResendTarget(
+    const NewRegistration& reg) {
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  // As ChosenRegistration: the cookie's registration, else the newest; an
+  // account with no registration token is dated by its own row.
+  Stmt find(*reader.value(), "resend target",
+            "SELECT coalesce(t.hash, ''), coalesce(t.created_ms, u.created_ms) "
+            "FROM users u LEFT JOIN tokens t ON t.user_id = u.id "
+            "  AND coalesce(t.registration, t.hash) = t.hash "
+            "WHERE u.email_norm = ?1 AND u.verified_ms IS NULL "
+            "ORDER BY EXISTS (SELECT 1 FROM receipts r "
+            "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+            "  AND r.hash IN (?2, ?3, ?4)) DESC, t.created_ms DESC, t.hash "
+            "LIMIT 1");
+  find.Text(reg.email_norm);
+  for (std::size_t i = 0; i < 3; i++) {
+    find.Text(i < reg.cookie_receipt_hashes.size() ? reg.cookie_receipt_hashes[i]
+                                                   : std::string());
+  }
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  ResendRegistration target;
+  if (row.value()) {
+    target.hash = find.ColumnText(0);
+    target.registered_ms = find.ColumnInt(1);
+  }
+  return target;
 }
 
 Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
@@ -428,7 +450,8 @@ Result<StoreTotals> SqliteStore::Totals() {
   if (!reader.ok()) return reader.status();
   Stmt totals(*reader.value(), "totals",
               "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
-              "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
+              "(SELECT count(*) FROM outbox WHERE cause = 'resend' "
+              "AND kind <> 'no_account'), "
               "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
               "(SELECT count(*) FROM receipts)");
   Result<bool> row = totals.Step();
