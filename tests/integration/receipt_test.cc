@@ -231,6 +231,32 @@ TEST_F(ReceiptTest, TheSentPageOfAnUnknownReceiptSaysItCanNoLongerTell) {
 
 // Last of the tests that set the sink's knobs: the "try later" leaves a
 // job waiting for its retry.
+TEST_F(ReceiptTest, ARecipientRefusedWith511GetsNoMoreMailOneWith571Does) {
+  // A 5.1.1 to RCPT TO suppresses that address; a 5.7.1 (policy: maybe
+  // our own fault) suppresses nothing. (Before the next test, which leaves
+  // a mail to be retried.)
+  WaitForQuietOutbox();
+  const double suppressed = stack().Metric("addresses_suppressed");
+  const double not_sent = stack().Metric("mail_suppressed_total");
+  sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
+  ReceiptOf("gone-511@example.com");
+  ASSERT_TRUE(WaitForJob("gone-511@example.com", "failed"));
+  sink().Control(R"({"rcpt_replies": ["554 5.7.1 relay access denied"]})");
+  ReceiptOf("policy-571@example.com");
+  ASSERT_TRUE(WaitForJob("policy-571@example.com", "failed"));
+  sink().Control("{}");
+
+  const long long refused_job = stack().JobIdFor("gone-511@example.com");
+  nlohmann::json j = Status(ReceiptOf("gone-511@example.com"));
+  EXPECT_EQ(j["state"], "not_sent") << j.dump();
+  EXPECT_EQ(j["detail"], "suppressed") << j.dump();
+  EXPECT_EQ(stack().JobIdFor("gone-511@example.com"), refused_job);
+  ReceiptOf("policy-571@example.com");
+  EXPECT_TRUE(WaitForJob("policy-571@example.com", "sent"));
+  EXPECT_EQ(stack().Metric("mail_suppressed_total"), not_sent + 1);
+  EXPECT_EQ(stack().Metric("addresses_suppressed"), suppressed + 1);
+}
+
 TEST_F(ReceiptTest, A5xxIsRefusedWithItsCodeAndATryLaterDelayedWithItsTime) {
   WaitForQuietOutbox();
   sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");

@@ -232,13 +232,21 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
       token_hash = reg.token_hash;
     }
 
-    // Past a cap the registration is answered as usual and sends nothing.
+    // Past a cap the registration is answered as usual and sends nothing;
+    // so is one to a suppressed address.
+    Result<bool> suppressed = PgIsSuppressed(conn, reg.email, now);
+    if (!suppressed.ok()) return suppressed.status();
     Result<const char*> capped =
-        MailCapHit(conn, reg.mailbox, limits, now, !create);
+        suppressed.value() ? Result<const char*>(nullptr)
+                           : MailCapHit(conn, reg.mailbox, limits, now, !create);
     if (!capped.ok()) return capped.status();
     std::int64_t job_id = 0;
     NotSent not_sent = NotSent::kNo;
-    if (capped.value() != nullptr) {
+    if (suppressed.value()) {
+      Status bumped = PgAddCounter(conn, "mail_suppressed_total", 1);
+      if (!bumped.ok()) return bumped;
+      not_sent = NotSent::kSuppressed;
+    } else if (capped.value() != nullptr) {
       // No job records a capped registration: a counter and its receipt do.
       Status bumped = PgAddCounter(conn, capped.value(), 1);
       if (!bumped.ok()) return bumped;
@@ -274,7 +282,8 @@ Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
       "CASE WHEN r.cause = 'register' THEN coalesce("
       "  (SELECT t.used_ms FROM tokens t JOIN users u ON u.id = t.user_id "
       "   WHERE t.hash = r.token_hash AND u.verified_ms IS NOT NULL), 0) "
-      "ELSE 0 END "
+      "ELSE 0 END, coalesce(o.dsn_action, ''), coalesce(o.dsn_status, ''), "
+      "coalesce(o.dsn_ms, 0) "
       "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
       "WHERE r.hash = $1 AND r.expires_ms > coalesce($2::bigint, reg_now_ms())",
       {receipt_hash, test_now});
@@ -293,6 +302,7 @@ Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
   f.sent_ms = row.Int(0, 8);
   f.changed_ms = row.Int(0, 9);
   f.verified_ms = row.Int(0, 10);
+  SetNotificationFacts(row.Text(0, 11), row.Text(0, 12), row.Int(0, 13), &f);
   return f;
 }
 
@@ -397,10 +407,14 @@ Result<StoreTotals> PgStore::Totals() {
       "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
       "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
       "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-      "(SELECT count(*) FROM receipts)");
+      "(SELECT count(*) FROM receipts), "
+      "(SELECT count(*) FROM suppressions "
+      "  WHERE until_ms > coalesce($1::bigint, reg_now_ms()))",
+      {clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()});
   if (!totals.ok()) return totals.status();
   const RowTotals rows{totals.value().Int(0, 0), totals.value().Int(0, 1),
-                       totals.value().Int(0, 2), totals.value().Int(0, 3)};
+                       totals.value().Int(0, 2), totals.value().Int(0, 3),
+                       totals.value().Int(0, 4)};
   Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());

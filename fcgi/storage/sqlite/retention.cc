@@ -126,6 +126,14 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
     st = receipts.Int(now).Run();
     if (!st.ok()) return st;
     result.receipts = receipts.changes();
+    // Expired suppressions; a lifted one once no notification it could
+    // have cleared can still suppress.
+    Stmt suppressions(db, "delete suppressions",
+                      "DELETE FROM suppressions WHERE (lifted_ms IS NULL "
+                      "AND until_ms <= ?1) OR lifted_ms <= ?2");
+    st = suppressions.Int(now).Int(now - kNotificationMaxAgeMs).Run();
+    if (!st.ok()) return st;
+    result.suppressions = suppressions.changes();
 
     std::vector<std::int64_t> ids;
     {

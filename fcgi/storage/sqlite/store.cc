@@ -175,6 +175,16 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
       token_hash = reg.token_hash;
     }
 
+    // A suppressed address is answered as usual and sent nothing.
+    Result<bool> suppressed = IsSuppressed(db, reg.email, now);
+    if (!suppressed.ok()) return suppressed.status();
+    if (suppressed.value()) {
+      Status st = AddCounter(db, "mail_suppressed_total", 1);
+      if (!st.ok()) return st;
+      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kSuppressed,
+                                          token_hash, limits, now));
+    }
+
     // Past a cap the registration is answered as usual and sends nothing.
     Result<const char*> capped =
         MailCapHit(db, reg.mailbox, limits, now, !create);
@@ -282,7 +292,9 @@ Result<ReceiptFacts> SqliteStore::LookUpReceipt(
             "CASE WHEN r.cause = 'register' THEN coalesce("
             "  (SELECT t.used_ms FROM tokens t JOIN users u "
             "   ON u.id = t.user_id WHERE t.hash = r.token_hash "
-            "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END "
+            "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END, "
+            "coalesce(o.dsn_action, ''), coalesce(o.dsn_status, ''), "
+            "coalesce(o.dsn_ms, 0) "
             "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
             "WHERE r.hash = ? AND r.expires_ms > ?");
   find.Text(receipt_hash).Int(clock_->NowMs());
@@ -301,6 +313,8 @@ Result<ReceiptFacts> SqliteStore::LookUpReceipt(
   f.sent_ms = find.ColumnInt(8);
   f.changed_ms = find.ColumnInt(9);
   f.verified_ms = find.ColumnInt(10);
+  SetNotificationFacts(find.ColumnText(11), find.ColumnText(12),
+                       find.ColumnInt(13), &f);
   return f;
 }
 
@@ -345,11 +359,14 @@ Result<StoreTotals> SqliteStore::Totals() {
               "SELECT (SELECT count(*) FROM outbox WHERE cause = 'register'), "
               "(SELECT count(*) FROM outbox WHERE cause = 'resend'), "
               "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-              "(SELECT count(*) FROM receipts)");
+              "(SELECT count(*) FROM receipts), "
+              "(SELECT count(*) FROM suppressions WHERE until_ms > ?)");
+  totals.Int(clock_->NowMs());
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   const RowTotals rows{totals.ColumnInt(0), totals.ColumnInt(1),
-                       totals.ColumnInt(2), totals.ColumnInt(3)};
+                       totals.ColumnInt(2), totals.ColumnInt(3),
+                       totals.ColumnInt(4)};
   Result<Counters> counters = ReadCounters(*reader.value());
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());
