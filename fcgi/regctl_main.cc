@@ -14,8 +14,10 @@
 //   regctl unsuppress ADDRESS        lets mail go to ADDRESS again
 #include <pwd.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -168,6 +170,19 @@ int Suppressions(Store& store, int limit) {
   return 0;
 }
 
+// One line of regctl bounce's: on stderr (the log) and to syslog's mail
+// facility.
+void Note(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void Note(const char* format, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, format);
+  std::vsnprintf(line, sizeof line, format, ap);
+  va_end(ap);
+  Log("%s", line);
+  syslog(LOG_INFO, "%s", line);
+}
+
 // The message on stdin, at most kMaxDsnBytes; false when it is longer.
 bool ReadMessage(std::string* message) {
   char buf[65536];
@@ -187,35 +202,38 @@ bool ReadMessage(std::string* message) {
 // 0: recorded or ignored; kTempFail: a failure that is not the message's.
 int Bounce(const Config& config, const std::vector<std::string>& args,
            const Config& where) {
+  // Also to the mail log, where an MTA's admin looks (an MTA drops the
+  // output of a command that exits 0).
+  openlog("regctl", LOG_PID, LOG_MAIL);
   std::string rcpt = args.size() == 2 ? args[1] : "";
   for (const char* name : {"ORIGINAL_RECIPIENT", "RECIPIENT"}) {
     if (!rcpt.empty()) break;
     if (const char* v = std::getenv(name)) rcpt = v;
   }
   if (rcpt.empty()) {
-    Log("bounce: no envelope recipient (argument, ORIGINAL_RECIPIENT or "
+    Note("bounce: no envelope recipient (argument, ORIGINAL_RECIPIENT or "
         "RECIPIENT); kept for later");
     return kTempFail;
   }
   std::string message;
   if (!ReadMessage(&message)) {
-    Log("bounce: ignored: the message is over %zu bytes", kMaxDsnBytes);
+    Note("bounce: ignored: the message is over %zu bytes", kMaxDsnBytes);
     return 0;
   }
   Result<std::string> secret = LoadSecret(SecretPath(config));
   if (!secret.ok()) {
-    Log("bounce: the job secret: %s; kept for later",
+    Note("bounce: the job secret: %s; kept for later",
         secret.status().ToString().c_str());
     return kTempFail;
   }
   Result<BounceTagger> tagger = BounceTagger::Create(secret.value());
   if (!tagger.ok()) {
-    Log("bounce: %s; kept for later", tagger.status().ToString().c_str());
+    Note("bounce: %s; kept for later", tagger.status().ToString().c_str());
     return kTempFail;
   }
   const BounceVerdict v = ReadBounce(message, rcpt, tagger.value());
   if (!v.record) {
-    Log("bounce: ignored (to %s): %s", EscapeControls(rcpt).c_str(),
+    Note("bounce: ignored (to %s): %s", EscapeControls(rcpt).c_str(),
         v.why.c_str());
     return 0;
   }
@@ -226,7 +244,7 @@ int Bounce(const Config& config, const std::vector<std::string>& args,
       storage.ok() ? storage.value()->NewStore()
                    : Result<std::unique_ptr<Store>>(storage.status());
   if (!store.ok()) {
-    Log("bounce: job %lld: the database: %s; kept for later",
+    Note("bounce: job %lld: the database: %s; kept for later",
         static_cast<long long>(v.job_id), store.status().ToString().c_str());
     return kTempFail;
   }
@@ -240,7 +258,7 @@ int Bounce(const Config& config, const std::vector<std::string>& args,
   Result<NotificationResult> done = store.value()->RecordNotification(
       n, static_cast<std::int64_t>(config.suppress_s) * 1000);
   if (!done.ok()) {
-    Log("bounce: job %lld: recording: %s; kept for later",
+    Note("bounce: job %lld: recording: %s; kept for later",
         static_cast<long long>(v.job_id), done.status().ToString().c_str());
     return kTempFail;
   }
@@ -249,7 +267,7 @@ int Bounce(const Config& config, const std::vector<std::string>& args,
                      : done.value() == NotificationResult::kRecorded
                          ? "recorded"
                          : "ignored: no such mail";
-  Log("bounce: job %lld: %s %s: %s", static_cast<long long>(v.job_id),
+  Note("bounce: job %lld: %s %s: %s", static_cast<long long>(v.job_id),
       v.action.c_str(), EscapeControls(v.status).c_str(), what);
   return 0;
 }
@@ -314,7 +332,7 @@ int Run(int argc, char** argv) {
     Result<Config> config = LoadConfig(EnvThenFile(env_file));
     if (!config.ok()) {
       if (bounce) {
-        Log("bounce: %s; kept for later", config.status().message().c_str());
+        Note("bounce: %s; kept for later", config.status().message().c_str());
         return kTempFail;
       }
       return Fail(config.status());
@@ -333,7 +351,7 @@ int Run(int argc, char** argv) {
   if (where.database_url.empty()) {
     if (Status s = CheckRunAs(data_dir); !s.ok()) {
       if (bounce) {
-        Log("bounce: %s; kept for later", s.message().c_str());
+        Note("bounce: %s; kept for later", s.message().c_str());
         return kTempFail;
       }
       return Fail(s);
