@@ -18,6 +18,7 @@
 #include "base/env_file.h"
 #include "base/hash_gate.h"
 #include "base/log.h"
+#include "crypto/bounce_tag.h"
 #include "crypto/job_signer.h"
 #include "crypto/seal.h"
 #include "crypto/secret_file.h"
@@ -67,6 +68,7 @@ struct Keys {
   JobSigner signer;
   Sealer sealer;
   CodeMac codes;  // the verification mails' codes, from the job secret
+  BounceTagger bounce_tags;
   JobSigner event_signer;
   std::string internal_key;
   std::string fingerprint;  // the job secret's (JobSecretFingerprint)
@@ -81,6 +83,8 @@ Result<Keys> LoadKeys(const Config& config) {
   if (!sealer.ok()) return sealer.status();
   Result<CodeMac> codes = CodeMac::Create(secret.value());
   if (!codes.ok()) return codes.status();
+  Result<BounceTagger> bounce_tags = BounceTagger::Create(secret.value());
+  if (!bounce_tags.ok()) return bounce_tags.status();
   Result<std::string> event_secret =
       CreateSecretIfMissing(WebhookSecretPath(config));
   if (!event_secret.ok()) return event_secret.status();
@@ -92,8 +96,9 @@ Result<Keys> LoadKeys(const Config& config) {
   Result<std::string> fingerprint = JobSecretFingerprint(secret.value());
   if (!fingerprint.ok()) return fingerprint.status();
   return Keys{std::move(signer).value(),       std::move(sealer).value(),
-              std::move(codes).value(),        std::move(event_signer).value(),
-              std::move(internal_key).value(), std::move(fingerprint).value()};
+              std::move(codes).value(),        std::move(bounce_tags).value(),
+              std::move(event_signer).value(), std::move(internal_key).value(),
+              std::move(fingerprint).value()};
 }
 
 // Every catalogue complete, or no start: a page with a missing message is
@@ -192,7 +197,14 @@ int Serve(const Config& config) {
       &k.codes};
   const Router router = MakeRouter();
   Heartbeat heartbeat(config, storage);
-  const SenderFactory senders = CurlSenders(config, clock, &k.event_signer);
+  SenderFactory senders = CurlSenders(config, clock, &k.event_signer);
+  if (!config.bounce_address.empty()) {
+    // BOUNCE_ADDRESS with each job's tag (crypto/bounce_tag.h).
+    senders.envelope_sender = [&config, &k](const ClaimedJob& job) {
+      return k.bounce_tags.Sender(config.bounce_address, job.id, job.rcpt,
+                                  job.created_ms);
+    };
+  }
   JobPool pool(config, clock, storage, k.signer, k.sealer, heartbeat, senders);
   Sweeper sweeper(config, clock, storage, k.sealer, heartbeat, senders);
   heartbeat.Start();

@@ -8,10 +8,16 @@
 //   regctl retry ID                  put a failed job back in the queue
 //   regctl accounts [TEXT] [-n N]    accounts whose address contains TEXT
 //   regctl account ADDRESS           one account: registered, verified, mails
+//   regctl bounce [ADDRESS]          records the notification on stdin (the
+//                                    MTA's alias pipe); exits 0 or 75
+//   regctl suppressions [-n N]       addresses that get no mail now
+//   regctl unsuppress ADDRESS        lets mail go to ADDRESS again
 #include <pwd.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +29,11 @@
 #include "base/config.h"
 #include "base/env_file.h"
 #include "base/escape.h"
+#include "base/log.h"
+#include "crypto/bounce_tag.h"
+#include "crypto/secret_file.h"
+#include "mail/bounce.h"
+#include "mail/dsn.h"
 #include "storage/storage.h"
 
 namespace reg {
@@ -35,7 +46,13 @@ constexpr const char* kUsage =
     "       regctl [-d DATA_DIR | -e ENV_FILE] show JOB_ID\n"
     "       regctl [-d DATA_DIR | -e ENV_FILE] retry JOB_ID\n"
     "       regctl [-d DATA_DIR | -e ENV_FILE] accounts [TEXT] [-n LIMIT]\n"
-    "       regctl [-d DATA_DIR | -e ENV_FILE] account ADDRESS\n";
+    "       regctl [-d DATA_DIR | -e ENV_FILE] account ADDRESS\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] bounce [ADDRESS] < MESSAGE\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] suppressions [-n LIMIT]\n"
+    "       regctl [-d DATA_DIR | -e ENV_FILE] unsuppress ADDRESS\n";
+
+// sysexits.h's EX_TEMPFAIL: the MTA keeps the message and tries again.
+constexpr int kTempFail = 75;
 
 constexpr const char* kDefaultEnvFile = "/etc/registrar/registrar.env";
 
@@ -139,6 +156,122 @@ int Account(Store& store, const std::string& email) {
   return 0;
 }
 
+int Suppressions(Store& store, int limit) {
+  Result<std::vector<SuppressionRow>> rows = store.ListSuppressions(limit);
+  if (!rows.ok()) return Fail(rows.status());
+  std::printf("%-20s %-20s %-7s %-8s %s\n", "SINCE", "UNTIL", "STATUS", "JOB",
+              "ADDRESS");
+  for (const SuppressionRow& r : rows.value()) {
+    std::printf("%-20s %-20s %-7s %-8lld %s\n", Time(r.since_ms).c_str(),
+                Time(r.until_ms).c_str(), EscapeControls(r.status).c_str(),
+                static_cast<long long>(r.job_id),
+                EscapeControls(r.address).c_str());
+  }
+  return 0;
+}
+
+// One line of regctl bounce's: on stderr (the log) and to syslog's mail
+// facility.
+void Note(const char* format, ...) __attribute__((format(printf, 1, 2)));
+void Note(const char* format, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, format);
+  std::vsnprintf(line, sizeof line, format, ap);
+  va_end(ap);
+  Log("%s", line);
+  syslog(LOG_INFO, "%s", line);
+}
+
+// The message on stdin, at most kMaxDsnBytes; false when it is longer.
+bool ReadMessage(std::string* message) {
+  char buf[65536];
+  for (;;) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+    if (n == 0) break;
+    message->append(buf, n);
+    if (message->size() > kMaxDsnBytes) return false;
+  }
+  return true;
+}
+
+// regctl bounce: the tag is checked before the database is opened, so a
+// forged or stray message costs no database work. Every outcome is one
+// log line on stderr (which the MTA keeps only on a failure), never with
+// a status code of its own at the start (Postfix would take it for one).
+// 0: recorded or ignored; kTempFail: a failure that is not the message's.
+int Bounce(const Config& config, const std::vector<std::string>& args,
+           const Config& where) {
+  // Also to the mail log, where an MTA's admin looks (an MTA drops the
+  // output of a command that exits 0).
+  openlog("regctl", LOG_PID, LOG_MAIL);
+  std::string rcpt = args.size() == 2 ? args[1] : "";
+  for (const char* name : {"ORIGINAL_RECIPIENT", "RECIPIENT"}) {
+    if (!rcpt.empty()) break;
+    if (const char* v = std::getenv(name)) rcpt = v;
+  }
+  if (rcpt.empty()) {
+    Note("bounce: no envelope recipient (argument, ORIGINAL_RECIPIENT or "
+        "RECIPIENT); kept for later");
+    return kTempFail;
+  }
+  std::string message;
+  if (!ReadMessage(&message)) {
+    Note("bounce: ignored: the message is over %zu bytes", kMaxDsnBytes);
+    return 0;
+  }
+  Result<std::string> secret = LoadSecret(SecretPath(config));
+  if (!secret.ok()) {
+    Note("bounce: the job secret: %s; kept for later",
+        secret.status().ToString().c_str());
+    return kTempFail;
+  }
+  Result<BounceTagger> tagger = BounceTagger::Create(secret.value());
+  if (!tagger.ok()) {
+    Note("bounce: %s; kept for later", tagger.status().ToString().c_str());
+    return kTempFail;
+  }
+  const BounceVerdict v = ReadBounce(message, rcpt, tagger.value());
+  if (!v.record) {
+    Note("bounce: ignored (to %s): %s", EscapeControls(rcpt).c_str(),
+        v.why.c_str());
+    return 0;
+  }
+  SystemClock clock;
+  Result<std::unique_ptr<Storage>> storage =
+      OpenStorage(where, clock, /*create=*/false);
+  Result<std::unique_ptr<Store>> store =
+      storage.ok() ? storage.value()->NewStore()
+                   : Result<std::unique_ptr<Store>>(storage.status());
+  if (!store.ok()) {
+    Note("bounce: job %lld: the database: %s; kept for later",
+        static_cast<long long>(v.job_id), store.status().ToString().c_str());
+    return kTempFail;
+  }
+  Notification n;
+  n.job_id = v.job_id;
+  n.created_s = v.created_s;
+  n.rcpt = v.rcpt;
+  n.action = v.action;
+  n.status = v.status;
+  n.diagnostic = v.diagnostic;
+  Result<NotificationResult> done = store.value()->RecordNotification(
+      n, static_cast<std::int64_t>(config.suppress_s) * 1000);
+  if (!done.ok()) {
+    Note("bounce: job %lld: recording: %s; kept for later",
+        static_cast<long long>(v.job_id), done.status().ToString().c_str());
+    return kTempFail;
+  }
+  const char* what = done.value() == NotificationResult::kSuppressed
+                         ? "recorded; address suppressed"
+                     : done.value() == NotificationResult::kRecorded
+                         ? "recorded"
+                         : "ignored: no such mail";
+  Note("bounce: job %lld: %s %s: %s", static_cast<long long>(v.job_id),
+      v.action.c_str(), EscapeControls(v.status).c_str(), what);
+  return 0;
+}
+
 // Files regctl makes next to the database (registrar.db-wal, -shm) must
 // stay openable by the workers. Run by the owner of DATA_DIR they are; run
 // by root too, because SQLite gives them the database file's owner when it
@@ -191,10 +324,22 @@ int Run(int argc, char** argv) {
     if (!read.ok()) return Fail(read.status());
     env_file = std::move(read).value();
   }
-  if (data_dir.empty()) {
+  // bounce reads the job secret and SUPPRESS_S too; it runs under the
+  // MTA, where any failure that is not the message's must say "later".
+  const bool bounce = args[0] == "bounce" && args.size() <= 2;
+  Config loaded;
+  if (data_dir.empty() || bounce) {
     Result<Config> config = LoadConfig(EnvThenFile(env_file));
-    if (!config.ok()) return Fail(config.status());
-    data_dir = config.value().data_dir;
+    if (!config.ok()) {
+      if (bounce) {
+        Note("bounce: %s; kept for later", config.status().message().c_str());
+        return kTempFail;
+      }
+      return Fail(config.status());
+    }
+    loaded = std::move(config).value();
+    if (data_dir.empty()) data_dir = loaded.data_dir;
+    loaded.data_dir = data_dir;
   }
   Config where;
   where.data_dir = data_dir;
@@ -204,8 +349,15 @@ int Run(int argc, char** argv) {
     where.database_url = url;
   }
   if (where.database_url.empty()) {
-    if (Status s = CheckRunAs(data_dir); !s.ok()) return Fail(s);
+    if (Status s = CheckRunAs(data_dir); !s.ok()) {
+      if (bounce) {
+        Note("bounce: %s; kept for later", s.message().c_str());
+        return kTempFail;
+      }
+      return Fail(s);
+    }
   }
+  if (bounce) return Bounce(loaded, args, where);
   // The workers' own storage code, on their database; never creates one.
   SystemClock clock;
   Result<std::unique_ptr<Storage>> storage =
@@ -249,6 +401,16 @@ int Run(int argc, char** argv) {
   }
   if (cmd == "account" && args.size() == 2) {
     return Account(*store.value(), args[1]);
+  }
+  if (cmd == "suppressions" && args.size() == 1) {
+    return Suppressions(*store.value(), limit);
+  }
+  if (cmd == "unsuppress" && args.size() == 2) {
+    Status s = store.value()->Unsuppress(args[1]);
+    if (!s.ok()) return Fail(s);
+    std::printf("%s is no longer suppressed\n",
+                EscapeControls(args[1]).c_str());
+    return 0;
   }
   std::fputs(kUsage, stderr);
   return 2;

@@ -4,6 +4,11 @@
 # and a certificate made here for 127.0.0.1), strict EHLO checks, SMTPUTF8
 # on or off, and every mail to any address @example.com delivered into one
 # Maildir, DIR/mail/inbox/new/. Its log is DIR/maillog (no syslog needed).
+# Bounces, as README "Bounces" sets them up: mail.test is local, with
+# recipient_delimiter +, and its alias "bounces" pipes each notification
+# into DIR/bounce.sh (the test writes it: regctl bounce on its stack's
+# data); mail to any address @nosuch.test is bounced at once with 5.1.1
+# (the error transport), as a mailbox that does not exist is.
 # Needs root (Postfix starts as root, then runs as the postfix user) and
 # Debian's postfix package (tools/deps.sh).
 #
@@ -58,11 +63,15 @@ maillog_file_prefixes = $dir
 myhostname = mail.test
 mydomain = mail.test
 myorigin = mail.test
-mydestination =
+mydestination = mail.test
+recipient_delimiter = +
+alias_maps = texthash:$conf/aliases
+transport_maps = texthash:$conf/transport
+# Taken, then bounced by the error transport (not refused at RCPT TO).
+smtpd_reject_unlisted_recipient = no
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-alias_maps =
 alias_database =
 local_recipient_maps =
 relayhost =
@@ -105,6 +114,14 @@ virtual   unix  -       n       n       -       -       virtual
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+local     unix  -       n       n       -       -       local
 EOF
+
+# The pipe runs as default_privs (nobody): the alias file is root's.
+# texthash: "key value" lines (an aliases file's "key: value" is refused).
+printf 'bounces |%s/bounce.sh\n' "$dir" > "$conf/aliases"
+printf 'nosuch.test error:5.1.1 mailbox unavailable\n' > "$conf/transport"
+[ -f "$dir/bounce.sh" ] || printf '#!/bin/sh\nexit 75\n' > "$dir/bounce.sh"
+chmod 0755 "$dir/bounce.sh"
 
 postfix -c "$conf" start

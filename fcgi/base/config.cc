@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "base/encoding.h"
 #include "base/mail_settings.h"
 
 namespace reg {
@@ -38,6 +40,7 @@ constexpr IntVar kIntVars[] = {
     {"SMTP_TIMEOUT_S", 1, 900, &Config::smtp_timeout_s},
     {"SMTP_CONNECT_S", 1, 120, &Config::smtp_connect_s},
     {"SMTP_IDLE_S", 1, 240, &Config::smtp_idle_s},
+    {"SUPPRESS_S", 0, 3650 * 86400, &Config::suppress_s},
 };
 
 struct StringVar {
@@ -54,6 +57,7 @@ constexpr StringVar kStringVars[] = {
     {"SMTP_USER", &Config::smtp_user},
     {"SMTP_PASSWORD", &Config::smtp_password},
     {"MAIL_FROM", &Config::mail_from},
+    {"BOUNCE_ADDRESS", &Config::bounce_address},
     {"DATABASE_URL", &Config::database_url},
     {"JOB_SECRET_FILE", &Config::job_secret_file},
     {"SMTP_HELO", &Config::smtp_helo},
@@ -90,6 +94,20 @@ Status CheckMailSettings(Config* config, bool loopback) {
   }
   config->mail_from = from.value().address;
   config->mail_from_name = from.value().name;
+  if (!config->bounce_address.empty()) {
+    // A bare address, ASCII (the envelope sender needs no SMTPUTF8), with
+    // no '+' of its own: the tag goes after the one we add.
+    Result<MailFrom> bounce = ParseMailFrom(config->bounce_address);
+    const std::string& b = config->bounce_address;
+    if (!bounce.ok() || bounce.value().address != b ||
+        b.find('+') != std::string::npos ||
+        std::any_of(b.begin(), b.end(),
+                    [](char c) { return (c & 0x80) != 0; })) {
+      return Bad("BOUNCE_ADDRESS", b.c_str(),
+                 "not a bare ASCII address without '+' "
+                 "(want bounces@example.com)");
+    }
+  }
   if (!config->smtp_helo.empty()) {
     Result<std::string> helo = EhloName(config->smtp_helo);
     if (!helo.ok()) {
@@ -197,6 +215,23 @@ Result<Config> LoadConfig(
 
 std::vector<std::string> ConfigWarnings(const Config& config) {
   std::vector<std::string> lines = MailWarnings(config);
+  if (!config.bounce_address.empty()) {
+    const auto domain = [](const std::string& a) {
+      return AsciiLowerCopy(a.substr(a.rfind('@') + 1));
+    };
+    const std::string from = domain(config.mail_from);
+    const std::string bounce = domain(config.bounce_address);
+    const bool inside =
+        bounce == from || (bounce.size() > from.size() &&
+                           bounce.compare(bounce.size() - from.size() - 1,
+                                          std::string::npos, "." + from) == 0);
+    if (!inside) {
+      lines.push_back("warning: BOUNCE_ADDRESS=" + config.bounce_address +
+                      ": outside MAIL_FROM's domain " + from +
+                      "; receivers that check alignment (DMARC with SPF) "
+                      "may junk the mails");
+    }
+  }
   if (config.scrypt_log2_n < 14) {
     lines.push_back(
         "warning: SCRYPT_LOG2_N=" + std::to_string(config.scrypt_log2_n) +

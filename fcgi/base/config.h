@@ -55,6 +55,12 @@ struct Config {
   // display name ("Example <no-reply@example.com>"), kept in mail_from_name.
   std::string mail_from = "no-reply@localhost";
   std::string mail_from_name;
+  // BOUNCE_ADDRESS: the envelope sender, with a bounce tag after '+'
+  // (crypto/bounce_tag.h); ASCII, no '+'. "": MAIL_FROM's address, no tag.
+  std::string bounce_address;
+  // An address that does not exist gets no mail for this long (SUPPRESS_S;
+  // 0: never suppressed).
+  int suppress_s = 30 * 86400;
   // Request threads per process, each with its own FCGX_Request.
   int threads = 16;
   // Background threads per process (the JobPool) that post jobs and send

@@ -42,6 +42,10 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
                                     std::chrono::milliseconds keep_trying,
                                     std::chrono::milliseconds every) {
   Result<std::string> message = sealer.Open(job.sealed);
+  const std::string sender =
+      senders.envelope_sender != nullptr && *senders.envelope_sender
+          ? (*senders.envelope_sender)(job)
+          : std::string();
   SendResult r;
   if (!message.ok()) {
     // Sealed under another secret: no attempt can ever succeed.
@@ -52,7 +56,7 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
   } else {
     r = job.channel == Channel::kWebhook
             ? PostEvent(job, message.value(), senders.webhook)
-            : senders.mailer->Send(job.rcpt, message.value());
+            : senders.mailer->Send(job.rcpt, message.value(), sender);
     if (r.outcome == SendResult::Outcome::kRetry) {
       Log("job %lld: attempt %d: %s (%s), will retry",
           static_cast<long long>(job.id), job.attempts, r.reply.c_str(),
@@ -73,6 +77,8 @@ Result<SendResult::Outcome> Deliver(const ClaimedJob& job, Outbox* outbox,
       case SendResult::Outcome::kPermanent:
         break;
     }
+    // A refused recipient may suppress its address (storage/bounces.h).
+    if (r.rcpt_refused) return outbox->MarkRefused(job, r.reply);
     return outbox->MarkFailed(job, r.reply);
   };
   const auto give_up = std::chrono::steady_clock::now() + keep_trying;

@@ -101,7 +101,9 @@ void JobPool::Loop() {
       }
       if (!claim.value().job) continue;  // sent, or being sent elsewhere
       const ClaimedJob& job = *claim.value().job;
-      (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
+      (void)Deliver(job, outbox,
+                    {mailer.get(), webhook.get(), &senders_.envelope_sender},
+                    sealer_,
                     std::chrono::seconds(config_.lease_s));
       heartbeat_.Release(job.ref());
     }

@@ -13,14 +13,21 @@
 #include "crypto/job_signer.h"
 #include "events/webhook.h"
 #include "mail/smtp.h"
+#include "storage/outbox.h"
 
 namespace reg {
 
+// The envelope sender of a job's mail: BOUNCE_ADDRESS with the job's
+// bounce tag, or "" (MAIL_FROM's address). Thread-safe.
+using EnvelopeSender = std::function<std::string(const ClaimedJob&)>;
+
 // One thread's senders, borrowed for a Deliver. "webhook" is null without
 // WEBHOOK_URL: an event then waits (retried) until one is configured.
+// "envelope_sender" null or empty: MAIL_FROM's address.
 struct Senders {
   Mailer* mailer = nullptr;
   WebhookSender* webhook = nullptr;
+  const EnvelopeSender* envelope_sender = nullptr;
 };
 
 // Makes a thread's own senders. Both functions are called from several
@@ -32,6 +39,8 @@ struct SenderFactory {
   // A new WebhookSender, or null when events cannot be posted (no
   // WEBHOOK_URL).
   std::function<std::unique_ptr<WebhookSender>()> new_webhook;
+  // Shared by every thread (see EnvelopeSender); empty: MAIL_FROM's.
+  EnvelopeSender envelope_sender;
 };
 
 // libcurl's senders: a CurlSmtpMailer on "config", and a CurlWebhookSender

@@ -125,7 +125,7 @@ void Sweeper::Loop(bool retention) {
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
-              (void)Deliver(job, outbox, {mailer.get(), webhook.get()}, sealer_,
+              (void)Deliver(job, outbox, {mailer.get(), webhook.get(), &senders_.envelope_sender}, sealer_,
                             std::chrono::seconds(config_.lease_s));
               send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
             } else {

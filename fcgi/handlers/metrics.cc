@@ -78,6 +78,13 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
                   "Receipts handed out by POST /register and "
                   "/register/resend (CONTRACT section 8).",
                   static_cast<double>(totals.value().receipts)},
+           Simple{"mail_bounced_total",
+                  "Mails a failed delivery status notification came back "
+                  "for (regctl bounce).",
+                  static_cast<double>(totals.value().bounced)},
+           Simple{"mail_suppressed_total",
+                  "Mails not sent: their address was suppressed.",
+                  static_cast<double>(totals.value().suppressed_mails)},
            Simple{"webhook_sent_total",
                   "account.verified events WEBHOOK_URL answered with a 2xx.",
                   event_state(JobState::kSent)},
@@ -88,6 +95,10 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
     Header(&out, c.name, "counter", c.help);
     Line(&out, c.name, c.value);
   }
+  Header(&out, "addresses_suppressed", "gauge",
+         "Addresses that get no mail now (SUPPRESS_S; regctl suppressions).");
+  Line(&out, "addresses_suppressed",
+       static_cast<double>(totals.value().addresses_suppressed));
   Header(&out, "mail_queue_depth", "gauge", "Jobs neither sent nor given up.");
   Line(&out, "mail_queue_depth",
        state(JobState::kQueued) + state(JobState::kSending));

@@ -39,6 +39,9 @@ size_t ReadUpload(char* buf, size_t size, size_t n, void* user) {
 struct Transcript {
   std::vector<std::string> lines;
   Smtputf8* smtputf8;
+  bool at_rcpt = false;  // the last command sent was RCPT TO
+  // A 5xx answered RCPT TO (libcurl may send RSET or QUIT after it).
+  bool rcpt_refused = false;
 };
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
@@ -57,10 +60,12 @@ int Debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   if (type == CURLINFO_HEADER_OUT && StartsWithNoCase(text, "EHLO ")) {
     *t->smtputf8 = Smtputf8::kNotOffered;  // until its reply says otherwise
   }
+  if (type == CURLINFO_HEADER_OUT) t->at_rcpt = StartsWithNoCase(text, "RCPT ");
   if (type != CURLINFO_HEADER_IN) return 0;
   std::string line(text);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
     line.pop_back();
+  if (t->at_rcpt && !line.empty() && line[0] == '5') t->rcpt_refused = true;
   if (line.size() >= 12 &&
       (line.compare(0, 4, "250-") == 0 || line.compare(0, 4, "250 ") == 0)) {
     const std::string_view keyword = std::string_view(line).substr(4);
@@ -131,22 +136,24 @@ void CurlSmtpMailer::CloseIfIdle() {
 }
 
 SendResult CurlSmtpMailer::Send(const std::string& rcpt,
-                                const std::string& message) {
+                                const std::string& message,
+                                const std::string& sender) {
   CloseIfIdle();  // rather than find out the server has timed it out
   bool reused = false;
-  SendResult r = SendOnce(rcpt, message, &reused);
+  SendResult r = SendOnce(rcpt, message, sender, &reused);
   // A kept connection the server has since closed: try once on a new one.
   if (r.outcome == SendResult::Outcome::kRetry && reused &&
       (r.reason == RetryReason::kNetwork ||
        r.reason == RetryReason::kConnect)) {
-    r = SendOnce(rcpt, message, &reused);
+    r = SendOnce(rcpt, message, sender, &reused);
   }
   last_used_ = std::chrono::steady_clock::now();
   return r;
 }
 
 SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
-                                    const std::string& message, bool* reused) {
+                                    const std::string& message,
+                                    const std::string& sender, bool* reused) {
   SendResult result;
   if (!curl_) {
     curl_.reset(curl_easy_init());
@@ -158,7 +165,8 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     result.reason = RetryReason::kNetwork;
     return result;
   }
-  const std::string from = "<" + QuoteAddress(config_.mail_from) + ">";
+  const std::string from =
+      "<" + QuoteAddress(sender.empty() ? config_.mail_from : sender) + ">";
   const std::string to = "<" + QuoteAddress(rcpt) + ">";
   CurlSlist rcpts;
   if (Status s = AppendToSlist(&rcpts, to.c_str()); !s.ok()) {
@@ -269,6 +277,7 @@ SendResult CurlSmtpMailer::SendOnce(const std::string& rcpt,
     result.reply = err;
   } else if (code / 100 == 5) {
     result.outcome = SendResult::Outcome::kPermanent;
+    result.rcpt_refused = transcript.rcpt_refused;
   } else if (code / 100 == 4) {
     result.reason = RetryReason::k4xx;
   } else if (rc == CURLE_SSL_CONNECT_ERROR ||

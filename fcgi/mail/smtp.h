@@ -21,15 +21,19 @@ struct SendResult {
   std::string reply;  // the server's last reply line, or the transport error
   // For kRetry: kConnect, kTimeout, k4xx, kNetwork or kTls.
   RetryReason reason = RetryReason::kNetwork;
+  // For kPermanent: the 5xx answered RCPT TO (the recipient, not the
+  // message or the session, was refused).
+  bool rcpt_refused = false;
 };
 
 // One Mailer per thread; not thread-safe.
 class Mailer {
  public:
   virtual ~Mailer() = default;
-  // Sends "message" (a complete RFC 5322 message, CRLF line ends) to "rcpt".
-  virtual SendResult Send(const std::string& rcpt,
-                          const std::string& message) = 0;
+  // Sends "message" (a complete RFC 5322 message, CRLF line ends) to
+  // "rcpt", with "sender" as the envelope sender ("": MAIL_FROM's address).
+  virtual SendResult Send(const std::string& rcpt, const std::string& message,
+                          const std::string& sender) = 0;
   // Closes a kept connection that has been idle for the configured time
   // (SMTP_IDLE_S), politely (QUIT). Call it when there is nothing to send.
   virtual void CloseIfIdle() {}
@@ -51,7 +55,8 @@ enum class Smtputf8 { kUnknown, kOffered, kNotOffered };
 class CurlSmtpMailer : public Mailer {
  public:
   explicit CurlSmtpMailer(const Config& config);
-  SendResult Send(const std::string& rcpt, const std::string& message) override;
+  SendResult Send(const std::string& rcpt, const std::string& message,
+                  const std::string& sender) override;
   void CloseIfIdle() override;
 
   // The URL libcurl is given: SMTP_URL with the EHLO name as its path.
@@ -59,7 +64,7 @@ class CurlSmtpMailer : public Mailer {
 
  private:
   SendResult SendOnce(const std::string& rcpt, const std::string& message,
-                      bool* reused);
+                      const std::string& sender, bool* reused);
 
   const Config& config_;
   std::string url_;

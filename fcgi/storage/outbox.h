@@ -42,6 +42,8 @@ struct OutboxPolicy {
   std::int64_t max_retry_ms = 3600 * 1000;
   std::int64_t retry_for_ms = 48LL * 3600 * 1000;  // then give up
   std::string claimant;  // recorded with each claim: "pid@host"
+  // SUPPRESS_S: how long a refused address gets no mail (0: never).
+  std::int64_t suppress_ms = 30LL * 86400 * 1000;
 };
 
 enum class Channel { kMail, kWebhook };
@@ -178,6 +180,10 @@ class Outbox {
   virtual Status MarkRetry(const ClaimedJob& job, std::string_view reply,
                            RetryReason reason) = 0;
   virtual Status MarkFailed(const ClaimedJob& job, std::string_view reply) = 0;
+  // MarkFailed for a 5xx to RCPT TO; then, when the reply's status says
+  // the address does not exist (storage/bounces.h), the job's recipient
+  // is suppressed for suppress_ms (a second, relaxed transaction).
+  virtual Status MarkRefused(const ClaimedJob& job, std::string_view reply) = 0;
 
   virtual Result<OutboxStats> Stats() = 0;
 

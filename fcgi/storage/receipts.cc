@@ -73,6 +73,17 @@ bool IsFinalReceiptState(std::string_view state) {
          state == "verified";
 }
 
+void SetNotificationFacts(std::string_view action, std::string_view status,
+                          std::int64_t at_ms, ReceiptFacts* f) {
+  if (action == "failed") {
+    // A failure without a status code still bounced.
+    f->bounce_status = status.empty() ? "5.0.0" : std::string(status);
+    f->bounced_ms = at_ms;
+  } else if (action == "delayed") {
+    f->remote_delayed_ms = at_ms;
+  }
+}
+
 ReceiptStatus ReceiptStatusOf(const ReceiptFacts& f) {
   ReceiptStatus s;
   const auto at = [](std::int64_t ms) { return ms / 1000; };
@@ -110,6 +121,12 @@ ReceiptStatus ReceiptStatusOf(const ReceiptFacts& f) {
     s.state = "delayed";
     s.retry_at_s = at(f.next_attempt_ms);
     s.reply = ServerWords(f.last_reply);
+    return s;
+  }
+  if (f.job_state == "sent" && f.remote_delayed_ms > 0) {
+    // A server further on said it keeps trying.
+    s.state = "delayed";
+    s.since_s = at(f.remote_delayed_ms);
     return s;
   }
   if (f.job_state == "sending") {

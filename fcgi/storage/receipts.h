@@ -50,7 +50,14 @@ struct ReceiptFacts {
   // status code ("5.1.1") and when; "" for none.
   std::string bounce_status;
   std::int64_t bounced_ms = 0;
+  // A notification that the mail is delayed further on: when; 0 for none.
+  std::int64_t remote_delayed_ms = 0;
 };
+
+// ReceiptFacts' bounce fields from a job's recorded notification (its
+// Action, Status and time; "" for none).
+void SetNotificationFacts(std::string_view action, std::string_view status,
+                          std::int64_t at_ms, ReceiptFacts* facts);
 
 // GET /register/status's answer, times in Unix seconds.
 struct ReceiptStatus {

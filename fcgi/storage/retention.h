@@ -16,7 +16,8 @@ struct RetentionPolicy {
   std::int64_t unverified_ms = 7 * 86400 * 1000LL;
   // A sent mail's sealed body is emptied this long after it was sent.
   std::int64_t mail_body_ms = 7 * 86400 * 1000LL;
-  // Receipts are forgotten once expired (TOKEN_TTL_S after their answer).
+  // Receipts are forgotten once expired (TOKEN_TTL_S after their answer);
+  // suppressions once expired (a lifted one kNotificationMaxAgeMs later).
   // Wrong codes are forgotten once they count no more: this long after
   // they were typed (TOKEN_TTL_S).
   std::int64_t wrong_code_ms = 86400 * 1000LL;
@@ -28,6 +29,7 @@ struct RetentionResult {
   std::int64_t accounts = 0;     // accounts deleted
   std::int64_t mail_bodies = 0;  // bodies emptied
   std::int64_t receipts = 0;     // expired receipts forgotten
+  std::int64_t suppressions = 0;  // expired suppressions forgotten
 };
 
 // Store::ApplyRetention applies a policy once, in one transaction. What it

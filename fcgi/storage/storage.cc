@@ -46,6 +46,7 @@ OutboxPolicy OutboxPolicyFor(const Config& config) {
   p.lease_ms = config.lease_s * 1000LL;
   p.retry_ms = config.retry_s * 1000LL;
   p.retry_for_ms = config.retry_for_s * 1000LL;
+  p.suppress_ms = config.suppress_s * 1000LL;
   char host[256] = "";
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   p.claimant = std::to_string(getpid()) + "@" + host;

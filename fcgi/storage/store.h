@@ -15,6 +15,7 @@
 #include "storage/account_admin.h"
 #include "storage/activation.h"
 #include "storage/codes.h"
+#include "storage/bounces.h"
 #include "storage/receipts.h"
 #include "storage/registration.h"
 #include "storage/retention.h"
@@ -32,6 +33,9 @@ struct StoreTotals {
   std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
   std::int64_t resends = 0;  // accepted resends to known addresses
   std::int64_t receipts = 0;  // receipts handed out (kept or forgotten)
+  std::int64_t bounced = 0;   // mails a failed notification was recorded for
+  std::int64_t suppressed_mails = 0;  // mails not sent: address suppressed
+  std::int64_t addresses_suppressed = 0;  // suppressed now
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,
@@ -120,6 +124,19 @@ class Store {
   // Judges a code typed with a receipt (JudgeCode, codes.h) in one write
   // transaction that holds code.mailbox: a wrong one is recorded there.
   virtual Result<CodeOutcome> TryCode(const CodeTry& code) = 0;
+  // Records notification "n" (bounces.h) on its job and its history, in
+  // one transaction: a failed one shows on the job's receipt as bounced,
+  // and suppresses its recipient for "suppress_ms" as FailureSuppresses
+  // says. kNoSuchJob, with nothing written, when no mail job has that id,
+  // recipient (ASCII case ignored) and creation time (in seconds).
+  virtual Result<NotificationResult> RecordNotification(
+      const Notification& n, std::int64_t suppress_ms) = 0;
+  // The addresses suppressed now, newest first, at most "limit".
+  virtual Result<std::vector<SuppressionRow>> ListSuppressions(int limit) = 0;
+  // Lifts the suppression of "address" (exactly as listed): mail goes to
+  // it again, and no notification about a mail from before now suppresses
+  // it. NotFound when it is not suppressed.
+  virtual Status Unsuppress(const std::string& address) = 0;
 
   // The totals /internal/metrics shows, from the rows. Writes nothing.
   virtual Result<StoreTotals> Totals() = 0;

@@ -38,6 +38,9 @@ StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters) {
       rows.resend_jobs + get("retired:resends") + get("resend_capped_total");
   // Receipts retention forgot stay counted.
   t.receipts = rows.receipts + get("retired:receipts");
+  t.bounced = get("mail_bounced_total");
+  t.suppressed_mails = get("mail_suppressed_total");
+  t.addresses_suppressed = rows.addresses_suppressed;
   return t;
 }
 

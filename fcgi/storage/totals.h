@@ -37,6 +37,7 @@ struct RowTotals {
   std::int64_t resend_jobs = 0;
   std::int64_t verified = 0;
   std::int64_t receipts = 0;  // receipts kept
+  std::int64_t addresses_suppressed = 0;  // suppressions in force
 };
 // StoreTotals from the rows and the counters (capped and retired ones).
 StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters);

@@ -203,6 +203,29 @@ def password():
     write(t, "argon", "pw\0$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA")
 
 
+def dsn():
+    t = "dsn_fuzz"
+    # "envelope recipient\0message"; the tag is made with the target's key
+    # (64 'f'), so ReadBounce gets past the tag to the report.
+    key = hmac.new(b"f" * 64, b"registrar bounce tag v1", hashlib.sha256).digest()
+    mac = hmac.new(key, b"42\nghost@nosuch.test\n1796575200",
+                   hashlib.sha256).digest()[:10]
+    tag = "j42t1796575200m" + base64.b32encode(mac).decode().lower()
+    report = ("Content-Type: multipart/report; report-type=delivery-status;\n"
+              "\tboundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nfailed\n"
+              "--B\nContent-Type: message/delivery-status\n\n"
+              "Reporting-MTA: dns; mail.test\n\n"
+              "Final-Recipient: rfc822; ghost@nosuch.test\n"
+              "Original-Recipient: rfc822;ghost@nosuch.test\n"
+              "Action: failed\nStatus: 5.1.1\n"
+              "Diagnostic-Code: X-Postfix; mailbox unavailable\n\n--B--\n")
+    write(t, "postfix", "bounces+" + tag + "@mail.test\0From MAILER-DAEMON\n"
+          + report)
+    write(t, "no_tag", "bounces@mail.test\0" + report)
+    write(t, "auto_reply", "bounces+" + tag + "@mail.test\0"
+          "Auto-Submitted: auto-replied\n\nout of office\n")
+
+
 if __name__ == "__main__":
     form()
     email_password()
@@ -212,3 +235,4 @@ if __name__ == "__main__":
     token()
     internal_job()
     password()
+    dsn()

@@ -2,11 +2,16 @@
 // accepted answer, its cookie, GET /register/status as the mail moves, and
 // the "check your inbox" page that shows it. One stack for the suite; each
 // test mails its own addresses.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "crypto/bounce_tag.h"
 #include "stack.h"
 #include "testutil.h"
 
@@ -303,6 +308,32 @@ TEST_F(ReceiptTest, TheSentPageOfAnUnknownReceiptSaysItCanNoLongerTell) {
 
 // Last of the tests that set the sink's knobs: the "try later" leaves a
 // job waiting for its retry.
+TEST_F(ReceiptTest, ARecipientRefusedWith511GetsNoMoreMailOneWith571Does) {
+  // A 5.1.1 to RCPT TO suppresses that address; a 5.7.1 (policy: maybe
+  // our own fault) suppresses nothing. (Before the next test, which leaves
+  // a mail to be retried.)
+  WaitForQuietOutbox();
+  const double suppressed = stack().Metric("addresses_suppressed");
+  const double not_sent = stack().Metric("mail_suppressed_total");
+  sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
+  ReceiptOf("gone-511@example.com");
+  ASSERT_TRUE(WaitForJob("gone-511@example.com", "failed"));
+  sink().Control(R"({"rcpt_replies": ["554 5.7.1 relay access denied"]})");
+  ReceiptOf("policy-571@example.com");
+  ASSERT_TRUE(WaitForJob("policy-571@example.com", "failed"));
+  sink().Control("{}");
+
+  const long long refused_job = stack().JobIdFor("gone-511@example.com");
+  nlohmann::json j = Status(ReceiptOf("gone-511@example.com"));
+  EXPECT_EQ(j["state"], "not_sent") << j.dump();
+  EXPECT_EQ(j["detail"], "suppressed") << j.dump();
+  EXPECT_EQ(stack().JobIdFor("gone-511@example.com"), refused_job);
+  ReceiptOf("policy-571@example.com");
+  EXPECT_TRUE(WaitForJob("policy-571@example.com", "sent"));
+  EXPECT_EQ(stack().Metric("mail_suppressed_total"), not_sent + 1);
+  EXPECT_EQ(stack().Metric("addresses_suppressed"), suppressed + 1);
+}
+
 TEST_F(ReceiptTest, A5xxIsRefusedWithItsCodeAndATryLaterDelayedWithItsTime) {
   WaitForQuietOutbox();
   sink().Control(R"({"rcpt_replies": ["550 5.1.1 no such user"]})");
@@ -334,6 +365,88 @@ TEST_F(ReceiptTest, A5xxIsRefusedWithItsCodeAndATryLaterDelayedWithItsTime) {
   EXPECT_GT(j.value("retry_at", 0LL), static_cast<long long>(time(nullptr)));
   EXPECT_EQ(j["reply"], "451 4.2.1 try later") << j.dump();
   sink().Control("{}");
+}
+
+// Runs the build's `regctl bounce` on the stack's data with "message" on
+// stdin and the envelope recipient in ORIGINAL_RECIPIENT, as Postfix's
+// local(8) does, as the data's owner (never root, as under local(8)); its
+// exit status. "output" gets what it printed.
+int RunBounce(const Stack& stack, const std::string& envelope,
+              const std::string& message, std::string* output) {
+  const std::string dir = MakeTempDir();
+  const std::string file = dir + "/message";
+  WriteFileAtomic(file, message);
+  const char* build = std::getenv("REGISTRAR_BUILD");
+  std::string cmd = RepoRoot() + "/" + (build != nullptr ? build : "build") +
+                    "/regctl -d " + stack.data_dir() + " bounce < " + file +
+                    " >" + dir + "/out 2>&1";
+  struct stat st;
+  if (stat(stack.data_dir().c_str(), &st) == 0 && st.st_uid != geteuid()) {
+    cmd = "setpriv --reuid=" + std::to_string(st.st_uid) +
+          " --regid=" + std::to_string(st.st_gid) + " --clear-groups " + cmd;
+  }
+  cmd = "ORIGINAL_RECIPIENT='" + envelope + "' " + cmd;
+  if (!stack.database_url().empty()) {
+    cmd = "DATABASE_URL='" + stack.database_url() + "' " + cmd;
+  }
+  const int status = std::system(cmd.c_str());
+  *output = ReadFile(dir + "/out");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Postfix's notification that "rcpt" does not exist (5.1.1).
+std::string NoSuchUserReport(const std::string& rcpt) {
+  return "From MAILER-DAEMON  Sun Dec  6 16:40:01 2026\n"
+         "Content-Type: multipart/report; report-type=delivery-status;\n"
+         "\tboundary=\"R1\"\n\n--R1\nContent-Type: text/plain\n\nsorry\n"
+         "--R1\nContent-Type: message/delivery-status\n\n"
+         "Reporting-MTA: dns; mail.example.com\n\n"
+         "Final-Recipient: rfc822; " + rcpt + "\nOriginal-Recipient: rfc822;" +
+         rcpt + "\nAction: failed\nStatus: 5.1.1\n"
+         "Diagnostic-Code: smtp; 550 5.1.1 no such user\n\n--R1--\n";
+}
+
+TEST_F(ReceiptTest, RegctlBounceRecordsItsJobsNotificationAndIgnoresForgeries) {
+  const std::string to = "dsn-ghost@example.com";
+  const std::string receipt = ReceiptOf(to);
+  ASSERT_TRUE(WaitForJob(to, "sent"));
+  const long long id = stack().JobIdFor(to);
+  const long long created = std::stoll(stack().QueryOne(
+      "SELECT created_ms FROM outbox WHERE id = " + std::to_string(id)));
+  Result<BounceTagger> made =
+      BounceTagger::Create(ReadFile(stack().job_secret_file()));
+  ASSERT_TRUE(made.ok());
+  const BounceTagger tagger = made.value();
+  const std::string report = NoSuchUserReport(to);
+
+  // No tag, a stranger's tag (this job, another recipient), a tag under
+  // another secret: ignored, exit 0, nothing changes.
+  const BounceTagger stranger = BounceTagger::Create(std::string(64, '0')).value();
+  for (const std::string& forged :
+       {std::string("bounces@example.com"),
+        tagger.Sender("bounces@example.com", id, "mallory@example.com", created),
+        stranger.Sender("bounces@example.com", id, to, created)}) {
+    std::string out;
+    EXPECT_EQ(RunBounce(stack(), forged, report, &out), 0) << out;
+    EXPECT_THAT(out, HasSubstr("ignored")) << out;
+  }
+  EXPECT_EQ(Status(receipt)["state"], "accepted");
+  EXPECT_THAT(Regctl(stack(), "show " + std::to_string(id)),
+              Not(HasSubstr("bounced")));
+
+  // Its own tag: recorded on the job and its history; the receipt says so.
+  std::string out;
+  EXPECT_EQ(RunBounce(stack(),
+                      tagger.Sender("bounces@example.com", id, to, created),
+                      report, &out),
+            0)
+      << out;
+  const nlohmann::json j = Status(receipt);
+  EXPECT_EQ(j["state"], "bounced") << j.dump();
+  EXPECT_EQ(j["detail"], "5.1.1") << j.dump();
+  EXPECT_THAT(Regctl(stack(), "show " + std::to_string(id)),
+              HasSubstr("bounced   5.1.1 550 5.1.1 no such user"));
+  EXPECT_THAT(Regctl(stack(), "suppressions"), HasSubstr(to));
 }
 
 TEST_F(ReceiptTest, ReceiptsAreCountedInTheMetrics) {

@@ -43,12 +43,25 @@ class Postfix {
     std::filesystem::remove_all(dir_, ignored);
   }
   bool started() const { return started_; }
+  const std::string& dir() const { return dir_; }
   std::string StartOutput() const { return ReadFile(dir_ + "/start.out"); }
   std::string url() const {
     return "smtp://127.0.0.1:" + std::to_string(port_);
   }
   std::string ca_file() const { return dir_ + "/tls/ca.pem"; }
   std::string Log() const { return ReadFile(dir_ + "/maillog"); }
+  // What the alias "bounces" pipes each notification into.
+  void SetBounceCommand(const std::string& command) const {
+    const std::string script = dir_ + "/bounce.sh";
+    WriteFileAtomic(script, "#!/bin/sh\nexec " + command + "\n");
+    chmod(script.c_str(), 0755);
+  }
+  // Delivers the deferred mail now (postqueue -f).
+  void Flush() const {
+    const std::string cmd =
+        "postqueue -c " + dir_ + "/etc -f >/dev/null 2>&1";
+    (void)std::system(cmd.c_str());
+  }
   // Every delivered message, as Postfix wrote it (LF line ends).
   std::vector<std::string> Mails() const {
     std::vector<std::string> names;
@@ -143,6 +156,7 @@ std::map<std::string, std::string> RelayEnv(const Postfix& postfix) {
       {"SMTP_CA_FILE", postfix.ca_file()},
       {"SMTP_HELO", "reg.example.com"},
       {"MAIL_FROM", "Caf\xC3\xA9 Example <no-reply@example.com>"},
+      {"BOUNCE_ADDRESS", "bounces@mail.test"},
       {"BASE_URL", "https://reg.example.com"},
       {"SMTP_IDLE_S", "2"},
       {"SWEEP_S", "3600"},
@@ -161,6 +175,22 @@ class PostfixSuite : public ::testing::Test {
     ASSERT_TRUE(postfix_->started()) << postfix_->StartOutput();
     stack_ = new Stack(RelayEnv(*postfix_), nullptr);
     ASSERT_TRUE(stack_->running()) << stack_->Output();
+    // Postfix's local(8) runs the alias pipe as nobody, the user the
+    // stack's workers run as here (tools/stack), as the service's user
+    // would be (README "Bounces"). It reaches the data through a link the
+    // test can take away.
+    ASSERT_TRUE(LinkData(true));
+    postfix_->SetBounceCommand(RegctlPath() + " -d " + DataLink() + " bounce");
+  }
+  static std::string RegctlPath() {
+    const char* build = std::getenv("REGISTRAR_BUILD");
+    return RepoRoot() + "/" + (build != nullptr ? build : "build") + "/regctl";
+  }
+  static std::string DataLink() { return postfix_->dir() + "/data-link"; }
+  // The link to the stack's data there or not.
+  static bool LinkData(bool there) {
+    if (!there) return unlink(DataLink().c_str()) == 0;
+    return symlink(stack_->data_dir().c_str(), DataLink().c_str()) == 0;
   }
   static void TearDownTestSuite() {
     if (stack_ != nullptr) {
@@ -195,7 +225,9 @@ TEST_F(PostfixTest, AMailArrivesOverTlsFromTheNamedHostWithEveryHeader) {
   EXPECT_THAT(received, StartsWith("from reg.example.com ")) << received;
   EXPECT_THAT(received, HasSubstr("using TLSv1.3")) << received;
   EXPECT_THAT(received, HasSubstr("with ESMTPS ")) << received;
-  EXPECT_EQ(Header(mail, "Return-Path"), "<no-reply@example.com>");
+  // The envelope sender is BOUNCE_ADDRESS with the job's tag; From stays.
+  EXPECT_THAT(Header(mail, "Return-Path"), StartsWith("<bounces+j"));
+  EXPECT_THAT(Header(mail, "Return-Path"), EndsWith("@mail.test>"));
   // "Café Example", RFC 2047 encoded.
   EXPECT_EQ(Header(mail, "From"),
             "=?UTF-8?B?Q2Fmw6kgRXhhbXBsZQ==?= <no-reply@example.com>");
@@ -203,6 +235,74 @@ TEST_F(PostfixTest, AMailArrivesOverTlsFromTheNamedHostWithEveryHeader) {
   EXPECT_EQ(Header(mail, "Auto-Submitted"), "auto-generated");
   EXPECT_EQ(Header(mail, "X-Auto-Response-Suppress"), "All");
   EXPECT_THAT(LinkIn(mail), StartsWith("https://reg.example.com/activate?"));
+}
+
+// GET /register/status?r=R's body for the accepted answer "r".
+std::string StatusOf(const Stack& stack, const HttpResponse& r) {
+  return stack.Get("/register/status?r=" + AcceptedReceipt(r.body)).body;
+}
+
+TEST_F(PostfixTest, ABouncedAddressShowsBouncedThenGetsNoMailUntilUnsuppressed) {
+  const std::string to = "ghost@nosuch.test";
+  const HttpResponse first = stack_->Register(to, kPassword);
+  ASSERT_EQ(first.status, 202);
+  // Postfix takes it, bounces it (5.1.1), and its notification comes back
+  // through the alias into regctl bounce.
+  std::string status;
+  EXPECT_TRUE(WaitFor([&] {
+    status = StatusOf(*stack_, first);
+    return status.find("\"bounced\"") != std::string::npos;
+  })) << status << "\n" << postfix_->Log();
+  EXPECT_THAT(status, HasSubstr("\"detail\":\"5.1.1\""));
+  EXPECT_EQ(stack_->Metric("mail_bounced_total"), 1);
+  EXPECT_EQ(stack_->Metric("addresses_suppressed"), 1);
+  EXPECT_THAT(Regctl(*stack_, "suppressions"), HasSubstr(to));
+
+  // The next request is answered as usual and sends nothing.
+  const long long first_job = stack_->JobIdFor(to);
+  const HttpResponse second = stack_->Register(to, kPassword);
+  ASSERT_EQ(second.status, 202);
+  EXPECT_THAT(StatusOf(*stack_, second),
+              HasSubstr("\"state\":\"not_sent\""));
+  EXPECT_THAT(StatusOf(*stack_, second), HasSubstr("\"detail\":\"suppressed\""));
+  EXPECT_EQ(stack_->JobIdFor(to), first_job);
+  EXPECT_EQ(stack_->Metric("mail_suppressed_total"), 1);
+
+  // regctl unsuppress lets the next one through.
+  EXPECT_THAT(Regctl(*stack_, "unsuppress " + to),
+              HasSubstr("no longer suppressed"));
+  const HttpResponse third = stack_->Register(to, kPassword);
+  ASSERT_EQ(third.status, 202);
+  EXPECT_GT(stack_->JobIdFor(to), first_job);
+  EXPECT_THAT(StatusOf(*stack_, third), Not(HasSubstr("not_sent")));
+  // Its own bounce comes back too (the address still does not exist).
+  EXPECT_TRUE(WaitFor([&] { return stack_->Metric("mail_bounced_total") == 2; }));
+}
+
+TEST_F(PostfixTest, ANotificationWhileTheDatabaseIsAwayIsKeptAndRecordedLater) {
+  // The data out of the pipe's reach: regctl bounce exits 75, Postfix
+  // keeps the notification; once it is back, a flush records it.
+  ASSERT_TRUE(LinkData(false));
+  const std::string to = "late@nosuch.test";
+  const HttpResponse r = stack_->Register(to, kPassword);
+  ASSERT_EQ(r.status, 202);
+  std::string log;
+  EXPECT_TRUE(WaitFor([&] {
+    log = postfix_->Log();
+    return log.find("status=deferred") != std::string::npos;
+  })) << log;
+  // regctl bounce's exit 75, with its words (no status code of its own).
+  EXPECT_THAT(log, HasSubstr("status=deferred (temporary failure. Command "
+                             "output: "));
+  EXPECT_THAT(log, HasSubstr("kept for later"));
+  EXPECT_THAT(StatusOf(*stack_, r), HasSubstr("\"accepted\""));
+  ASSERT_TRUE(LinkData(true));
+  postfix_->Flush();
+  std::string status;
+  EXPECT_TRUE(WaitFor([&] {
+    status = StatusOf(*stack_, r);
+    return status.find("\"bounced\"") != std::string::npos;
+  })) << status << "\n" << postfix_->Log();
 }
 
 TEST_F(PostfixTest, ANonAsciiAddressGoesWithSmtputf8AndArrivesWhole) {

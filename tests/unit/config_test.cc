@@ -60,6 +60,7 @@ constexpr IntCase kInts[] = {
     {"SMTP_TIMEOUT_S", &Config::smtp_timeout_s, 1, 900},
     {"SMTP_CONNECT_S", &Config::smtp_connect_s, 1, 120},
     {"SMTP_IDLE_S", &Config::smtp_idle_s, 1, 240},
+    {"SUPPRESS_S", &Config::suppress_s, 0, 3650 * 86400},
 };
 
 std::string RangeError(const IntCase& c, const std::string& value) {
@@ -419,6 +420,33 @@ TEST(ConfigWarnings, HoldsTheMailWarnings) {
   ASSERT_OK(c);
   EXPECT_FALSE(MailWarnings(c.value()).empty());
   EXPECT_EQ(ConfigWarnings(c.value()), MailWarnings(c.value()));
+}
+
+TEST(ConfigBounceAddress, TakesABareAsciiAddressWithoutPlus) {
+  Result<Config> c = Load({{"BOUNCE_ADDRESS", "bounces@example.com"}});
+  ASSERT_OK(c);
+  EXPECT_EQ(c.value().bounce_address, "bounces@example.com");
+  EXPECT_EQ(c.value().suppress_s, 30 * 86400);
+  for (const char* bad : {"bounces+x@example.com", "Bounces <b@example.com>",
+                          "b\xC3\xA9@example.com", "bounces"}) {
+    EXPECT_THAT(Error({{"BOUNCE_ADDRESS", bad}}),
+                ::testing::HasSubstr("not a bare ASCII address without '+'"))
+        << bad;
+  }
+}
+
+TEST(ConfigBounceAddress, WarnsWhenOutsideMailFromsDomain) {
+  Result<Config> c = Load({{"MAIL_FROM", "no-reply@example.com"},
+                           {"BOUNCE_ADDRESS", "bounces@mail.example.com"}});
+  ASSERT_OK(c);
+  EXPECT_THAT(ConfigWarnings(c.value()), ::testing::IsEmpty());
+  c = Load({{"MAIL_FROM", "no-reply@example.com"},
+            {"BOUNCE_ADDRESS", "bounces@example.net"}});
+  ASSERT_OK(c);
+  EXPECT_THAT(ConfigWarnings(c.value()),
+              ::testing::ElementsAre(::testing::StartsWith(
+                  "warning: BOUNCE_ADDRESS=bounces@example.net: outside "
+                  "MAIL_FROM's domain example.com")));
 }
 
 }  // namespace

@@ -48,6 +48,10 @@ class UnavailableOutbox : public Outbox {
     if (Down()) return Status::Unavailable("database is down");
     return real_->MarkFailed(job, reply);
   }
+  Status MarkRefused(const ClaimedJob& job, std::string_view reply) override {
+    if (Down()) return Status::Unavailable("database is down");
+    return real_->MarkRefused(job, reply);
+  }
   Result<OutboxStats> Stats() override { return real_->Stats(); }
   Result<std::vector<JobRow>> ListJobs(const std::string& state,
                                        int limit) override {

@@ -2,6 +2,7 @@
 // name in the registration's or the resend's transaction, and what
 // Store::Receipt says of that mail as the outbox moves it (CONTRACT
 // section 8).
+#include "crypto/token.h"
 #include "engine_fixture.h"
 
 namespace reg {

@@ -24,7 +24,8 @@ Answer FakeServer::Take(const std::string& to) {
   return Answer::kAccept;
 }
 
-SendResult FakeMailer::Send(const std::string& rcpt, const std::string&) {
+SendResult FakeMailer::Send(const std::string& rcpt, const std::string&,
+                            const std::string&) {
   SendResult r;
   switch (server_->Take(rcpt)) {
     case Answer::kAccept:

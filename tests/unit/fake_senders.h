@@ -77,7 +77,8 @@ class FakeServer {
 class FakeMailer : public Mailer {
  public:
   explicit FakeMailer(FakeServer* server) : server_(server) {}
-  SendResult Send(const std::string& rcpt, const std::string&) override;
+  SendResult Send(const std::string& rcpt, const std::string&,
+                  const std::string&) override;
 
  private:
   FakeServer* server_;

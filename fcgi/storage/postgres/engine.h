@@ -68,6 +68,10 @@ Status PgAddCounter(PgConnection& conn, const std::string& name,
 const std::string& PgDeliverySql(bool for_account);
 std::vector<PgParam> PgDeliveryBounds();
 
+// True when "address" (exactly) is suppressed at "now" (bounces.cc).
+Result<bool> PgIsSuppressed(PgConnection& conn, const std::string& address,
+                            std::int64_t now);
+
 // Queues "job" inside the transaction open on "conn" (a registration's or
 // an activation's); returns its id. Records a "queued" event. One
 // statement: in a batch every round trip is every piece's wait.
@@ -93,6 +97,7 @@ class PgOutbox : public Outbox {
   Status MarkRetry(const ClaimedJob& job, std::string_view reply,
                    RetryReason reason) override;
   Status MarkFailed(const ClaimedJob& job, std::string_view reply) override;
+  Status MarkRefused(const ClaimedJob& job, std::string_view reply) override;
   Result<OutboxStats> Stats() override;
   Result<std::vector<JobRow>> ListJobs(const std::string& state,
                                        int limit) override;
@@ -125,6 +130,10 @@ class PgStore : public Store {
   Result<int> CountWrongPassword(const std::string& token_hash) override;
   Result<CodeReceipt> CodeReceiptOf(const std::string& receipt_hash) override;
   Result<CodeOutcome> TryCode(const CodeTry& code) override;
+  Result<NotificationResult> RecordNotification(
+      const Notification& n, std::int64_t suppress_ms) override;
+  Result<std::vector<SuppressionRow>> ListSuppressions(int limit) override;
+  Status Unsuppress(const std::string& address) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(

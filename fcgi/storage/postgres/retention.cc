@@ -99,6 +99,14 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
       conn_->Query("DELETE FROM wrong_codes WHERE at_ms <= $1",
                    {now.value() - policy.wrong_code_ms});
   if (!codes.ok()) return codes.status();
+  // Expired suppressions; a lifted one once no notification it could have
+  // cleared can still suppress.
+  Result<PgRows> suppressions = conn_->Query(
+      "DELETE FROM suppressions WHERE (lifted_ms IS NULL AND until_ms <= $1) "
+      "OR lifted_ms <= $2",
+      {now.value(), now.value() - kNotificationMaxAgeMs});
+  if (!suppressions.ok()) return suppressions.status();
+  result.suppressions = suppressions.value().affected();
 
   Result<PgRows> found = conn_->Query(
       "SELECT id FROM users WHERE verified_ms IS NULL AND created_ms < $1 "

@@ -289,23 +289,28 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
       token_hash = reg.token_hash;
     }
 
-    // Past a cap the request is answered as usual and sends nothing.
+    // Past a cap the request is answered as usual and sends nothing; so is
+    // one to a suppressed address.
+    Result<bool> suppressed = PgIsSuppressed(conn, reg.email, now);
+    if (!suppressed.ok()) return suppressed.status();
     Result<MailCounts> counts = PgCountMails(conn, reg.mailbox, limits, now);
     if (!counts.ok()) return counts.status();
     const MailCapVerdict cap =
         MailCapOf(counts.value(), limits, outcome.kind, !create);
     std::int64_t job_id = 0;
     NotSent not_sent = NotSent::kNo;
-    if (cap.capped) {
-      // No job records a capped mail: a counter and its receipt do.
-      if (cap.counter != nullptr) {
-        Status bumped = PgAddCounter(conn, cap.counter, 1);
+    if (suppressed.value() || cap.capped) {
+      // No job records a mail not sent: a counter and its receipt do.
+      const char* counter =
+          suppressed.value() ? "mail_suppressed_total" : cap.counter;
+      if (counter != nullptr) {
+        Status bumped = PgAddCounter(conn, counter, 1);
         if (!bumped.ok()) return bumped;
       }
       // A mail not sent has no code.
       Status forgot = PgForgetCode(conn, token_hash);
       if (!forgot.ok()) return forgot;
-      not_sent = NotSent::kMailCap;
+      not_sent = suppressed.value() ? NotSent::kSuppressed : NotSent::kMailCap;
     } else {
       Result<std::int64_t> id =
           PgEnqueue(conn, RegistrationJob(reg, user_id, outcome.kind, !create,
@@ -365,7 +370,8 @@ Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
       "CASE WHEN r.cause = 'register' THEN coalesce("
       "  (SELECT t.used_ms FROM tokens t JOIN users u ON u.id = t.user_id "
       "   WHERE t.hash = r.token_hash AND u.verified_ms IS NOT NULL), 0) "
-      "ELSE 0 END "
+      "ELSE 0 END, coalesce(o.dsn_action, ''), coalesce(o.dsn_status, ''), "
+      "coalesce(o.dsn_ms, 0) "
       "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
       "WHERE r.hash = $1 AND r.expires_ms > coalesce($2::bigint, reg_now_ms())",
       {receipt_hash, test_now});
@@ -384,6 +390,7 @@ Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
   f.sent_ms = row.Int(0, 8);
   f.changed_ms = row.Int(0, 9);
   f.verified_ms = row.Int(0, 10);
+  SetNotificationFacts(row.Text(0, 11), row.Text(0, 12), row.Int(0, 13), &f);
   return f;
 }
 
@@ -516,10 +523,14 @@ Result<StoreTotals> PgStore::Totals() {
       "(SELECT count(*) FROM outbox WHERE cause = 'resend' "
       "AND kind <> 'no_account'), "
       "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-      "(SELECT count(*) FROM receipts)");
+      "(SELECT count(*) FROM receipts), "
+      "(SELECT count(*) FROM suppressions "
+      "  WHERE until_ms > coalesce($1::bigint, reg_now_ms()))",
+      {clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()});
   if (!totals.ok()) return totals.status();
   const RowTotals rows{totals.value().Int(0, 0), totals.value().Int(0, 1),
-                       totals.value().Int(0, 2), totals.value().Int(0, 3)};
+                       totals.value().Int(0, 2), totals.value().Int(0, 3),
+                       totals.value().Int(0, 4)};
   Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());

@@ -63,6 +63,7 @@ class SqliteOutbox : public Outbox {
   Status MarkRetry(const ClaimedJob& job, std::string_view reply,
                    RetryReason reason) override;
   Status MarkFailed(const ClaimedJob& job, std::string_view reply) override;
+  Status MarkRefused(const ClaimedJob& job, std::string_view reply) override;
   Result<OutboxStats> Stats() override;
   Result<std::vector<JobRow>> ListJobs(const std::string& state,
                                        int limit) override;
@@ -95,6 +96,10 @@ class SqliteStore : public Store {
   Result<int> CountWrongPassword(const std::string& token_hash) override;
   Result<CodeReceipt> CodeReceiptOf(const std::string& receipt_hash) override;
   Result<CodeOutcome> TryCode(const CodeTry& code) override;
+  Result<NotificationResult> RecordNotification(
+      const Notification& n, std::int64_t suppress_ms) override;
+  Result<std::vector<SuppressionRow>> ListSuppressions(int limit) override;
+  Status Unsuppress(const std::string& address) override;
   Result<StoreTotals> Totals() override;
   Status Ping() override;
   Result<RetentionResult> ApplyRetention(
@@ -124,6 +129,10 @@ class SqliteStore : public Store {
 Result<Counters> ReadCounters(Database& db);
 // Adds "delta" to counter "name" inside the caller's transaction.
 Status AddCounter(Database& db, const std::string& name, std::int64_t delta);
+
+// True when "address" (exactly) is suppressed at "now" (bounces.cc).
+Result<bool> IsSuppressed(Database& db, const std::string& address,
+                          std::int64_t now);
 
 // The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
 // as ?1..?N, then with "for_account" the account's id.

@@ -130,6 +130,14 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
                "DELETE FROM wrong_codes WHERE at_ms <= ?");
     st = codes.Int(now - policy.wrong_code_ms).Run();
     if (!st.ok()) return st;
+    // Expired suppressions; a lifted one once no notification it could
+    // have cleared can still suppress.
+    Stmt suppressions(db, "delete suppressions",
+                      "DELETE FROM suppressions WHERE (lifted_ms IS NULL "
+                      "AND until_ms <= ?1) OR lifted_ms <= ?2");
+    st = suppressions.Int(now).Int(now - kNotificationMaxAgeMs).Run();
+    if (!st.ok()) return st;
+    result.suppressions = suppressions.changes();
 
     std::vector<std::int64_t> ids;
     {

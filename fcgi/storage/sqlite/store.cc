@@ -218,21 +218,29 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
       token_hash = reg.token_hash;
     }
 
-    // Past a cap the request is answered as usual and sends nothing.
+    // Past a cap the request is answered as usual and sends nothing; so is
+    // one to a suppressed address.
+    Result<bool> suppressed = IsSuppressed(db, reg.email, now);
+    if (!suppressed.ok()) return suppressed.status();
     Result<MailCounts> counts = CountMails(db, reg.mailbox, limits, now);
     if (!counts.ok()) return counts.status();
     const MailCapVerdict cap =
         MailCapOf(counts.value(), limits, outcome.kind, !create);
-    if (cap.capped) {
-      // No job records a capped mail: a counter and its receipt do.
-      if (cap.counter != nullptr) {
-        Status st = AddCounter(db, cap.counter, 1);
+    if (suppressed.value() || cap.capped) {
+      // No job records a mail not sent: a counter and its receipt do.
+      const char* counter =
+          suppressed.value() ? "mail_suppressed_total" : cap.counter;
+      if (counter != nullptr) {
+        Status st = AddCounter(db, counter, 1);
         if (!st.ok()) return st;
       }
       Status forgot = ForgetCode(db, token_hash);  // a mail not sent has no code
       if (!forgot.ok()) return forgot;
-      return InsertReceipt(db, ReceiptFor(reg, !create, 0, NotSent::kMailCap,
-                                          token_hash, limits, now));
+      return InsertReceipt(
+          db, ReceiptFor(reg, !create, 0,
+                         suppressed.value() ? NotSent::kSuppressed
+                                            : NotSent::kMailCap,
+                         token_hash, limits, now));
     }
 
     Result<std::int64_t> id =
@@ -360,7 +368,9 @@ Result<ReceiptFacts> SqliteStore::LookUpReceipt(
             "CASE WHEN r.cause = 'register' THEN coalesce("
             "  (SELECT t.used_ms FROM tokens t JOIN users u "
             "   ON u.id = t.user_id WHERE t.hash = r.token_hash "
-            "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END "
+            "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END, "
+            "coalesce(o.dsn_action, ''), coalesce(o.dsn_status, ''), "
+            "coalesce(o.dsn_ms, 0) "
             "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
             "WHERE r.hash = ? AND r.expires_ms > ?");
   find.Text(receipt_hash).Int(clock_->NowMs());
@@ -379,6 +389,8 @@ Result<ReceiptFacts> SqliteStore::LookUpReceipt(
   f.sent_ms = find.ColumnInt(8);
   f.changed_ms = find.ColumnInt(9);
   f.verified_ms = find.ColumnInt(10);
+  SetNotificationFacts(find.ColumnText(11), find.ColumnText(12),
+                       find.ColumnInt(13), &f);
   return f;
 }
 
@@ -453,11 +465,14 @@ Result<StoreTotals> SqliteStore::Totals() {
               "(SELECT count(*) FROM outbox WHERE cause = 'resend' "
               "AND kind <> 'no_account'), "
               "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
-              "(SELECT count(*) FROM receipts)");
+              "(SELECT count(*) FROM receipts), "
+              "(SELECT count(*) FROM suppressions WHERE until_ms > ?)");
+  totals.Int(clock_->NowMs());
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   const RowTotals rows{totals.ColumnInt(0), totals.ColumnInt(1),
-                       totals.ColumnInt(2), totals.ColumnInt(3)};
+                       totals.ColumnInt(2), totals.ColumnInt(3),
+                       totals.ColumnInt(4)};
   Result<Counters> counters = ReadCounters(*reader.value());
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());
