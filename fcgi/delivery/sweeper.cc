@@ -102,11 +102,18 @@ void Sweeper::Loop(bool retention) {
     if (outbox) {
       heartbeat_.ReleaseLost(outbox);
       const int limit = SweepBatch(lease_ms, send_ms);
-      // This thread is the only one that releases lost claims, so its own
-      // claims need no Claiming() lock: they are held before it next
-      // releases.
-      Result<std::vector<ClaimedJob>> jobs = outbox->ClaimDue(limit);
-      if (jobs.status().code() == Code::kUnavailable) heartbeat_.Doubt();
+      // Claimed and held under Claiming(), as every claim: the other sweep
+      // loop's ReleaseLost must not put these back before they are held.
+      Result<std::vector<ClaimedJob>> jobs = std::vector<ClaimedJob>();
+      {
+        const auto claiming = heartbeat_.Claiming();
+        jobs = outbox->ClaimDue(limit);
+        if (jobs.ok()) {
+          for (const ClaimedJob& job : jobs.value()) heartbeat_.Hold(job.ref());
+        } else if (jobs.status().code() == Code::kUnavailable) {
+          heartbeat_.Doubt();
+        }
+      }
       // Until half a lease after the claim nobody else can take these jobs
       // (a claim needs the lease run out), whatever this process's
       // heartbeat did; after that, each claim is checked before its send.
@@ -115,7 +122,6 @@ void Sweeper::Loop(bool retention) {
         Log("sweep: %s", jobs.status().ToString().c_str());
       } else {
         full = static_cast<int>(jobs.value().size()) == limit;
-        for (const ClaimedJob& job : jobs.value()) heartbeat_.Hold(job.ref());
         for (const ClaimedJob& job : jobs.value()) {
           // The rest of a stopped batch waits for its leases to run out.
           if (!stopping()) {
