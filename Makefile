@@ -180,13 +180,17 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
 
 # The tests' own code needs no optimisation: built at -O0, it compiles in
 # about half the time (GoogleTest's and nlohmann-json's templates), and
-# the code under test keeps its flags.
-$(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXXFLAGS += -O0
+# the code under test keeps its flags. Nor debug information (-g0, 14 %
+# less processor time for a unit-test chunk): GoogleTest names the file
+# and line of each failure itself, and the sanitizers report on the
+# service's code, which keeps its line tables (TEST_G=-g for a debugger).
+TEST_G ?= -g0
+$(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXXFLAGS += -O0 $(TEST_G)
 # Under a sanitizer the tests' own code is not instrumented (it links with
 # the runtime all the same): the sanitizers watch the service's code, and
 # instrumenting GoogleTest's templates took half the sanitized build.
 ifdef SANITIZE
-$(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXXFLAGS := $(filter-out -fsanitize=%,$(CXXFLAGS)) -O0
+$(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXXFLAGS := $(filter-out -fsanitize=%,$(CXXFLAGS)) -O0 $(TEST_G)
 endif
 
 $(BUILD)/%.o: %.cc

@@ -273,7 +273,7 @@ TEST(TwoHosts, PostgresRestartedDuringALoad) {
   std::atomic<bool> restarted{false}, stopped{false}, started{false};
   double down_s = 0;
   std::thread restarter([&] {
-    WaitFor([&] { return answered >= 100; }, std::chrono::seconds(60));
+    WaitFor([&] { return answered >= 50; }, std::chrono::seconds(60));
     stopped = PgStop();
     const auto down = std::chrono::steady_clock::now();
     const std::string url = hosts.front->Url("/healthz");
@@ -291,7 +291,7 @@ TEST(TwoHosts, PostgresRestartedDuringALoad) {
   for (bool after = false; !after; round++) {
     after = restarted;
     auto more = RegisterMany(hosts.front->Url("/register"),
-                             "load" + std::to_string(round), 200, 8,
+                             "load" + std::to_string(round), 100, 8,
                              [&] { answered++; });
     answers.insert(more.begin(), more.end());
   }
