@@ -294,7 +294,10 @@ async function javascriptOn(browser) {
     await page.getByLabel('Email address').focus();
     await shoot(page, SHOTS, 'register-js');
 
-    // Enter posts with fetch, the 202 leads to "check your inbox".
+    // Enter posts with fetch, the 202 leads to "check your inbox". The
+    // sink holds the mail at the end of its DATA until the page is there,
+    // so the page cannot have loaded with the mail accepted already.
+    sinkControl({ hold_data: true });
     await page.getByLabel('Password').focus();
     const r = await submitting(page, 'POST', BASE + '/register', () => page.keyboard.press('Enter'));
     assert.equal(r.status(), 202);
@@ -305,10 +308,12 @@ async function javascriptOn(browser) {
     assert.equal(await h1(page), 'Check your inbox');
 
     // The receipt's state, kept up to date by receipt.js in the one
-    // role="status" region, reaches "accepted" without a reload; the
-    // server's words appear beside it.
+    // role="status" region, reaches "accepted" without a reload once the
+    // sink lets the mail go; the server's words appear beside it.
     const status = page.getByRole('status');
     assert.equal(await status.count(), 1);
+    assert.match(await status.innerText(), /^Your mail is (waiting to be sent|being handed to the mail server now)\.$/);
+    sinkControl(null);
     await status.filter({ hasText: 'accepted your mail' }).waitFor({ timeout: 15000 });
     assert.match(await status.innerText(), new RegExp('^The mail server accepted your mail on .+ UTC\\. '
         + 'It should be in your inbox soon; look in your spam folder too\\.$'));
@@ -364,6 +369,7 @@ async function javascriptOn(browser) {
     assert.doesNotMatch(notice.html + notice.text, /activate\?token=/);
     await shootMail(browser, notice.html, SHOTS, 'mail-account-exists');
   } finally {
+    sinkControl(null);
     await context.close();
   }
 }
