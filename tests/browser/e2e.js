@@ -1,8 +1,10 @@
 // End-to-end test of the registration pages in Debian's headless Chromium,
 // as a person uses them: once with JavaScript off (the form posts, the
-// server answers with pages), once with it on and the keyboard only, and
-// the links that no longer work; then one flow each in German and in
-// French. tests/browser/run.sh starts the stacks and sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
+// server answers with pages; the link in another browser asks for the
+// password), once with it on and the keyboard only (the receipt's status
+// updating itself, the mail's code), a mail the server refuses and then
+// none sent, and the links that no longer work; then one flow each in
+// German and in French. tests/browser/run.sh starts the stacks and sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
 // EXPIRY_DATA_DIR (a stack whose links live 1 s) and SHOTS.
 'use strict';
 
@@ -716,8 +718,8 @@ const SCENARIOS = [
   ['JavaScript on, keyboard only: live checks, fetch, status, code, verified, notice mail', javascriptOn],
   ['Not sent: an address the server refuses, then suppressed', notSent],
   ['Dead links: unknown (404) and expired (410)', deadLinks],
-  ['In German: pages, script messages, mails, dead links', (b) => inLanguage(b, 'de')],
-  ['In French: pages, script messages, mails, dead links', (b) => inLanguage(b, 'fr')],
+  ['In German: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'de')],
+  ['In French: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'fr')],
 ];
 
 async function main() {
