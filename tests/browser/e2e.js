@@ -1,15 +1,21 @@
 // End-to-end test of the registration pages in Debian's headless Chromium,
 // as a person uses them: once with JavaScript off (the form posts, the
-// server answers with pages), once with it on and the keyboard only, and
-// the links that no longer work; then one flow each in German and in
-// French. tests/browser/run.sh starts the stacks and sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
+// server answers with pages; the link in another browser asks for the
+// password), once with it on and the keyboard only (the receipt's status
+// updating itself, the mail's code), a mail the server refuses and then
+// none sent, and the links that no longer work; then one flow each in
+// German and in French. tests/browser/run.sh starts the stacks and sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
 // EXPIRY_DATA_DIR (a stack whose links live 1 s) and SHOTS.
 'use strict';
 
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { DESKTOP, waitForMail, verificationLink, shoot, shootMail } = require('./lib');
+const {
+  DESKTOP, mailIndex, waitForMail, verificationLink, verificationCode, shoot, shootMail,
+} = require('./lib');
 
 const env = (name) => {
   if (!process.env[name]) throw new Error(`${name} is not set (run tests/browser/run.sh)`);
@@ -33,6 +39,22 @@ const newPassword = () => `Plum ${unique()} Harbour`;
 // The server's messages (fcgi/form.cc), as a person reads them.
 const EMAIL_FORMAT = 'Enter an email address like name@example.com.';
 const TOO_SHORT = 'Use at least 8 characters.';
+const CODE_WRONG = 'That is not the code in the mail. Check it and try again.';
+const PASSWORD_WRONG = 'That is not the password chosen when this address was registered. '
+    + 'Check it and try again.';
+
+// The registration's date as its verification mail gives it ("6 December
+// 2026, 17:45 UTC", "6. Dezember 2026, ...", "6 décembre 2026 à ..."),
+// which the password page repeats.
+const registeredOn = (mail) => {
+  const m = mail.text.replace(/\n/g, ' ').match(/\d{1,2}\.? \S+ \d{4},? (?:à )?\d\d:\d\d UTC/);
+  assert.ok(m, 'no date in the mail');
+  return m[0];
+};
+// The code with its first digit changed: a wrong code, six digits still.
+const wrongCode = (code) => String((Number(code[0]) + 1) % 10) + code.slice(1);
+// The code as a person may copy it: "123 456" (spaces are ignored).
+const spaced = (code) => `${code.slice(0, 3)} ${code.slice(3)}`;
 
 const text = (page, selector) => page.locator(selector).innerText();
 const h1 = (page) => text(page, 'h1');
@@ -94,6 +116,9 @@ async function javascriptOff(browser) {
     assert.equal((await r.request().allHeaders()).origin, BASE);
     await page.waitForURL(isSentWithReceipt);
     assert.equal(await h1(page), 'Check your inbox');
+    // The form for the mail's code, on the page of the browser that registered.
+    assert.equal(await page.getByLabel('Code from the mail').getAttribute('inputmode'), 'numeric');
+    assert.equal(await page.getByLabel('Code from the mail').getAttribute('autocomplete'), 'one-time-code');
     await shoot(page, SHOTS, 'sent');
 
     // The mail, and its link, opened as a person would.
@@ -114,19 +139,53 @@ async function javascriptOff(browser) {
     assert.equal(again.subject, 'Confirm your email address');
     assert.notEqual(verificationLink(again), link);
 
+    // The link opened in another browser (a phone, a mail scanner: cookies
+    // of its own) asks for the password chosen at this registration, dated
+    // as the mail dates it; a wrong one is refused, the right one verifies.
+    const other = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
+    try {
+      const phone = await other.newPage();
+      watchForErrors(phone);
+      r = await phone.goto(link);
+      assert.equal(r.status(), 200);
+      assert.equal(await h1(phone), 'Verify your email');
+      await shoot(phone, SHOTS, 'activate');
+      r = await submitting(phone, 'POST', BASE + '/activate',
+          () => phone.getByRole('button', { name: 'Verify my email' }).click());
+      assert.equal(r.status(), 200);
+      await phone.waitForLoadState();
+      assert.equal(await h1(phone), 'Verify your email');
+      assert.equal(await text(phone, '.lead'),
+          `This link is for a registration made on ${registeredOn(mail)}. One last step: `
+          + 'enter the password you chose when you registered, and press the button.');
+      assert.equal(await phone.getByLabel('Password').getAttribute('autocomplete'), 'current-password');
+      await shoot(phone, SHOTS, 'activate-password');
+
+      await phone.getByLabel('Password').fill(newPassword());
+      r = await submitting(phone, 'POST', BASE + '/activate',
+          () => phone.getByRole('button', { name: 'Verify my email' }).click());
+      assert.equal(r.status(), 200);
+      await phone.waitForLoadState();
+      assert.equal(await text(phone, '#password-error'), PASSWORD_WRONG);
+      assert.match(await phone.title(), /^Error: /);
+      assert.equal(await phone.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+      assert.equal(await phone.getByLabel('Password').inputValue(), '');
+
+      await phone.getByLabel('Password').fill(password);
+      r = await submitting(phone, 'POST', BASE + '/activate',
+          () => phone.getByRole('button', { name: 'Verify my email' }).click());
+      assert.equal(r.status(), 200);
+      await phone.waitForLoadState();
+      assert.equal(await h1(phone), 'Your email is verified');
+      await shoot(phone, SHOTS, 'verified');
+    } finally {
+      await other.close();
+    }
+
+    // The same link in the browser that registered (a second click): it
+    // says so, and asks nothing.
     r = await page.goto(link);
     assert.equal(r.status(), 200);
-    assert.equal(await h1(page), 'Verify your email');
-    await shoot(page, SHOTS, 'activate');
-    r = await submitting(page, 'POST', BASE + '/activate',
-        () => page.getByRole('button', { name: 'Verify my email' }).click());
-    assert.equal(r.status(), 200);
-    await page.waitForLoadState();
-    assert.equal(await h1(page), 'Your email is verified');
-    await shoot(page, SHOTS, 'verified');
-
-    // The same link again (a second click, another device): it says so.
-    await page.goto(link);
     r = await submitting(page, 'POST', BASE + '/activate',
         () => page.getByRole('button', { name: 'Verify my email' }).click());
     assert.equal(r.status(), 200);
@@ -236,32 +295,68 @@ async function javascriptOn(browser) {
     await page.getByLabel('Email address').focus();
     await shoot(page, SHOTS, 'register-js');
 
-    // Enter posts with fetch, the 202 leads to "check your inbox".
+    // Enter posts with fetch, the 202 leads to "check your inbox". The
+    // sink holds the mail at the end of its DATA until the page is there,
+    // so the page cannot have loaded with the mail accepted already.
+    sinkControl({ hold_data: true });
     await page.getByLabel('Password').focus();
     const r = await submitting(page, 'POST', BASE + '/register', () => page.keyboard.press('Enter'));
     assert.equal(r.status(), 202);
     assert.equal(r.request().resourceType(), 'fetch');
     assert.equal((await r.request().allHeaders()).origin, BASE);
     await page.waitForURL(isSentWithReceipt);
+    const sentUrl = page.url();
     assert.equal(await h1(page), 'Check your inbox');
 
     // The receipt's state, kept up to date by receipt.js in the one
-    // role="status" region, reaches "accepted" without a reload; the
-    // server's words appear beside it.
-    assert.equal(await page.locator('[role="status"]').count(), 1);
-    await page.waitForFunction(() => /accepted your mail/.test(
-        document.getElementById('receipt-status').textContent), null, { timeout: 15000 });
+    // role="status" region, reaches "accepted" without a reload once the
+    // sink lets the mail go; the server's words appear beside it.
+    const status = page.getByRole('status');
+    assert.equal(await status.count(), 1);
+    assert.match(await status.innerText(), /^Your mail is (waiting to be sent|being handed to the mail server now)\.$/);
+    sinkControl(null);
+    await status.filter({ hasText: 'accepted your mail' }).waitFor({ timeout: 15000 });
+    assert.match(await status.innerText(), new RegExp('^The mail server accepted your mail on .+ UTC\\. '
+        + 'It should be in your inbox soon; look in your spam folder too\\.$'));
     assert.equal(await page.locator('#receipt-reply').isVisible(), true);
     assert.match(await text(page, '#receipt-reply-text'), /^250/);
     await shoot(page, SHOTS, 'sent-accepted');
 
-    // The link from the mail; the button reached and pressed by keyboard.
-    const link = verificationLink(await waitForMail(DATA_DIR, email));
-    await page.goto(link);
+    // The mail read on another device, its code typed on this page (the
+    // field reached by keyboard, after "check again"): a wrong code first,
+    // the page again with its message and the focus on the field; then
+    // the right one as a person may copy it, with a space in it.
+    const mail = await waitForMail(DATA_DIR, email);
+    const code = verificationCode(mail);
+    await page.getByRole('button', { name: 'Check again' }).focus();
+    await tabTo(page, (f) => f.id === 'code');
+    await page.keyboard.type(wrongCode(code));
+    let answer = await submitting(page, 'POST', BASE + '/activate', () => page.keyboard.press('Enter'));
+    assert.equal(answer.status(), 401);
+    await page.waitForLoadState();
+    assert.equal(await h1(page), 'Check your inbox');
+    assert.equal(await text(page, '#code-error'), CODE_WRONG);
+    assert.match(await page.title(), /^Error: /);
+    assert.equal(await page.getByLabel('Code from the mail').getAttribute('aria-invalid'), 'true');
+    assert.equal((await focused(page)).id, 'code');
+    await shoot(page, SHOTS, 'sent-code-wrong');
+    await page.keyboard.type(spaced(code));
+    answer = await submitting(page, 'POST', BASE + '/activate', () => page.keyboard.press('Enter'));
+    assert.equal(answer.status(), 200);
+    await page.waitForLoadState();
+    assert.equal(await h1(page), 'Your email is verified');
+    // The "check your inbox" page says so too.
+    await page.goto(sentUrl);
+    assert.equal(await page.getByRole('status').innerText(),
+        'This address is verified. There is nothing more to do.');
+
+    // The link from the mail, its button reached and pressed by keyboard:
+    // the address is verified already.
+    await page.goto(verificationLink(mail));
     await tabTo(page, (f) => f.text === 'Verify my email');
     await submitting(page, 'POST', BASE + '/activate', () => page.keyboard.press('Enter'));
     await page.waitForLoadState();
-    assert.equal(await h1(page), 'Your email is verified');
+    assert.equal(await h1(page), 'Your email was already verified');
 
     // Registering the verified address again looks the same and mails a
     // notice instead of a link.
@@ -275,6 +370,7 @@ async function javascriptOn(browser) {
     assert.doesNotMatch(notice.html + notice.text, /activate\?token=/);
     await shootMail(browser, notice.html, SHOTS, 'mail-account-exists');
   } finally {
+    sinkControl(null);
     await context.close();
   }
 }
@@ -354,6 +450,69 @@ async function deadLinks(browser) {
   }
 }
 
+// --- mail not sent ---------------------------------------------------------
+
+// Replaces the main stack's sink knobs (DATA_DIR/control.json, see
+// tools/smtp_sink.py) atomically; null removes them.
+function sinkControl(knobs) {
+  const file = path.join(DATA_DIR, 'control.json');
+  if (knobs === null) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  fs.writeFileSync(file + '.tmp', JSON.stringify(knobs));
+  fs.renameSync(file + '.tmp', file);
+}
+
+// Registers "email" (JSON, as the form's script does) and returns its
+// receipt once GET /register/status gives it the final state "state".
+async function registerUntil(page, email, state) {
+  const r = await page.request.post(BASE + '/register', {
+    headers: { Accept: 'application/json' }, form: { email, password: newPassword() },
+  });
+  assert.equal(r.status(), 202);
+  const { receipt } = await r.json();
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const s = await (await page.request.get(`${BASE}/register/status?r=${receipt}`)).json();
+    if (s.state === state) return receipt;
+    assert.ok(Date.now() < deadline, `the receipt stayed ${JSON.stringify(s)}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+// A mailbox the mail server says does not exist (the sink refuses its
+// RCPT TO with 550 5.1.1): its "check your inbox" page says so and what to
+// do; registering it again sends nothing, and the page says why.
+async function notSent(browser) {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
+  const page = await context.newPage();
+  watchForErrors(page);
+  try {
+    const email = `no-such-user-${unique()}@example.com`;
+    sinkControl({ rcpt_replies: ['550 5.1.1 no such user'] });
+    let receipt = await registerUntil(page, email, 'refused');
+    sinkControl(null);
+    await page.goto(`${BASE}/register/sent?r=${receipt}`);
+    assert.equal(await h1(page), 'Check your inbox');
+    assert.equal(await page.getByRole('status').innerText(), 'The mail server refused the mail (5.1.1): '
+        + 'this address does not seem to exist. Check it for a typing mistake and register again.');
+    await shoot(page, SHOTS, 'sent-refused');
+
+    receipt = await registerUntil(page, email, 'not_sent');
+    await page.goto(`${BASE}/register/sent?r=${receipt}`);
+    assert.equal(await page.getByRole('status').innerText(), 'We sent no mail: mail to this address came '
+        + 'back before, because the address does not seem to exist. Check it for a typing mistake.');
+    // No code to type: no mail holds one.
+    assert.equal(await page.getByLabel('Code from the mail').count(), 0);
+    await shoot(page, SHOTS, 'sent-suppressed');
+    assert.deepEqual(mailIndex(DATA_DIR).filter((m) => m.rcpt_tos.includes(email)), []);
+  } finally {
+    sinkControl(null);
+    await context.close();
+  }
+}
+
 // --- in German and in French ----------------------------------------------
 
 // What a person reads in each language (lang/de.json, lang/fr.json).
@@ -371,6 +530,9 @@ const WORDS = {
     already: 'Ihre E-Mail-Adresse war bereits bestätigt',
     notFound: 'Seite nicht gefunden', expired: 'Dieser Link ist abgelaufen',
     notice: 'Sie haben bereits ein Konto',
+    codeLabel: 'Code aus der E-Mail', codeSubmit: 'Mit dem Code bestätigen',
+    codeWrong: 'Das ist nicht der Code aus der E-Mail. Prüfen Sie ihn und versuchen Sie es erneut.',
+    registered: 'Dieser Link gehört zu einer Registrierung vom {when}.',
   },
   fr: {
     locale: 'fr-FR',
@@ -385,6 +547,9 @@ const WORDS = {
     already: 'Votre adresse e-mail était déjà confirmée',
     notFound: 'Page introuvable', expired: 'Ce lien a expiré',
     notice: 'Vous avez déjà un compte',
+    codeLabel: 'Code reçu par e-mail', codeSubmit: 'Confirmer avec le code',
+    codeWrong: 'Ce n’est pas le code de l’e-mail. Vérifiez-le et réessayez.',
+    registered: 'Ce lien est celui d’une inscription faite le {when}.',
   },
 };
 
@@ -449,6 +614,33 @@ async function inLanguage(browser, lang) {
     assert.match(mail.html, new RegExp(`<html lang="${lang}">`));
     const link = verificationLink(mail);
     await shootMail(browser, mail.html, SHOTS, `${lang}-mail-verification`);
+
+    // A wrong code typed on "check your inbox": the page again, its
+    // message in this language.
+    await page.getByLabel(w.codeLabel).fill(wrongCode(verificationCode(mail)));
+    r = await submitting(page, 'POST', BASE + '/activate',
+        () => page.getByRole('button', { name: w.codeSubmit }).click());
+    assert.equal(r.status(), 401);
+    await page.waitForLoadState();
+    assert.equal(await text(page, '#code-error'), w.codeWrong);
+    assert.match(await page.title(), w.errorTitle);
+    await shot('sent-code-wrong');
+
+    // The link in another browser (this one without its cookies, which
+    // come back after) asks for the password, giving the registration's
+    // date; nothing changes.
+    const cookies = await context.cookies();
+    await context.clearCookies();
+    await page.goto(link);
+    await submitting(page, 'POST', BASE + '/activate',
+        () => page.getByRole('button', { name: w.verify }).click());
+    await page.waitForLoadState();
+    assert.equal(await h1(page), w.activate);
+    assert.ok((await text(page, '.lead')).startsWith(w.registered.replace('{when}', registeredOn(mail))),
+        `the password page's lead: ${await text(page, '.lead')}`);
+    assert.equal(await page.getByLabel(w.password).getAttribute('type'), 'password');
+    await shot('activate-password');
+    await context.addCookies(cookies);
 
     await page.goto(link);
     assert.equal(await h1(page), w.activate);
@@ -522,11 +714,12 @@ function watchForErrors(page) {
 }
 
 const SCENARIOS = [
-  ['JavaScript off: post, errors, register, mail link, verified', javascriptOff],
-  ['JavaScript on, keyboard only: live checks, fetch, verified, notice mail', javascriptOn],
+  ['JavaScript off: post, errors, register, mail link, another browser\'s password, verified', javascriptOff],
+  ['JavaScript on, keyboard only: live checks, fetch, status, code, verified, notice mail', javascriptOn],
+  ['Not sent: an address the server refuses, then suppressed', notSent],
   ['Dead links: unknown (404) and expired (410)', deadLinks],
-  ['In German: pages, script messages, mails, dead links', (b) => inLanguage(b, 'de')],
-  ['In French: pages, script messages, mails, dead links', (b) => inLanguage(b, 'fr')],
+  ['In German: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'de')],
+  ['In French: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'fr')],
 ];
 
 async function main() {

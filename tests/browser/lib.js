@@ -70,6 +70,16 @@ function verificationLink(mail) {
   return link;
 }
 
+// The 6-digit code of a verification mail: alone on a line of the text
+// part, and the same code alone in a paragraph of the HTML part.
+function verificationCode(mail) {
+  const lines = mail.text.split('\n').filter((l) => /^\d{6}$/.test(l));
+  assert.equal(lines.length, 1, 'the text part holds no code, or more than one');
+  const shown = [...mail.html.matchAll(/>(\d{6})<\/p>/g)].map((m) => m[1]);
+  assert.deepEqual(shown, [lines[0]], 'the HTML part shows another code');
+  return lines[0];
+}
+
 // --- checks on a page -----------------------------------------------------
 
 // What a person (or an auditor) notices, in the page as rendered: one h1,
@@ -146,4 +156,6 @@ async function shootMail(browser, html, dir, name) {
   }
 }
 
-module.exports = { DESKTOP, PHONE, waitForMail, verificationLink, checkPage, shoot, shootMail };
+module.exports = {
+  DESKTOP, PHONE, mailIndex, waitForMail, verificationLink, verificationCode, checkPage, shoot, shootMail,
+};
