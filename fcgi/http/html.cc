@@ -253,13 +253,24 @@ std::string CodeForm(const Messages& msg, const ReceiptView& v) {
 }  // namespace
 
 std::string SentPage(const Messages& msg, const ReceiptView* receipt) {
+  // A mail that was refused, bounced or never sent brings no link and no
+  // code: the page then says only what became of it and what to do.
+  const bool no_mail = receipt != nullptr && receipt->known &&
+                       (receipt->state == "refused" ||
+                        receipt->state == "bounced" ||
+                        receipt->state == "not_sent");
   std::string m = Icon("mail", "info") + "<h1>" + msg.Html("sent.title") +
-                  "</h1>\n<p class=\"lead\">" + msg.Html("sent.lead") +
-                  "</p>\n";
+                  "</h1>\n";
+  if (!no_mail) m += "<p class=\"lead\">" + msg.Html("sent.lead") + "</p>\n";
   if (receipt != nullptr) m += ReceiptSection(msg, *receipt);
-  if (receipt != nullptr && receipt->code_form) m += CodeForm(msg, *receipt);
-  m += "<ul class=\"tips\">\n<li>" + msg.Html("sent.tip_wait") +
-       "</li>\n</ul>\n" + ResendForm(msg, msg.Html("sent.resend"));
+  if (receipt != nullptr && receipt->code_form && !no_mail) {
+    m += CodeForm(msg, *receipt);
+  }
+  if (!no_mail) {
+    m += "<ul class=\"tips\">\n<li>" + msg.Html("sent.tip_wait") +
+         "</li>\n</ul>\n";
+  }
+  m += ResendForm(msg, msg.Html("sent.resend"));
   if (receipt == nullptr) return Page(msg, msg.Text("sent.title"), m);
   const std::string title =
       receipt->code_error.empty()

@@ -497,6 +497,9 @@ async function notSent(browser) {
     assert.equal(await h1(page), 'Check your inbox');
     assert.equal(await page.getByRole('status').innerText(), 'The mail server refused the mail (5.1.1): '
         + 'this address does not seem to exist. Check it for a typing mistake and register again.');
+    // No mail came: no "we sent a link", no code to type.
+    assert.equal(await page.getByText('We sent a link').count(), 0);
+    assert.equal(await page.getByLabel('Code from the mail').count(), 0);
     await shoot(page, SHOTS, 'sent-refused');
 
     receipt = await registerUntil(page, email, 'not_sent');

@@ -125,6 +125,26 @@ TEST(StaticPages, SaySomethingUsefulAndAreWellFormed) {
   EXPECT_THAT(NotFoundPage(English()), HasSubstr("not found"));
 }
 
+TEST(SentPage, AMailThatNeverCameOffersNoLinkNoCodeAndNoWait) {
+  ReceiptView v;
+  v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
+  v.known = true;
+  v.final = true;
+  v.code_form = true;
+  for (const char* state : {"refused", "bounced", "not_sent"}) {
+    v.state = state;
+    const std::string page = SentPage(English(), &v);
+    ExpectWellFormedPage(page);
+    EXPECT_THAT(page, Not(HasSubstr("We sent a link"))) << state;
+    EXPECT_THAT(page, Not(HasSubstr("one-time-code"))) << state;
+    EXPECT_THAT(page, Not(HasSubstr("minute or two"))) << state;
+    EXPECT_THAT(page, HasSubstr("Send the link again")) << state;
+  }
+  v.state = "accepted";
+  EXPECT_THAT(SentPage(English(), &v), HasSubstr("We sent a link"));
+  EXPECT_THAT(SentPage(English(), &v), HasSubstr("one-time-code"));
+}
+
 TEST(SentPage, HasTheCodeFormOnlyForAReceiptThatTakesACode) {
   ReceiptView v;
   v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
