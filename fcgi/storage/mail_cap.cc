@@ -31,4 +31,10 @@ MailCapVerdict MailCapOf(const MailCounts& counts, const RegisterLimits& limits,
   return verdict;
 }
 
+HeldBack HeldBackBy(bool suppressed, const MailCapVerdict& cap) {
+  if (suppressed) return {NotSent::kSuppressed, "mail_suppressed_total"};
+  if (cap.capped) return {NotSent::kMailCap, cap.counter};
+  return {};
+}
+
 }  // namespace reg

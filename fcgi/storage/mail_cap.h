@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "storage/receipts.h"
 #include "storage/registration.h"
 
 namespace reg {
@@ -46,6 +47,16 @@ struct MailCapVerdict {
 };
 MailCapVerdict MailCapOf(const MailCounts& counts, const RegisterLimits& limits,
                          MailKind kind, bool resend);
+
+// Whether a request's mail is held back, why (its receipt's not_sent), and
+// the counter that records it: a suppressed address first
+// (mail_suppressed_total), else "cap"'s verdict; NotSent::kNo when it
+// goes. A held-back mail gets no job and keeps no code.
+struct HeldBack {
+  NotSent reason = NotSent::kNo;
+  const char* counter = nullptr;
+};
+HeldBack HeldBackBy(bool suppressed, const MailCapVerdict& cap);
 
 }  // namespace reg
 

@@ -92,6 +92,19 @@ TEST(MailCapDay, IsTenADayNeverBelowTheHourAndOffWithIt) {
   EXPECT_EQ(MailCapDay(0), 0);
 }
 
+TEST(HeldBackBy, ASuppressedAddressGoesBeforeTheCapAndNamesItsCounter) {
+  const MailCapVerdict capped{true, "mail_capped_total"};
+  const HeldBack suppressed = HeldBackBy(true, capped);
+  EXPECT_EQ(suppressed.reason, NotSent::kSuppressed);
+  EXPECT_STREQ(suppressed.counter, "mail_suppressed_total");
+  const HeldBack cap = HeldBackBy(false, capped);
+  EXPECT_EQ(cap.reason, NotSent::kMailCap);
+  EXPECT_STREQ(cap.counter, "mail_capped_total");
+  const HeldBack goes = HeldBackBy(false, MailCapVerdict{});
+  EXPECT_EQ(goes.reason, NotSent::kNo);
+  EXPECT_EQ(goes.counter, nullptr);
+}
+
 TEST(MailCapOf, HoldsBackPastTheHourOrTheDayAndNamesItsCounter) {
   RegisterLimits limits;
   limits.mail_cap = 3;

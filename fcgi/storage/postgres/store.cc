@@ -295,22 +295,19 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
     if (!suppressed.ok()) return suppressed.status();
     Result<MailCounts> counts = PgCountMails(conn, reg.mailbox, limits, now);
     if (!counts.ok()) return counts.status();
-    const MailCapVerdict cap =
-        MailCapOf(counts.value(), limits, outcome.kind, !create);
+    const HeldBack held = HeldBackBy(
+        suppressed.value(),
+        MailCapOf(counts.value(), limits, outcome.kind, !create));
     std::int64_t job_id = 0;
-    NotSent not_sent = NotSent::kNo;
-    if (suppressed.value() || cap.capped) {
+    if (held.reason != NotSent::kNo) {
       // No job records a mail not sent: a counter and its receipt do.
-      const char* counter =
-          suppressed.value() ? "mail_suppressed_total" : cap.counter;
-      if (counter != nullptr) {
-        Status bumped = PgAddCounter(conn, counter, 1);
+      if (held.counter != nullptr) {
+        Status bumped = PgAddCounter(conn, held.counter, 1);
         if (!bumped.ok()) return bumped;
       }
       // A mail not sent has no code.
       Status forgot = PgForgetCode(conn, token_hash);
       if (!forgot.ok()) return forgot;
-      not_sent = suppressed.value() ? NotSent::kSuppressed : NotSent::kMailCap;
     } else {
       Result<std::int64_t> id =
           PgEnqueue(conn, RegistrationJob(reg, user_id, outcome.kind, !create,
@@ -319,7 +316,7 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
       job_id = id.value();
     }
     Status st = PgInsertReceipt(
-        conn, ReceiptFor(reg, !create, job_id, not_sent, token_hash, limits,
+        conn, ReceiptFor(reg, !create, job_id, held.reason, token_hash, limits,
                          now));
     if (!st.ok()) return st;
     outcome.job_id = job_id;

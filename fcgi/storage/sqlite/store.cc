@@ -224,23 +224,19 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
     if (!suppressed.ok()) return suppressed.status();
     Result<MailCounts> counts = CountMails(db, reg.mailbox, limits, now);
     if (!counts.ok()) return counts.status();
-    const MailCapVerdict cap =
-        MailCapOf(counts.value(), limits, outcome.kind, !create);
-    if (suppressed.value() || cap.capped) {
+    const HeldBack held = HeldBackBy(
+        suppressed.value(),
+        MailCapOf(counts.value(), limits, outcome.kind, !create));
+    if (held.reason != NotSent::kNo) {
       // No job records a mail not sent: a counter and its receipt do.
-      const char* counter =
-          suppressed.value() ? "mail_suppressed_total" : cap.counter;
-      if (counter != nullptr) {
-        Status st = AddCounter(db, counter, 1);
+      if (held.counter != nullptr) {
+        Status st = AddCounter(db, held.counter, 1);
         if (!st.ok()) return st;
       }
       Status forgot = ForgetCode(db, token_hash);  // a mail not sent has no code
       if (!forgot.ok()) return forgot;
-      return InsertReceipt(
-          db, ReceiptFor(reg, !create, 0,
-                         suppressed.value() ? NotSent::kSuppressed
-                                            : NotSent::kMailCap,
-                         token_hash, limits, now));
+      return InsertReceipt(db, ReceiptFor(reg, !create, 0, held.reason,
+                                          token_hash, limits, now));
     }
 
     Result<std::int64_t> id =
