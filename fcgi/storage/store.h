@@ -7,6 +7,7 @@
 #define FCGI_STORAGE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,11 +15,13 @@
 #include "base/status.h"
 #include "storage/account_admin.h"
 #include "storage/activation.h"
-#include "storage/codes.h"
 #include "storage/bounces.h"
+#include "storage/codes.h"
+#include "storage/durability.h"
 #include "storage/receipts.h"
 #include "storage/registration.h"
 #include "storage/retention.h"
+#include "storage/rows.h"
 
 namespace reg {
 
@@ -123,14 +126,14 @@ class Store {
       const std::string& receipt_hash) = 0;
   // Judges a code typed with a receipt (JudgeCode, codes.h) in one write
   // transaction that holds code.mailbox: a wrong one is recorded there.
-  virtual Result<CodeOutcome> TryCode(const CodeTry& code) = 0;
+  Result<CodeOutcome> TryCode(const CodeTry& code);
   // Records notification "n" (bounces.h) on its job and its history, in
   // one transaction: a failed one shows on the job's receipt as bounced,
   // and suppresses its recipient for "suppress_ms" as FailureSuppresses
   // says. kNoSuchJob, with nothing written, when no mail job has that id,
   // recipient (ASCII case ignored) and creation time (in seconds).
-  virtual Result<NotificationResult> RecordNotification(
-      const Notification& n, std::int64_t suppress_ms) = 0;
+  Result<NotificationResult> RecordNotification(const Notification& n,
+                                                std::int64_t suppress_ms);
   // The addresses suppressed now, newest first, at most "limit".
   virtual Result<std::vector<SuppressionRow>> ListSuppressions(int limit) = 0;
   // Lifts the suppression of "address" (exactly as listed): mail goes to
@@ -171,11 +174,19 @@ class Store {
                                             const RegisterLimits& limits,
                                             const RegistrationMails& mails,
                                             bool create) = 0;
+  // Runs "work" in one of the engine's write transactions ("durability"),
+  // with the engine's rows and the transaction's time; one that names a
+  // "mailbox" takes turns with every other such write of that mailbox, on
+  // any host. Nothing is written when "work" fails.
+  using RowsWork = std::function<Status(TxnRows& rows, std::int64_t now_ms)>;
+  virtual Status Write(Durability durability, const std::string& mailbox,
+                       const RowsWork& work) = 0;
+
+ private:
   // Activate's write, for a token the read found valid: uses it and
   // verifies its account unless another link or click came first.
-  virtual Result<ActivateOutcome> Verify(
-      const std::string& token_hash,
-      const std::optional<PreparedEvent>& event) = 0;
+  Result<ActivateOutcome> Verify(const std::string& token_hash,
+                                 const std::optional<PreparedEvent>& event);
 };
 
 }  // namespace reg

@@ -17,6 +17,7 @@
 #include "storage/outbox.h"
 #include "storage/postgres/pg.h"
 #include "storage/postgres/write_lane.h"
+#include "storage/rows.h"
 #include "storage/storage.h"
 #include "storage/store.h"
 #include "storage/totals.h"
@@ -81,6 +82,40 @@ Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
                      std::int64_t at_ms, const char* event,
                      std::string_view detail, std::string_view reason = "");
 
+// The rows of storage/rows.h in one of the write lane's transactions,
+// open on "conn".
+class PgTxnRows : public TxnRows {
+ public:
+  explicit PgTxnRows(PgConnection& conn) : conn_(conn) {}
+
+  Status AddCounter(const std::string& name, std::int64_t delta) override;
+  Status RecordEvent(std::int64_t job_id, std::int64_t at_ms, const char* event,
+                     std::string_view detail) override;
+  Result<std::int64_t> Enqueue(const NewJob& job) override;
+  Result<int> WrongCodesSince(const std::string& mailbox,
+                              std::int64_t since_ms) override;
+  Result<std::string> TokenOfCode(const std::string& receipt_hash,
+                                  const std::string& code_mac,
+                                  std::int64_t now_ms) override;
+  Status AddWrongCode(const std::string& mailbox,
+                      std::int64_t now_ms) override;
+  Result<std::optional<UsedToken>> UseToken(const std::string& token_hash,
+                                            std::int64_t now_ms) override;
+  Result<bool> VerifyAccount(std::int64_t account_id,
+                             const std::string& password_hash,
+                             std::int64_t now_ms) override;
+  Result<std::optional<std::string>> NotifiedJob(
+      const Notification& n) override;
+  Status RecordNotice(std::int64_t job_id, bool failed,
+                      const std::string& status, std::int64_t now_ms) override;
+  Result<std::optional<SuppressionFacts>> SuppressionFactsOf(
+      std::int64_t job_id, std::string_view state) override;
+  Status Suppress(const SuppressionRow& row) override;
+
+ private:
+  PgConnection& conn_;
+};
+
 class PgOutbox : public Outbox {
  public:
   PgOutbox(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
@@ -129,9 +164,6 @@ class PgStore : public Store {
                              const std::string& registration_hash) override;
   Result<int> CountWrongPassword(const std::string& token_hash) override;
   Result<CodeReceipt> CodeReceiptOf(const std::string& receipt_hash) override;
-  Result<CodeOutcome> TryCode(const CodeTry& code) override;
-  Result<NotificationResult> RecordNotification(
-      const Notification& n, std::int64_t suppress_ms) override;
   Result<std::vector<SuppressionRow>> ListSuppressions(int limit) override;
   Status Unsuppress(const std::string& address) override;
   Result<StoreTotals> Totals() override;
@@ -150,9 +182,8 @@ class PgStore : public Store {
                                     const RegisterLimits& limits,
                                     const RegistrationMails& mails,
                                     bool create) override;
-  Result<ActivateOutcome> Verify(
-      const std::string& token_hash,
-      const std::optional<PreparedEvent>& event) override;
+  Status Write(Durability durability, const std::string& mailbox,
+               const RowsWork& work) override;
 
   std::unique_ptr<PgConnection> conn_;  // reads, and retention's own writes
   PgWriteLane* const lane_;

@@ -71,46 +71,6 @@ Status PgForgetCode(PgConnection& conn, const std::string& token_hash) {
       .status();
 }
 
-// JudgeCode's rows, inside a write-lane piece that holds the mailbox's
-// advisory lock.
-class PgCodeRows : public CodeRows {
- public:
-  explicit PgCodeRows(PgConnection& conn) : conn_(conn) {}
-
-  Result<int> WrongCodesSince(const std::string& mailbox,
-                              std::int64_t since_ms) override {
-    Result<PgRows> n = conn_.Query(
-        "SELECT count(*) FROM wrong_codes WHERE mailbox = $1 AND at_ms > $2",
-        {mailbox, since_ms});
-    if (!n.ok()) return n.status();
-    return static_cast<int>(n.value().Int(0, 0));
-  }
-
-  Result<std::string> TokenOfCode(const std::string& receipt_hash,
-                                  const std::string& code_mac,
-                                  std::int64_t now_ms) override {
-    Result<PgRows> found = conn_.Query(
-        "SELECT t.hash FROM receipts r JOIN tokens t "
-        "ON t.registration = r.token_hash "
-        "WHERE r.hash = $1 AND r.cause = 'register' AND r.expires_ms > $3 "
-        "AND t.code_mac = $2 AND t.expires_ms > $3 LIMIT 1",
-        {receipt_hash, code_mac, now_ms});
-    if (!found.ok()) return found.status();
-    return found.value().empty() ? std::string() : found.value().Text(0, 0);
-  }
-
-  Status AddWrongCode(const std::string& mailbox,
-                      std::int64_t now_ms) override {
-    return conn_
-        .Query("INSERT INTO wrong_codes(mailbox, at_ms) VALUES($1, $2)",
-               {mailbox, now_ms})
-        .status();
-  }
-
- private:
-  PgConnection& conn_;
-};
-
 }  // namespace
 
 Result<Counters> PgCounters(PgConnection& conn) {
@@ -422,40 +382,13 @@ Result<TokenInfo> PgStore::LookUpToken(const std::string& token_hash) {
   return info;
 }
 
-Result<ActivateOutcome> PgStore::Verify(
-    const std::string& token_hash, const std::optional<PreparedEvent>& event) {
-  ActivateOutcome outcome;
-  Status s = lane_->Run(Durability::kDurable, [&](PgTxn& txn) -> Status {
-    PgConnection& conn = txn.conn();
-    const std::int64_t now = txn.now_ms();
-    outcome = ActivateOutcome{Activation::kAlreadyVerified, 0};
-    Result<PgRows> used = conn.Query(
-        "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL "
-        "RETURNING user_id, password_hash",
-        {now, token_hash});
-    if (!used.ok()) return used.status();
-    if (used.value().empty()) return Status();  // a race: another click won
-    // The account takes the password of the registration this link was
-    // for, unless another link verified it first.
-    const std::int64_t user_id = used.value().Int(0, 0);
-    Result<PgRows> verify = conn.Query(
-        "UPDATE users SET verified_ms = $1, password_hash = $2 "
-        "WHERE id = $3 AND verified_ms IS NULL",
-        {now, used.value().Text(0, 1), user_id});
-    if (!verify.ok()) return verify.status();
-    if (verify.value().affected() == 0) return Status();  // another link won
-    outcome.state = Activation::kVerified;
-    if (!event) return Status();
-    // The account.verified event, in the verifying transaction.
-    Result<NewJob> job = VerifiedEventJob(*event, user_id, now);
-    if (!job.ok()) return job.status();
-    Result<std::int64_t> id = PgEnqueue(conn, job.value());
-    if (!id.ok()) return id.status();
-    outcome.event_job_id = id.value();
-    return Status();
+Status PgStore::Write(Durability durability, const std::string& mailbox,
+                     const RowsWork& work) {
+  // "mailbox": the lane's advisory lock on it, taken before the piece.
+  return lane_->Run(durability, mailbox, [&](PgTxn& txn) -> Status {
+    PgTxnRows rows(txn.conn());
+    return work(rows, txn.now_ms());
   });
-  if (!s.ok()) return s;
-  return outcome;
 }
 
 Result<bool> PgStore::ReceiptProves(
@@ -496,22 +429,6 @@ Result<CodeReceipt> PgStore::CodeReceiptOf(const std::string& receipt_hash) {
   if (!found.ok()) return found.status();
   if (found.value().empty()) return Status::NotFound("unknown receipt");
   return CodeReceipt{found.value().Text(0, 0)};
-}
-
-Result<CodeOutcome> PgStore::TryCode(const CodeTry& code) {
-  CodeOutcome outcome;
-  // The mailbox's advisory lock: codes of one mailbox, on any host, take
-  // turns, so that no two at once both take its last try.
-  Status s =
-      lane_->Run(Durability::kDurable, code.mailbox, [&](PgTxn& txn) -> Status {
-        PgCodeRows rows(txn.conn());
-        Result<CodeOutcome> judged = JudgeCode(rows, code, txn.now_ms());
-        if (!judged.ok()) return judged.status();
-        outcome = std::move(judged).value();
-        return Status();
-      });
-  if (!s.ok()) return s;
-  return outcome;
 }
 
 Result<StoreTotals> PgStore::Totals() {

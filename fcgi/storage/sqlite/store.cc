@@ -116,49 +116,6 @@ Status InsertReceipt(Database& db, const NewReceipt& receipt) {
   return insert.Run();
 }
 
-// JudgeCode's rows, inside a write-lane transaction.
-class SqliteCodeRows : public CodeRows {
- public:
-  explicit SqliteCodeRows(Database& db) : db_(db) {}
-
-  Result<int> WrongCodesSince(const std::string& mailbox,
-                              std::int64_t since_ms) override {
-    Stmt count(db_, "count wrong codes",
-               "SELECT count(*) FROM wrong_codes "
-               "WHERE mailbox = ? AND at_ms > ?");
-    count.Text(mailbox).Int(since_ms);
-    Result<bool> row = count.Step();
-    if (!row.ok()) return row.status();
-    return static_cast<int>(count.ColumnInt(0));
-  }
-
-  Result<std::string> TokenOfCode(const std::string& receipt_hash,
-                                  const std::string& code_mac,
-                                  std::int64_t now_ms) override {
-    Stmt find(db_, "token of code",
-              "SELECT t.hash FROM receipts r JOIN tokens t "
-              "ON t.registration = r.token_hash "
-              "WHERE r.hash = ?1 AND r.cause = 'register' "
-              "AND r.expires_ms > ?3 AND t.code_mac = ?2 "
-              "AND t.expires_ms > ?3 LIMIT 1");
-    find.Text(receipt_hash).Text(code_mac).Int(now_ms);
-    Result<bool> row = find.Step();
-    if (!row.ok()) return row.status();
-    return row.value() ? find.ColumnText(0) : std::string();
-  }
-
-  Status AddWrongCode(const std::string& mailbox,
-                      std::int64_t now_ms) override {
-    Stmt insert(db_, "add wrong code",
-                "INSERT INTO wrong_codes(mailbox, at_ms) VALUES(?, ?)");
-    insert.Text(mailbox).Int(now_ms);
-    return insert.Run();
-  }
-
- private:
-  Database& db_;
-};
-
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Reader> reader, WriteLane* lane,
@@ -311,42 +268,14 @@ Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
   return info;
 }
 
-Result<ActivateOutcome> SqliteStore::Verify(
-    const std::string& token_hash, const std::optional<PreparedEvent>& event) {
-  ActivateOutcome outcome;
-  Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
-    Database& db = txn.db();
-    const std::int64_t now = clock_->NowMs();
-    outcome = ActivateOutcome{Activation::kAlreadyVerified, 0};
-    Stmt use(db, "use token",
-             "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
-             "RETURNING user_id, password_hash");
-    use.Int(now).Text(token_hash);
-    Result<bool> used = use.Step();
-    if (!used.ok()) return used.status();
-    if (!used.value()) return Status();  // another click came first
-    const std::int64_t user_id = use.ColumnInt(0);
-    const std::string password_hash = use.ColumnText(1);
-    if (Status done = use.Run(); !done.ok()) return done;
-    // The account takes the password of the registration this link was
-    // for, unless another link verified it first.
-    Stmt verify(db, "verify account",
-                "UPDATE users SET verified_ms = ?, password_hash = ? "
-                "WHERE id = ? AND verified_ms IS NULL");
-    verify.Int(now).Text(password_hash).Int(user_id);
-    if (Status done = verify.Run(); !done.ok()) return done;
-    if (verify.changes() == 0) return Status();  // verified by another link
-    outcome.state = Activation::kVerified;
-    if (!event) return Status();
-    Result<NewJob> job = VerifiedEventJob(*event, user_id, now);
-    if (!job.ok()) return job.status();
-    Result<std::int64_t> id = Enqueue(txn, job.value());
-    if (!id.ok()) return id.status();
-    outcome.event_job_id = id.value();
-    return Status();
+Status SqliteStore::Write(Durability durability, const std::string& mailbox,
+                         const RowsWork& work) {
+  // The one writer holds every mailbox: "mailbox" needs no lock of its own.
+  (void)mailbox;
+  return lane_->Run(durability, [&](SqliteTxn& txn) -> Status {
+    SqliteTxnRows rows(txn);
+    return work(rows, clock_->NowMs());
   });
-  if (!s.ok()) return s;
-  return outcome;
 }
 
 Result<ReceiptFacts> SqliteStore::LookUpReceipt(
@@ -437,20 +366,6 @@ Result<CodeReceipt> SqliteStore::CodeReceiptOf(
   if (!row.ok()) return row.status();
   if (!row.value()) return Status::NotFound("unknown receipt");
   return CodeReceipt{find.ColumnText(0)};
-}
-
-Result<CodeOutcome> SqliteStore::TryCode(const CodeTry& code) {
-  CodeOutcome outcome;
-  // The one writer holds every mailbox: codes take turns.
-  Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
-    SqliteCodeRows rows(txn.db());
-    Result<CodeOutcome> judged = JudgeCode(rows, code, clock_->NowMs());
-    if (!judged.ok()) return judged.status();
-    outcome = std::move(judged).value();
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return outcome;
 }
 
 Result<StoreTotals> SqliteStore::Totals() {

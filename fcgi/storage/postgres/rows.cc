@@ -1,0 +1,126 @@
+// PostgreSQL's TxnRows (storage/rows.h): the rows the engine-neutral
+// writes read and write, in one of the write lane's transactions. Rows a
+// decision rests on are read FOR UPDATE: a second host's transaction on
+// the same job waits for this one.
+#include "storage/postgres/engine.h"
+
+namespace reg {
+
+Status PgTxnRows::AddCounter(const std::string& name, std::int64_t delta) {
+  return PgAddCounter(conn_, name, delta);
+}
+
+Status PgTxnRows::RecordEvent(std::int64_t job_id, std::int64_t at_ms,
+                              const char* event, std::string_view detail) {
+  return PgRecordEvent(conn_, job_id, at_ms, event, detail);
+}
+
+Result<std::int64_t> PgTxnRows::Enqueue(const NewJob& job) {
+  return PgEnqueue(conn_, job);
+}
+
+Result<int> PgTxnRows::WrongCodesSince(const std::string& mailbox,
+                                       std::int64_t since_ms) {
+  Result<PgRows> n = conn_.Query(
+      "SELECT count(*) FROM wrong_codes WHERE mailbox = $1 AND at_ms > $2",
+      {mailbox, since_ms});
+  if (!n.ok()) return n.status();
+  return static_cast<int>(n.value().Int(0, 0));
+}
+
+Result<std::string> PgTxnRows::TokenOfCode(const std::string& receipt_hash,
+                                           const std::string& code_mac,
+                                           std::int64_t now_ms) {
+  Result<PgRows> found = conn_.Query(
+      "SELECT t.hash FROM receipts r JOIN tokens t "
+      "ON t.registration = r.token_hash "
+      "WHERE r.hash = $1 AND r.cause = 'register' AND r.expires_ms > $3 "
+      "AND t.code_mac = $2 AND t.expires_ms > $3 LIMIT 1",
+      {receipt_hash, code_mac, now_ms});
+  if (!found.ok()) return found.status();
+  return found.value().empty() ? std::string() : found.value().Text(0, 0);
+}
+
+Status PgTxnRows::AddWrongCode(const std::string& mailbox,
+                               std::int64_t now_ms) {
+  return conn_
+      .Query("INSERT INTO wrong_codes(mailbox, at_ms) VALUES($1, $2)",
+             {mailbox, now_ms})
+      .status();
+}
+
+Result<std::optional<UsedToken>> PgTxnRows::UseToken(
+    const std::string& token_hash, std::int64_t now_ms) {
+  Result<PgRows> used = conn_.Query(
+      "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL "
+      "RETURNING user_id, password_hash",
+      {now_ms, token_hash});
+  if (!used.ok()) return used.status();
+  if (used.value().empty()) return std::optional<UsedToken>();
+  return std::optional<UsedToken>(
+      UsedToken{used.value().Int(0, 0), used.value().Text(0, 1)});
+}
+
+Result<bool> PgTxnRows::VerifyAccount(std::int64_t account_id,
+                                      const std::string& password_hash,
+                                      std::int64_t now_ms) {
+  Result<PgRows> verify = conn_.Query(
+      "UPDATE users SET verified_ms = $1, password_hash = $2 "
+      "WHERE id = $3 AND verified_ms IS NULL",
+      {now_ms, password_hash, account_id});
+  if (!verify.ok()) return verify.status();
+  return verify.value().affected() > 0;
+}
+
+Result<std::optional<std::string>> PgTxnRows::NotifiedJob(
+    const Notification& n) {
+  Result<PgRows> job = conn_.Query(
+      "SELECT coalesce(dsn_action, '') FROM outbox WHERE id = $1 "
+      "AND channel = 'mail' AND lower(rcpt) = lower($2) "
+      "AND created_ms / 1000 = $3 FOR UPDATE",
+      {n.job_id, n.rcpt, n.created_s});
+  if (!job.ok()) return job.status();
+  if (job.value().empty()) return std::optional<std::string>();
+  return std::optional<std::string>(job.value().Text(0, 0));
+}
+
+Status PgTxnRows::RecordNotice(std::int64_t job_id, bool failed,
+                               const std::string& status,
+                               std::int64_t now_ms) {
+  return conn_
+      .Query("UPDATE outbox SET dsn_action = $1, dsn_status = $2, "
+             "dsn_ms = $3 WHERE id = $4 AND ($1 = 'failed' OR "
+             "coalesce(dsn_action, '') <> 'failed')",
+             {failed ? "failed" : "delayed", status, now_ms, job_id})
+      .status();
+}
+
+Result<std::optional<SuppressionFacts>> PgTxnRows::SuppressionFactsOf(
+    std::int64_t job_id, std::string_view state) {
+  Result<PgRows> facts = conn_.Query(
+      "SELECT o.rcpt, o.created_ms, greatest(coalesce(u.verified_ms, 0), "
+      "coalesce(s.lifted_ms, 0)) FROM outbox o "
+      "JOIN users u ON u.id = o.user_id "
+      "LEFT JOIN suppressions s ON s.address = o.rcpt "
+      "WHERE o.id = $1 AND o.channel = 'mail' "
+      "AND ($2 = '' OR o.state = $2) FOR UPDATE OF o",
+      {job_id, std::string(state)});
+  if (!facts.ok()) return facts.status();
+  if (facts.value().empty()) return std::optional<SuppressionFacts>();
+  const PgRows& r = facts.value();
+  return std::optional<SuppressionFacts>(
+      SuppressionFacts{r.Text(0, 0), r.Int(0, 1), r.Int(0, 2)});
+}
+
+Status PgTxnRows::Suppress(const SuppressionRow& row) {
+  return conn_
+      .Query("INSERT INTO suppressions(address, status, job_id, since_ms, "
+             "until_ms) VALUES($1, $2, $3, $4, $5) ON CONFLICT (address) DO "
+             "UPDATE SET status = $2, job_id = $3, since_ms = $4, "
+             "until_ms = $5",
+             {row.address, row.status, row.job_id, row.since_ms,
+              row.until_ms})
+      .status();
+}
+
+}  // namespace reg

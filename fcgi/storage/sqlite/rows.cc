@@ -1,0 +1,136 @@
+// SQLite's TxnRows (storage/rows.h): the rows the engine-neutral writes
+// read and write, in one of the write lane's transactions. The one writer
+// holds every row it touches, and every mailbox, until it commits.
+#include "storage/sqlite/engine.h"
+
+namespace reg {
+
+Status SqliteTxnRows::AddCounter(const std::string& name, std::int64_t delta) {
+  return reg::AddCounter(db_, name, delta);
+}
+
+Status SqliteTxnRows::RecordEvent(std::int64_t job_id, std::int64_t at_ms,
+                                  const char* event, std::string_view detail) {
+  return reg::RecordEvent(db_, job_id, at_ms, event, detail);
+}
+
+Result<std::int64_t> SqliteTxnRows::Enqueue(const NewJob& job) {
+  return reg::Enqueue(txn_, job);
+}
+
+Result<int> SqliteTxnRows::WrongCodesSince(const std::string& mailbox,
+                                           std::int64_t since_ms) {
+  Stmt count(db_, "count wrong codes",
+             "SELECT count(*) FROM wrong_codes "
+             "WHERE mailbox = ? AND at_ms > ?");
+  count.Text(mailbox).Int(since_ms);
+  Result<bool> row = count.Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(count.ColumnInt(0));
+}
+
+Result<std::string> SqliteTxnRows::TokenOfCode(const std::string& receipt_hash,
+                                               const std::string& code_mac,
+                                               std::int64_t now_ms) {
+  Stmt find(db_, "token of code",
+            "SELECT t.hash FROM receipts r JOIN tokens t "
+            "ON t.registration = r.token_hash "
+            "WHERE r.hash = ?1 AND r.cause = 'register' "
+            "AND r.expires_ms > ?3 AND t.code_mac = ?2 "
+            "AND t.expires_ms > ?3 LIMIT 1");
+  find.Text(receipt_hash).Text(code_mac).Int(now_ms);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? find.ColumnText(0) : std::string();
+}
+
+Status SqliteTxnRows::AddWrongCode(const std::string& mailbox,
+                                   std::int64_t now_ms) {
+  Stmt insert(db_, "add wrong code",
+              "INSERT INTO wrong_codes(mailbox, at_ms) VALUES(?, ?)");
+  insert.Text(mailbox).Int(now_ms);
+  return insert.Run();
+}
+
+Result<std::optional<UsedToken>> SqliteTxnRows::UseToken(
+    const std::string& token_hash, std::int64_t now_ms) {
+  Stmt use(db_, "use token",
+           "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
+           "RETURNING user_id, password_hash");
+  use.Int(now_ms).Text(token_hash);
+  Result<bool> used = use.Step();
+  if (!used.ok()) return used.status();
+  if (!used.value()) return std::optional<UsedToken>();
+  UsedToken token{use.ColumnInt(0), use.ColumnText(1)};
+  if (Status done = use.Run(); !done.ok()) return done;
+  return std::optional<UsedToken>(std::move(token));
+}
+
+Result<bool> SqliteTxnRows::VerifyAccount(std::int64_t account_id,
+                                          const std::string& password_hash,
+                                          std::int64_t now_ms) {
+  Stmt verify(db_, "verify account",
+              "UPDATE users SET verified_ms = ?, password_hash = ? "
+              "WHERE id = ? AND verified_ms IS NULL");
+  verify.Int(now_ms).Text(password_hash).Int(account_id);
+  if (Status done = verify.Run(); !done.ok()) return done;
+  return verify.changes() > 0;
+}
+
+Result<std::optional<std::string>> SqliteTxnRows::NotifiedJob(
+    const Notification& n) {
+  Stmt job(db_, "notified job",
+           "SELECT coalesce(dsn_action, '') FROM outbox WHERE id = ? "
+           "AND channel = 'mail' AND lower(rcpt) = lower(?) "
+           "AND created_ms / 1000 = ?");
+  job.Int(n.job_id).Text(n.rcpt).Int(n.created_s);
+  Result<bool> row = job.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<std::string>();
+  return std::optional<std::string>(job.ColumnText(0));
+}
+
+Status SqliteTxnRows::RecordNotice(std::int64_t job_id, bool failed,
+                                   const std::string& status,
+                                   std::int64_t now_ms) {
+  Stmt record(db_, "record notification",
+              "UPDATE outbox SET dsn_action = ?1, dsn_status = ?2, "
+              "dsn_ms = ?3 WHERE id = ?4 "
+              "AND (?1 = 'failed' OR coalesce(dsn_action, '') <> 'failed')");
+  record.Text(failed ? "failed" : "delayed").Text(status).Int(now_ms).Int(
+      job_id);
+  return record.Run();
+}
+
+Result<std::optional<SuppressionFacts>> SqliteTxnRows::SuppressionFactsOf(
+    std::int64_t job_id, std::string_view state) {
+  Stmt facts(db_, "suppression facts",
+             "SELECT o.rcpt, o.created_ms, max(coalesce(u.verified_ms, 0), "
+             "coalesce(s.lifted_ms, 0)) FROM outbox o "
+             "JOIN users u ON u.id = o.user_id "
+             "LEFT JOIN suppressions s ON s.address = o.rcpt "
+             "WHERE o.id = ?1 AND o.channel = 'mail' "
+             "AND (?2 = '' OR o.state = ?2)");
+  facts.Int(job_id).Text(state);
+  Result<bool> row = facts.Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<SuppressionFacts>();
+  return std::optional<SuppressionFacts>(SuppressionFacts{
+      facts.ColumnText(0), facts.ColumnInt(1), facts.ColumnInt(2)});
+}
+
+Status SqliteTxnRows::Suppress(const SuppressionRow& row) {
+  Stmt upsert(db_, "suppress address",
+              "INSERT INTO suppressions(address, status, job_id, since_ms, "
+              "until_ms) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(address) DO "
+              "UPDATE SET status = ?2, job_id = ?3, since_ms = ?4, "
+              "until_ms = ?5");
+  upsert.Text(row.address)
+      .Text(row.status)
+      .Int(row.job_id)
+      .Int(row.since_ms)
+      .Int(row.until_ms);
+  return upsert.Run();
+}
+
+}  // namespace reg
