@@ -83,7 +83,8 @@ struct Config {
   int retry_for_s = 48 * 3600;
   // Mails to one mailbox per hour, case and +tag ignored (0: no cap).
   int mail_cap = 3;
-  // Mails per hour for the whole service (0: no cap).
+  // Mails per hour to one recipient domain; past it mail is delayed until
+  // the domain's hour has room (0: no cap).
   int mail_cap_total = 10000;
   // Unverified accounts (tokens, mail jobs) are deleted this long after
   // their last link expired.

@@ -59,10 +59,10 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
            Simple{"mail_capped_total",
                   "Registrations that sent nothing (MAIL_CAP).",
                   static_cast<double>(totals.value().capped)},
-           Simple{"mail_capped_service_total",
-                  "Registrations that sent nothing: the service sent "
-                  "MAIL_CAP_TOTAL mails in the last hour.",
-                  static_cast<double>(totals.value().capped_service)},
+           Simple{"mail_domain_delayed_total",
+                  "Mails delayed because their recipient domain had "
+                  "MAIL_CAP_TOTAL mails in the hour.",
+                  static_cast<double>(totals.value().domain_delayed)},
            Simple{"retention_accounts_deleted_total",
                   "Unverified accounts deleted with their tokens "
                   "(RETAIN_UNVERIFIED_S after their last link expired).",
@@ -99,6 +99,11 @@ Result<Reply> HandleMetrics(const Request&, Context& context) {
          "Addresses that get no mail now (SUPPRESS_S; regctl suppressions).");
   Line(&out, "addresses_suppressed",
        static_cast<double>(totals.value().addresses_suppressed));
+  Header(&out, "mail_domain_held", "gauge",
+         "Mails MAIL_CAP_TOTAL holds back now, queued for when their "
+         "recipient domain's hour has room.");
+  Line(&out, "mail_domain_held",
+       static_cast<double>(totals.value().domain_held));
   Header(&out, "mail_queue_depth", "gauge", "Jobs neither sent nor given up.");
   Line(&out, "mail_queue_depth",
        state(JobState::kQueued) + state(JobState::kSending));

@@ -129,7 +129,7 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   if (!outcome.ok()) return outcome.status();
   // Only a registration's answer sets the cookie: it keeps this
   // browser's own receipts.
-  return Accepted(request, outcome.value().job_id, link.value().receipt,
+  return Accepted(request, outcome.value().job_to_post(), link.value().receipt,
                   ReceiptCookie(request, config, link.value().receipt));
 }
 

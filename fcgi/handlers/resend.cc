@@ -52,7 +52,8 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
       context.store.Resend(reg, LimitsFrom(config), mails.value());
   if (!outcome.ok()) return outcome.status();
   // A resend's receipt sets no cookie: it proves nothing.
-  return Accepted(request, outcome.value().job_id, link.value().receipt, "");
+  return Accepted(request, outcome.value().job_to_post(), link.value().receipt,
+                  "");
 }
 
 }  // namespace reg

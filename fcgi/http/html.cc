@@ -178,6 +178,9 @@ std::string ReceiptMessageKey(const ReceiptView& v) {
     return v.detail == "mail_cap" ? "receipt.not_sent_cap"
                                   : "receipt.not_sent_suppressed";
   }
+  if (v.state == "delayed" && v.detail == "mail_cap") {
+    return "receipt.delayed_cap";  // our MAIL_CAP_TOTAL, not the server
+  }
   for (const char* s : {"queued", "sending", "delayed", "accepted",
                         "verified"}) {
     if (v.state == s) return std::string("receipt.") + s;

@@ -41,6 +41,7 @@ constexpr KeySpec kKeys[] = {
     {"receipt.queued", K::kText},
     {"receipt.sending", K::kText},
     {"receipt.delayed", K::kText, "{when}"},
+    {"receipt.delayed_cap", K::kText, "{when}"},
     {"receipt.accepted", K::kText, "{when}"},
     {"receipt.refused", K::kText, "{code}"},
     {"receipt.refused_address", K::kText, "{code}"},

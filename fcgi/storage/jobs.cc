@@ -2,12 +2,15 @@
 
 #include <algorithm>
 
+#include "storage/mail_cap.h"
+
 namespace reg {
 
 NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
                        MailKind kind, bool resend,
                        const RegistrationMails& mails,
-                       const RegisterLimits& limits, std::int64_t now_ms) {
+                       const RegisterLimits& limits, std::int64_t now_ms,
+                       std::int64_t delay_until_ms) {
   const PreparedJob& mail = kind == MailKind::kVerify   ? mails.verify
                             : kind == MailKind::kExists ? mails.exists
                                                         : mails.no_account;
@@ -19,10 +22,13 @@ NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
   job.cause = resend ? "resend" : "register";
   job.rcpt = reg.email;
   job.mailbox = reg.mailbox;
+  job.domain = MailDomain(reg.mailbox);
   job.message_id = mail.message_id;
   job.sealed = mail.sealed;
   job.created_ms = now_ms;
   job.due_ms = now_ms + limits.sweep_grace_ms;
+  job.cap_ms = now_ms;
+  if (delay_until_ms > now_ms) job.due_ms = job.cap_ms = delay_until_ms;
   return job;
 }
 

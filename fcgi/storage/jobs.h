@@ -17,12 +17,15 @@ namespace reg {
 
 // The mail a registration ("resend" false) or a resend queues for account
 // "user_id" (0 for the "no account" mail) whose state decided "kind": that
-// mail of "mails", to the address as typed, counted in its mailbox, due
-// for a sweep after the grace of "limits".
+// mail of "mails", to the address as typed, counted in its mailbox and
+// its domain, due for a sweep after the grace of "limits"; or, when
+// MAIL_CAP_TOTAL delayed it ("delay_until_ms", HeldBack's; 0 for none),
+// due then and counted in its domain's hour then.
 NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
                        MailKind kind, bool resend,
                        const RegistrationMails& mails,
-                       const RegisterLimits& limits, std::int64_t now_ms);
+                       const RegisterLimits& limits, std::int64_t now_ms,
+                       std::int64_t delay_until_ms);
 
 // The receipt of a registration ("resend" false) or a resend, written in
 // the transaction of "job_id" (0: no mail, for "not_sent"): valid for the

@@ -60,6 +60,10 @@ struct NewJob {
   std::string rcpt;                // the address as typed; "" for a webhook
   std::string
       mailbox;  // MailboxKey(rcpt): what MAIL_CAP counts; "" for a webhook
+  std::string domain;  // MailDomain(mailbox): what MAIL_CAP_TOTAL counts
+  // When MAIL_CAP_TOTAL counts it: created_ms, or the later time the cap
+  // delayed it to (then due_ms too). 0 for a webhook.
+  std::int64_t cap_ms = 0;
   std::string message_id;  // of the rendered message; an event's id
   std::string sealed;      // the message or event body, sealed (Sealer)
   std::int64_t created_ms = 0;

@@ -114,6 +114,15 @@ ReceiptStatus ReceiptStatusOf(const ReceiptFacts& f) {
   const std::int64_t changed = f.changed_ms > 0 ? f.changed_ms : f.created_ms;
   s.since_s = at(changed);
   if (f.job_id == 0 || f.job_state == "queued") {
+    if (f.attempts == 0 && f.delayed_until_ms > 0) {
+      // MAIL_CAP_TOTAL: the domain's hour is full; the mail waits for the
+      // place an older one leaves.
+      s.state = "delayed";
+      s.detail = NotSentName(NotSent::kMailCap);
+      s.since_s = at(f.created_ms);
+      s.retry_at_s = at(f.delayed_until_ms);
+      return s;
+    }
     if (f.attempts == 0) {
       s.state = "queued";
       return s;

@@ -40,6 +40,9 @@ struct ReceiptFacts {
   std::string job_state;     // JobStateName: queued, sending, sent, failed
   int attempts = 0;          // claims so far
   std::int64_t next_attempt_ms = 0;
+  // MAIL_CAP_TOTAL delayed the job until then (its cap_ms past its
+  // creation); 0: not delayed.
+  std::int64_t delayed_until_ms = 0;
   std::int64_t changed_ms = 0;  // the newest event of the job's history
   std::string last_reply;       // the server's reply or a transport error
   std::int64_t sent_ms = 0;
@@ -65,7 +68,9 @@ struct ReceiptStatus {
   // verified.
   std::string state;
   std::int64_t since_s = 0;
-  std::string detail;         // refused/bounced: a status code; not_sent: why
+  // refused/bounced: a status code; not_sent, and delayed by our own
+  // MAIL_CAP_TOTAL: why ("mail_cap")
+  std::string detail;
   std::int64_t retry_at_s = 0;  // 0: none
   std::string reply;          // the server's words, "" for none
   // A registration's own receipt whose mail went (or is going) out, not

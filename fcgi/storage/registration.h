@@ -50,7 +50,8 @@ struct RegisterLimits {
   // Mails to one mailbox per day (MailCapDay), while mail_cap is on; 0:
   // no day cap.
   int mail_cap_day = 10;
-  // Mails per hour for the whole service (MAIL_CAP_TOTAL); 0: no cap.
+  // Mails per hour to one recipient domain (MAIL_CAP_TOTAL, MailDomain);
+  // past it a mail is delayed, not dropped. 0: no cap.
   int mail_cap_total = 0;
   // A sweep leaves a new job to the post path for this long.
   std::int64_t sweep_grace_ms = 3000;
@@ -76,6 +77,14 @@ struct RegistrationMails {
 struct RegisterOutcome {
   MailKind kind = MailKind::kVerify;
   std::int64_t job_id = 0;  // 0: over the mail cap, nothing queued
+  // MAIL_CAP_TOTAL delayed the job until then (the sweeper sends it when
+  // due); 0: it may go at once.
+  std::int64_t delayed_until_ms = 0;
+  // The job to post for sending right after the answer: 0 for none or a
+  // delayed one.
+  std::int64_t job_to_post() const {
+    return delayed_until_ms == 0 ? job_id : 0;
+  }
 };
 
 }  // namespace reg

@@ -31,7 +31,6 @@ struct StoreTotals {
   std::int64_t registrations = 0;  // mail jobs queued by registrations + capped
   std::int64_t activations = 0;    // accounts verified
   std::int64_t capped = 0;         // registrations MAIL_CAP sent nothing for
-  std::int64_t capped_service = 0;      // ... MAIL_CAP_TOTAL sent nothing for
   std::int64_t retention_accounts = 0;  // accounts retention deleted
   std::int64_t retention_mail_bodies = 0;  // sealed bodies it deleted
   std::int64_t resends = 0;  // accepted resends to known addresses
@@ -39,6 +38,10 @@ struct StoreTotals {
   std::int64_t bounced = 0;   // mails a failed notification was recorded for
   std::int64_t suppressed_mails = 0;  // mails not sent: address suppressed
   std::int64_t addresses_suppressed = 0;  // suppressed now
+  std::int64_t domain_delayed = 0;  // mails MAIL_CAP_TOTAL delayed, ever
+  // Mails MAIL_CAP_TOTAL holds back now: queued for when their domain's
+  // hour has room, not yet claimed.
+  std::int64_t domain_held = 0;
 };
 
 // One Store per thread; not thread-safe. Every write is durable (on disk,
@@ -54,7 +57,8 @@ class Store {
   // A new address gets an account and a verification mail; an unverified
   // one a new token and verification mail; a verified one an "account
   // exists" notice: the transaction picks that mail of "mails". A taken
-  // email is not an error. Past a mail cap nothing is queued (job_id 0).
+  // email is not an error. Past MAIL_CAP nothing is queued (job_id 0);
+  // past MAIL_CAP_TOTAL the mail is queued, due later (delayed_until_ms).
   // Nothing is written on error (kUnavailable when the database stayed
   // busy or could not be reached).
   Result<RegisterOutcome> Register(const NewRegistration& reg,

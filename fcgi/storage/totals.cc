@@ -1,5 +1,7 @@
 #include "storage/totals.h"
 
+#include "storage/mail_cap.h"
+
 namespace reg {
 namespace {
 
@@ -16,9 +18,8 @@ std::int64_t CounterValue(const Counters& counters, const std::string& name) {
   return it == counters.end() ? 0 : it->second;
 }
 
-const char* CappedCounter(bool resend, bool cap_total) {
-  if (resend) return "resend_capped_total";
-  return cap_total ? "mail_capped_service_total" : "mail_capped_total";
+const char* CappedCounter(bool resend) {
+  return resend ? "resend_capped_total" : "mail_capped_total";
 }
 
 StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters) {
@@ -28,12 +29,12 @@ StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters) {
   StoreTotals t;
   t.activations = rows.verified;
   t.capped = get("mail_capped_total");
-  t.capped_service = get("mail_capped_service_total");
   t.retention_accounts = get("retention_accounts_deleted_total");
   t.retention_mail_bodies = get("retention_mail_bodies_deleted_total");
-  // Jobs retention deleted stay counted ("retired:jobs").
-  t.registrations =
-      rows.register_jobs + get("retired:jobs") + t.capped + t.capped_service;
+  // Jobs retention deleted stay counted ("retired:jobs"), and so do the
+  // registrations MAIL_CAP_TOTAL sent nothing for when it dropped mail.
+  t.registrations = rows.register_jobs + get("retired:jobs") + t.capped +
+                    get("mail_capped_service_total");
   t.resends =
       rows.resend_jobs + get("retired:resends") + get("resend_capped_total");
   // Receipts retention forgot stay counted.
@@ -41,6 +42,8 @@ StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters) {
   t.bounced = get("mail_bounced_total");
   t.suppressed_mails = get("mail_suppressed_total");
   t.addresses_suppressed = rows.addresses_suppressed;
+  t.domain_delayed = get(kDomainDelayedCounter);
+  t.domain_held = rows.domain_held;
   return t;
 }
 

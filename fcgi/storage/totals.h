@@ -25,10 +25,11 @@ using Counters = std::map<std::string, std::int64_t>;
 // The value of "name" in "counters", 0 when absent.
 std::int64_t CounterValue(const Counters& counters, const std::string& name);
 
-// The counter a mail a cap held back bumps: "cap_total" is true for
-// MAIL_CAP_TOTAL (the service's cap), false for MAIL_CAP (a mailbox's);
-// "resend" for a resend's mail, which has one counter for both caps.
-const char* CappedCounter(bool resend, bool cap_total);
+// The counter a mail MAIL_CAP held back bumps: a registration's or a
+// resend's. (mail_capped_service_total, from when MAIL_CAP_TOTAL dropped
+// mail too, is no longer bumped; what it holds stays counted in
+// registrations_total.)
+const char* CappedCounter(bool resend);
 
 // What Store::Totals counts from the rows: the mail jobs of registrations
 // and of resends, and the verified accounts.
@@ -38,6 +39,8 @@ struct RowTotals {
   std::int64_t verified = 0;
   std::int64_t receipts = 0;  // receipts kept
   std::int64_t addresses_suppressed = 0;  // suppressions in force
+  // Mails MAIL_CAP_TOTAL delayed, not yet claimed (DomainHeld).
+  std::int64_t domain_held = 0;
 };
 // StoreTotals from the rows and the counters (capped and retired ones).
 StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters);

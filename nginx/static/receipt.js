@@ -51,6 +51,7 @@
     var address = typeof s.detail === 'string' && s.detail.indexOf('5.1.') === 0;
     if (s.state === 'refused') return address ? 'receipt.refused_address' : 'receipt.refused';
     if (s.state === 'bounced') return address ? 'receipt.bounced_address' : 'receipt.bounced';
+    if (s.state === 'delayed' && s.detail === 'mail_cap') return 'receipt.delayed_cap';
     if (s.state === 'not_sent') {
       return s.detail === 'mail_cap' ? 'receipt.not_sent_cap' : 'receipt.not_sent_suppressed';
     }

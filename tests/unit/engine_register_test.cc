@@ -130,7 +130,8 @@ TEST_P(EngineRegisterTest, TotalsCountFromTheRows) {
   const StoreTotals t = Totals();
   EXPECT_EQ(t.registrations, 3);
   EXPECT_EQ(t.capped, 1);
-  EXPECT_EQ(t.capped_service, 0);
+  EXPECT_EQ(t.domain_delayed, 0);
+  EXPECT_EQ(t.domain_held, 0);
   EXPECT_EQ(t.activations, 1);
   EXPECT_EQ(t.resends, 0);
   EXPECT_EQ(t.retention_accounts, 0);

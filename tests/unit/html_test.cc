@@ -145,6 +145,25 @@ TEST(SentPage, AMailThatNeverCameOffersNoLinkNoCodeAndNoWait) {
   EXPECT_THAT(SentPage(English(), &v), HasSubstr("one-time-code"));
 }
 
+// MAIL_CAP_TOTAL's delay is ours, not the mail server's: the page says
+// so, with the time the mail goes.
+TEST(SentPage, AMailTheDomainCapDelayedSaysItWaitsItsTurn) {
+  ReceiptView v;
+  v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
+  v.known = true;
+  v.state = "delayed";
+  v.detail = "mail_cap";
+  v.retry_at_s = 1'700'003'600;
+  v.final = true;  // no receipt.js: ExpectWellFormedPage knows app.js only
+  EXPECT_EQ(ReceiptMessageKey(v), "receipt.delayed_cap");
+  const std::string page = SentPage(English(), &v);
+  ExpectWellFormedPage(page);
+  EXPECT_THAT(page, HasSubstr("role=\"status\">Many mails are going to "
+                              "your address&#39;s domain"));
+  v.detail = "";
+  EXPECT_EQ(ReceiptMessageKey(v), "receipt.delayed");
+}
+
 TEST(SentPage, HasTheCodeFormOnlyForAReceiptThatTakesACode) {
   ReceiptView v;
   v.receipt = "AbCdEfGhIjKlMnOpQrStUv";

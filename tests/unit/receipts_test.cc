@@ -49,6 +49,34 @@ TEST(ReceiptStatusOf, NotSentComesBeforeAnyMailAndVerifiedBeforeAll) {
   EXPECT_TRUE(IsFinalReceiptState(s.state));
 }
 
+TEST(ReceiptStatusOf, AMailTheDomainCapDelayedIsDelayedUntilItsTime) {
+  ReceiptFacts f;
+  f.own = true;
+  f.created_ms = 1000 * 1000;
+  f.job_id = 7;
+  f.job_state = "queued";
+  f.next_attempt_ms = 4600 * 1000;
+  f.delayed_until_ms = 4600 * 1000;
+  ReceiptStatus s = ReceiptStatusOf(f);
+  EXPECT_EQ(s.state, "delayed");
+  EXPECT_EQ(s.detail, "mail_cap");
+  EXPECT_EQ(s.since_s, 1000);
+  EXPECT_EQ(s.retry_at_s, 4600);
+  EXPECT_EQ(s.reply, "");
+  EXPECT_FALSE(IsFinalReceiptState(s.state));
+  // Once claimed it is the mail's own story again.
+  f.job_state = "sending";
+  f.attempts = 1;
+  EXPECT_EQ(ReceiptStatusOf(f).state, "sending");
+  f.job_state = "queued";
+  f.last_reply = "451 4.3.0 try later";
+  f.next_attempt_ms = 4700 * 1000;
+  s = ReceiptStatusOf(f);
+  EXPECT_EQ(s.state, "delayed");
+  EXPECT_EQ(s.detail, "");
+  EXPECT_EQ(s.retry_at_s, 4700);
+}
+
 TEST(ReceiptStatusOf, ABounceOutranksTheServersAcceptance) {
   ReceiptFacts f;
   f.job_id = 7;

@@ -53,7 +53,7 @@ TEST(RegistrationJob, TakesTheMailOfTheKindTheTransactionDecided) {
   RegisterLimits limits;
   limits.sweep_grace_ms = 3 * kS;
   NewJob job = RegistrationJob(reg, 9, MailKind::kExists, /*resend=*/true,
-                               mails, limits, 100 * kS);
+                               mails, limits, 100 * kS, 0);
   EXPECT_EQ(job.user_id, 9);
   EXPECT_EQ(job.channel, Channel::kMail);
   EXPECT_EQ(job.kind, "exists");
@@ -64,10 +64,32 @@ TEST(RegistrationJob, TakesTheMailOfTheKindTheTransactionDecided) {
   EXPECT_EQ(job.sealed, "exists");
   EXPECT_EQ(job.created_ms, 100 * kS);
   EXPECT_EQ(job.due_ms, 103 * kS);
-  job = RegistrationJob(reg, 9, MailKind::kVerify, false, mails, limits, 0);
+  EXPECT_EQ(job.domain, "example.com");
+  EXPECT_EQ(job.cap_ms, 100 * kS);
+  job = RegistrationJob(reg, 9, MailKind::kVerify, false, mails, limits, 0, 0);
   EXPECT_EQ(job.kind, "verify");
   EXPECT_EQ(job.cause, "register");
   EXPECT_EQ(job.sealed, "verify");
+}
+
+TEST(RegistrationJob, ADelayedMailIsDueAndCountedWhenItsDomainHasRoom) {
+  NewRegistration reg;
+  reg.email = "ann@Example.com";
+  reg.mailbox = "ann@example.com";
+  const RegistrationMails mails{
+      {"<v>", "verify"}, {"<e>", "exists"}, {"<n>", "no_account"}};
+  const NewJob job = RegistrationJob(reg, 9, MailKind::kVerify, false, mails,
+                                     RegisterLimits(), 100 * kS, 900 * kS);
+  EXPECT_EQ(job.created_ms, 100 * kS);
+  EXPECT_EQ(job.due_ms, 900 * kS);  // no grace: nothing posts it at once
+  EXPECT_EQ(job.cap_ms, 900 * kS);
+}
+
+TEST(MailDomain, IsThePartAfterTheLastAt) {
+  EXPECT_EQ(MailDomain("ann@example.com"), "example.com");
+  EXPECT_EQ(MailDomain("ann@mail.example.com"), "mail.example.com");
+  EXPECT_EQ(MailDomain("a@b@example.org"), "example.org");
+  EXPECT_EQ(MailDomain("nodomain"), "nodomain");
 }
 
 TEST(RegistrationJob, TheNoAccountMailBelongsToNoAccount) {
@@ -77,7 +99,7 @@ TEST(RegistrationJob, TheNoAccountMailBelongsToNoAccount) {
   const RegistrationMails mails{
       {"<v>", "verify"}, {"<e>", "exists"}, {"<n>", "no_account"}};
   NewJob job = RegistrationJob(reg, 0, MailKind::kNoAccount, /*resend=*/true,
-                               mails, RegisterLimits(), 0);
+                               mails, RegisterLimits(), 0, 0);
   EXPECT_EQ(job.user_id, 0);
   EXPECT_EQ(job.kind, "no_account");
   EXPECT_EQ(job.cause, "resend");
@@ -93,7 +115,7 @@ TEST(MailCapDay, IsTenADayNeverBelowTheHourAndOffWithIt) {
 }
 
 TEST(HeldBackBy, ASuppressedAddressGoesBeforeTheCapAndNamesItsCounter) {
-  const MailCapVerdict capped{true, "mail_capped_total"};
+  const MailCapVerdict capped{true, 0, "mail_capped_total"};
   const HeldBack suppressed = HeldBackBy(true, capped);
   EXPECT_EQ(suppressed.reason, NotSent::kSuppressed);
   EXPECT_STREQ(suppressed.counter, "mail_suppressed_total");
@@ -102,7 +124,17 @@ TEST(HeldBackBy, ASuppressedAddressGoesBeforeTheCapAndNamesItsCounter) {
   EXPECT_STREQ(cap.counter, "mail_capped_total");
   const HeldBack goes = HeldBackBy(false, MailCapVerdict{});
   EXPECT_EQ(goes.reason, NotSent::kNo);
+  EXPECT_EQ(goes.delay_until_ms, 0);
   EXPECT_EQ(goes.counter, nullptr);
+  // A delayed mail goes, later, and its counter records the delay; a
+  // suppressed address still gets nothing.
+  const MailCapVerdict delayed{false, 7 * kS, kDomainDelayedCounter};
+  const HeldBack later = HeldBackBy(false, delayed);
+  EXPECT_EQ(later.reason, NotSent::kNo);
+  EXPECT_EQ(later.delay_until_ms, 7 * kS);
+  EXPECT_STREQ(later.counter, "mail_domain_delayed_total");
+  EXPECT_EQ(HeldBackBy(true, delayed).reason, NotSent::kSuppressed);
+  EXPECT_EQ(HeldBackBy(true, delayed).delay_until_ms, 0);
 }
 
 TEST(MailCapOf, HoldsBackPastTheHourOrTheDayAndNamesItsCounter) {
@@ -110,27 +142,71 @@ TEST(MailCapOf, HoldsBackPastTheHourOrTheDayAndNamesItsCounter) {
   limits.mail_cap = 3;
   limits.mail_cap_day = 10;
   limits.mail_cap_total = 100;
-  MailCounts counts{2, 9, 99};
-  EXPECT_FALSE(MailCapOf(counts, limits, MailKind::kVerify, false).capped);
+  const std::int64_t now = 10 * 3600 * kS;
+  MailCounts counts{2, 9, 0};
+  EXPECT_FALSE(MailCapOf(counts, limits, MailKind::kVerify, false, now).capped);
   counts = {3, 3, 0};  // the hour is full
-  MailCapVerdict v = MailCapOf(counts, limits, MailKind::kVerify, false);
+  MailCapVerdict v = MailCapOf(counts, limits, MailKind::kVerify, false, now);
   EXPECT_TRUE(v.capped);
+  EXPECT_EQ(v.delay_until_ms, 0);
   EXPECT_STREQ(v.counter, "mail_capped_total");
   counts = {1, 10, 0};  // the day is full
-  EXPECT_TRUE(MailCapOf(counts, limits, MailKind::kExists, false).capped);
-  EXPECT_STREQ(MailCapOf(counts, limits, MailKind::kVerify, true).counter,
+  EXPECT_TRUE(MailCapOf(counts, limits, MailKind::kExists, false, now).capped);
+  EXPECT_STREQ(MailCapOf(counts, limits, MailKind::kVerify, true, now).counter,
                "resend_capped_total");
   // A held-back "no account" mail is recorded by its receipt alone.
-  v = MailCapOf(counts, limits, MailKind::kNoAccount, true);
+  v = MailCapOf(counts, limits, MailKind::kNoAccount, true, now);
   EXPECT_TRUE(v.capped);
   EXPECT_EQ(v.counter, nullptr);
-  counts = {0, 0, 100};  // the service's hour is full
-  EXPECT_STREQ(MailCapOf(counts, limits, MailKind::kVerify, false).counter,
-               "mail_capped_service_total");
   // MAIL_CAP 0: no mailbox cap, the day's neither.
   limits.mail_cap = 0;
   limits.mail_cap_total = 0;
-  EXPECT_FALSE(MailCapOf({50, 50, 50}, limits, MailKind::kVerify, false).capped);
+  EXPECT_FALSE(
+      MailCapOf({50, 50, now}, limits, MailKind::kVerify, false, now).capped);
+}
+
+TEST(MailCapOf, DelaysPastTheDomainsHourUntilItHasRoom) {
+  RegisterLimits limits;
+  limits.mail_cap = 3;
+  limits.mail_cap_total = 100;
+  const std::int64_t now = 10 * 3600 * kS;
+  // The domain's 100th newest mail went 20 minutes ago: its place in the
+  // hour is free 40 minutes from now.
+  MailCounts counts{0, 0, now - 1200 * kS};
+  for (MailKind kind :
+       {MailKind::kVerify, MailKind::kExists, MailKind::kNoAccount}) {
+    const MailCapVerdict v = MailCapOf(counts, limits, kind, false, now);
+    EXPECT_FALSE(v.capped);
+    EXPECT_EQ(v.delay_until_ms, now + 2400 * kS);
+    EXPECT_STREQ(v.counter, "mail_domain_delayed_total");
+  }
+  // Delayed mail counts at its own time: the 100th newest may be later
+  // than now, and the next mail waits an hour after it.
+  counts.domain_nth_newest_ms = now + 600 * kS;
+  EXPECT_EQ(MailCapOf(counts, limits, MailKind::kVerify, true, now)
+                .delay_until_ms,
+            now + 4200 * kS);
+  // Fewer than 100 in the hour (0), or the 100th an hour old: it goes now.
+  counts.domain_nth_newest_ms = 0;
+  EXPECT_EQ(MailCapOf(counts, limits, MailKind::kVerify, false, now)
+                .delay_until_ms,
+            0);
+  counts.domain_nth_newest_ms = now - 3600 * kS;
+  const MailCapVerdict goes =
+      MailCapOf(counts, limits, MailKind::kVerify, false, now);
+  EXPECT_EQ(goes.delay_until_ms, 0);
+  EXPECT_EQ(goes.counter, nullptr);
+  // The mailbox's cap comes first: a full mailbox is not sent at all.
+  counts = {3, 3, now - 1200 * kS};
+  const MailCapVerdict capped =
+      MailCapOf(counts, limits, MailKind::kVerify, false, now);
+  EXPECT_TRUE(capped.capped);
+  EXPECT_EQ(capped.delay_until_ms, 0);
+  // MAIL_CAP_TOTAL 0: never delayed.
+  limits.mail_cap_total = 0;
+  EXPECT_EQ(MailCapOf({0, 0, now}, limits, MailKind::kVerify, false, now)
+                .delay_until_ms,
+            0);
 }
 
 TEST(VerifiedEventJob, IsRefusedForAnotherAccount) {
@@ -189,11 +265,22 @@ TEST(Totals, RetiredFiguresComeBackInEveryTotal) {
   EXPECT_EQ(CounterValue(counters, "no such counter"), 0);
 }
 
-TEST(CappedCounter, NamesTheCounterOfEachCap) {
-  EXPECT_STREQ(CappedCounter(false, false), "mail_capped_total");
-  EXPECT_STREQ(CappedCounter(false, true), "mail_capped_service_total");
-  EXPECT_STREQ(CappedCounter(true, false), "resend_capped_total");
-  EXPECT_STREQ(CappedCounter(true, true), "resend_capped_total");
+TEST(CappedCounter, NamesTheCounterOfARegistrationAndOfAResend) {
+  EXPECT_STREQ(CappedCounter(false), "mail_capped_total");
+  EXPECT_STREQ(CappedCounter(true), "resend_capped_total");
+}
+
+TEST(Totals, DomainCapFiguresAndTheOldServiceCapsRegistrations) {
+  Counters counters;
+  counters["mail_capped_service_total"] = 2;  // from when it dropped mail
+  counters["mail_domain_delayed_total"] = 5;
+  RowTotals rows;
+  rows.register_jobs = 3;
+  rows.domain_held = 4;
+  const StoreTotals t = TotalsFrom(rows, counters);
+  EXPECT_EQ(t.registrations, 3 + 2);
+  EXPECT_EQ(t.domain_delayed, 5);
+  EXPECT_EQ(t.domain_held, 4);
 }
 
 }  // namespace

@@ -13,11 +13,11 @@ namespace reg {
 namespace {
 
 // What MAIL_CAP and MAIL_CAP_TOTAL count (mail_cap.h) of the mails queued
-// before "now" to "mailbox", and to anyone: only what "limits" turns on. In
-// a write lane's batch that holds the mailbox's advisory lock when MAIL_CAP
-// is on (the lane takes it, write_lane.h): mails to one mailbox, on any
-// host, take turns, so that two at once cannot both take MAIL_CAP's last
-// place.
+// before "now" to "mailbox", and to its domain: only what "limits" turns
+// on. In a write lane's batch that holds the mailbox's advisory lock when
+// MAIL_CAP is on (the lane takes it, write_lane.h): mails to one mailbox,
+// on any host, take turns, so that two at once cannot both take
+// MAIL_CAP's last place.
 Result<MailCounts> PgCountMails(PgConnection& conn, const std::string& mailbox,
                                 const RegisterLimits& limits,
                                 std::int64_t now) {
@@ -32,15 +32,17 @@ Result<MailCounts> PgCountMails(PgConnection& conn, const std::string& mailbox,
     counts.mailbox_day = n.value().Int(0, 1);
   }
   if (limits.mail_cap_total > 0) {
-    // No lock here: one for every registration would make all hosts take
-    // turns. Registrations in flight at once may each take the last place,
-    // so the cap can be passed by as many (a handful, against thousands).
+    // No lock here: one for a domain would make every registration to a
+    // big provider take turns across hosts. Mails to one domain queued at
+    // once on several hosts may each take the hour's last place, so the
+    // cap can be passed by as many (a handful, against thousands).
     Result<PgRows> n = conn.Query(
-        "SELECT count(*) FROM outbox WHERE created_ms > $1 "
-        "AND channel = 'mail'",
-        {now - kMailCapHourMs});
+        "SELECT cap_ms FROM outbox WHERE domain = $1 AND cap_ms > $2 "
+        "ORDER BY cap_ms DESC LIMIT 1 OFFSET $3",
+        {MailDomain(mailbox), now - kMailCapHourMs,
+         std::int64_t{limits.mail_cap_total - 1}});
     if (!n.ok()) return n.status();
-    counts.service_hour = n.value().Int(0, 0);
+    if (!n.value().empty()) counts.domain_nth_newest_ms = n.value().Int(0, 0);
   }
   return counts;
 }
@@ -257,21 +259,22 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
     if (!counts.ok()) return counts.status();
     const HeldBack held = HeldBackBy(
         suppressed.value(),
-        MailCapOf(counts.value(), limits, outcome.kind, !create));
+        MailCapOf(counts.value(), limits, outcome.kind, !create, now));
+    if (held.counter != nullptr) {
+      Status bumped = PgAddCounter(conn, held.counter, 1);
+      if (!bumped.ok()) return bumped;
+    }
     std::int64_t job_id = 0;
     if (held.reason != NotSent::kNo) {
       // No job records a mail not sent: a counter and its receipt do.
-      if (held.counter != nullptr) {
-        Status bumped = PgAddCounter(conn, held.counter, 1);
-        if (!bumped.ok()) return bumped;
-      }
       // A mail not sent has no code.
       Status forgot = PgForgetCode(conn, token_hash);
       if (!forgot.ok()) return forgot;
     } else {
       Result<std::int64_t> id =
           PgEnqueue(conn, RegistrationJob(reg, user_id, outcome.kind, !create,
-                                          mails, limits, now));
+                                          mails, limits, now,
+                                          held.delay_until_ms));
       if (!id.ok()) return id.status();
       job_id = id.value();
     }
@@ -280,6 +283,7 @@ Result<RegisterOutcome> PgStore::QueueMail(const NewRegistration& reg,
                          now));
     if (!st.ok()) return st;
     outcome.job_id = job_id;
+    outcome.delayed_until_ms = held.delay_until_ms;
     return Status();
   });
   if (!s.ok()) return s;
@@ -328,7 +332,8 @@ Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
       "  (SELECT t.used_ms FROM tokens t JOIN users u ON u.id = t.user_id "
       "   WHERE t.hash = r.token_hash AND u.verified_ms IS NOT NULL), 0) "
       "ELSE 0 END, coalesce(o.dsn_action, ''), coalesce(o.dsn_status, ''), "
-      "coalesce(o.dsn_ms, 0) "
+      "coalesce(o.dsn_ms, 0), "
+      "CASE WHEN o.cap_ms > o.created_ms THEN o.cap_ms ELSE 0 END "
       "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
       "WHERE r.hash = $1 AND r.expires_ms > coalesce($2::bigint, reg_now_ms())",
       {receipt_hash, test_now});
@@ -348,6 +353,7 @@ Result<ReceiptFacts> PgStore::LookUpReceipt(const std::string& receipt_hash) {
   f.changed_ms = row.Int(0, 9);
   f.verified_ms = row.Int(0, 10);
   SetNotificationFacts(row.Text(0, 11), row.Text(0, 12), row.Int(0, 13), &f);
+  f.delayed_until_ms = row.Int(0, 14);
   return f;
 }
 
@@ -439,12 +445,14 @@ Result<StoreTotals> PgStore::Totals() {
       "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
       "(SELECT count(*) FROM receipts), "
       "(SELECT count(*) FROM suppressions "
-      "  WHERE until_ms > coalesce($1::bigint, reg_now_ms()))",
+      "  WHERE until_ms > coalesce($1::bigint, reg_now_ms())), "
+      "(SELECT count(*) FROM outbox WHERE state = 'queued' "
+      "  AND attempts = 0 AND cap_ms > created_ms)",
       {clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()});
   if (!totals.ok()) return totals.status();
   const RowTotals rows{totals.value().Int(0, 0), totals.value().Int(0, 1),
                        totals.value().Int(0, 2), totals.value().Int(0, 3),
-                       totals.value().Int(0, 4)};
+                       totals.value().Int(0, 4), totals.value().Int(0, 5)};
   Result<Counters> counters = PgCounters(*conn_);
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());

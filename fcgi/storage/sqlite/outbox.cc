@@ -63,8 +63,8 @@ Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job) {
   Database& db = txn.db();
   Stmt insert(db, "insert job",
               "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
-              "message_id, created_ms, next_attempt_ms, mailbox) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "message_id, created_ms, next_attempt_ms, mailbox, domain, "
+              "cap_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
   if (job.user_id != 0) {
     insert.Int(job.user_id);
   } else {
@@ -77,7 +77,9 @@ Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job) {
       .Text(job.message_id)
       .Int(job.created_ms)
       .Int(job.due_ms)
-      .TextOrNull(job.mailbox);
+      .TextOrNull(job.mailbox)
+      .TextOrNull(job.domain)
+      .Int(job.cap_ms);
   Status s = insert.Run();
   if (!s.ok()) return s;
   const std::int64_t id = insert.last_insert_id();

@@ -64,7 +64,8 @@ Result<std::pair<std::string, std::string>> ChosenRegistration(
 }
 
 // What MAIL_CAP and MAIL_CAP_TOTAL count (mail_cap.h) of the mails queued
-// before "now" to "mailbox", and to anyone: only what "limits" turns on.
+// before "now" to "mailbox", and to its domain: only what "limits" turns
+// on. The one writer makes every count exact.
 Result<MailCounts> CountMails(Database& db, const std::string& mailbox,
                               const RegisterLimits& limits, std::int64_t now) {
   MailCounts counts;
@@ -79,13 +80,15 @@ Result<MailCounts> CountMails(Database& db, const std::string& mailbox,
     counts.mailbox_day = count.ColumnInt(1);
   }
   if (limits.mail_cap_total > 0) {
-    Stmt count(db, "count all mails",
-               "SELECT count(*) FROM outbox WHERE created_ms > ? "
-               "AND channel = 'mail'");
-    count.Int(now - kMailCapHourMs);
-    Result<bool> row = count.Step();
+    Stmt nth(db, "domain's nth newest mail",
+             "SELECT cap_ms FROM outbox WHERE domain = ? AND cap_ms > ? "
+             "ORDER BY cap_ms DESC LIMIT 1 OFFSET ?");
+    nth.Text(MailDomain(mailbox))
+        .Int(now - kMailCapHourMs)
+        .Int(limits.mail_cap_total - 1);
+    Result<bool> row = nth.Step();
     if (!row.ok()) return row.status();
-    counts.service_hour = count.ColumnInt(0);
+    if (row.value()) counts.domain_nth_newest_ms = nth.ColumnInt(0);
   }
   return counts;
 }
@@ -183,13 +186,13 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
     if (!counts.ok()) return counts.status();
     const HeldBack held = HeldBackBy(
         suppressed.value(),
-        MailCapOf(counts.value(), limits, outcome.kind, !create));
+        MailCapOf(counts.value(), limits, outcome.kind, !create, now));
+    if (held.counter != nullptr) {
+      Status st = AddCounter(db, held.counter, 1);
+      if (!st.ok()) return st;
+    }
     if (held.reason != NotSent::kNo) {
       // No job records a mail not sent: a counter and its receipt do.
-      if (held.counter != nullptr) {
-        Status st = AddCounter(db, held.counter, 1);
-        if (!st.ok()) return st;
-      }
       Status forgot = ForgetCode(db, token_hash);  // a mail not sent has no code
       if (!forgot.ok()) return forgot;
       return InsertReceipt(db, ReceiptFor(reg, !create, 0, held.reason,
@@ -198,9 +201,10 @@ Result<RegisterOutcome> SqliteStore::QueueMail(const NewRegistration& reg,
 
     Result<std::int64_t> id =
         Enqueue(txn, RegistrationJob(reg, user_id, outcome.kind, !create, mails,
-                                     limits, now));
+                                     limits, now, held.delay_until_ms));
     if (!id.ok()) return id.status();
     outcome.job_id = id.value();
+    outcome.delayed_until_ms = held.delay_until_ms;
     return InsertReceipt(db, ReceiptFor(reg, !create, id.value(), NotSent::kNo,
                                         token_hash, limits, now));
   });
@@ -295,7 +299,8 @@ Result<ReceiptFacts> SqliteStore::LookUpReceipt(
             "   ON u.id = t.user_id WHERE t.hash = r.token_hash "
             "   AND u.verified_ms IS NOT NULL), 0) ELSE 0 END, "
             "coalesce(o.dsn_action, ''), coalesce(o.dsn_status, ''), "
-            "coalesce(o.dsn_ms, 0) "
+            "coalesce(o.dsn_ms, 0), "
+            "CASE WHEN o.cap_ms > o.created_ms THEN o.cap_ms ELSE 0 END "
             "FROM receipts r LEFT JOIN outbox o ON o.id = r.job_id "
             "WHERE r.hash = ? AND r.expires_ms > ?");
   find.Text(receipt_hash).Int(clock_->NowMs());
@@ -316,6 +321,7 @@ Result<ReceiptFacts> SqliteStore::LookUpReceipt(
   f.verified_ms = find.ColumnInt(10);
   SetNotificationFacts(find.ColumnText(11), find.ColumnText(12),
                        find.ColumnInt(13), &f);
+  f.delayed_until_ms = find.ColumnInt(14);
   return f;
 }
 
@@ -377,13 +383,15 @@ Result<StoreTotals> SqliteStore::Totals() {
               "AND kind <> 'no_account'), "
               "(SELECT count(*) FROM users WHERE verified_ms IS NOT NULL), "
               "(SELECT count(*) FROM receipts), "
-              "(SELECT count(*) FROM suppressions WHERE until_ms > ?)");
+              "(SELECT count(*) FROM suppressions WHERE until_ms > ?), "
+              "(SELECT count(*) FROM outbox WHERE state = 'queued' "
+              "  AND attempts = 0 AND cap_ms > created_ms)");
   totals.Int(clock_->NowMs());
   Result<bool> row = totals.Step();
   if (!row.ok()) return row.status();
   const RowTotals rows{totals.ColumnInt(0), totals.ColumnInt(1),
                        totals.ColumnInt(2), totals.ColumnInt(3),
-                       totals.ColumnInt(4)};
+                       totals.ColumnInt(4), totals.ColumnInt(5)};
   Result<Counters> counters = ReadCounters(*reader.value());
   if (!counters.ok()) return counters.status();
   return TotalsFrom(rows, counters.value());
