@@ -11,11 +11,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "storage/bounces.h"
 #include "storage/codes.h"
+#include "storage/mail_cap.h"
 #include "storage/outbox.h"
+#include "storage/receipts.h"
+#include "storage/registration.h"
 
 namespace reg {
 
@@ -35,6 +39,30 @@ struct SuppressionFacts {
   std::int64_t cleared_ms = 0;
 };
 
+// An account TxnRows::FindOrCreateAccount found or made; id 0 for none.
+struct AccountRef {
+  std::int64_t id = 0;
+  bool verified = false;
+};
+
+// The registration a resend's link is minted for
+// (TxnRows::ChosenRegistration).
+struct ChosenToken {
+  std::string registration;  // its token's hash; "" for an account with none
+  std::string password_hash;  // its password (else the account's)
+};
+
+// A verification link's token, as stored.
+struct TokenRow {
+  std::string hash;
+  std::int64_t account_id = 0;
+  std::string password_hash;  // of the registration it is minted for
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;
+  std::string registration;  // that registration's token hash
+  std::string code_mac;      // its mail's code; "" for none
+};
+
 class TxnRows : public CodeRows {
  public:
   // Adds "delta" to counter "name" (storage/totals.h).
@@ -44,6 +72,33 @@ class TxnRows : public CodeRows {
                              const char* event, std::string_view detail) = 0;
   // Queues "job" with its "queued" history line; its id.
   virtual Result<std::int64_t> Enqueue(const NewJob& job) = 0;
+
+  // The account of reg.email_norm, held for this transaction; made from
+  // "reg" at "now_ms" when there is none and "create" (else id 0).
+  virtual Result<AccountRef> FindOrCreateAccount(const NewRegistration& reg,
+                                                 std::int64_t now_ms,
+                                                 bool create) = 0;
+  // The registration of account "account_id" a resend's link is for:
+  // "chosen" while it is one of the account's, else the one whose own
+  // receipt "receipt_hashes" (a cookie's) holds, else the newest; for an
+  // account with no registration token (rows from before), none and the
+  // account's password.
+  virtual Result<ChosenToken> ChosenRegistration(
+      std::int64_t account_id, const std::string& chosen,
+      const std::vector<std::string>& receipt_hashes) = 0;
+  virtual Status InsertToken(const TokenRow& token) = 0;
+  // Forgets the code of token "token_hash" (its mail is not sent).
+  virtual Status ForgetCode(const std::string& token_hash) = 0;
+  // True when "address" (exactly) is suppressed at "now_ms".
+  virtual Result<bool> IsSuppressed(const std::string& address,
+                                    std::int64_t now_ms) = 0;
+  // What MAIL_CAP and MAIL_CAP_TOTAL count (mail_cap.h) of the mails
+  // queued before "now_ms" to "mailbox" and to its domain: only what
+  // "limits" turns on.
+  virtual Result<MailCounts> CountMails(const std::string& mailbox,
+                                        const RegisterLimits& limits,
+                                        std::int64_t now_ms) = 0;
+  virtual Status InsertReceipt(const NewReceipt& receipt) = 0;
 
   // Marks token "token_hash" used at "now_ms"; nullopt when it already
   // was (another click came first).

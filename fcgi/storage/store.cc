@@ -2,6 +2,7 @@
 #include "storage/store.h"
 
 #include "storage/jobs.h"
+#include "storage/mail_cap.h"
 
 namespace reg {
 
@@ -29,6 +30,83 @@ Result<ReceiptStatus> Store::Receipt(const std::string& receipt_hash) {
   Result<ReceiptFacts> facts = LookUpReceipt(receipt_hash);
   if (!facts.ok()) return facts.status();
   return ReceiptStatusOf(facts.value());
+}
+
+Result<RegisterOutcome> Store::QueueMail(const NewRegistration& reg,
+                                         const RegisterLimits& limits,
+                                         const RegistrationMails& mails,
+                                         bool create) {
+  RegisterOutcome outcome;
+  // MAIL_CAP's count holds the mailbox: mails to one mailbox, on any host,
+  // take turns, so that two at once cannot both take its last place.
+  const std::string mailbox = MailCapCountsMailbox(limits) ? reg.mailbox : "";
+  Status s = Write(Durability::kDurable, mailbox,
+                   [&](TxnRows& rows, std::int64_t now) -> Status {
+    outcome = RegisterOutcome();
+    Result<AccountRef> account = rows.FindOrCreateAccount(reg, now, create);
+    if (!account.ok()) return account.status();
+    const AccountRef user = account.value();
+    // A resend to nobody: the "no account uses this address" mail, a job
+    // of no account, through the same cap, outbox and receipt.
+    outcome.kind = user.id == 0   ? MailKind::kNoAccount
+                   : user.verified ? MailKind::kExists
+                                   : MailKind::kVerify;
+
+    // A registration's token is stored even when a cap holds its mail
+    // back: a resend then mints its link for this registration's
+    // password, never an older one's.
+    std::string token_hash;
+    if (outcome.kind == MailKind::kVerify) {
+      // A registration's token is its own registration; a resend's is for
+      // the registration ResendTarget chose while it is the account's,
+      // else the one whose own receipt the cookie holds, else the newest
+      // (or, for rows from before, the account's password).
+      TokenRow token{reg.token_hash, user.id,        reg.password_hash, now,
+                     now + limits.token_ttl_ms, reg.token_hash, reg.code_mac};
+      if (!create) {
+        Result<ChosenToken> chosen = rows.ChosenRegistration(
+            user.id, reg.registration_hash, reg.cookie_receipt_hashes);
+        if (!chosen.ok()) return chosen.status();
+        if (!chosen.value().registration.empty()) {
+          token.registration = chosen.value().registration;
+        }
+        token.password_hash = chosen.value().password_hash;
+      }
+      if (Status st = rows.InsertToken(token); !st.ok()) return st;
+      token_hash = reg.token_hash;
+    }
+
+    // Past a cap the request is answered as usual and sends nothing (or,
+    // past its domain's hour, later); so is one to a suppressed address.
+    Result<bool> suppressed = rows.IsSuppressed(reg.email, now);
+    if (!suppressed.ok()) return suppressed.status();
+    Result<MailCounts> counts = rows.CountMails(reg.mailbox, limits, now);
+    if (!counts.ok()) return counts.status();
+    const HeldBack held = HeldBackBy(
+        suppressed.value(),
+        MailCapOf(counts.value(), limits, outcome.kind, !create, now));
+    if (held.counter != nullptr) {
+      if (Status st = rows.AddCounter(held.counter, 1); !st.ok()) return st;
+    }
+    std::int64_t job_id = 0;
+    if (held.reason != NotSent::kNo) {
+      // No job records a mail not sent: a counter and its receipt do. A
+      // mail not sent has no code.
+      if (Status st = rows.ForgetCode(token_hash); !st.ok()) return st;
+    } else {
+      Result<std::int64_t> id = rows.Enqueue(
+          RegistrationJob(reg, user.id, outcome.kind, !create, mails, limits,
+                          now, held.delay_until_ms));
+      if (!id.ok()) return id.status();
+      job_id = id.value();
+      outcome.delayed_until_ms = held.delay_until_ms;
+    }
+    outcome.job_id = job_id;
+    return rows.InsertReceipt(ReceiptFor(reg, !create, job_id, held.reason,
+                                         token_hash, limits, now));
+  });
+  if (!s.ok()) return s;
+  return outcome;
 }
 
 Result<ActivateOutcome> Store::Verify(

@@ -172,12 +172,6 @@ class Store {
   // The facts of a live receipt; NotFound for an unknown or expired one.
   virtual Result<ReceiptFacts> LookUpReceipt(
       const std::string& receipt_hash) = 0;
-  // Register ("create": an account for a new address) and Resend (no
-  // account is made; reg.password_hash is "": the latest registration's).
-  virtual Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
-                                            const RegisterLimits& limits,
-                                            const RegistrationMails& mails,
-                                            bool create) = 0;
   // Runs "work" in one of the engine's write transactions ("durability"),
   // with the engine's rows and the transaction's time; one that names a
   // "mailbox" takes turns with every other such write of that mailbox, on
@@ -187,6 +181,12 @@ class Store {
                        const RowsWork& work) = 0;
 
  private:
+  // Register ("create": an account for a new address) and Resend (no
+  // account is made; reg.password_hash is "": the latest registration's).
+  Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
+                                    const RegisterLimits& limits,
+                                    const RegistrationMails& mails,
+                                    bool create);
   // Activate's write, for a token the read found valid: uses it and
   // verifies its account unless another link or click came first.
   Result<ActivateOutcome> Verify(const std::string& token_hash,

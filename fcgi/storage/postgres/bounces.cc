@@ -2,14 +2,6 @@
 #include "storage/postgres/engine.h"
 
 namespace reg {
-Result<bool> PgIsSuppressed(PgConnection& conn, const std::string& address,
-                            std::int64_t now) {
-  Result<PgRows> found = conn.Query(
-      "SELECT 1 FROM suppressions WHERE address = $1 AND until_ms > $2",
-      {address, now});
-  if (!found.ok()) return found.status();
-  return !found.value().empty();
-}
 
 Result<std::vector<SuppressionRow>> PgStore::ListSuppressions(int limit) {
   Result<std::int64_t> now = PgNowMs(*conn_, clock_);

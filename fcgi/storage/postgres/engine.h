@@ -69,10 +69,6 @@ Status PgAddCounter(PgConnection& conn, const std::string& name,
 const std::string& PgDeliverySql(bool for_account);
 std::vector<PgParam> PgDeliveryBounds();
 
-// True when "address" (exactly) is suppressed at "now" (bounces.cc).
-Result<bool> PgIsSuppressed(PgConnection& conn, const std::string& address,
-                            std::int64_t now);
-
 // Queues "job" inside the transaction open on "conn" (a registration's or
 // an activation's); returns its id. Records a "queued" event. One
 // statement: in a batch every round trip is every piece's wait.
@@ -99,6 +95,20 @@ class PgTxnRows : public TxnRows {
                                   std::int64_t now_ms) override;
   Status AddWrongCode(const std::string& mailbox,
                       std::int64_t now_ms) override;
+  Result<AccountRef> FindOrCreateAccount(const NewRegistration& reg,
+                                         std::int64_t now_ms,
+                                         bool create) override;
+  Result<ChosenToken> ChosenRegistration(
+      std::int64_t account_id, const std::string& chosen,
+      const std::vector<std::string>& receipt_hashes) override;
+  Status InsertToken(const TokenRow& token) override;
+  Status ForgetCode(const std::string& token_hash) override;
+  Result<bool> IsSuppressed(const std::string& address,
+                            std::int64_t now_ms) override;
+  Result<MailCounts> CountMails(const std::string& mailbox,
+                                const RegisterLimits& limits,
+                                std::int64_t now_ms) override;
+  Status InsertReceipt(const NewReceipt& receipt) override;
   Result<std::optional<UsedToken>> UseToken(const std::string& token_hash,
                                             std::int64_t now_ms) override;
   Result<bool> VerifyAccount(std::int64_t account_id,
@@ -178,10 +188,6 @@ class PgStore : public Store {
 
  private:
   Result<ReceiptFacts> LookUpReceipt(const std::string& receipt_hash) override;
-  Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
-                                    const RegisterLimits& limits,
-                                    const RegistrationMails& mails,
-                                    bool create) override;
   Status Write(Durability durability, const std::string& mailbox,
                const RowsWork& work) override;
 

@@ -2,6 +2,7 @@
 // writes read and write, in one of the write lane's transactions. Rows a
 // decision rests on are read FOR UPDATE: a second host's transaction on
 // the same job waits for this one.
+#include "storage/mail_cap.h"
 #include "storage/postgres/engine.h"
 
 namespace reg {
@@ -46,6 +47,138 @@ Status PgTxnRows::AddWrongCode(const std::string& mailbox,
   return conn_
       .Query("INSERT INTO wrong_codes(mailbox, at_ms) VALUES($1, $2)",
              {mailbox, now_ms})
+      .status();
+}
+
+// A new address's row is made here; one racing for the same address waits
+// on the unique index, then finds the row. FOR UPDATE holds it, so a
+// verification cannot change its kind meanwhile.
+Result<AccountRef> PgTxnRows::FindOrCreateAccount(const NewRegistration& reg,
+                                                  std::int64_t now_ms,
+                                                  bool create) {
+  if (create) {
+    Result<PgRows> inserted = conn_.Query(
+        "INSERT INTO users(email, email_norm, password_hash, created_ms) "
+        "VALUES($1, $2, $3, $4) ON CONFLICT (email_norm) DO NOTHING "
+        "RETURNING id",
+        {reg.email, reg.email_norm, reg.password_hash, now_ms});
+    if (!inserted.ok()) return inserted.status();
+    if (!inserted.value().empty()) {
+      return AccountRef{inserted.value().Int(0, 0), false};
+    }
+  }
+  Result<PgRows> found = conn_.Query(
+      "SELECT id, verified_ms IS NOT NULL FROM users "
+      "WHERE email_norm = $1 FOR UPDATE",
+      {reg.email_norm});
+  if (!found.ok()) return found.status();
+  if (!found.value().empty()) {
+    return AccountRef{found.value().Int(0, 0), found.value().Text(0, 1) == "t"};
+  }
+  if (create) return Status::Unavailable("account vanished");
+  return AccountRef{};
+}
+
+Result<ChosenToken> PgTxnRows::ChosenRegistration(
+    std::int64_t account_id, const std::string& chosen,
+    const std::vector<std::string>& receipt_hashes) {
+  std::vector<PgParam> params = {account_id};
+  for (std::size_t i = 0; i < 3; i++) {
+    params.push_back(i < receipt_hashes.size() ? PgParam(receipt_hashes[i])
+                                               : PgParam(""));
+  }
+  params.push_back(chosen);
+  Result<PgRows> found = conn_.Query(
+      "SELECT t.hash, t.password_hash FROM tokens t "
+      "WHERE t.user_id = $1 AND coalesce(t.registration, t.hash) = t.hash "
+      "ORDER BY t.hash = $5 DESC, EXISTS (SELECT 1 FROM receipts r "
+      "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+      "  AND r.hash IN ($2, $3, $4)) DESC, t.created_ms DESC, t.hash "
+      "LIMIT 1",
+      params);
+  if (!found.ok()) return found.status();
+  if (!found.value().empty()) {
+    return ChosenToken{found.value().Text(0, 0), found.value().Text(0, 1)};
+  }
+  Result<PgRows> account = conn_.Query(
+      "SELECT password_hash FROM users WHERE id = $1", {account_id});
+  if (!account.ok()) return account.status();
+  return ChosenToken{"", account.value().Text(0, 0)};
+}
+
+Status PgTxnRows::InsertToken(const TokenRow& token) {
+  return conn_
+      .Query("INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
+             "expires_ms, registration, code_mac) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7)",
+             {token.hash, token.account_id, token.password_hash,
+              token.created_ms, token.expires_ms, token.registration,
+              token.code_mac.empty() ? PgParam() : PgParam(token.code_mac)})
+      .status();
+}
+
+Status PgTxnRows::ForgetCode(const std::string& token_hash) {
+  if (token_hash.empty()) return Status();
+  return conn_
+      .Query("UPDATE tokens SET code_mac = NULL WHERE hash = $1", {token_hash})
+      .status();
+}
+
+Result<bool> PgTxnRows::IsSuppressed(const std::string& address,
+                                     std::int64_t now_ms) {
+  Result<PgRows> found = conn_.Query(
+      "SELECT 1 FROM suppressions WHERE address = $1 AND until_ms > $2",
+      {address, now_ms});
+  if (!found.ok()) return found.status();
+  return !found.value().empty();
+}
+
+// MAIL_CAP's count runs in a write that holds the mailbox's advisory lock
+// (Store::QueueMail names it, the lane takes it): mails to one mailbox, on
+// any host, take turns.
+Result<MailCounts> PgTxnRows::CountMails(const std::string& mailbox,
+                                         const RegisterLimits& limits,
+                                         std::int64_t now_ms) {
+  MailCounts counts;
+  if (MailCapCountsMailbox(limits)) {
+    Result<PgRows> n = conn_.Query(
+        "SELECT count(*) FILTER (WHERE created_ms > $2), count(*) "
+        "FROM outbox WHERE mailbox = $1 AND created_ms > $3",
+        {mailbox, now_ms - kMailCapHourMs, now_ms - kMailCapDayMs});
+    if (!n.ok()) return n.status();
+    counts.mailbox_hour = n.value().Int(0, 0);
+    counts.mailbox_day = n.value().Int(0, 1);
+  }
+  if (limits.mail_cap_total > 0) {
+    // No lock here: one for a domain would make every registration to a
+    // big provider take turns across hosts. Mails to one domain queued at
+    // once on several hosts may each take the hour's last place, so the
+    // cap can be passed by as many (a handful, against thousands).
+    Result<PgRows> n = conn_.Query(
+        "SELECT cap_ms FROM outbox WHERE domain = $1 AND cap_ms > $2 "
+        "ORDER BY cap_ms DESC LIMIT 1 OFFSET $3",
+        {MailDomain(mailbox), now_ms - kMailCapHourMs,
+         std::int64_t{limits.mail_cap_total - 1}});
+    if (!n.ok()) return n.status();
+    if (!n.value().empty()) counts.domain_nth_newest_ms = n.value().Int(0, 0);
+  }
+  return counts;
+}
+
+Status PgTxnRows::InsertReceipt(const NewReceipt& receipt) {
+  return conn_
+      .Query(
+          "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
+          "created_ms, expires_ms, mailbox) "
+          "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+          {receipt.hash, receipt.own ? "register" : "resend",
+           receipt.job_id != 0 ? PgParam(receipt.job_id) : PgParam(),
+           receipt.not_sent != NotSent::kNo
+               ? PgParam(NotSentName(receipt.not_sent))
+               : PgParam(),
+           receipt.token_hash.empty() ? PgParam() : PgParam(receipt.token_hash),
+           receipt.created_ms, receipt.expires_ms,
+           receipt.mailbox.empty() ? PgParam() : PgParam(receipt.mailbox)})
       .status();
 }
 

@@ -3,14 +3,6 @@
 
 namespace reg {
 
-Result<bool> IsSuppressed(Database& db, const std::string& address,
-                          std::int64_t now) {
-  Stmt find(db, "is suppressed",
-            "SELECT 1 FROM suppressions WHERE address = ? AND until_ms > ?");
-  find.Text(address).Int(now);
-  return find.Step();
-}
-
 Result<std::vector<SuppressionRow>> SqliteStore::ListSuppressions(int limit) {
   Result<Database*> reader = reader_->Get();
   if (!reader.ok()) return reader.status();

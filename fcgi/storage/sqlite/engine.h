@@ -110,10 +110,6 @@ class SqliteStore : public Store {
 
  private:
   Result<ReceiptFacts> LookUpReceipt(const std::string& receipt_hash) override;
-  Result<RegisterOutcome> QueueMail(const NewRegistration& reg,
-                                    const RegisterLimits& limits,
-                                    const RegistrationMails& mails,
-                                    bool create) override;
   Status Write(Durability durability, const std::string& mailbox,
                const RowsWork& work) override;
 
@@ -138,6 +134,20 @@ class SqliteTxnRows : public TxnRows {
                                   std::int64_t now_ms) override;
   Status AddWrongCode(const std::string& mailbox,
                       std::int64_t now_ms) override;
+  Result<AccountRef> FindOrCreateAccount(const NewRegistration& reg,
+                                         std::int64_t now_ms,
+                                         bool create) override;
+  Result<ChosenToken> ChosenRegistration(
+      std::int64_t account_id, const std::string& chosen,
+      const std::vector<std::string>& receipt_hashes) override;
+  Status InsertToken(const TokenRow& token) override;
+  Status ForgetCode(const std::string& token_hash) override;
+  Result<bool> IsSuppressed(const std::string& address,
+                            std::int64_t now_ms) override;
+  Result<MailCounts> CountMails(const std::string& mailbox,
+                                const RegisterLimits& limits,
+                                std::int64_t now_ms) override;
+  Status InsertReceipt(const NewReceipt& receipt) override;
   Result<std::optional<UsedToken>> UseToken(const std::string& token_hash,
                                             std::int64_t now_ms) override;
   Result<bool> VerifyAccount(std::int64_t account_id,
@@ -160,10 +170,6 @@ class SqliteTxnRows : public TxnRows {
 Result<Counters> ReadCounters(Database& db);
 // Adds "delta" to counter "name" inside the caller's transaction.
 Status AddCounter(Database& db, const std::string& name, std::int64_t delta);
-
-// True when "address" (exactly) is suppressed at "now" (bounces.cc).
-Result<bool> IsSuppressed(Database& db, const std::string& address,
-                          std::int64_t now);
 
 // The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
 // as ?1..?N, then with "for_account" the account's id.

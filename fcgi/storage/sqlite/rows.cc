@@ -1,6 +1,7 @@
 // SQLite's TxnRows (storage/rows.h): the rows the engine-neutral writes
 // read and write, in one of the write lane's transactions. The one writer
 // holds every row it touches, and every mailbox, until it commits.
+#include "storage/mail_cap.h"
 #include "storage/sqlite/engine.h"
 
 namespace reg {
@@ -49,6 +50,130 @@ Status SqliteTxnRows::AddWrongCode(const std::string& mailbox,
   Stmt insert(db_, "add wrong code",
               "INSERT INTO wrong_codes(mailbox, at_ms) VALUES(?, ?)");
   insert.Text(mailbox).Int(now_ms);
+  return insert.Run();
+}
+
+Result<AccountRef> SqliteTxnRows::FindOrCreateAccount(
+    const NewRegistration& reg, std::int64_t now_ms, bool create) {
+  {
+    Stmt find(db_, "find account",
+              "SELECT id, verified_ms IS NOT NULL FROM users "
+              "WHERE email_norm = ?");
+    find.Text(reg.email_norm);
+    Result<bool> row = find.Step();
+    if (!row.ok()) return row.status();
+    if (row.value()) return AccountRef{find.ColumnInt(0), find.ColumnInt(1) != 0};
+  }
+  if (!create) return AccountRef{};
+  Stmt insert(db_, "insert account",
+              "INSERT INTO users(email, email_norm, password_hash, created_ms) "
+              "VALUES(?, ?, ?, ?)");
+  insert.Text(reg.email).Text(reg.email_norm).Text(reg.password_hash).Int(
+      now_ms);
+  Status s = insert.Run();
+  if (!s.ok()) return s;
+  return AccountRef{insert.last_insert_id(), false};
+}
+
+Result<ChosenToken> SqliteTxnRows::ChosenRegistration(
+    std::int64_t account_id, const std::string& chosen,
+    const std::vector<std::string>& receipt_hashes) {
+  Stmt find(db_, "chosen registration",
+            "SELECT t.hash, t.password_hash FROM tokens t "
+            "WHERE t.user_id = ?1 AND coalesce(t.registration, t.hash) = t.hash "
+            "ORDER BY t.hash = ?5 DESC, EXISTS (SELECT 1 FROM receipts r "
+            "  WHERE r.token_hash = t.hash AND r.cause = 'register' "
+            "  AND r.hash IN (?2, ?3, ?4)) DESC, t.created_ms DESC, t.hash "
+            "LIMIT 1");
+  find.Int(account_id);
+  for (std::size_t i = 0; i < 3; i++) {
+    find.Text(i < receipt_hashes.size() ? receipt_hashes[i] : std::string());
+  }
+  find.Text(chosen);
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  if (row.value()) return ChosenToken{find.ColumnText(0), find.ColumnText(1)};
+  Stmt account(db_, "account password",
+               "SELECT password_hash FROM users WHERE id = ?");
+  account.Int(account_id);
+  row = account.Step();
+  if (!row.ok()) return row.status();
+  return ChosenToken{"", account.ColumnText(0)};
+}
+
+Status SqliteTxnRows::InsertToken(const TokenRow& token) {
+  Stmt insert(db_, "insert token",
+              "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
+              "expires_ms, registration, code_mac) VALUES(?, ?, ?, ?, ?, ?, ?)");
+  insert.Text(token.hash)
+      .Int(token.account_id)
+      .Text(token.password_hash)
+      .Int(token.created_ms)
+      .Int(token.expires_ms)
+      .Text(token.registration)
+      .TextOrNull(token.code_mac);
+  return insert.Run();
+}
+
+Status SqliteTxnRows::ForgetCode(const std::string& token_hash) {
+  if (token_hash.empty()) return Status();
+  Stmt forget(db_, "forget code",
+              "UPDATE tokens SET code_mac = NULL WHERE hash = ?");
+  forget.Text(token_hash);
+  return forget.Run();
+}
+
+Result<bool> SqliteTxnRows::IsSuppressed(const std::string& address,
+                                         std::int64_t now_ms) {
+  Stmt find(db_, "is suppressed",
+            "SELECT 1 FROM suppressions WHERE address = ? AND until_ms > ?");
+  find.Text(address).Int(now_ms);
+  return find.Step();
+}
+
+// The one writer makes every count exact.
+Result<MailCounts> SqliteTxnRows::CountMails(const std::string& mailbox,
+                                             const RegisterLimits& limits,
+                                             std::int64_t now_ms) {
+  MailCounts counts;
+  if (MailCapCountsMailbox(limits)) {
+    Stmt count(db_, "count mails",
+               "SELECT coalesce(sum(created_ms > ?2), 0), count(*) "
+               "FROM outbox WHERE mailbox = ?1 AND created_ms > ?3");
+    count.Text(mailbox).Int(now_ms - kMailCapHourMs).Int(now_ms -
+                                                          kMailCapDayMs);
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    counts.mailbox_hour = count.ColumnInt(0);
+    counts.mailbox_day = count.ColumnInt(1);
+  }
+  if (limits.mail_cap_total > 0) {
+    Stmt nth(db_, "domain's nth newest mail",
+             "SELECT cap_ms FROM outbox WHERE domain = ? AND cap_ms > ? "
+             "ORDER BY cap_ms DESC LIMIT 1 OFFSET ?");
+    nth.Text(MailDomain(mailbox))
+        .Int(now_ms - kMailCapHourMs)
+        .Int(limits.mail_cap_total - 1);
+    Result<bool> row = nth.Step();
+    if (!row.ok()) return row.status();
+    if (row.value()) counts.domain_nth_newest_ms = nth.ColumnInt(0);
+  }
+  return counts;
+}
+
+Status SqliteTxnRows::InsertReceipt(const NewReceipt& receipt) {
+  Stmt insert(db_, "insert receipt",
+              "INSERT INTO receipts(hash, cause, job_id, not_sent, token_hash, "
+              "created_ms, expires_ms, mailbox) VALUES(?, ?, nullif(?, 0), "
+              "nullif(?, ''), nullif(?, ''), ?, ?, nullif(?, ''))");
+  insert.Text(receipt.hash)
+      .Text(receipt.own ? "register" : "resend")
+      .Int(receipt.job_id)
+      .Text(NotSentName(receipt.not_sent))
+      .Text(receipt.token_hash)
+      .Int(receipt.created_ms)
+      .Int(receipt.expires_ms)
+      .Text(receipt.mailbox);
   return insert.Run();
 }
 
