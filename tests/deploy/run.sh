@@ -12,13 +12,14 @@
 #                                  run as written
 #
 # Checks: the installed files and their modes; the package's contents,
-# conffiles and maintainer scripts; the service unit's sandbox score
-# (systemd-analyze security --offline=true, at most 2.0); the README's
-# spawn-fcgi command as root, dropping to the service user, with a socket
-# only nginx's user can connect to; the installed nginx site in front;
-# register, follow the mailed link, verify; regctl on the same data; a
-# worker that cannot start says why, and its start fails leaving no pid
-# file or socket; stop signals no pid planted in the pid file; SIGTERM
+# conffiles and maintainer scripts; both service units' sandbox score
+# (systemd-analyze security --offline=true, at most 2.0) and what their
+# system-call filters let through (what the workers need) and keep out;
+# the README's spawn-fcgi command as root, dropping to the service user,
+# with a socket only nginx's user can connect to; the installed nginx
+# site in front; register, follow the mailed link, verify; regctl on the
+# same data; a worker that cannot start says why, and its start fails
+# leaving no pid file or socket; stop signals no pid planted in the pid file; SIGTERM
 # leaves no pid file or socket; the supervised variant (the spawn-fcgi
 # unit's commands as its user, in its runtime folder: www-data connects,
 # no other user does); the README's plain-HTTP trial; removal (postrm
@@ -143,6 +144,59 @@ if command -v systemd-analyze >/dev/null; then
             | sed -n "s/.*Overall exposure level for $unit: \\([0-9.]*\\).*/\\1/p")
     check "systemd-analyze security --offline=true $unit: ${score:-no score} <= $ceiling" \
       awk -v s="${score:-99}" -v c="$ceiling" 'BEGIN { exit !(s <= c) }'
+  done
+  # What each unit's SystemCallFilter= lines let through, read in order as
+  # systemd does: the first, an allow list, sets the calls; each later
+  # line adds its calls, a ~ line takes them away. Groups (@name) expanded
+  # from systemd-analyze's own table.
+  systemd-analyze syscall-filter --no-pager > "$work/syscall-groups" 2>/dev/null
+  calls_of() {  # calls_of NAME...: one system call a line
+    awk -v names="$*" '
+      function expand(x,   k, i, part) {
+        if (x !~ /^@/) { out[x] = 1; return }
+        if (seen[x]++) return
+        k = split(members[x], part, " ")
+        for (i = 1; i <= k; i++) expand(part[i])
+      }
+      /^@/ { group = $1; next }
+      NF == 0 || $1 ~ /^#/ { next }
+      { members[group] = members[group] " " $1 }
+      END { n = split(names, w, " "); for (i = 1; i <= n; i++) expand(w[i]); for (c in out) print c }
+    ' "$work/syscall-groups" | sort
+  }
+  unit_calls() {  # unit_calls UNIT: the calls its filter lets through
+    local file=$root/lib/systemd/system/$1 allowed="" line
+    case $(sed -n 's/^SystemCallFilter=//p' "$file" | head -n 1) in
+      '' | '~'*) return 0 ;;  # no allow list: not what this reads
+    esac
+    while read -r line; do
+      case $line in
+        '~'*) allowed=$(comm -23 <(printf '%s\n' "$allowed") <(calls_of "${line#\~}")) ;;
+        *) allowed=$(printf '%s\n' "$allowed" "$(calls_of "$line")" | sort -u) ;;
+      esac
+    done < <(sed -n 's/^SystemCallFilter=//p' "$file")
+    printf '%s\n' "$allowed"
+  }
+  for unit in registrar.service registrar-spawn-fcgi.service; do
+    unit_calls "$unit" > "$work/$unit.calls"
+  done
+  unit_allows() {  # unit_allows UNIT CALL...
+    local call
+    for call in "${@:2}"; do grep -qx "$call" "$work/$1.calls" || return 1; done
+  }
+  keeps_out() { ! grep -qx "$2" "$work/$1.calls"; }
+  # The workers lower their mail threads' and sweepers' priority
+  # (getpriority, setpriority: @resources); spawn-fcgi binds and chmods
+  # the socket; setfacl (ExecStartPre=) sets its folder's ACL (setxattr).
+  check "registrar.service's system-call filter lets the workers run" \
+    unit_allows registrar.service getpriority setpriority bind fdatasync
+  check "registrar-spawn-fcgi.service's lets spawn-fcgi, setfacl and the workers run" \
+    unit_allows registrar-spawn-fcgi.service getpriority setpriority bind chmod setxattr
+  for unit_call in registrar.service:setuid registrar.service:chown \
+                   registrar-spawn-fcgi.service:setuid registrar-spawn-fcgi.service:chown \
+                   registrar-spawn-fcgi.service:setrlimit; do
+    check "${unit_call%%:*}'s system-call filter keeps out ${unit_call##*:}" \
+      keeps_out "${unit_call%%:*}" "${unit_call##*:}"
   done
 else
   bad "systemd-analyze is missing (Debian: systemd)"
