@@ -11,6 +11,7 @@ make                 /usr/bin/make
 pkg-config           /usr/bin/pkg-config
 libfcgi-dev          /usr/include/fcgiapp.h
 spawn-fcgi           /usr/bin/spawn-fcgi
+acl                  /usr/bin/setfacl
 nginx-light          /usr/sbin/nginx
 libcurl4-openssl-dev /usr/include/x86_64-linux-gnu/curl/curl.h
 libsqlite3-dev       /usr/include/sqlite3.h

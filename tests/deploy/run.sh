@@ -12,16 +12,18 @@
 #                                  run as written
 #
 # Checks: the installed files and their modes; the package's contents,
-# conffiles and maintainer scripts; the service unit's sandbox score
-# (systemd-analyze security --offline=true, at most 2.0); the README's
-# spawn-fcgi command as root, dropping to the service user, with a socket
-# only nginx's user can connect to; the installed nginx site in front;
-# register, follow the mailed link, verify; regctl on the same data; a
-# worker that cannot start says why, and its start fails leaving no pid
-# file or socket; stop signals no pid planted in the pid file; SIGTERM
+# conffiles and maintainer scripts; both service units' sandbox score
+# (systemd-analyze security --offline=true, at most 2.0) and what their
+# system-call filters let through (what the workers need) and keep out;
+# the README's spawn-fcgi command as root, dropping to the service user,
+# with a socket only nginx's user can connect to; the installed nginx
+# site in front; register, follow the mailed link, verify; regctl on the
+# same data; a worker that cannot start says why, and its start fails
+# leaving no pid file or socket; stop signals no pid planted in the pid file; SIGTERM
 # leaves no pid file or socket; the supervised variant (the spawn-fcgi
-# unit's ExecStart); the README's plain-HTTP trial; removal (postrm purge:
-# the site's link goes, DATA_DIR stays).
+# unit's commands as its user, in its runtime folder: www-data connects,
+# no other user does); the README's plain-HTTP trial; removal (postrm
+# purge: the site's link goes, DATA_DIR stays).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -135,16 +137,66 @@ check "the nginx site is not enabled by the install" \
 
 echo "deploy test: the service unit's sandbox"
 if command -v systemd-analyze >/dev/null; then
-  # The spawn-fcgi variant starts as root and needs chown, setuid and
-  # setgroups (CAP_CHOWN, CAP_SETUID, CAP_SETGID, @privileged calls) to
-  # hand the socket to www-data and drop to registrar: 2.2, not 2.0.
-  for unit_ceiling in registrar.service:2.0 registrar-spawn-fcgi.service:2.2; do
+  for unit_ceiling in registrar.service:2.0 registrar-spawn-fcgi.service:2.0; do
     unit=${unit_ceiling%%:*} ceiling=${unit_ceiling##*:}
     score=$(systemd-analyze security --offline=true --no-pager \
               "$root/lib/systemd/system/$unit" 2>&1 \
             | sed -n "s/.*Overall exposure level for $unit: \\([0-9.]*\\).*/\\1/p")
     check "systemd-analyze security --offline=true $unit: ${score:-no score} <= $ceiling" \
       awk -v s="${score:-99}" -v c="$ceiling" 'BEGIN { exit !(s <= c) }'
+  done
+  # What each unit's SystemCallFilter= lines let through, read in order as
+  # systemd does: the first, an allow list, sets the calls; each later
+  # line adds its calls, a ~ line takes them away. Groups (@name) expanded
+  # from systemd-analyze's own table.
+  systemd-analyze syscall-filter --no-pager > "$work/syscall-groups" 2>/dev/null
+  calls_of() {  # calls_of NAME...: one system call a line
+    awk -v names="$*" '
+      function expand(x,   k, i, part) {
+        if (x !~ /^@/) { out[x] = 1; return }
+        if (seen[x]++) return
+        k = split(members[x], part, " ")
+        for (i = 1; i <= k; i++) expand(part[i])
+      }
+      /^@/ { group = $1; next }
+      NF == 0 || $1 ~ /^#/ { next }
+      { members[group] = members[group] " " $1 }
+      END { n = split(names, w, " "); for (i = 1; i <= n; i++) expand(w[i]); for (c in out) print c }
+    ' "$work/syscall-groups" | sort
+  }
+  unit_calls() {  # unit_calls UNIT: the calls its filter lets through
+    local file=$root/lib/systemd/system/$1 allowed="" line
+    case $(sed -n 's/^SystemCallFilter=//p' "$file" | head -n 1) in
+      '' | '~'*) return 0 ;;  # no allow list: not what this reads
+    esac
+    while read -r line; do
+      case $line in
+        '~'*) allowed=$(comm -23 <(printf '%s\n' "$allowed") <(calls_of "${line#\~}")) ;;
+        *) allowed=$(printf '%s\n' "$allowed" "$(calls_of "$line")" | sort -u) ;;
+      esac
+    done < <(sed -n 's/^SystemCallFilter=//p' "$file")
+    printf '%s\n' "$allowed"
+  }
+  for unit in registrar.service registrar-spawn-fcgi.service; do
+    unit_calls "$unit" > "$work/$unit.calls"
+  done
+  unit_allows() {  # unit_allows UNIT CALL...
+    local call
+    for call in "${@:2}"; do grep -qx "$call" "$work/$1.calls" || return 1; done
+  }
+  keeps_out() { ! grep -qx "$2" "$work/$1.calls"; }
+  # The workers lower their mail threads' and sweepers' priority
+  # (getpriority, setpriority: @resources); spawn-fcgi binds and chmods
+  # the socket; setfacl (ExecStartPre=) sets its folder's ACL (setxattr).
+  check "registrar.service's system-call filter lets the workers run" \
+    unit_allows registrar.service getpriority setpriority bind fdatasync
+  check "registrar-spawn-fcgi.service's lets spawn-fcgi, setfacl and the workers run" \
+    unit_allows registrar-spawn-fcgi.service getpriority setpriority bind chmod setxattr
+  for unit_call in registrar.service:setuid registrar.service:chown \
+                   registrar-spawn-fcgi.service:setuid registrar-spawn-fcgi.service:chown \
+                   registrar-spawn-fcgi.service:setrlimit; do
+    check "${unit_call%%:*}'s system-call filter keeps out ${unit_call##*:}" \
+      keeps_out "${unit_call%%:*}" "${unit_call##*:}"
   done
 else
   bad "systemd-analyze is missing (Debian: systemd)"
@@ -170,6 +222,8 @@ if [ $fresh -eq 0 ]; then
   for s in postinst prerm postrm; do check "$s is valid sh" sh -n "$ctl/$s"; done
   check "postinst runs the setup script" grep -q '^ *usr/lib/registrar/setup\|/usr/lib/registrar/setup' "$ctl/postinst"
   check "postinst enables nothing by itself" bash -c '! grep -v "^ *#" "$1" | grep -q "systemctl enable"' _ "$ctl/postinst"
+  check "Recommends spawn-fcgi and acl (the supervised unit's setfacl)" \
+    bash -c 'grep -q "^Recommends:.*spawn-fcgi" "$1" && grep -q "^Recommends:.*\bacl\b" "$1"' _ "$ctl/control"
   check "Depends names the libraries the binary links" \
     bash -c 'for l in libfcgi0ldbl libsqlite3-0 libcurl4 libssl3; do grep -q "^Depends:.*$l" "$1" || exit 1; done' _ "$ctl/control"
   # The setup script's fallback (no systemd-sysusers/tmpfiles) makes the
@@ -367,19 +421,41 @@ check "stop leaves the planted pid's process alone" kill -0 "$planted"
 kill "$planted" 2>/dev/null || true
 
 echo "deploy test: the supervised variant (registrar-spawn-fcgi.service)"
+# No systemd as PID 1 here: the unit's commands are run as systemd would
+# run them, as its User= and Group= (the service user) with UMask=0077,
+# in the RuntimeDirectory= made afresh, its owner's, RuntimeDirectoryMode=.
 unit=$root/lib/systemd/system/registrar-spawn-fcgi.service
-exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | rewrite)
-# Under systemd, RuntimeDirectory= makes /run/registrar.
-mkdir -p "$run_dir"
-bash -c "exec $(sed "s|$env_file|$work/bad.env|" <<<"$exec_start")" > "$work/bad-n.out" 2>&1 || true
+unit_key() { sed -n "s/^$1=//p" "$unit"; }
+check "the unit runs as registrar, never root" \
+  test "$(unit_key User) $(unit_key Group)" = "registrar registrar"
+check "the unit's RuntimeDirectory= is the socket's folder" \
+  test "$(unit_key RuntimeDirectory)" = registrar
+exec_pre=$(unit_key ExecStartPre | rewrite)
+exec_start=$(unit_key ExecStart | rewrite)
+# as_unit COMMAND: COMMAND as the unit runs it (the service user's groups).
+unit_creds=(setpriv --reuid="$svc_user" --regid="$svc_group" --init-groups)
+as_unit() { "${unit_creds[@]}" bash -c "umask 0077 && exec $1"; }
+runtime_dir() {
+  rm -rf "$run_dir"
+  install -d -m "$(unit_key RuntimeDirectoryMode)" -o "$svc_user" -g "$svc_group" "$run_dir"
+  as_unit "$exec_pre"
+}
+check "ExecStartPre= succeeds as the service user" runtime_dir
+as_unit "$(sed "s|$env_file|$work/bad.env|" <<<"$exec_start")" > "$work/bad-n.out" 2>&1 || true
 check "spawn-fcgi -n: the start-up error is on stderr (journald)" \
   grep -q "cannot start: config: SMTP_URL=ftp://nowhere" "$work/bad-n.out"
-rm -f "$sock"
-bash -c "exec $exec_start" > "$work/supervised.out" 2>&1 &
+runtime_dir
+# Not by as_unit: $! is then spawn-fcgi, exec'd into the worker.
+"${unit_creds[@]}" bash -c "umask 0077 && exec $exec_start" > "$work/supervised.out" 2>&1 &
 sup=$!
 pids+=($sup)
 check "spawn-fcgi -n serves through the same nginx site" wait_for 10 curl -fsS "$base/healthz"
 check "spawn-fcgi -n: the worker logs on stderr" wait_for 5 grep -q "started:" "$work/supervised.out"
+check "spawn-fcgi -n: the worker runs as $svc_user" test "$(stat -c %U "/proc/$sup")" = "$svc_user"
+check "spawn-fcgi -n: nginx's user (www-data) can connect" can_connect www-data www-data
+check "spawn-fcgi -n: another user in group www-data cannot connect" \
+  refused can_connect daemon www-data
+check "spawn-fcgi -n: another user cannot connect" refused can_connect daemon daemon
 kill -TERM $sup
 check "spawn-fcgi -n: SIGTERM stops it" wait_for 5 bash -c "! kill -0 $sup"
 
