@@ -10,8 +10,9 @@
 #
 # Settings (environment): BENCH_SECONDS (10, each wrk row), BENCH_CONNS (16),
 # BENCH_JOBS (10000, the pipeline's queue), BENCH_LOOP_MAILS (2000, the
-# plain libcurl loop), BENCH_ROWS (ceiling,fast,pg,slow,hash,pipe,scale:
-# the rows to run; a goal whose rows did not run is not judged),
+# plain libcurl loop), BENCH_ROWS (ceiling,fast,pg,slow,hash,pipe,scale,
+# status,pgstatus: the rows to run; a goal whose rows did not run is not
+# judged),
 # BENCH_SCALE_SECONDS (20, each wrk of the scale-out row), BENCH_KEEP=1 keeps the
 # scratch folder; and the stack's own WORKERS, THREADS, MAIL_THREADS,
 # HASH_CAP, SQLITE_SYNC (README.md, "Settings").
@@ -30,7 +31,7 @@ loop_mails=${BENCH_LOOP_MAILS:-2000}
 # runs that default.
 export WORKERS=${WORKERS:-1} THREADS=${THREADS:-16} MAIL_THREADS=${MAIL_THREADS:-4}
 export HASH_CAP=${HASH_CAP:-2}
-rows_wanted=",${BENCH_ROWS:-ceiling,fast,pg,slow,hash,pipe,scale},"
+rows_wanted=",${BENCH_ROWS:-ceiling,fast,pg,slow,hash,pipe,scale,status,pgstatus},"
 scale_secs=${BENCH_SCALE_SECONDS:-20}
 wants() { [[ $rows_wanted == *",$1,"* ]]; }
 export RATE_LIMIT=0 MAIL_CAP=0 MAIL_CAP_TOTAL=0 CONN_LIMIT=0  # one client posting thousands
@@ -549,6 +550,84 @@ row "scale-out, hash 2^17, PostgreSQL: 1 host on 1 core / 2 hosts on 1 core each
     "mail: $one_check / $two_check"
 goal "two hosts ≥ 1.8 × one host's registrations/s (default hash, a core each)" \
      "$(meets "$scale_x" '>=' 1.8)" "${scale_x} ×: $two_rate against $one_rate/s"
+fi
+
+# 7. The status poll (CONTRACT section 8), on each engine: receipts made
+# first (16 connections registering for 2 s, every answer a 202 with its
+# receipt, their mail sent), then 16 connections poll GET
+# /register/status?r=R of those receipts at random while one more
+# connection registers at a modest pace (10 ms between an answer and its
+# next request). Every answer is checked (tests/bench/status.lua): a poll
+# is counted only as a 200 with the contract's JSON, a registration only as
+# a 202 with a receipt; any other answer fails the run's check, and so
+# does a mail not sent once.
+# wrk_result FILE: the RESULT line of a status.lua run as w_* variables.
+wrk_result() {
+  local line
+  line=$(grep '^RESULT ' "$1") || die "wrk printed no RESULT line: $(cat "$1")"
+  eval "$(sed 's/^RESULT //; s/\([a-z0-9_]*\)=/w_\1=/g' <<<"$line")"
+}
+# status_row NAME LABEL [VAR=value...]: the row, on the stack's settings.
+status_row() {
+  local name=$1 label=$2 dir=$work/$1 lua=$root/tests/bench/status.lua db='' a
+  shift 2
+  for a in "$@"; do [[ $a == DATABASE_URL=* ]] && db=${a#DATABASE_URL=}; done
+  start_csink "$dir/sink"
+  start_stack "$dir" SCRYPT_LOG2_N=4 SMTP_URL="$sink_url" SWEEP_S=5 "$@"
+  wrk -t2 -c"$conns" -d2s --timeout 30s -s "$lua" "http://127.0.0.1:$port/register" \
+    -- register "$run_id-$name" "$dir/receipts" >"$dir/make.out"
+  wrk_result "$dir/make.out"
+  # shellcheck disable=SC2154  # set by wrk_result
+  local made_bad=$w_bad
+  cat "$dir"/receipts.* >"$dir/receipts.txt"
+  local receipts
+  receipts=$(wc -l <"$dir/receipts.txt")
+  settle 1; wait_drain 120 || say "$name: mail queue not empty after 120 s"
+  wrk -t1 -c1 -d"$secs"s --timeout 30s -s "$lua" "http://127.0.0.1:$port/register" \
+    -- register "$run_id-${name}p" - 10 >"$dir/pace.out" &
+  wrk_pid=$!
+  wrk -t2 -c"$conns" -d"$secs"s --timeout 30s -s "$lua" \
+    "http://127.0.0.1:$port/register/status" -- poll "$dir/receipts.txt" >"$dir/poll.out"
+  wait "$wrk_pid" || true
+  wrk_pid=
+  wrk_result "$dir/pace.out"
+  local paced=$((w_requests - w_bad)) paced_bad=$w_bad
+  local paced_rate
+  paced_rate=$(awk -v n="$paced" -v s="$w_seconds" 'BEGIN { printf "%.1f", n / s }')
+  wrk_result "$dir/poll.out"
+  local polled=$((w_requests - w_bad))
+  s_rate=$(awk -v n="$polled" -v s="$w_seconds" 'BEGIN { printf "%.1f", n / s }')
+  settle 2; wait_drain 60 || say "$name: mail queue not empty after 60 s"
+  local check answers="every answer checked"
+  check=$(check_mail "$dir" "$dir/sink" "$db") || failed=1
+  if [ "$made_bad$paced_bad$w_bad" != 000 ]; then
+    failed=1
+    answers="BAD answers: $made_bad making receipts, $paced_bad registering, $w_bad polling ($(sed -n 's/^BAD //p' "$dir"/*.out | head -1))"
+  fi
+  stop_stack; stop_sink
+  s_vs_ceil=$(ratio "$s_rate" "$ceil_rate")
+  row "$label" "$s_rate" "$w_p50_ms" "$w_p99_ms" "$w_non2xx/$w_errors" \
+      "$( [ "$ceil_rate" != 0 ] && echo "$s_vs_ceil % of ceiling; ")tail factor $(tail_factor "$w_p99_ms" "$s_rate"); $receipts receipts, $paced registrations beside ($paced_rate/s)" \
+      "$answers; mail: $check"
+}
+if wants status; then
+  say "status poll, SQLite: $conns connections on existing receipts, registrations beside"
+  status_row status "status poll, registrations beside"
+  if wants ceiling; then
+    goal "status poll ≥ 40 % of the ceiling's req/s" "$(meets "$s_vs_ceil" '>=' 40)" \
+         "$s_vs_ceil %: $s_rate of $ceil_rate req/s"
+  fi
+fi
+if wants pgstatus; then
+  say "status poll, PostgreSQL: $conns connections on existing receipts, registrations beside"
+  start_pg
+  status_url=$(pg_db status)
+  status_row pgstatus "status poll, registrations beside, PostgreSQL" \
+    DATABASE_URL="$status_url"
+  if wants ceiling; then
+    goal "PostgreSQL status poll ≥ 40 % of the ceiling's req/s" \
+         "$(meets "$s_vs_ceil" '>=' 40)" "$s_vs_ceil %: $s_rate of $ceil_rate req/s"
+  fi
 fi
 
 if wants fast; then
