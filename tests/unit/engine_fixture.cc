@@ -71,13 +71,14 @@ void EngineTest::SetUp() {
     // whole migration (no migration seeds rows: one that does must refill
     // them here).
     ASSERT_OK(admin.value()->Exec(
+        "SET session_replication_role = replica; "
         "DO $$ DECLARE t text; BEGIN "
-        "SELECT string_agg(format('%I', tablename), ', ') INTO t "
-        "FROM pg_tables WHERE schemaname = 'public' "
-        "AND tablename <> 'schema_version'; "
-        "IF t IS NOT NULL THEN "
-        "EXECUTE 'TRUNCATE ' || t || ' RESTART IDENTITY CASCADE'; "
-        "END IF; END $$"));
+        "FOR t IN SELECT format('%I', tablename) FROM pg_tables "
+        "WHERE schemaname = 'public' AND tablename <> 'schema_version' LOOP "
+        "EXECUTE 'DELETE FROM ' || t; END LOOP; "
+        "FOR t IN SELECT format('%I', sequencename) FROM pg_sequences "
+        "WHERE schemaname = 'public' LOOP "
+        "PERFORM setval(t, 1, false); END LOOP; END $$"));
   }
   auto storage = OpenEngine(GetParam(), dir_.File("reg.db"), &clock_, policy_);
   ASSERT_OK(storage);
