@@ -245,7 +245,7 @@ std::string CodeForm(const Messages& msg, const ReceiptView& v) {
       "<form method=\"post\" action=\"/activate\" class=\"code\" "
       "id=\"code-form\">\n";
   m += "<input type=\"hidden\" name=\"receipt\" value=\"" +
-       HtmlEscape(v.receipt) +
+       HtmlEscape(v.code_receipt.empty() ? v.receipt : v.code_receipt) +
        "\">\n";
   m += "<p>" + msg.Html("code.lead") + "</p>\n";
   m += "<div class=\"field\">\n";

@@ -51,6 +51,10 @@ struct ReceiptView {
   // registration's own receipt; "code_error" beside its field.
   bool code_form = false;
   std::string code_error;
+  // The receipt the code form posts: "" for "receipt" itself. A resend's
+  // receipt takes no code: its page, in the browser whose cookie holds the
+  // own receipt of the registration the resent mail was for, posts that.
+  std::string code_receipt;
 };
 
 // The words of a receipt's state: the message key (receipt.*) for

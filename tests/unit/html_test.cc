@@ -254,6 +254,21 @@ TEST(SentPage, TheScriptGetsTheTitlesAndTheServersDateFormat) {
   }
 }
 
+TEST(SentPage, ACodeFormPostsItsCodeReceiptWhenGivenOne) {
+  ReceiptView v;
+  v.receipt = "ResendReceiptResend001";
+  v.known = true;
+  v.state = "accepted";
+  v.final = true;
+  v.code_form = true;
+  v.code_receipt = "OwnReceiptOwnReceipt01";
+  const std::string page = SentPage(English(), &v);
+  EXPECT_THAT(page, HasSubstr("<input type=\"hidden\" name=\"receipt\" "
+                              "value=\"OwnReceiptOwnReceipt01\">"));
+  EXPECT_THAT(page, Not(HasSubstr("name=\"receipt\" "
+                                  "value=\"ResendReceiptResend001\"")));
+}
+
 TEST(SentPage, HasTheCodeFormOnlyForAReceiptThatTakesACode) {
   ReceiptView v;
   v.receipt = "AbCdEfGhIjKlMnOpQrStUv";

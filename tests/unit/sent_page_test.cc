@@ -1,6 +1,8 @@
 // GET /register/sent?r=R through its handler, on a real SQLite store: the
 // page a receipt gets once its mail bounced (the browser test has no
-// BOUNCE_ADDRESS).
+// BOUNCE_ADDRESS), and the code form a resend's receipt offers, only in
+// the browser whose cookie holds the registration's own receipt
+// (CONTRACT section 8: a resend's receipt takes no code, proves nothing).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -24,6 +26,8 @@ using ::testing::Not;
 
 // Receipts as the service mints them: 22 characters of base64url.
 constexpr char kOwnReceipt[] = "OwnReceiptOwnReceipt01";
+constexpr char kResendReceipt[] = "ResendReceiptResend001";
+constexpr char kOtherReceipt[] = "OtherReceiptOtherRec01";
 
 class SentPageTest : public ::testing::Test {
  protected:
@@ -94,6 +98,19 @@ class SentPageTest : public ::testing::Test {
     return reply.value().response.body;
   }
 
+  // POST /activate with a receipt and a code, as the page's form posts it.
+  int TypeCode(const std::string& receipt, const std::string& code) {
+    Request r;
+    r.method = "POST";
+    r.path = "/activate";
+    r.content_type = "application/x-www-form-urlencoded";
+    r.accept = "application/json";
+    r.body = "receipt=" + receipt + "&code=" + code;
+    Result<Reply> reply = HandleActivatePost(r, *context_);
+    EXPECT_OK(reply);
+    return reply.ok() ? reply.value().response.status : 0;
+  }
+
   TempDir dir_;
   FakeClock clock_{1'800'000'000'000};
   Config config_;
@@ -154,6 +171,41 @@ TEST_F(SentPageTest, ABouncedMailsPageSaysItCameBackAndWhatToDo) {
     EXPECT_THAT(page, Not(HasSubstr("receipt.js")));
     EXPECT_THAT(page, HasSubstr("action=\"/register/resend\""));
   }
+}
+
+TEST_F(SentPageTest, AResendsPageOffersTheCodeOnlyWhereTheRegistrationWasMade) {
+  Accept(Queue("ann@example.com", kOwnReceipt, "111111"));
+  Accept(Queue("ann@example.com", kResendReceipt, "222222", /*resend=*/true));
+  Accept(Queue("bob@example.com", kOtherReceipt, "333333"));
+  // The registering browser: the form posts the registration's own
+  // receipt, never the resend's, which takes no code.
+  EXPECT_EQ(CodeFormReceipt(Page(kResendReceipt, kOwnReceipt)), kOwnReceipt);
+  EXPECT_EQ(CodeFormReceipt(Page(kResendReceipt, std::string(kOtherReceipt) +
+                                                     "." + kOwnReceipt)),
+            kOwnReceipt);
+  // Another browser, or one that registered another address: no form.
+  EXPECT_EQ(CodeFormReceipt(Page(kResendReceipt, "")), "");
+  EXPECT_EQ(CodeFormReceipt(Page(kResendReceipt, kOtherReceipt)), "");
+  // The resend's receipt in the cookie proves nothing either.
+  EXPECT_EQ(CodeFormReceipt(Page(kResendReceipt, kResendReceipt)), "");
+  // The own receipt's page keeps its own form.
+  EXPECT_EQ(CodeFormReceipt(Page(kOwnReceipt, "")), kOwnReceipt);
+
+  // What the form posts verifies with the resent mail's code; the same
+  // code with the resend's receipt is wrong.
+  EXPECT_EQ(TypeCode(kResendReceipt, "222222"), 401);
+  EXPECT_EQ(TypeCode(kOwnReceipt, "222222"), 200);
+  // Verified: nothing left to type.
+  EXPECT_EQ(CodeFormReceipt(Page(kResendReceipt, kOwnReceipt)), "");
+}
+
+TEST_F(SentPageTest, AResendHeldBackOffersNoCode) {
+  config_.mail_cap = 1;
+  Accept(Queue("ann@example.com", kOwnReceipt, "111111"));
+  EXPECT_EQ(Queue("ann@example.com", kResendReceipt, "222222", true), 0);
+  const std::string page = Page(kResendReceipt, kOwnReceipt);
+  EXPECT_EQ(CodeFormReceipt(page), "");
+  EXPECT_THAT(page, HasSubstr("<h1>We sent no mail</h1>"));
 }
 
 }  // namespace
