@@ -4,6 +4,34 @@
 #include "http/html.h"
 
 namespace reg {
+namespace {
+
+// A resend's receipt takes no code, but its mail may hold one: the code
+// that goes with the own receipt of the registration the resent link was
+// minted for. In the browser whose cookie holds that receipt (it
+// registered here) the page offers the code form posting it; anywhere
+// else, no form. OK with "view" unchanged when there is none.
+Status OfferResentCode(const Request& request, Context& context,
+                       ReceiptView* view) {
+  if (!view->known || view->code_form || view->final) return Status();
+  const std::vector<std::string> cookie =
+      CookieReceipts(request, *context.services.config);
+  if (cookie.empty()) return Status();
+  std::vector<std::string> hashes;
+  for (const std::string& r : cookie) hashes.push_back(ReceiptHash(r));
+  Result<std::string> own =
+      context.store.ResendCodeReceipt(ReceiptHash(view->receipt), hashes);
+  if (!own.ok()) return own.status();
+  for (std::size_t i = 0; i < cookie.size(); i++) {
+    if (!own.value().empty() && hashes[i] == own.value()) {
+      view->code_form = true;
+      view->code_receipt = cookie[i];
+    }
+  }
+  return Status();
+}
+
+}  // namespace
 
 Result<Reply> HandleIndex(const Request& request, Context& context) {
   return Answer(Response::Html(
@@ -16,6 +44,8 @@ Result<Reply> HandleSent(const Request& request, Context& context) {
   if (receipt.empty()) return Answer(Response::Html(200, SentPage(m)));
   Result<ReceiptView> view = ReceiptViewOf(context, receipt);
   if (!view.ok()) return view.status();
+  Status offered = OfferResentCode(request, context, &view.value());
+  if (!offered.ok()) return offered;
   Response response = Response::Html(200, SentPage(m, &view.value()));
   response.AddHeader("Cache-Control", "no-store");
   return Answer(std::move(response));

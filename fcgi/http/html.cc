@@ -198,12 +198,18 @@ std::string ReceiptText(const Messages& msg, const ReceiptView& v) {
 }
 
 // The messages receipt.js shows: every receipt.* text, with {when} and
-// {code} left for it to fill.
+// {code} left for it to fill, the page's titles (sent.title*), and the
+// date's format and month names, so that it writes {when} as
+// DateTimeUtc does.
 std::string ReceiptScriptMessages(const Messages& m) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [key, text] : m.texts()) {
-    if (key.rfind("receipt.", 0) == 0) j[key] = text;
+    if (key.rfind("receipt.", 0) == 0 || key.rfind("sent.title", 0) == 0) {
+      j[key] = text;
+    }
   }
+  j["date.format"] = m.Text("date.format");
+  j["date.months"] = m.months();
   return j.dump();
 }
 
@@ -236,9 +242,11 @@ std::string ReceiptSection(const Messages& msg, const ReceiptView& v) {
 std::string CodeForm(const Messages& msg, const ReceiptView& v) {
   bool focus_taken = false;
   std::string m =
-      "<form method=\"post\" action=\"/activate\" class=\"code\">\n";
+      "<form method=\"post\" action=\"/activate\" class=\"code\" "
+      "id=\"code-form\">\n";
   m += "<input type=\"hidden\" name=\"receipt\" value=\"" +
-       HtmlEscape(v.receipt) + "\">\n";
+       HtmlEscape(v.code_receipt.empty() ? v.receipt : v.code_receipt) +
+       "\">\n";
   m += "<p>" + msg.Html("code.lead") + "</p>\n";
   m += "<div class=\"field\">\n";
   m += "<label for=\"code\">" + msg.Html("code.label") + "</label>\n";
@@ -255,30 +263,40 @@ std::string CodeForm(const Messages& msg, const ReceiptView& v) {
 
 }  // namespace
 
+std::string SentTitleKey(const ReceiptView* receipt) {
+  if (receipt == nullptr || !receipt->known) return "sent.title";
+  for (const char* state : {"refused", "bounced", "not_sent"}) {
+    if (receipt->state == state) return std::string("sent.title_") + state;
+  }
+  return "sent.title";
+}
+
 std::string SentPage(const Messages& msg, const ReceiptView* receipt) {
   // A mail that was refused, bounced or never sent brings no link and no
-  // code: the page then says only what became of it and what to do.
-  const bool no_mail = receipt != nullptr && receipt->known &&
-                       (receipt->state == "refused" ||
-                        receipt->state == "bounced" ||
-                        receipt->state == "not_sent");
-  std::string m = Icon("mail", "info") + "<h1>" + msg.Html("sent.title") +
+  // code: the page then says only what became of it and what to do, from
+  // its title on. receipt.js does the same when the state comes live.
+  const std::string title_key = SentTitleKey(receipt);
+  const bool no_mail = title_key != "sent.title";
+  std::string m = Icon("mail", "info") + "<h1>" + msg.Html(title_key) +
                   "</h1>\n";
-  if (!no_mail) m += "<p class=\"lead\">" + msg.Html("sent.lead") + "</p>\n";
+  if (!no_mail) {
+    m += "<p class=\"lead\" id=\"sent-lead\">" + msg.Html("sent.lead") +
+         "</p>\n";
+  }
   if (receipt != nullptr) m += ReceiptSection(msg, *receipt);
   if (receipt != nullptr && receipt->code_form && !no_mail) {
     m += CodeForm(msg, *receipt);
   }
   if (!no_mail) {
-    m += "<ul class=\"tips\">\n<li>" + msg.Html("sent.tip_wait") +
-         "</li>\n</ul>\n";
+    m += "<ul class=\"tips\" id=\"sent-tips\">\n<li>" +
+         msg.Html("sent.tip_wait") + "</li>\n</ul>\n";
   }
   m += ResendForm(msg, msg.Html("sent.resend"));
-  if (receipt == nullptr) return Page(msg, msg.Text("sent.title"), m);
+  if (receipt == nullptr) return Page(msg, msg.Text(title_key), m);
   const std::string title =
       receipt->code_error.empty()
-          ? msg.Text("sent.title")
-          : msg.Text("page.error_title", {{"title", msg.Text("sent.title")}});
+          ? msg.Text(title_key)
+          : msg.Text("page.error_title", {{"title", msg.Text(title_key)}});
   return Page(msg, title, m,
               receipt->known && !receipt->final ? "receipt.js" : nullptr,
               /*no_referrer=*/true);

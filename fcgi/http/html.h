@@ -47,10 +47,14 @@ struct ReceiptView {
   std::int64_t retry_at_s = 0;
   std::string reply;    // the server's words, printable ASCII
   bool final = false;   // the state changes no more
-  // The code form (POST /activate with the receipt and a code), for a
+  // The code form (POST /activate with a receipt and a code), for a
   // registration's own receipt; "code_error" beside its field.
   bool code_form = false;
   std::string code_error;
+  // The receipt the code form posts: "" for "receipt" itself. A resend's
+  // receipt takes no code: its page, in the browser whose cookie holds the
+  // own receipt of the registration the resent mail was for, posts that.
+  std::string code_receipt;
 };
 
 // The words of a receipt's state: the message key (receipt.*) for
@@ -63,8 +67,14 @@ std::string ReceiptMessageKey(const ReceiptView& view);
 // region that /static/receipt.js keeps up to date, and a "check again"
 // button that works without JavaScript; with its code_form, a labelled
 // code field (inputmode="numeric" autocomplete="one-time-code") that posts
-// the receipt and the code to /activate.
+// the receipt and the code to /activate. A mail that was refused, bounced
+// or never sent changes the title and heading to say so (SentTitleKey),
+// and the page offers no link, no code and no wait.
 std::string SentPage(const Messages& m, const ReceiptView* receipt = nullptr);
+
+// The message key (sent.title*) of the sent page's title and heading for
+// "receipt" (nullptr: none); receipt.js picks it alike.
+std::string SentTitleKey(const ReceiptView* receipt);
 
 // For 410: too many wrong codes for the address; its link still works.
 std::string CodeTooManyPage(const Messages& m);

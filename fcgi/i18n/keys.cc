@@ -26,6 +26,11 @@ constexpr KeySpec kKeys[] = {
     {"resend.title", K::kText},
     // GET /register/sent.
     {"sent.title", K::kText},
+    // ... its title and heading when no mail came (refused, bounced, not
+    // sent: mail cap or suppressed).
+    {"sent.title_refused", K::kText},
+    {"sent.title_bounced", K::kText},
+    {"sent.title_not_sent", K::kText},
     {"sent.lead", K::kText},
     {"sent.tip_wait", K::kText},
     {"sent.resend", K::kText},

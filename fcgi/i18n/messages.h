@@ -45,6 +45,9 @@ class Messages {
   // "unix_s" as a date and time in UTC in this language's words:
   // "30 November 2026, 08:00 UTC".
   std::string DateTimeUtc(std::int64_t unix_s) const;
+  // The 12 month names DateTimeUtc uses (a page script formats dates as
+  // it does, with "date.format").
+  const std::vector<std::string>& months() const { return months_; }
 
   // The plural rule (PluralCategory) and the forms of plural message
   // "key", category → text ({} for an unknown key).

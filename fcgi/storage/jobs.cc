@@ -42,7 +42,7 @@ NewReceipt ReceiptFor(const NewRegistration& reg, bool resend,
   r.job_id = job_id;
   r.not_sent = not_sent;
   r.mailbox = reg.mailbox;
-  if (!resend) r.token_hash = token_hash;
+  r.token_hash = token_hash;
   r.created_ms = now_ms;
   r.expires_ms = now_ms + limits.token_ttl_ms;
   return r;

@@ -29,8 +29,10 @@ NewJob RegistrationJob(const NewRegistration& reg, std::int64_t user_id,
 
 // The receipt of a registration ("resend" false) or a resend, written in
 // the transaction of "job_id" (0: no mail, for "not_sent"): valid for the
-// token lifetime of "limits". "token_hash": the token the registration
-// minted ("" for none; a resend's receipt keeps none, it proves nothing).
+// token lifetime of "limits". "token_hash": the token the request
+// minted ("" for none). A resend's receipt keeps it too, to name the
+// registration its code goes with (Store::ResendCodeReceipt); it proves
+// nothing: every query that proves a registration reads own receipts only.
 NewReceipt ReceiptFor(const NewRegistration& reg, bool resend,
                       std::int64_t job_id, NotSent not_sent,
                       const std::string& token_hash,

@@ -25,7 +25,11 @@ struct NewReceipt {
   bool own = false;        // a POST /register's (its cookie proves it)
   std::int64_t job_id = 0;  // the mail it names; 0: none queued
   NotSent not_sent = NotSent::kNo;
-  std::string token_hash;  // a registration's: its token's; "" for none
+  // The token minted with it ("" for none): a registration's own names
+  // the registration (and proves it, in the cookie); a resend's names the
+  // resent link, whose registration's own receipt its code goes with
+  // (Store::ResendCodeReceipt), and proves nothing.
+  std::string token_hash;
   std::string mailbox;     // MailboxKey of the address: wrong codes count there
   std::int64_t created_ms = 0;
   std::int64_t expires_ms = 0;

@@ -120,6 +120,17 @@ class Store {
       const std::vector<std::string>& receipt_hashes,
       const std::string& registration_hash) = 0;
 
+  // For the page of the resend receipt "resend_hash": of "receipt_hashes"
+  // (a cookie's), the own receipt of the POST /register whose
+  // registration the resent link was minted for, while both receipts are
+  // valid, that mail holds a code (it was not held back), its link is
+  // unused and the account unverified: the receipt that code is typed
+  // with. "" for none, and for any receipt that is not a resend's.
+  // Writes nothing.
+  virtual Result<std::string> ResendCodeReceipt(
+      const std::string& resend_hash,
+      const std::vector<std::string>& receipt_hashes) = 0;
+
   // Counts a wrong password typed for the token; its count now.
   virtual Result<int> CountWrongPassword(const std::string& token_hash) = 0;
 

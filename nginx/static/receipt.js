@@ -6,7 +6,10 @@
 // screen reader announces each change once. Without this script the page
 // shows the state as of its loading, and its "check again" button reloads
 // it. Every word is the server's: the section's data-messages holds the
-// catalogue's receipt.* texts in the page's language.
+// catalogue's receipt.* texts, the page's titles (sent.title*) and the
+// date's format and month names, in the page's language. A mail that
+// turns out refused, bounced or not sent changes the title and heading
+// too, as the server's page for that state has them.
 (function () {
   'use strict';
 
@@ -20,10 +23,10 @@
   var messages = {};
   try { messages = JSON.parse(box.getAttribute('data-messages') || '{}'); } catch (e) {}
   var FINAL = { refused: 1, bounced: 1, not_sent: 1, verified: 1 };
+  var NO_MAIL = { refused: 1, bounced: 1, not_sent: 1 };
+  var heading = document.querySelector('h1');
   var started = Date.now();
-  var shownKey = '';
   var shownText = region.textContent;
-  var lang = document.documentElement.lang || 'en';
 
   // The message "key" with each {name} of "args" filled in.
   function t(key, args) {
@@ -33,17 +36,20 @@
     });
   }
 
-  // Unix seconds as a date and time in UTC, in the page's language.
+  // Unix seconds as a date and time in UTC, in the page's words, as the
+  // server writes them (Messages::DateTimeUtc): its "date.format" with
+  // {day}, {month} (its "date.months"), {year} and {time} (hh:mm).
   function when(seconds) {
     var d = new Date(seconds * 1000);
-    try {
-      return new Intl.DateTimeFormat(lang, {
-        day: 'numeric', month: 'long', year: 'numeric',
-        hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false,
-      }).format(d) + ' UTC';
-    } catch (e) {
-      return d.toUTCString();
-    }
+    var months = messages['date.months'];
+    var two = function (n) { return (n < 10 ? '0' : '') + n; };
+    return t('date.format', {
+      day: d.getUTCDate(),
+      month: Array.isArray(months) && months.length === 12
+        ? months[d.getUTCMonth()] : d.getUTCMonth() + 1,
+      year: d.getUTCFullYear(),
+      time: two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()),
+    });
   }
 
   // The message key of a status, as the server picks it (ReceiptMessageKey).
@@ -58,12 +64,27 @@
     return 'receipt.' + s.state;
   }
 
+  // A mail that was refused, bounced or never sent: the title and heading
+  // say so (SentTitleKey), and the page offers no link, code or wait.
+  function noMail(state) {
+    if (!NO_MAIL[state]) return;
+    var title = t('sent.title_' + state);
+    document.title = title;
+    if (heading) heading.textContent = title;
+    ['sent-lead', 'sent-tips', 'code-form'].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.hidden = true;
+    });
+  }
+
   function show(s) {
+    noMail(s.state);
     var key = keyFor(s);
     var text = t(key, { when: when(s.retry_at || s.since), code: s.detail || '' });
-    // Once per change: the same state again leaves the region alone.
-    if (key !== shownKey && text !== shownText) region.textContent = text;
-    shownKey = key;
+    // Once per change: the same words again (the same state, written as
+    // the server wrote it) leave the region alone; a delayed mail's new
+    // next try is a change.
+    if (text !== shownText) region.textContent = text;
     shownText = text;
     box.setAttribute('data-state', s.state);
     if (typeof s.reply === 'string' && s.reply !== '') {
@@ -99,6 +120,5 @@
     }).catch(function () { schedule(); });
   }
 
-  shownKey = keyFor({ state: box.getAttribute('data-state') || 'queued' });
   schedule();
 })();

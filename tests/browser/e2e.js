@@ -59,6 +59,28 @@ const spaced = (code) => `${code.slice(0, 3)} ${code.slice(3)}`;
 const text = (page, selector) => page.locator(selector).innerText();
 const h1 = (page) => text(page, 'h1');
 
+// The title, heading and receipt state of a "check your inbox" page as it
+// shows now (receipt.js may have changed them), and as the server writes
+// the same page afresh, in "language" (Accept-Language): the two must read
+// the same, dates included.
+async function receiptWords(page, language = 'en') {
+  const html = await (await page.request.get(page.url(), {
+    headers: { 'Accept-Language': language },
+  })).text();
+  return page.evaluate((html) => {
+    const read = (doc) => ({
+      title: doc.title,
+      h1: doc.querySelector('h1').textContent,
+      status: doc.getElementById('receipt-status').textContent,
+    });
+    return { live: read(document), served: read(new DOMParser().parseFromString(html, 'text/html')) };
+  }, html);
+}
+async function expectLiveAsServed(page, language) {
+  const { live, served } = await receiptWords(page, language);
+  assert.deepEqual(live, served, 'the script wrote the page otherwise than the server');
+}
+
 // Clicks (or presses) something that submits a form and returns the
 // answer to the POST it makes.
 async function submitting(page, method, url, action) {
@@ -320,6 +342,9 @@ async function javascriptOn(browser) {
         + 'It should be in your inbox soon; look in your spam folder too\\.$'));
     assert.equal(await page.locator('#receipt-reply').isVisible(), true);
     assert.match(await text(page, '#receipt-reply-text'), /^250/);
+    // Its date as the server writes it ("6 December 2026, 17:45 UTC").
+    assert.match(await status.innerText(), / on \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\. /);
+    await expectLiveAsServed(page);
     await shoot(page, SHOTS, 'sent-accepted');
 
     // The mail read on another device, its code typed on this page (the
@@ -494,7 +519,8 @@ async function notSent(browser) {
     let receipt = await registerUntil(page, email, 'refused');
     sinkControl(null);
     await page.goto(`${BASE}/register/sent?r=${receipt}`);
-    assert.equal(await h1(page), 'Check your inbox');
+    assert.equal(await h1(page), 'Your mail was refused');
+    assert.equal(await page.title(), 'Your mail was refused');
     assert.equal(await page.getByRole('status').innerText(), 'The mail server refused the mail (5.1.1): '
         + 'this address does not seem to exist. Check it for a typing mistake and register again.');
     // No mail came: no "we sent a link", no code to type.
@@ -504,12 +530,64 @@ async function notSent(browser) {
 
     receipt = await registerUntil(page, email, 'not_sent');
     await page.goto(`${BASE}/register/sent?r=${receipt}`);
+    assert.equal(await h1(page), 'We sent no mail');
+    assert.equal(await page.title(), 'We sent no mail');
     assert.equal(await page.getByRole('status').innerText(), 'We sent no mail: mail to this address came '
         + 'back before, because the address does not seem to exist. Check it for a typing mistake.');
     // No code to type: no mail holds one.
     assert.equal(await page.getByLabel('Code from the mail').count(), 0);
     await shoot(page, SHOTS, 'sent-suppressed');
     assert.deepEqual(mailIndex(DATA_DIR).filter((m) => m.rcpt_tos.includes(email)), []);
+  } finally {
+    sinkControl(null);
+    await context.close();
+  }
+}
+
+// Registers "email" on the registration page (JavaScript on) and waits
+// for its "check your inbox" page.
+async function registerInPage(page, email) {
+  await page.goto(BASE + '/');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(newPassword());
+  await page.getByLabel('Password').press('Enter');
+  await page.waitForURL(isSentWithReceipt);
+}
+
+// The state changing while the page is open (JavaScript on; the sink
+// holds each mail at the end of its DATA until the page is there, then
+// answers with "reply"): a delayed mail's next try, written as the server
+// writes it; a refusal, which changes the title and heading and takes
+// away the lead, the wait and the code, as the server's page for it has
+// them.
+async function liveStates(browser) {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watchForErrors(page);
+  try {
+    const status = page.getByRole('status');
+    const answered = async (email, reply) => {
+      sinkControl({ hold_data: true });
+      await registerInPage(page, email);
+      assert.equal(await h1(page), 'Check your inbox');
+      assert.match(await status.innerText(), /^Your mail is (waiting to be sent|being handed to the mail server now)\.$/);
+      sinkControl({ data_replies: [reply] });
+    };
+    await answered(`delayed-${unique()}@example.com`, '451 4.3.0 try again later');
+    await status.filter({ hasText: 'try again at' }).waitFor({ timeout: 10000 });
+    assert.match(await status.innerText(), new RegExp('^The mail server asked us to try again later\\. '
+        + 'We will try again at \\d{1,2} [A-Z][a-z]+ \\d{4}, \\d\\d:\\d\\d UTC\\.$'));
+    await expectLiveAsServed(page);
+
+    await answered(`refused-${unique()}@example.com`, '550 5.1.1 no such user');
+    assert.equal(await page.getByLabel('Code from the mail').isVisible(), true);
+    await status.filter({ hasText: 'refused' }).waitFor({ timeout: 10000 });
+    assert.equal(await h1(page), 'Your mail was refused');
+    assert.equal(await page.title(), 'Your mail was refused');
+    for (const selector of ['#sent-lead', '#sent-tips', '#code-form']) {
+      assert.equal(await page.locator(selector).isVisible(), false, selector);
+    }
+    await expectLiveAsServed(page);
   } finally {
     sinkControl(null);
     await context.close();
@@ -601,6 +679,9 @@ async function inLanguage(browser, lang) {
 
     await page.getByLabel(w.email).fill(email);
     await page.getByLabel(w.password).fill(password);
+    // The mail held until the page is there: the script then writes its
+    // "accepted" (and its date).
+    sinkControl({ hold_data: true });
     r = await submitting(page, 'POST', BASE + '/register',
         () => page.getByRole('button', { name: w.submit }).click());
     assert.equal(r.status(), 202);
@@ -608,8 +689,12 @@ async function inLanguage(browser, lang) {
     assert.equal(await h1(page), w.sent);
     assert.equal(await page.locator('form[action="/register/resend"] button').innerText(), w.resend);
     await shot('sent');
+    sinkControl(null);
 
     const mail = await waitForMail(DATA_DIR, email);
+    // The script writes the accepted mail's date as the server does.
+    await page.locator('section[data-state="accepted"]').waitFor({ timeout: 10000 });
+    await expectLiveAsServed(page, w.locale);
     assert.equal(mail.language, lang);
     assert.equal(mail.subject, w.subject);
     checkSubjectEncoding(mail);
@@ -696,6 +781,7 @@ async function inLanguage(browser, lang) {
     assert.equal(await page.locator('form[action="/register/resend"] input[type=email]').count(), 1);
     await shot('expired-link');
   } finally {
+    sinkControl(null);
     await context.close();
   }
 }
@@ -720,6 +806,7 @@ const SCENARIOS = [
   ['JavaScript off: post, errors, register, mail link, another browser\'s password, verified', javascriptOff],
   ['JavaScript on, keyboard only: live checks, fetch, status, code, verified, notice mail', javascriptOn],
   ['Not sent: an address the server refuses, then suppressed', notSent],
+  ['Live: a delayed mail\'s next try and a refusal, as the server writes them', liveStates],
   ['Dead links: unknown (404) and expired (410)', deadLinks],
   ['In German: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'de')],
   ['In French: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'fr')],

@@ -129,6 +129,65 @@ TEST_P(EngineCodeTest, AnExpiredReceiptIsUnknownAndItsCodeNoLongerWorks) {
   EXPECT_EQ(out.value().verdict, CodeVerdict::kWrong);
 }
 
+// Store::ResendCodeReceipt for the resend of "token", the cookie holding
+// the receipts of "cookie_tokens".
+std::string ResendCodeReceiptOf(Store& store, const std::string& token,
+                                const std::vector<std::string>& cookie_tokens) {
+  std::vector<std::string> cookie;
+  for (const std::string& t : cookie_tokens) cookie.push_back(ReceiptHashOf(t));
+  Result<std::string> own = store.ResendCodeReceipt(ReceiptHashOf(token), cookie);
+  EXPECT_OK(own);
+  return own.ok() ? own.value() : "error";
+}
+
+TEST_P(EngineCodeTest, AResendsPageFindsTheOwnReceiptItsCodeGoesWith) {
+  limits_.mail_cap = 0;
+  ASSERT_OK(WithCode("ann@example.com", "tok-1", "111111"));
+  clock_.AdvanceMs(kSecond);
+  ASSERT_OK(WithCode("ann@example.com", "tok-2", "222222"));
+  ASSERT_OK(WithCode("bob@example.com", "tok-3", "333333"));
+  // A resend from the browser that made the older registration: its link
+  // is for that one, and so is its code.
+  NewRegistration again = Registration("ann@example.com", "", "tok-4");
+  again.code_mac = TestCodeMac("444444");
+  again.cookie_receipt_hashes = {ReceiptHashOf("tok-1")};
+  ASSERT_OK(store_->Resend(again, limits_, NextMails()));
+  // One from nowhere: for the newest.
+  ASSERT_OK(WithCode("ann@example.com", "tok-5", "555555", /*resend=*/true));
+  Store& store = *store_;
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-4", {"tok-3", "tok-2", "tok-1"}),
+            ReceiptHashOf("tok-1"));
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-4", {"tok-2", "tok-3"}), "");
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-5", {"tok-1", "tok-2"}),
+            ReceiptHashOf("tok-2"));
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-5", {}), "");
+  // A resend's receipt proves nothing, and an own receipt is no resend's.
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-5", {"tok-4", "tok-5"}), "");
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-1", {"tok-1"}), "");
+  EXPECT_EQ(ResendCodeReceiptOf(store, "nobody", {"tok-1"}), "");
+  // The code it names is the resent mail's, with that receipt.
+  EXPECT_EQ(Type("tok-1", "444444").token_hash, TokenHash("tok-4"));
+  // Once the address is verified, there is nothing left to type.
+  ASSERT_OK(store_->Activate(TokenHash("tok-4"), std::nullopt));
+  EXPECT_EQ(ResendCodeReceiptOf(store, "tok-5", {"tok-2"}), "");
+}
+
+TEST_P(EngineCodeTest, AResendHeldBackOrExpiredNamesNoReceipt) {
+  limits_.mail_cap = 1;
+  ASSERT_OK(WithCode("ann@example.com", "tok-1", "111111"));
+  Result<RegisterOutcome> capped =
+      WithCode("ann@example.com", "tok-2", "222222", /*resend=*/true);
+  ASSERT_OK(capped);
+  ASSERT_EQ(capped.value().job_id, 0);
+  EXPECT_EQ(ResendCodeReceiptOf(*store_, "tok-2", {"tok-1"}), "");
+  limits_.mail_cap = 0;
+  ASSERT_OK(WithCode("ann@example.com", "tok-3", "333333", /*resend=*/true));
+  EXPECT_EQ(ResendCodeReceiptOf(*store_, "tok-3", {"tok-1"}),
+            ReceiptHashOf("tok-1"));
+  clock_.AdvanceMs(limits_.token_ttl_ms);
+  EXPECT_EQ(ResendCodeReceiptOf(*store_, "tok-3", {"tok-1"}), "");
+}
+
 INSTANTIATE_ENGINES(EngineCodeTest);
 
 }  // namespace

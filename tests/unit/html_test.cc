@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "testutil.h"
 
@@ -162,6 +165,108 @@ TEST(SentPage, AMailTheDomainCapDelayedSaysItWaitsItsTurn) {
                               "your address&#39;s domain"));
   v.detail = "";
   EXPECT_EQ(ReceiptMessageKey(v), "receipt.delayed");
+}
+
+TEST(SentPage, AMailThatNeverCameSaysWhatHappenedInItsTitleAndHeading) {
+  ReceiptView v;
+  v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
+  v.known = true;
+  v.final = true;
+  for (const std::string& tag : TestCatalogues().tags()) {
+    const Messages& m = TestCatalogues().Get(tag);
+    for (const std::string state : {"refused", "bounced", "not_sent"}) {
+      SCOPED_TRACE(tag + " " + state);
+      v.state = state;
+      const std::string page = SentPage(m, &v);
+      const std::string title = m.Html("sent.title_" + state);
+      EXPECT_NE(m.Text("sent.title_" + state), "sent.title_" + state);
+      EXPECT_NE(title, m.Html("sent.title"));
+      EXPECT_THAT(page, HasSubstr("<title>" + title + "</title>"));
+      EXPECT_THAT(page, HasSubstr("<h1>" + title + "</h1>"));
+      EXPECT_THAT(page, Not(HasSubstr(m.Html("sent.title") + "<")));
+    }
+    v.state = "accepted";
+    EXPECT_THAT(SentPage(m, &v), HasSubstr("<h1>" + m.Html("sent.title")));
+  }
+  EXPECT_EQ(SentTitleKey(nullptr), "sent.title");
+  v.known = false;
+  v.state = "bounced";
+  EXPECT_EQ(SentTitleKey(&v), "sent.title");
+}
+
+TEST(SentPage, ABouncedMailSaysCheckTheAddressFor51xElseTryLater) {
+  ReceiptView v;
+  v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
+  v.known = true;
+  v.final = true;
+  v.code_form = true;  // the mail had a code; it never arrived
+  v.state = "bounced";
+  for (const std::string& tag : TestCatalogues().tags()) {
+    SCOPED_TRACE(tag);
+    const Messages& m = TestCatalogues().Get(tag);
+    v.detail = "5.1.1";
+    std::string page = SentPage(m, &v);
+    ExpectWellFormedPage(page);
+    EXPECT_THAT(page, HasSubstr("<h1>" + m.Html("sent.title_bounced") +
+                                "</h1>"));
+    EXPECT_THAT(page, HasSubstr("role=\"status\">" +
+                                m.Html("receipt.bounced_address",
+                                       {{"code", "5.1.1"}}) +
+                                "</p>"));
+    EXPECT_THAT(page, Not(HasSubstr("one-time-code")));
+    EXPECT_THAT(page, Not(HasSubstr(m.Html("sent.tip_wait"))));
+    EXPECT_THAT(page, HasSubstr("action=\"/register/resend\""));
+    v.detail = "5.7.1";
+    page = SentPage(m, &v);
+    EXPECT_THAT(page, HasSubstr("role=\"status\">" +
+                                m.Html("receipt.bounced", {{"code", "5.7.1"}}) +
+                                "</p>"));
+  }
+}
+
+TEST(SentPage, TheScriptGetsTheTitlesAndTheServersDateFormat) {
+  ReceiptView v;
+  v.receipt = "AbCdEfGhIjKlMnOpQrStUv";
+  v.known = true;
+  v.state = "queued";
+  const Messages& fr = TestCatalogues().Get("fr");
+  const std::string page = SentPage(fr, &v);
+  const auto at = page.find("data-messages=\"");
+  ASSERT_NE(at, std::string::npos);
+  std::string value = page.substr(at + 15, page.find('"', at + 15) - at - 15);
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"&quot;", "\""}, {"&#39;", "'"},
+        {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}}) {
+    for (auto p = value.find(from); p != std::string::npos;
+         p = value.find(from, p + to.size())) {
+      value.replace(p, from.size(), to);
+    }
+  }
+  const nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << value;
+  EXPECT_EQ(j.value("date.format", ""), fr.Text("date.format"));
+  ASSERT_TRUE(j.contains("date.months"));
+  EXPECT_EQ(j["date.months"].get<std::vector<std::string>>(), fr.months());
+  for (const char* key : {"sent.title", "sent.title_refused",
+                          "sent.title_bounced", "sent.title_not_sent",
+                          "receipt.delayed"}) {
+    EXPECT_EQ(j.value(key, ""), fr.Text(key)) << key;
+  }
+}
+
+TEST(SentPage, ACodeFormPostsItsCodeReceiptWhenGivenOne) {
+  ReceiptView v;
+  v.receipt = "ResendReceiptResend001";
+  v.known = true;
+  v.state = "accepted";
+  v.final = true;
+  v.code_form = true;
+  v.code_receipt = "OwnReceiptOwnReceipt01";
+  const std::string page = SentPage(English(), &v);
+  EXPECT_THAT(page, HasSubstr("<input type=\"hidden\" name=\"receipt\" "
+                              "value=\"OwnReceiptOwnReceipt01\">"));
+  EXPECT_THAT(page, Not(HasSubstr("name=\"receipt\" "
+                                  "value=\"ResendReceiptResend001\"")));
 }
 
 TEST(SentPage, HasTheCodeFormOnlyForAReceiptThatTakesACode) {

@@ -172,6 +172,9 @@ class PgStore : public Store {
   Result<TokenInfo> LookUpToken(const std::string& token_hash) override;
   Result<bool> ReceiptProves(const std::vector<std::string>& receipt_hashes,
                              const std::string& registration_hash) override;
+  Result<std::string> ResendCodeReceipt(
+      const std::string& resend_hash,
+      const std::vector<std::string>& receipt_hashes) override;
   Result<int> CountWrongPassword(const std::string& token_hash) override;
   Result<CodeReceipt> CodeReceiptOf(const std::string& receipt_hash) override;
   Result<std::vector<SuppressionRow>> ListSuppressions(int limit) override;

@@ -218,6 +218,36 @@ Result<bool> PgStore::ReceiptProves(
   return found.value().Int(0, 0) > 0;
 }
 
+Result<std::string> PgStore::ResendCodeReceipt(
+    const std::string& resend_hash,
+    const std::vector<std::string>& receipt_hashes) {
+  if (receipt_hashes.empty()) return std::string();
+  std::vector<PgParam> params = {
+      resend_hash, clock_ != nullptr ? PgParam(clock_->NowMs()) : PgParam()};
+  for (std::size_t i = 0; i < 3; i++) {
+    params.push_back(i < receipt_hashes.size() ? PgParam(receipt_hashes[i])
+                                               : PgParam(""));
+  }
+  // The resent link's registration (its own token's hash), and the own
+  // receipt that names it.
+  Result<PgRows> found = conn_->Query(
+      "SELECT o.hash FROM (SELECT coalesce($2::bigint, reg_now_ms()) AS ms) "
+      "  AS clock, receipts s "
+      "JOIN tokens t ON t.hash = s.token_hash "
+      "JOIN users u ON u.id = t.user_id "
+      "JOIN receipts o ON o.cause = 'register' "
+      "  AND o.token_hash = coalesce(t.registration, t.hash) "
+      "WHERE s.hash = $1 AND s.cause = 'resend' AND s.expires_ms > clock.ms "
+      "AND s.job_id IS NOT NULL AND t.code_mac IS NOT NULL "
+      "AND t.used_ms IS NULL AND t.expires_ms > clock.ms "
+      "AND u.verified_ms IS NULL "
+      "AND o.expires_ms > clock.ms AND o.hash IN ($3, $4, $5) LIMIT 1",
+      params);
+  if (!found.ok()) return found.status();
+  if (found.value().empty()) return std::string();
+  return found.value().Text(0, 0);
+}
+
 Result<int> PgStore::CountWrongPassword(const std::string& token_hash) {
   Result<PgRows> counted = conn_->Query(
       "UPDATE tokens SET password_tries = password_tries + 1 "

@@ -140,6 +140,34 @@ Result<bool> SqliteStore::ReceiptProves(
   return find.ColumnInt(0) > 0;
 }
 
+Result<std::string> SqliteStore::ResendCodeReceipt(
+    const std::string& resend_hash,
+    const std::vector<std::string>& receipt_hashes) {
+  if (receipt_hashes.empty()) return std::string();
+  Result<Database*> reader = reader_->Get();
+  if (!reader.ok()) return reader.status();
+  // The resent link's registration (its own token's hash), and the own
+  // receipt that names it.
+  Stmt find(*reader.value(), "resend code receipt",
+            "SELECT o.hash FROM receipts s "
+            "JOIN tokens t ON t.hash = s.token_hash "
+            "JOIN users u ON u.id = t.user_id "
+            "JOIN receipts o ON o.cause = 'register' "
+            "  AND o.token_hash = coalesce(t.registration, t.hash) "
+            "WHERE s.hash = ?1 AND s.cause = 'resend' AND s.expires_ms > ?2 "
+            "AND s.job_id IS NOT NULL AND t.code_mac IS NOT NULL "
+            "AND t.used_ms IS NULL AND t.expires_ms > ?2 "
+            "AND u.verified_ms IS NULL "
+            "AND o.expires_ms > ?2 AND o.hash IN (?3, ?4, ?5) LIMIT 1");
+  find.Text(resend_hash).Int(clock_->NowMs());
+  for (std::size_t i = 0; i < 3; i++) {
+    find.Text(i < receipt_hashes.size() ? receipt_hashes[i] : std::string());
+  }
+  Result<bool> row = find.Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? find.ColumnText(0) : std::string();
+}
+
 Result<int> SqliteStore::CountWrongPassword(const std::string& token_hash) {
   int tries = 0;
   Status s = lane_->Run(Durability::kDurable, [&](SqliteTxn& txn) -> Status {
