@@ -42,6 +42,13 @@ pg_only='PostgresOutage*:TwoHosts*:PgTls*:PgPartition*'
 sqlite_only='HardeningTest*:FloodTest*:ClientKey*:InternalListenerTest*:HashFlood*'
 sqlite_only+=':StackAsRoot*:SecretFile*:LanguageTest*:LanguageCatalogues*:Load*:RealIp*'
 
+# The unit tests run in a new order each time (GoogleTest prints the seed
+# at the top of their output: --gtest_random_seed=N runs that order
+# again), so that no test leans on another having run first. SHUFFLE=0
+# keeps the declared order.
+shuffle=
+[ "${SHUFFLE:-1}" = 0 ] || shuffle=--gtest_shuffle
+
 names=()
 declare -A need cmd kind state started secs result
 # job NAME NEEDS KIND COMMAND: NEEDS is the job that must pass first ("" for
@@ -86,7 +93,7 @@ if [ "$mode" = check ]; then
   job "$plain" "" build "$make --no-print-directory -j$nproc service build/integration_tests"
   job "$unit" "$plain" build "$make --no-print-directory -j$nproc build/unit_tests"
   integration "integration tests" "$plain" "$((shards + 2))" "REGISTRAR_BUILD=build" "-$pg_only"
-  job "unit tests" "$unit" run "build/unit_tests"
+  job "unit tests" "$unit" run "build/unit_tests $shuffle"
 else
   job "$plain" "" build \
     "$make --no-print-directory -j$nproc service build/integration_tests build/mail_tests"
@@ -102,7 +109,7 @@ else
   integration "integration tests, PostgreSQL, ASan+UBSan" "$asan_build" "$shards" \
     "REGISTRAR_ENGINE=postgres REGISTRAR_BUILD=$asan REGISTRAR_LOAD=500" "*${sqlite_only:+-$sqlite_only}"
   job "mail tests (private Postfix)" "$plain" run "REGISTRAR_BUILD=build build/mail_tests"
-  job "unit tests, ASan+UBSan" "$asan_build" run "$asan/unit_tests"
+  job "unit tests, ASan+UBSan" "$asan_build" run "$asan/unit_tests $shuffle"
   job "browser test (headless Chromium)" "$asan_build" run "BUILD=build tests/browser/run.sh"
   job "deployment (make install, make deb, README's spawn-fcgi)" "$plain" run "tests/deploy/run.sh"
 fi

@@ -14,6 +14,7 @@
 #include "base/config.h"
 #include "base/hash_gate.h"
 #include "handlers/context.h"
+#include "sqlite_fixture.h"
 #include "storage/sqlite/engine.h"
 #include "testutil.h"
 
@@ -326,16 +327,12 @@ class RouterTest : public ::testing::Test {
             .string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
-    Result<std::unique_ptr<SqliteStorage>> storage = SqliteStorage::Open(
-        dir_ + "/router.db", true, true, &clock_, OutboxPolicy());
-    ASSERT_OK(storage);
-    storage_ = std::move(storage).value();
-    Result<std::unique_ptr<Store>> store = storage_->NewStore();
-    ASSERT_OK(store);
-    store_ = std::move(store).value();
-    Result<std::unique_ptr<Outbox>> outbox = storage_->NewOutbox();
-    ASSERT_OK(outbox);
-    outbox_ = std::move(outbox).value();
+    Result<SqliteParts> parts =
+        OpenSqliteParts(dir_ + "/router.db", &clock_, OutboxPolicy());
+    ASSERT_OK(parts);
+    storage_ = std::move(parts.value().storage);
+    store_ = std::move(parts.value().store);
+    outbox_ = std::move(parts.value().outbox);
     context_ = std::make_unique<Context>(Context{services_, *store_, *outbox_});
   }
   void TearDown() override {

@@ -15,6 +15,7 @@
 #include "crypto/token.h"
 #include "fake_clock.h"
 #include "handlers/handlers.h"
+#include "sqlite_fixture.h"
 #include "storage/sqlite/engine.h"
 #include "testutil.h"
 
@@ -36,16 +37,12 @@ class SentPageTest : public ::testing::Test {
     ASSERT_OK(mac);
     codes_ = std::make_unique<CodeMac>(mac.value());
     services_.codes = codes_.get();
-    Result<std::unique_ptr<SqliteStorage>> storage = SqliteStorage::Open(
-        dir_.File("sent.db"), true, true, &clock_, OutboxPolicy());
-    ASSERT_OK(storage);
-    storage_ = std::move(storage).value();
-    Result<std::unique_ptr<Store>> store = storage_->NewStore();
-    ASSERT_OK(store);
-    store_ = std::move(store).value();
-    Result<std::unique_ptr<Outbox>> outbox = storage_->NewOutbox();
-    ASSERT_OK(outbox);
-    outbox_ = std::move(outbox).value();
+    Result<SqliteParts> parts =
+        OpenSqliteParts(dir_.File("sent.db"), &clock_, OutboxPolicy());
+    ASSERT_OK(parts);
+    storage_ = std::move(parts.value().storage);
+    store_ = std::move(parts.value().store);
+    outbox_ = std::move(parts.value().outbox);
     context_ = std::make_unique<Context>(Context{services_, *store_, *outbox_});
   }
 

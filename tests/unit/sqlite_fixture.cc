@@ -43,22 +43,33 @@ std::int64_t Rows(Database* db, const std::string& table) {
   return QueryInt(db, "SELECT count(*) FROM " + table);
 }
 
+Result<SqliteParts> OpenSqliteParts(const std::string& path, const Clock* clock,
+                                    const OutboxPolicy& policy) {
+  SqliteParts parts;
+  Result<std::unique_ptr<SqliteStorage>> storage =
+      SqliteStorage::Open(path, true, true, clock, policy);
+  if (!storage.ok()) return storage.status();
+  parts.storage = std::move(storage).value();
+  Result<std::unique_ptr<Store>> store = parts.storage->NewStore();
+  if (!store.ok()) return store.status();
+  parts.store = std::move(store).value();
+  Result<std::unique_ptr<Outbox>> outbox = parts.storage->NewOutbox();
+  if (!outbox.ok()) return outbox.status();
+  parts.outbox = std::move(outbox).value();
+  return parts;
+}
+
 void SqliteFixture::Open() {
   ASSERT_FALSE(dir_.path().empty()) << "mkdtemp failed";
   store_.reset();
   outbox_.reset();
   storage_.reset();
   db_.reset();
-  Result<std::unique_ptr<SqliteStorage>> storage =
-      SqliteStorage::Open(path(), true, true, &clock_, policy_);
-  ASSERT_OK(storage);
-  storage_ = std::move(storage).value();
-  Result<std::unique_ptr<Store>> store = storage_->NewStore();
-  ASSERT_OK(store);
-  store_ = std::move(store).value();
-  Result<std::unique_ptr<Outbox>> outbox = storage_->NewOutbox();
-  ASSERT_OK(outbox);
-  outbox_ = std::move(outbox).value();
+  Result<SqliteParts> parts = OpenSqliteParts(path(), &clock_, policy_);
+  ASSERT_OK(parts);
+  storage_ = std::move(parts.value().storage);
+  store_ = std::move(parts.value().store);
+  outbox_ = std::move(parts.value().outbox);
   Result<std::unique_ptr<Database>> db = Database::Open(path());
   ASSERT_OK(db);
   db_ = std::move(db).value();

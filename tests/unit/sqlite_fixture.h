@@ -30,6 +30,16 @@ std::string QueryText(Database* db, const std::string& sql,
                       const std::vector<std::string>& text = {});
 std::int64_t Rows(Database* db, const std::string& table);
 
+// A SQLite engine made at "path", with a Store and an Outbox as a request
+// thread has them.
+struct SqliteParts {
+  std::unique_ptr<SqliteStorage> storage;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Outbox> outbox;
+};
+Result<SqliteParts> OpenSqliteParts(const std::string& path, const Clock* clock,
+                                    const OutboxPolicy& policy);
+
 class SqliteFixture : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
