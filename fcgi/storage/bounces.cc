@@ -44,6 +44,15 @@ Result<bool> SuppressRecipient(TxnRows& rows, std::int64_t job_id,
   return true;
 }
 
+Status SuppressRefused(TxnRows& rows, std::int64_t job_id,
+                       std::string_view reply, std::int64_t now_ms,
+                       std::int64_t suppress_ms) {
+  const std::string status = ReplyStatusCode(reply);
+  if (!SuppressingStatus(status)) return Status();
+  return SuppressRecipient(rows, job_id, status, now_ms, suppress_ms, "failed")
+      .status();
+}
+
 Result<NotificationResult> Store::RecordNotification(
     const Notification& n, std::int64_t suppress_ms) {
   NotificationResult result = NotificationResult::kNoSuchJob;

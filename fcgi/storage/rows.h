@@ -8,6 +8,7 @@
 #define FCGI_STORAGE_ROWS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,6 +131,17 @@ class TxnRows : public CodeRows {
   // replaced).
   virtual Status Suppress(const SuppressionRow& row) = 0;
 };
+
+// Work inside an engine's write transaction, given its rows and the
+// transaction's time.
+using RowsWork = std::function<Status(TxnRows& rows, std::int64_t now_ms)>;
+
+// What the transaction that fails mail job "job_id" for a refusal with
+// "reply" (a 5xx to RCPT TO or DATA) adds: its recipient suppressed when
+// the reply's status says the address does not exist (SuppressRecipient).
+Status SuppressRefused(TxnRows& rows, std::int64_t job_id,
+                       std::string_view reply, std::int64_t now_ms,
+                       std::int64_t suppress_ms);
 
 // Suppresses the recipient of mail job "job_id" (in "state" when not "")
 // for "suppress_ms" when a failure with "status" does (FailureSuppresses).

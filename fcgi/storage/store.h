@@ -187,7 +187,6 @@ class Store {
   // with the engine's rows and the transaction's time; one that names a
   // "mailbox" takes turns with every other such write of that mailbox, on
   // any host. Nothing is written when "work" fails.
-  using RowsWork = std::function<Status(TxnRows& rows, std::int64_t now_ms)>;
   virtual Status Write(Durability durability, const std::string& mailbox,
                        const RowsWork& work) = 0;
 

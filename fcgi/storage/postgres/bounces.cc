@@ -38,16 +38,12 @@ Status PgStore::Unsuppress(const std::string& address) {
 }
 
 Status PgOutbox::MarkRefused(const ClaimedJob& job, std::string_view reply) {
-  Status s = Finish(job, Outcome::kFailed, reply, "");
-  if (!s.ok()) return s;
-  const std::string status = ReplyStatusCode(reply);
-  if (!SuppressingStatus(status)) return Status();
-  return lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
-    PgTxnRows rows(txn.conn());
-    return SuppressRecipient(rows, job.id, status, txn.now_ms(),
-                             policy_.suppress_ms, "failed")
-        .status();
-  });
+  // The failure and the suppression it makes, in one transaction.
+  return Finish(job, Outcome::kFailed, reply, "",
+                [&](TxnRows& rows, std::int64_t now) {
+                  return SuppressRefused(rows, job.id, reply, now,
+                                         policy_.suppress_ms);
+                });
 }
 
 }  // namespace reg

@@ -153,9 +153,10 @@ class PgOutbox : public Outbox {
  private:
   enum class Outcome { kSent, kRetry, kFailed };
   // Ends the claim "job" with "outcome" if it still holds (a retry past
-  // retry_for_ms fails instead). Nothing is written when it was lost.
+  // retry_for_ms fails instead), and runs "also" in the same transaction.
+  // Nothing is written when it was lost.
   Status Finish(const ClaimedJob& job, Outcome outcome, std::string_view reply,
-                std::string_view reason);
+                std::string_view reason, const RowsWork& also = nullptr);
 
   std::unique_ptr<PgConnection> conn_;  // reads, and regctl's requeue
   PgWriteLane* const lane_;

@@ -216,7 +216,8 @@ Result<int> PgOutbox::ReleaseLostClaims(
 }
 
 Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
-                        std::string_view reply, std::string_view reason) {
+                        std::string_view reply, std::string_view reason,
+                        const RowsWork& also) {
   return lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
     const std::int64_t now = txn.now_ms();
     Outcome result = outcome;
@@ -237,8 +238,7 @@ Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
                         : result == Outcome::kRetry ? "retry"
                                                     : "failed";
     // Nothing is written when the claim was lost.
-    return txn.conn()
-        .Query(
+    Result<PgRows> finished = txn.conn().Query(
             "WITH u AS (UPDATE outbox SET state = $1, next_attempt_ms = $2, "
             "  last_reply = $3, lease_until_ms = NULL, "
             "  sent_ms = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_ms END "
@@ -247,8 +247,11 @@ Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
             "INSERT INTO outbox_events(job_id, at_ms, event, detail, reason) "
             "SELECT id, $4, $7, nullif($3, ''), nullif($8, '') FROM u",
             {state, next, reply, now, job.id, job.attempts, event,
-             result == Outcome::kRetry ? reason : std::string_view()})
-        .status();
+             result == Outcome::kRetry ? reason : std::string_view()});
+    if (!finished.ok()) return finished.status();
+    if (!also || finished.value().affected() == 0) return Status();
+    PgTxnRows rows(txn.conn());
+    return also(rows, now);
   });
 }
 

@@ -41,16 +41,13 @@ Status SqliteStore::Unsuppress(const std::string& address) {
 
 Status SqliteOutbox::MarkRefused(const ClaimedJob& job,
                                  std::string_view reply) {
-  Result<bool> changed = Finish(job, "failed", 0, reply, "failed", "");
-  if (!changed.ok() || !changed.value()) return changed.status();
-  const std::string status = ReplyStatusCode(reply);
-  if (!SuppressingStatus(status)) return Status();
-  return lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
-    SqliteTxnRows rows(txn);
-    return SuppressRecipient(rows, job.id, status, clock_->NowMs(),
-                             policy_.suppress_ms, "failed")
-        .status();
-  });
+  // The failure and the suppression it makes, in one transaction.
+  return Finish(job, "failed", 0, reply, "failed", "",
+                [&](TxnRows& rows, std::int64_t now) {
+                  return SuppressRefused(rows, job.id, reply, now,
+                                         policy_.suppress_ms);
+                })
+      .status();
 }
 
 }  // namespace reg

@@ -73,11 +73,13 @@ class SqliteOutbox : public Outbox {
   Status RequeueJob(std::int64_t id) override;
 
  private:
-  // Ends the claim "job" with "state" if it still holds; records "event".
-  // False (and nothing written) when the claim was lost.
+  // Ends the claim "job" with "state" if it still holds; records "event",
+  // and runs "also" in the same transaction. False (and nothing written)
+  // when the claim was lost.
   Result<bool> Finish(const ClaimedJob& job, const char* state,
                       std::int64_t next_attempt_ms, std::string_view reply,
-                      const char* event, std::string_view reason);
+                      const char* event, std::string_view reason,
+                      const RowsWork& also = nullptr);
 
   std::unique_ptr<Reader> reader_;
   WriteLane* const lane_;

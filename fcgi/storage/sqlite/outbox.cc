@@ -244,7 +244,8 @@ Result<int> SqliteOutbox::ReleaseLostClaims(
 Result<bool> SqliteOutbox::Finish(const ClaimedJob& job, const char* state,
                                   std::int64_t next_attempt_ms,
                                   std::string_view reply, const char* event,
-                                  std::string_view reason) {
+                                  std::string_view reason,
+                                  const RowsWork& also) {
   bool changed = false;
   Status s = lane_->Run(Durability::kRelaxed, [&](SqliteTxn& txn) -> Status {
     Database& db = txn.db();
@@ -266,7 +267,10 @@ Result<bool> SqliteOutbox::Finish(const ClaimedJob& job, const char* state,
     if (!st.ok()) return st;
     changed = update.changes() > 0;
     if (!changed) return Status();  // claim lost; the new owner records
-    return RecordEvent(db, job.id, now, event, reply, reason);
+    st = RecordEvent(db, job.id, now, event, reply, reason);
+    if (!st.ok() || !also) return st;
+    SqliteTxnRows rows(txn);
+    return also(rows, now);
   });
   if (!s.ok()) return s;
   return changed;
