@@ -93,7 +93,15 @@ if [ "$mode" = check ]; then
   job "$plain" "" build "$make --no-print-directory -j$nproc service build/integration_tests"
   job "$unit" "$plain" build "$make --no-print-directory -j$nproc build/unit_tests"
   integration "integration tests" "$plain" "$((shards + 2))" "REGISTRAR_BUILD=build" "-$pg_only"
-  job "unit tests" "$unit" run "build/unit_tests $shuffle"
+  # The unit tests in shards: they start when the integration shards are
+  # ending, and one process alone would keep one core busy. Three, not
+  # two: GoogleTest deals the tests out in turn, and the storage tests
+  # alternate between the engines, so two shards would give one of them
+  # every PostgreSQL test.
+  for i in 0 1 2; do
+    job "unit tests, shard $((i + 1)) of 3" "$unit" run \
+      "GTEST_TOTAL_SHARDS=3 GTEST_SHARD_INDEX=$i build/unit_tests $shuffle"
+  done
 else
   job "$plain" "" build \
     "$make --no-print-directory -j$nproc service build/integration_tests build/mail_tests"
