@@ -7,7 +7,6 @@
 #define FCGI_STORAGE_STORE_H_
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>

@@ -69,10 +69,6 @@ Status PgAddCounter(PgConnection& conn, const std::string& name,
 const std::string& PgDeliverySql(bool for_account);
 std::vector<PgParam> PgDeliveryBounds();
 
-// Queues "job" inside the transaction open on "conn" (a registration's or
-// an activation's); returns its id. Records a "queued" event. One
-// statement: in a batch every round trip is every piece's wait.
-Result<std::int64_t> PgEnqueue(PgConnection& conn, const NewJob& job);
 // Records a row in outbox_events inside the transaction open on "conn".
 Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
                      std::int64_t at_ms, const char* event,

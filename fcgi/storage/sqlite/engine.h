@@ -126,7 +126,7 @@ class SqliteStore : public Store {
 // The rows of storage/rows.h in one of the write lane's transactions.
 class SqliteTxnRows : public TxnRows {
  public:
-  explicit SqliteTxnRows(SqliteTxn& txn) : txn_(txn), db_(txn.db()) {}
+  explicit SqliteTxnRows(SqliteTxn& txn) : db_(txn.db()) {}
 
   Status AddCounter(const std::string& name, std::int64_t delta) override;
   Status RecordEvent(std::int64_t job_id, std::int64_t at_ms, const char* event,
@@ -167,7 +167,6 @@ class SqliteTxnRows : public TxnRows {
   Status Suppress(const SuppressionRow& row) override;
 
  private:
-  SqliteTxn& txn_;
   Database& db_;
 };
 
@@ -179,10 +178,6 @@ Status AddCounter(Database& db, const std::string& name, std::int64_t delta);
 // The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
 // as ?1..?N, then with "for_account" the account's id.
 const std::string& DeliverySql(bool for_account);
-
-// Queues "job" inside "txn" (a registration's or an activation's); returns
-// its id. Records a "queued" event.
-Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job);
 
 // Records a row in outbox_events inside the caller's transaction.
 Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,

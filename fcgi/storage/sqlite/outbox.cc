@@ -59,40 +59,6 @@ SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
       clock_(clock),
       policy_(std::move(policy)) {}
 
-Result<std::int64_t> Enqueue(SqliteTxn& txn, const NewJob& job) {
-  Database& db = txn.db();
-  Stmt insert(db, "insert job",
-              "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
-              "message_id, created_ms, next_attempt_ms, mailbox, domain, "
-              "cap_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
-  if (job.user_id != 0) {
-    insert.Int(job.user_id);
-  } else {
-    insert.Null();  // the "no account" mail belongs to no account
-  }
-  insert.Text(ChannelName(job.channel))
-      .Text(job.kind)
-      .Text(job.cause)
-      .Text(job.rcpt)
-      .Text(job.message_id)
-      .Int(job.created_ms)
-      .Int(job.due_ms)
-      .TextOrNull(job.mailbox)
-      .TextOrNull(job.domain)
-      .Int(job.cap_ms);
-  Status s = insert.Run();
-  if (!s.ok()) return s;
-  const std::int64_t id = insert.last_insert_id();
-  Stmt message(db, "insert message",
-               "INSERT INTO outbox_messages(job_id, message) VALUES(?, ?)");
-  message.Int(id).Blob(job.sealed);
-  s = message.Run();
-  if (!s.ok()) return s;
-  s = RecordEvent(db, id, job.created_ms, "queued", "");
-  if (!s.ok()) return s;
-  return id;
-}
-
 Result<JobState> SqliteOutbox::State(std::int64_t id) {
   Result<Database*> db = reader_->Get();
   if (!db.ok()) return db.status();

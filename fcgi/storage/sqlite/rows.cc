@@ -15,8 +15,38 @@ Status SqliteTxnRows::RecordEvent(std::int64_t job_id, std::int64_t at_ms,
   return reg::RecordEvent(db_, job_id, at_ms, event, detail);
 }
 
+// The job, its sealed message and its "queued" history line.
 Result<std::int64_t> SqliteTxnRows::Enqueue(const NewJob& job) {
-  return reg::Enqueue(txn_, job);
+  Stmt insert(db_, "insert job",
+              "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
+              "message_id, created_ms, next_attempt_ms, mailbox, domain, "
+              "cap_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
+  if (job.user_id != 0) {
+    insert.Int(job.user_id);
+  } else {
+    insert.Null();  // the "no account" mail belongs to no account
+  }
+  insert.Text(ChannelName(job.channel))
+      .Text(job.kind)
+      .Text(job.cause)
+      .Text(job.rcpt)
+      .Text(job.message_id)
+      .Int(job.created_ms)
+      .Int(job.due_ms)
+      .TextOrNull(job.mailbox)
+      .TextOrNull(job.domain)
+      .Int(job.cap_ms);
+  Status s = insert.Run();
+  if (!s.ok()) return s;
+  const std::int64_t id = insert.last_insert_id();
+  Stmt message(db_, "insert message",
+               "INSERT INTO outbox_messages(job_id, message) VALUES(?, ?)");
+  message.Int(id).Blob(job.sealed);
+  s = message.Run();
+  if (!s.ok()) return s;
+  s = reg::RecordEvent(db_, id, job.created_ms, "queued", "");
+  if (!s.ok()) return s;
+  return id;
 }
 
 Result<int> SqliteTxnRows::WrongCodesSince(const std::string& mailbox,

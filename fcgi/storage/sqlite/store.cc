@@ -69,10 +69,10 @@ Result<TokenInfo> SqliteStore::LookUpToken(const std::string& token_hash) {
   return info;
 }
 
-Status SqliteStore::Write(Durability durability, const std::string& mailbox,
-                         const RowsWork& work) {
-  // The one writer holds every mailbox: "mailbox" needs no lock of its own.
-  (void)mailbox;
+// The one writer holds every mailbox: a mailbox needs no lock of its own.
+Status SqliteStore::Write(Durability durability,
+                          const std::string& /*mailbox*/,
+                          const RowsWork& work) {
   return lane_->Run(durability, [&](SqliteTxn& txn) -> Status {
     SqliteTxnRows rows(txn);
     return work(rows, clock_->NowMs());
