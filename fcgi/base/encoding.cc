@@ -125,4 +125,34 @@ std::string AsciiLowerCopy(std::string_view s) {
   return out;
 }
 
+namespace {
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view TrimWhile(std::string_view s, bool (*trimmed)(char)) {
+  while (!s.empty() && trimmed(s.front())) s.remove_prefix(1);
+  while (!s.empty() && trimmed(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string_view TrimSpace(std::string_view s) {
+  return TrimWhile(s, IsAsciiSpace);
+}
+
+std::string_view TrimBlanks(std::string_view s) {
+  return TrimWhile(s, IsBlank);
+}
+
+bool IsLdh(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-';
+}
+
 }  // namespace reg

@@ -41,6 +41,17 @@ bool IsLowerHexDigit(char c);
 char AsciiLower(char c);
 std::string AsciiLowerCopy(std::string_view s);
 
+// "s" without leading and trailing ASCII whitespace (space, \t, \n, \r,
+// \f, \v). The result points into "s".
+std::string_view TrimSpace(std::string_view s);
+
+// "s" without leading and trailing spaces and tabs (HTTP's optional
+// whitespace); line ends are kept. The result points into "s".
+std::string_view TrimBlanks(std::string_view s);
+
+// True for a letter, digit or hyphen: what a DNS label is made of.
+bool IsLdh(char c);
+
 }  // namespace reg
 
 #endif  // FCGI_BASE_ENCODING_H_

@@ -12,19 +12,6 @@
 namespace reg {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool IsLdh(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-';
-}
-
 // Labels of 1 to 63 letters, digits and inner hyphens, joined by dots.
 bool IsDomainName(std::string_view d) {
   if (d.empty() || d.size() > 253) return false;
@@ -89,7 +76,7 @@ bool IsIpv6(std::string_view s) {
 }  // namespace
 
 Result<MailFrom> ParseMailFrom(std::string_view value) {
-  value = Trim(value);
+  value = TrimBlanks(value);
   MailFrom from;
   const std::size_t open = value.find('<');
   if (open == std::string_view::npos) {
@@ -101,7 +88,7 @@ Result<MailFrom> ParseMailFrom(std::string_view value) {
           "want an address, or a name and <address>");
     }
     from.address = std::string(value.substr(open + 1, value.size() - open - 2));
-    std::string_view name = Trim(value.substr(0, open));
+    std::string_view name = TrimBlanks(value.substr(0, open));
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
       name = name.substr(1, name.size() - 2);
       std::string unquoted;

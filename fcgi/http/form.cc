@@ -12,11 +12,6 @@
 namespace reg {
 namespace {
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-         c == '\v';
-}
-
 // One url-encoded key or value: '+' is a space, %XX a byte.
 Result<std::string> PercentDecode(std::string_view in) {
   std::string out;
@@ -69,11 +64,6 @@ bool IsFormatChar(char32_t cp) {
   return false;
 }
 
-bool IsLdh(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-';
-}
-
 // A domain with at least one dot, every label 1 to 63 letters, digits and
 // hyphens, not starting or ending with a hyphen.
 bool IsValidDomain(std::string_view domain) {
@@ -94,12 +84,6 @@ bool IsValidDomain(std::string_view domain) {
 constexpr char kEmailFormat[] = "field.email_format";
 
 }  // namespace
-
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 Result<Fields> ParseUrlEncoded(std::string_view body) {
   Fields fields;

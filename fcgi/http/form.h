@@ -9,14 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/encoding.h"  // TrimSpace, which the handlers use with the fields
 #include "base/status.h"
 #include "i18n/messages.h"
 
 namespace reg {
-
-// "s" without leading and trailing ASCII whitespace (space, \t, \n, \r,
-// \f, \v). The result points into "s".
-std::string_view TrimSpace(std::string_view s);
 
 // Field name to value; both valid UTF-8.
 using Fields = std::map<std::string, std::string, std::less<>>;

@@ -12,16 +12,6 @@ bool IsAlpha(char c) {
 }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // 1*8ALPHA *("-" 1*8alphanum), RFC 4647 2.1 without "*".
 bool IsLanguageRange(std::string_view tag) {
   std::size_t part = 0;  // length of the current subtag
@@ -75,11 +65,11 @@ std::vector<LanguageRange> ParseAcceptLanguage(std::string_view header) {
     std::string_view item = header.substr(0, comma);
     header = comma == std::string_view::npos ? std::string_view()
                                              : header.substr(comma + 1);
-    item = Trim(item);
+    item = TrimBlanks(item);
     if (item.empty()) continue;
     ++seen;
     const std::size_t semi = item.find(';');
-    const std::string_view tag = Trim(item.substr(0, semi));
+    const std::string_view tag = TrimBlanks(item.substr(0, semi));
     int q = 1000;
     bool bad = false;
     std::string_view params = semi == std::string_view::npos
@@ -87,12 +77,12 @@ std::vector<LanguageRange> ParseAcceptLanguage(std::string_view header) {
                                   : item.substr(semi + 1);
     while (!bad && !params.empty()) {
       const std::size_t next = params.find(';');
-      const std::string_view param = Trim(params.substr(0, next));
+      const std::string_view param = TrimBlanks(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view()
                                               : params.substr(next + 1);
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') &&
           param[1] == '=') {
-        q = ParseQ(Trim(param.substr(2)));
+        q = ParseQ(TrimBlanks(param.substr(2)));
         bad = q < 0;
       } else {
         bad = true;  // Accept-Language has no other parameter

@@ -13,23 +13,12 @@ constexpr std::size_t kMaxDiagnosticChars = 200;
 
 // Header fields of one entity (or one block of a report), names
 // lowercased, folded lines joined.
-using Fields = std::vector<std::pair<std::string, std::string>>;
-
-std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+using HeaderFields = std::vector<std::pair<std::string, std::string>>;
 
 // Splits "text" (LF line ends) at its first empty line: fields, then the
 // rest (the body).
-std::pair<Fields, std::string_view> SplitFields(std::string_view text) {
-  Fields fields;
+std::pair<HeaderFields, std::string_view> SplitFields(std::string_view text) {
+  HeaderFields fields;
   while (!text.empty()) {
     const std::size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
@@ -52,7 +41,7 @@ std::pair<Fields, std::string_view> SplitFields(std::string_view text) {
   return {std::move(fields), text};
 }
 
-std::string Field(const Fields& fields, std::string_view name) {
+std::string Field(const HeaderFields& fields, std::string_view name) {
   for (const auto& [n, v] : fields) {
     if (n == name) return v;
   }
@@ -255,7 +244,7 @@ Dsn ParseDsn(std::string_view message) {
   ReadEntity(text, 0, &dsn);
   if (dsn.kind == Dsn::Kind::kReport) return dsn;
   // An automatic reply (RFC 3834) or anything else: no report.
-  const Fields fields = SplitFields(text).first;
+  const HeaderFields fields = SplitFields(text).first;
   const std::string auto_submitted =
       AsciiLowerCopy(Field(fields, "auto-submitted"));
   if (auto_submitted.rfind("auto-replied", 0) == 0 ||

@@ -65,3 +65,5 @@ Result<std::vector<std::int64_t>> PgStore::AccountJobIds(
 }
 
 }  // namespace reg
+
+#undef ACCOUNT_COLUMNS  // unity builds: the next file may define its own

@@ -248,3 +248,5 @@ Status PgOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {
 }
 
 }  // namespace reg
+
+#undef CLAIMED_COLUMNS  // unity builds: the next file may define its own

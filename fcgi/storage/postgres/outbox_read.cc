@@ -161,3 +161,5 @@ Status PgOutbox::RequeueJob(std::int64_t id) {
 }
 
 }  // namespace reg
+
+#undef JOB_COLUMNS  // unity builds: the next file may define its own

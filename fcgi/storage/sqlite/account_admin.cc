@@ -70,3 +70,5 @@ Result<std::vector<std::int64_t>> SqliteStore::AccountJobIds(
 }
 
 }  // namespace reg
+
+#undef ACCOUNT_COLUMNS  // unity builds: the next file may define its own

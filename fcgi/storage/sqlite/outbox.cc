@@ -260,3 +260,5 @@ Status SqliteOutbox::MarkFailed(const ClaimedJob& job, std::string_view reply) {
 }
 
 }  // namespace reg
+
+#undef CLAIMED_COLUMNS  // unity builds: the next file may define its own

@@ -183,3 +183,5 @@ Status SqliteOutbox::RequeueJob(std::int64_t id) {
 }
 
 }  // namespace reg
+
+#undef JOB_COLUMNS  // unity builds: the next file may define its own
