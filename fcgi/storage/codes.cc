@@ -22,7 +22,10 @@ Result<CodeOutcome> JudgeCode(CodeRows& rows, const CodeTry& code,
   }
   Status s = rows.AddWrongCode(code.mailbox, now_ms);
   if (!s.ok()) return s;
-  outcome.verdict = CodeVerdict::kWrong;
+  // The contract's "from the 5th wrong code, 410": the one that reaches
+  // the limit already answers as too many.
+  outcome.verdict = wrong.value() + 1 >= kMaxWrongCodes ? CodeVerdict::kTooMany
+                                                        : CodeVerdict::kWrong;
   return outcome;
 }
 

@@ -64,8 +64,9 @@ class CodeRows {
 
 // The verdict on "code": kTooMany once the mailbox has kMaxWrongCodes
 // wrong codes within the window (and then nothing is recorded); kRight
-// with the token of the code; else kWrong, recorded. The same reads for
-// a receipt whose mail had a code and one whose had none.
+// with the token of the code; else a wrong code, recorded: kWrong, or
+// kTooMany if it is the kMaxWrongCodes-th. The same reads for a receipt
+// whose mail had a code and one whose had none.
 Result<CodeOutcome> JudgeCode(CodeRows& rows, const CodeTry& code,
                               std::int64_t now_ms);
 

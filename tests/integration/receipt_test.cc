@@ -238,11 +238,15 @@ TEST_F(ReceiptTest, FiveWrongCodesOfAMailboxAnswer410ForEveryCodeOfIt) {
   HttpResponse unknown = type(std::string(22, 'Q'), wrong);
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(unknown.body, R"({"status":"wrong_code"})");
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 4; i++) {
     HttpResponse r = type(receipt, wrong);
     EXPECT_EQ(r.status, 401) << i << " " << r.body;
     EXPECT_EQ(r.body, R"({"status":"wrong_code"})");
   }
+  // From the 5th wrong code, 410 for every code of the mailbox.
+  HttpResponse fifth = type(receipt, wrong);
+  EXPECT_EQ(fifth.status, 410) << fifth.body;
+  EXPECT_EQ(fifth.body, R"({"status":"too_many_codes"})");
   EXPECT_EQ(type(receipt, code).status, 410);
   EXPECT_EQ(Status(receipt)["state"], "accepted");
   // The link still works.
