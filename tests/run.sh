@@ -86,8 +86,7 @@ integration() {
 # they run beside the sanitizer builds, and no longer make the pipeline's
 # tail, where one core had little to do.
 plain="build: plain service and test drivers (-j$nproc)"
-asan_build="build: ASan+UBSan service and unit tests (-j$nproc)"
-tsan_build="build: TSan service (-j$nproc)"
+sanitized="build: TSan service, ASan+UBSan service and unit tests (-j$nproc)"
 if [ "$mode" = check ]; then
   unit="build: plain unit tests (-j$nproc)"
   job "$plain" "" build "$make --no-print-directory -j$nproc service build/integration_tests"
@@ -105,20 +104,19 @@ if [ "$mode" = check ]; then
 else
   job "$plain" "" build \
     "$make --no-print-directory -j$nproc service build/integration_tests build/mail_tests"
-  job "$tsan_build" "$plain" build "$make --no-print-directory -j$nproc build-tsan"
-  job "$asan_build" "$tsan_build" build "$make --no-print-directory -j$nproc build-asan"
+  job "$sanitized" "$plain" build "$make --no-print-directory -j$nproc build-sanitized"
   # The load tests send fewer registrations than a plain run's 2,000:
   # under a sanitizer each costs several times a plain one's processor time
   # (TSan about ten). Load (SQLite, the write lane's threads under TSan)
   # sends 1,000; TwoHosts (PostgreSQL, where most of the time is the
   # server's) 500, still 32 at a time over both hosts.
-  integration "integration tests, SQLite, TSan" "$asan_build" "$shards" \
+  integration "integration tests, SQLite, TSan" "$sanitized" "$shards" \
     "REGISTRAR_BUILD=$tsan REGISTRAR_LOAD=1000" "-$pg_only"
-  integration "integration tests, PostgreSQL, ASan+UBSan" "$asan_build" "$shards" \
+  integration "integration tests, PostgreSQL, ASan+UBSan" "$sanitized" "$shards" \
     "REGISTRAR_ENGINE=postgres REGISTRAR_BUILD=$asan REGISTRAR_LOAD=500" "*${sqlite_only:+-$sqlite_only}"
   job "mail tests (private Postfix)" "$plain" run "REGISTRAR_BUILD=build build/mail_tests"
-  job "unit tests, ASan+UBSan" "$asan_build" run "$asan/unit_tests $shuffle"
-  job "browser test (headless Chromium)" "$asan_build" run "BUILD=build tests/browser/run.sh"
+  job "unit tests, ASan+UBSan" "$sanitized" run "$asan/unit_tests $shuffle"
+  job "browser test (headless Chromium)" "$sanitized" run "BUILD=build tests/browser/run.sh"
   job "deployment (make install, make deb, README's spawn-fcgi)" "$plain" run "tests/deploy/run.sh"
 fi
 
