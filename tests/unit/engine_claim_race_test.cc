@@ -56,13 +56,8 @@ TEST_P(EngineClaimRaceTest, TwoProcessesRacingForDueJobsNeverBothHoldOne) {
   clock_.AdvanceMs(limits_.sweep_grace_ms);  // all due
 
   // This process and another one, each with its own claimant.
-  OutboxPolicy other_policy = policy_;
-  other_policy.claimant = "2@race-b";
-  Storage* other = OtherProcess(other_policy);
-  ASSERT_NE(other, nullptr);
-  Result<std::unique_ptr<Outbox>> theirs = other->NewOutbox();
-  ASSERT_OK(theirs);
-  Outbox* outboxes[2] = {outbox_.get(), theirs.value().get()};
+  Outbox* outboxes[2] = {outbox_.get(), OtherOutbox("2@race-b")};
+  ASSERT_NE(outboxes[1], nullptr);
 
   Holders holders;
   std::atomic<int> claims{0};
@@ -150,12 +145,9 @@ TEST_P(EngineClaimRaceTest, ALapsedClaimTakenOverIsFencedOffFromItsOldHolder) {
   }
   clock_.AdvanceMs(limits_.sweep_grace_ms);
   // A is this process (outbox_); B another one.
-  OutboxPolicy b_policy = policy_;
-  b_policy.claimant = "2@host-b";
-  Storage* b_process = OtherProcess(b_policy);
-  ASSERT_NE(b_process, nullptr);
-  Result<std::unique_ptr<Outbox>> b = b_process->NewOutbox();
-  ASSERT_OK(b);
+  const std::string b_claimant = "2@host-b";
+  Outbox* b = OtherOutbox(b_claimant);
+  ASSERT_NE(b, nullptr);
   Outbox& a = *outbox_;
   Result<std::vector<ClaimedJob>> old = a.ClaimDue(kJobs);
   ASSERT_OK(old);
@@ -183,7 +175,7 @@ TEST_P(EngineClaimRaceTest, ALapsedClaimTakenOverIsFencedOffFromItsOldHolder) {
   int b_errors = 0;
   // At most kJobs sweeps: each that finds something takes a job or more.
   for (int sweep = 0; sweep < kJobs; sweep++) {
-    Result<std::vector<ClaimedJob>> due = b.value()->ClaimDue(3);
+    Result<std::vector<ClaimedJob>> due = b->ClaimDue(3);
     if (!due.ok()) {
       b_errors++;
       break;
@@ -208,12 +200,12 @@ TEST_P(EngineClaimRaceTest, ALapsedClaimTakenOverIsFencedOffFromItsOldHolder) {
     b_claims.push_back(job.ref());
     JobRow row = Row(job.id);
     EXPECT_EQ(row.state, "sending") << "job " << job.id;
-    EXPECT_EQ(row.claimed_by, b_policy.claimant) << "job " << job.id;
+    EXPECT_EQ(row.claimed_by, b_claimant) << "job " << job.id;
     EXPECT_EQ(row.attempts, job.attempts) << "job " << job.id;
     EXPECT_EQ(row.last_reply, "") << "job " << job.id;
   }
   // B still holds every claim it took.
-  Result<std::vector<ClaimRef>> lost = b.value()->Renew(b_claims);
+  Result<std::vector<ClaimRef>> lost = b->Renew(b_claims);
   ASSERT_OK(lost);
   EXPECT_TRUE(lost.value().empty());
   // A job B did not take was finished or given back by A: none is left
