@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/encoding.h"
+#include "base/env_file.h"
 #include "base/mail_settings.h"
 
 namespace reg {
@@ -211,6 +212,18 @@ Result<Config> LoadConfig(
                std::strerror(errno));
   }
   return config;
+}
+
+Result<Config> LoadWorkerConfig(
+    const std::function<const char*(const char*)>& getenv,
+    const std::string& env_file, std::string* log_file) {
+  Result<EnvMap> file = env_file.empty() ? EnvMap() : ReadEnvFile(env_file);
+  const EnvMap none;
+  const auto lookup = EnvThenFile(file.ok() ? file.value() : none, getenv);
+  const char* log = lookup("LOG_FILE");
+  *log_file = log != nullptr ? log : "";
+  if (!file.ok()) return Status::InvalidArgument(file.status().message());
+  return LoadConfig(lookup);
 }
 
 std::vector<std::string> ConfigWarnings(const Config& config) {

@@ -126,6 +126,18 @@ struct Config {
 Result<Config> LoadConfig(
     const std::function<const char*(const char*)>& getenv);
 
+// The settings of a worker started as "registrar [ENV_FILE]": each
+// variable from "getenv" (the process environment) first, else from the
+// file "env_file" ("" for none; base/env_file.h), through LoadConfig.
+// "*log_file" gets LOG_FILE whatever else fails (from "getenv" alone when
+// the file cannot be read or parsed), so that the failure can be logged
+// where operators look. A file that cannot be read or parsed is
+// InvalidArgument too, naming it ("/etc/registrar/registrar.env: cannot
+// be read"): the workers' start then exits as for any bad setting.
+Result<Config> LoadWorkerConfig(
+    const std::function<const char*(const char*)>& getenv,
+    const std::string& env_file, std::string* log_file);
+
 // Lines to log at start about settings that work but do not belong in
 // production ("warning: SCRYPT_LOG2_N=10 ..."; MailWarnings' too).
 std::vector<std::string> ConfigWarnings(const Config& config);

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <utility>
 
 namespace reg {
 
@@ -47,9 +48,10 @@ Result<EnvMap> ReadEnvFile(const std::string& path) {
   return env;
 }
 
-std::function<const char*(const char*)> EnvThenFile(const EnvMap& file) {
-  return [&file](const char* name) -> const char* {
-    if (const char* v = std::getenv(name)) return v;
+std::function<const char*(const char*)> EnvThenFile(
+    const EnvMap& file, std::function<const char*(const char*)> env) {
+  return [&file, env = std::move(env)](const char* name) -> const char* {
+    if (const char* v = env(name)) return v;
     auto it = file.find(name);
     return it == file.end() ? nullptr : it->second.c_str();
   };

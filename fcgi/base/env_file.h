@@ -7,6 +7,7 @@
 #ifndef FCGI_BASE_ENV_FILE_H_
 #define FCGI_BASE_ENV_FILE_H_
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string>
@@ -21,9 +22,11 @@ using EnvMap = std::map<std::string, std::string>;
 // error naming the file and line number.
 Result<EnvMap> ReadEnvFile(const std::string& path);
 
-// A getenv for LoadConfig: the process environment first (so one run can
-// override a setting), then "file".
-std::function<const char*(const char*)> EnvThenFile(const EnvMap& file);
+// A getenv for LoadConfig: "env" first (the process environment, so one
+// run can override a setting), then "file", which must outlive it.
+std::function<const char*(const char*)> EnvThenFile(
+    const EnvMap& file, std::function<const char*(const char*)> env =
+                            [](const char* name) { return std::getenv(name); });
 
 }  // namespace reg
 

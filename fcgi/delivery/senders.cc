@@ -17,4 +17,11 @@ SenderFactory CurlSenders(const Config& config, const Clock& clock,
   return factory;
 }
 
+EnvelopeSender BounceSender(const Config& config, const BounceTagger& tags) {
+  if (config.bounce_address.empty()) return EnvelopeSender();
+  return [&config, &tags](const ClaimedJob& job) {
+    return tags.Sender(config.bounce_address, job.id, job.rcpt, job.created_ms);
+  };
+}
+
 }  // namespace reg

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/config.h"
+#include "crypto/bounce_tag.h"
 #include "crypto/job_signer.h"
 #include "events/webhook.h"
 #include "mail/smtp.h"
@@ -49,6 +50,11 @@ struct SenderFactory {
 // factory and all it makes.
 SenderFactory CurlSenders(const Config& config, const Clock& clock,
                           const JobSigner* event_signer);
+
+// The envelope sender for BOUNCE_ADDRESS: that address with each job's
+// tag (crypto/bounce_tag.h); empty (MAIL_FROM's address) without it.
+// "config" and "tags" must outlive what it returns.
+EnvelopeSender BounceSender(const Config& config, const BounceTagger& tags);
 
 }  // namespace reg
 

@@ -1,7 +1,9 @@
 #include "http/password_policy.h"
 
 #include <fstream>
+#include <utility>
 
+#include "base/log.h"
 #include "base/utf8.h"
 #include "http/form.h"
 
@@ -21,6 +23,15 @@ Result<PasswordPolicy> PasswordPolicy::Load(const std::string& path,
     policy.common_.insert(NormalizeEmail(line));  // ASCII lowercase
   }
   return policy;
+}
+
+PasswordPolicy PasswordPolicy::LoadOrWarn(const std::string& path) {
+  if (path.empty()) return PasswordPolicy();
+  Result<PasswordPolicy> loaded = Load(path, kMinPasswordChars);
+  if (loaded.ok()) return std::move(loaded).value();
+  Log("warning: %s; common passwords are not refused",
+      loaded.status().message().c_str());
+  return PasswordPolicy();
 }
 
 std::string PasswordPolicy::Check(std::string_view password,

@@ -23,6 +23,12 @@ class PasswordPolicy {
   // NotFound when the file cannot be read.
   static Result<PasswordPolicy> Load(const std::string& path, size_t min_chars);
 
+  // A worker's COMMON_PASSWORDS, at start: Load with the contract's
+  // length rule, or, with "path" empty or unreadable (logged as a
+  // warning: "...; common passwords are not refused"), only the address
+  // rule.
+  static PasswordPolicy LoadOrWarn(const std::string& path);
+
   // "" when "password" is acceptable for "email" (trimmed); otherwise the
   // key of the message for the person ("field.password_common"). Comparisons
   // ignore ASCII case. REQUIRES: PasswordError(password) == "" (valid UTF-8,

@@ -256,6 +256,13 @@ Result<Catalogues> Catalogues::Load(const std::string& dir) {
   return c;
 }
 
+Result<Catalogues> LoadLangDir(const std::string& lang_dir) {
+  Result<Catalogues> catalogues = Catalogues::Load(lang_dir);
+  if (catalogues.ok()) return catalogues;
+  return Status::InvalidArgument("LANG_DIR=" + lang_dir + ": " +
+                                 catalogues.status().message());
+}
+
 const Messages& Catalogues::Choose(std::string_view accept_language) const {
   return Get(NegotiateLanguage(accept_language, tags_, "en"));
 }

@@ -109,6 +109,12 @@ class Catalogues {
   std::vector<std::string> tags_;
 };
 
+// A worker's LANG_DIR at start: Catalogues::Load, whose failure names the
+// setting ("LANG_DIR=<dir>: <dir>/de.json: ..."). Every catalogue
+// complete, or no start: a page with a missing message is found then, not
+// by a visitor.
+Result<Catalogues> LoadLangDir(const std::string& lang_dir);
+
 }  // namespace reg
 
 #endif  // FCGI_I18N_MESSAGES_H_

@@ -75,4 +75,15 @@ Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
   return std::unique_ptr<Storage>(std::move(sqlite).value());
 }
 
+Result<std::unique_ptr<Storage>> OpenWorkerStorage(
+    const Config& config, const Clock& clock, const std::string& fingerprint) {
+  Result<std::unique_ptr<Storage>> opened = OpenStorage(config, clock);
+  if (!opened.ok()) return opened;
+  Status s = opened.value()->CheckJobSecret(fingerprint);
+  if (s.ok()) return opened;
+  if (s.code() != Code::kInvalidArgument) return s;
+  return Status::InvalidArgument("JOB_SECRET_FILE=" + SecretPath(config) +
+                                 ": " + s.message());
+}
+
 }  // namespace reg

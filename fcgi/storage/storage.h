@@ -51,6 +51,14 @@ Result<std::unique_ptr<Storage>> OpenStorage(const Config& config,
                                              const Clock& clock,
                                              bool create = true);
 
+// A worker's storage: OpenStorage, then CheckJobSecret with the job
+// secret's "fingerprint". Hosts on one database hold one job secret: a
+// host that made its own (a missing JOB_SECRET_FILE) would fail the
+// others' sealed mail, so a refusal is kInvalidArgument naming the file
+// ("JOB_SECRET_FILE=<path>: the job secret is not the one ...").
+Result<std::unique_ptr<Storage>> OpenWorkerStorage(
+    const Config& config, const Clock& clock, const std::string& fingerprint);
+
 }  // namespace reg
 
 #endif  // FCGI_STORAGE_STORAGE_H_

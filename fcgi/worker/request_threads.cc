@@ -1,6 +1,7 @@
 #include "worker/request_threads.h"
 
 #include <fcgiapp.h>
+#include <sys/socket.h>
 
 #include <string>
 #include <utility>
@@ -27,6 +28,15 @@ class FcgiRequest {
 };
 
 }  // namespace
+
+Status CheckListenSocket() {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == 0) return Status();
+  return Status::InvalidArgument(
+      "fd 0 is not a socket; start it with spawn-fcgi or registrar.socket "
+      "(see README.md)");
+}
 
 RequestThreads::RequestThreads(int count, const Services& services,
                                const Router& router, Storage& storage,

@@ -12,12 +12,17 @@
 #include <thread>
 #include <vector>
 
+#include "base/status.h"
 #include "delivery/task.h"
 #include "handlers/context.h"
 #include "handlers/router.h"
 #include "storage/storage.h"
 
 namespace reg {
+
+// spawn-fcgi or registrar.socket passes the listening socket as fd 0;
+// InvalidArgument saying how to start a worker when fd 0 is not a socket.
+Status CheckListenSocket();
 
 // Takes the work a request leaves for after its answer (never
 // std::monostate). Called on request threads; must not block.

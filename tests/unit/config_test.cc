@@ -311,19 +311,18 @@ TEST(LoadConfig, CredentialsWithoutTlsToAnotherHostStopTheStart) {
 }
 
 TEST(LoadConfig, AWebhookUrlInClearToAnotherHostStopsTheStart) {
-  for (const char* url : {"http://app.example.com/hooks",
-                          "http://192.0.2.7:8080/hooks",
-                          "http://[2001:db8::1]/hooks",
-                          "http://user@app.example.com/hooks"}) {
+  for (const char* url :
+       {"http://app.example.com/hooks", "http://192.0.2.7:8080/hooks",
+        "http://[2001:db8::1]/hooks", "http://user@app.example.com/hooks"}) {
     const std::string error = Error({{"WEBHOOK_URL", url}});
     EXPECT_EQ(error.rfind(std::string("config: WEBHOOK_URL=") + url + ": ", 0),
               0u)
         << error;
     EXPECT_NE(error.find("without TLS"), std::string::npos) << error;
   }
-  for (const char* url : {"https://app.example.com/hooks",
-                          "http://127.0.0.1:9000/events",
-                          "http://localhost/events", "http://[::1]:9/e"}) {
+  for (const char* url :
+       {"https://app.example.com/hooks", "http://127.0.0.1:9000/events",
+        "http://localhost/events", "http://[::1]:9/e"}) {
     Result<Config> c = Load({{"WEBHOOK_URL", url}});
     ASSERT_OK(c) << url;
     EXPECT_EQ(c.value().webhook_url, url);
@@ -447,6 +446,75 @@ TEST(ConfigBounceAddress, WarnsWhenOutsideMailFromsDomain) {
               ::testing::ElementsAre(::testing::StartsWith(
                   "warning: BOUNCE_ADDRESS=bounces@example.net: outside "
                   "MAIL_FROM's domain example.com")));
+}
+
+// --- LoadWorkerConfig: the environment, then ENV_FILE -------------------
+
+// LoadWorkerConfig with "env" as the process environment and a file of
+// "file_text" ("" for no file at all); "*log_file" gets its LOG_FILE.
+Result<Config> LoadWorker(const Env& env, const std::string& file_text,
+                          std::string* log_file) {
+  TempDir dir;
+  const std::string path = file_text.empty() ? "" : dir.File("registrar.env");
+  if (!path.empty()) std::ofstream(path) << file_text;
+  return LoadWorkerConfig(
+      [&env](const char* name) -> const char* {
+        auto it = env.find(name);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      path, log_file);
+}
+
+TEST(LoadWorkerConfig, TakesTheEnvironmentFirstThenTheFile) {
+  std::string log_file;
+  Result<Config> c = LoadWorker(
+      {{"RETRY_S", "7"}, {"LOG_FILE", "/var/log/env.log"}},
+      "RETRY_S=9\nSWEEP_S=11\nLOG_FILE=/var/log/file.log\n", &log_file);
+  ASSERT_OK(c);
+  EXPECT_EQ(c.value().retry_s, 7);
+  EXPECT_EQ(c.value().sweep_s, 11);
+  EXPECT_EQ(c.value().log_file, "/var/log/env.log");
+  EXPECT_EQ(log_file, "/var/log/env.log");
+  c = LoadWorker({}, "LOG_FILE=/var/log/file.log\n", &log_file);
+  ASSERT_OK(c);
+  EXPECT_EQ(log_file, "/var/log/file.log");
+  c = LoadWorker({{"SWEEP_S", "5"}}, "", &log_file);  // no file
+  ASSERT_OK(c);
+  EXPECT_EQ(c.value().sweep_s, 5);
+  EXPECT_EQ(log_file, "");
+}
+
+// What stops a start is a setting (kInvalidArgument: the workers exit 2),
+// and LOG_FILE is known all the same, so that the log says why.
+TEST(LoadWorkerConfig,
+     AFileThatCannotBeReadIsABadSettingAndLogFileStillCounts) {
+  std::string log_file = "stale";
+  Result<Config> c = LoadWorkerConfig(
+      [](const char* name) -> const char* {
+        return std::string(name) == "LOG_FILE" ? "/var/log/env.log" : nullptr;
+      },
+      "/nonexistent/registrar.env", &log_file);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(c.status().message(), "/nonexistent/registrar.env: cannot be read");
+  EXPECT_EQ(log_file, "/var/log/env.log");
+}
+
+TEST(LoadWorkerConfig, ALineThatIsNotASettingOrABadValueStopsTheStart) {
+  std::string log_file;
+  Result<Config> c =
+      LoadWorker({}, "LOG_FILE=/var/log/file.log\nnot a setting\n", &log_file);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), ::testing::EndsWith(":2: not KEY=VALUE"));
+  EXPECT_EQ(log_file, "");  // a file that does not parse is not used
+  c = LoadWorker({}, "LOG_FILE=/var/log/file.log\nSMTP_URL=ftp://nowhere\n",
+                 &log_file);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(c.status().message(),
+              ::testing::StartsWith("config: SMTP_URL=ftp://nowhere: "));
+  EXPECT_EQ(log_file, "/var/log/file.log");
 }
 
 }  // namespace

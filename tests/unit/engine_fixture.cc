@@ -99,6 +99,18 @@ Storage* EngineTest::OtherProcess(const OutboxPolicy& policy) {
   return others_.back().get();
 }
 
+Outbox* EngineTest::OtherOutbox(const std::string& claimant) {
+  OutboxPolicy policy = policy_;
+  policy.claimant = claimant;
+  Storage* process = OtherProcess(policy);
+  if (process == nullptr) return nullptr;
+  Result<std::unique_ptr<Outbox>> outbox = process->NewOutbox();
+  EXPECT_OK(outbox);
+  if (!outbox.ok()) return nullptr;
+  other_outboxes_.push_back(std::move(outbox).value());
+  return other_outboxes_.back().get();
+}
+
 RegistrationMails EngineTest::NextMails() {
   const std::string n = std::to_string(++mail_count_);
   const std::string binary("\0\xff\x80", 3);

@@ -49,6 +49,10 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   // Another process (or host) on the same database, with "policy"; kept
   // open until the test ends. nullptr (and a failure) on error.
   Storage* OtherProcess(const OutboxPolicy& policy);
+  // The Outbox of another process (OtherProcess) with policy_ but for its
+  // claimant, "claimant"; kept until the test ends. nullptr (and a
+  // failure) on error.
+  Outbox* OtherOutbox(const std::string& claimant);
 
   // The mails of a registration, with fresh Message-IDs; the sealed bytes
   // name the kind and the number ("verify-3"), then a NUL and high bytes
@@ -93,6 +97,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Outbox> outbox_;
   std::vector<std::unique_ptr<Storage>> others_;
+  std::vector<std::unique_ptr<Outbox>> other_outboxes_;  // before others_ go
 };
 
 }  // namespace reg

@@ -122,6 +122,17 @@ TEST(Catalogues, LoadNeedsEnglishAndCatalogueNamesThatAreLanguageTags) {
   std::filesystem::remove_all(dir);
 }
 
+// A worker's start names the setting a catalogue came from.
+TEST(Catalogues, LoadLangDirNamesLangDirInItsError) {
+  ASSERT_OK(LoadLangDir(LangDir()));
+  Result<Catalogues> c = LoadLangDir("/nonexistent/lang");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(c.status().message(),
+              ::testing::StartsWith("LANG_DIR=/nonexistent/lang: language "
+                                    "catalogues: /nonexistent/lang: "));
+}
+
 TEST(Catalogues, ChooseFallsBackToEnglish) {
   EXPECT_EQ(TestCatalogues().Choose("de-CH, fr;q=0.5").tag(), "de");
   EXPECT_EQ(TestCatalogues().Choose("ja").tag(), "en");

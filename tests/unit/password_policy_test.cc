@@ -32,6 +32,17 @@ TEST_F(PasswordPolicyTest, RefusesListedPasswordsIgnoringCase) {
   EXPECT_EQ(p.value().Check("qwertyuiop!", "a@example.com"), "");
 }
 
+// A worker's COMMON_PASSWORDS: the list with the contract's length rule,
+// or only the address rule when there is none or it cannot be read.
+TEST_F(PasswordPolicyTest, LoadOrWarnFallsBackToTheAddressRuleAlone) {
+  EXPECT_EQ(PasswordPolicy::LoadOrWarn(path_).size(), 3u);
+  EXPECT_EQ(PasswordPolicy::LoadOrWarn("").size(), 0u);
+  const PasswordPolicy none = PasswordPolicy::LoadOrWarn("/nonexistent/lst");
+  EXPECT_EQ(none.size(), 0u);
+  EXPECT_EQ(none.Check("ann@example.com", "ann@example.com"),
+            "field.password_is_email");
+}
+
 TEST_F(PasswordPolicyTest, SkipsCommentLines) {
   Result<PasswordPolicy> p = PasswordPolicy::Load(path_, 8);
   ASSERT_OK(p);
