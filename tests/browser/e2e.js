@@ -1,11 +1,12 @@
-// End-to-end test of the registration pages in Debian's headless Chromium,
-// as a person uses them: once with JavaScript off (the form posts, the
-// server answers with pages; the link in another browser asks for the
+// End-to-end test of the registration pages in Debian's Chromium headless
+// shell, as a person uses them: once with JavaScript off (the form posts,
+// the server answers with pages; the link in another browser asks for the
 // password), once with it on and the keyboard only (the receipt's status
 // updating itself, the mail's code), a mail the server refuses and then
 // none sent, and the links that no longer work; then one flow each in
-// German and in French. tests/browser/run.sh starts the stacks and sets BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL,
-// EXPIRY_DATA_DIR (a stack whose links live 1 s) and SHOTS.
+// German and in French. tests/browser/run.sh starts the stacks and sets
+// BASE_URL, DATA_DIR (the main stack), EXPIRY_BASE_URL, EXPIRY_DATA_DIR (a
+// stack whose links live 1 s) and SHOTS.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -814,7 +815,7 @@ const SCENARIOS = [
 
 async function main() {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium-headless-shell',
     // Without the background-networking flags Chromium's own connections
     // are refused by a closed network and slow everything down.
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
