@@ -484,7 +484,7 @@ async function deadLinks(browser) {
     const deadline = Date.now() + 10000;
     while ((await page.request.get(link)).status() !== 410) {
       assert.ok(Date.now() < deadline, 'the link did not expire');
-      await new Promise((done) => setTimeout(done, 200));
+      await new Promise((done) => setTimeout(done, 50));
     }
     r = await page.goto(link);
     assert.equal(r.status(), 410);
@@ -531,7 +531,7 @@ async function registerUntil(page, email, state) {
     const s = await (await page.request.get(`${BASE}/register/status?r=${receipt}`)).json();
     if (s.state === state) return receipt;
     assert.ok(Date.now() < deadline, `the receipt stayed ${JSON.stringify(s)}`);
-    await new Promise((done) => setTimeout(done, 100));
+    await new Promise((done) => setTimeout(done, 50));
   }
 }
 
@@ -1008,7 +1008,7 @@ async function inLanguage(browser, lang) {
     const deadline = Date.now() + 10000;
     while ((await page.request.get(old)).status() !== 410) {
       assert.ok(Date.now() < deadline, 'the link did not expire');
-      await new Promise((done) => setTimeout(done, 200));
+      await new Promise((done) => setTimeout(done, 50));
     }
     r = await page.goto(old);
     assert.equal(r.status(), 410);

@@ -55,7 +55,7 @@ async function waitForMail(dataDir, to, skip = 0, timeoutMs = 15000) {
       return parseMail(raw);
     }
     if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
