@@ -22,6 +22,7 @@ fail() { echo "browser: $*" >&2; echo "browser: 0 scenarios passed, 1 failed"; e
 
 chromium=${CHROMIUM:-/usr/bin/chromium-headless-shell}
 [ -x "$chromium" ] || fail "$chromium is missing (apt-get install chromium-headless-shell)"
+[ -x "$build/regctl" ] || fail "$build/regctl is missing: run make service first"
 command -v node >/dev/null || fail "node is missing (apt-get install nodejs)"
 command -v npm >/dev/null || fail "npm is missing (apt-get install npm)"
 
