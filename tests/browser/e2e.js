@@ -798,11 +798,14 @@ async function expectReceiptIn(page, lang, titleKey, statusKey, args) {
 const languagePages = {};
 function languagePage(browser, lang) {
   if (!languagePages[lang]) {
-    languagePages[lang] = {
-      page: browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP, locale: WORDS[lang].locale })
-          .then((context) => context.newPage()),
-      turn: Promise.resolve(),
-    };
+    const shared = { turn: Promise.resolve(), errors: [] };
+    shared.page = browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP, locale: WORDS[lang].locale })
+        .then((context) => context.newPage())
+        .then((page) => {
+          watchForErrors(page, () => shared.errors);
+          return page;
+        });
+    languagePages[lang] = shared;
   }
   return languagePages[lang];
 }
@@ -816,6 +819,7 @@ async function receiptInLanguages(browser, page, name, titleKey, statusKey, args
   for (const lang of ['de', 'fr']) {
     const other = languagePage(browser, lang);
     const visit = other.turn.then(async () => {
+      other.errors = scenarioErrors.getStore();
       const there = await other.page;
       const r = await there.goto(url);
       assert.equal(r.status(), 200);
@@ -1026,16 +1030,18 @@ async function inLanguage(browser, lang) {
 // Script errors and CSP refusals (inline code, other origins) fail the
 // scenario that opened the page: Chromium reports both on the console.
 // Each scenario runs with a list of its own (scenarioErrors).
+// A page that scenarios share in turn (errorsOf) reports to the one
+// visiting it.
 const scenarioErrors = new AsyncLocalStorage();
-function watchForErrors(page) {
+function watchForErrors(page, errorsOf = () => pageErrors) {
   const pageErrors = scenarioErrors.getStore();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  page.on('pageerror', (e) => errorsOf().push(`${page.url()}: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     // A page or fetch answered 404/410/422 on purpose; a static file never.
     const url = m.location().url || '';
     if (m.text().startsWith('Failed to load resource') && !url.includes('/static/')) return;
-    pageErrors.push(`${page.url()}: ${m.text()} ${url}`);
+    errorsOf().push(`${page.url()}: ${m.text()} ${url}`);
   });
 }
 
