@@ -1050,8 +1050,8 @@ function watchForErrors(page, errorsOf = () => pageErrors) {
 // run side by side, JOBS at a time (BROWSER_JOBS, default 4), the longest
 // first. Most of a scenario's time is the browser's processor time or a
 // wait for the stack or the page's 2 s polls: on the 2 shared cores (load
-// about 10) 2 at a time took 51 s for the whole test, 3 took 46 s, 4 and 7
-// took 42 s.
+// about 10, the 7 scenarios of then) 2 at a time took 51 s for the whole
+// test, 3 took 46 s, 4 and 7 took 42 s.
 const SCENARIOS = [
   ['JavaScript on, keyboard only: live checks, fetch, status, code, verified, notice mail', javascriptOn],
   ['In French: pages, script messages, mails, code, password page, dead links', (b) => inLanguage(b, 'fr')],
