@@ -30,7 +30,7 @@ wrk                  /usr/bin/wrk
 clang                /usr/bin/clang++
 libclang-rt-14-dev   /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 llvm-14              /usr/bin/llvm-symbolizer-14
-chromium             /usr/bin/chromium
+chromium-headless-shell /usr/bin/chromium-headless-shell
 fonts-dejavu-core    /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 nodejs               /usr/bin/node
 npm                  /usr/bin/npm

@@ -66,11 +66,22 @@ Fault knobs: DIR/control.json
         At end-of-DATA write held/NNNNNN, then poll control.json every 20 ms
         until hold_data is false/absent, then continue.
 
+    "recipients": {"ann@example.com": {"hold_data": true}, ...}
+        Knobs of one recipient: a RCPT TO naming an address listed here (as
+        the client wrote it), and the DATA of a transaction whose first
+        recipient it is, follow that entry's rcpt_replies, data_replies,
+        rcpt_delay_s, data_delay_s and hold_data instead of the top-level
+        ones; every other recipient goes on with the top-level knobs.  So
+        tests running side by side on one sink each fault their own
+        addresses without touching the others' mail.
+
     Counter semantics (kept deliberately simple): the sink keeps two counters,
     RCPT events and end-of-DATA events.  Both reset to 0 whenever
     control.json changes, i.e. its content differs from the last read or the
     file was replaced/rewritten (inode or mtime changed) or removed.  So
     writing a new control.json always starts the reply lists from entry 0.
+    A "recipients" entry has two counters of its own, which reset only when
+    that entry changes (or goes): another entry's change leaves them alone.
 
     Order at end-of-DATA: hold_data wait -> data_delay_s sleep -> consume the
     data_replies entry (from the control.json current at that moment; note
@@ -157,6 +168,8 @@ class Sink:
         self._ctl = {}
         self.rcpt_count = 0
         self.data_count = 0
+        # Per "recipients" entry: {"knobs": entry, "rcpt_count", "data_count"}.
+        self._per_rcpt = {}
 
     @staticmethod
     def _max_seq(directory, pattern):
@@ -194,12 +207,33 @@ class Sink:
                 if not isinstance(ctl, dict):
                     ctl = {}
             self._ctl = ctl
+            entries = ctl.get("recipients")
+            entries = entries if isinstance(entries, dict) else {}
+            for rcpt in list(self._per_rcpt):
+                if self._per_rcpt[rcpt]["knobs"] != entries.get(rcpt):
+                    del self._per_rcpt[rcpt]
         return self._ctl
 
-    def _take(self, list_key, counter):
+    def knobs(self, rcpt=None):
+        """The knobs for a mail to "rcpt": its "recipients" entry, else the
+        top level; and that entry's counters (None for the top level)."""
         ctl = self.control()
-        n = getattr(self, counter)
-        setattr(self, counter, n + 1)
+        entries = ctl.get("recipients")
+        mine = entries.get(rcpt) if isinstance(entries, dict) else None
+        if rcpt is None or not isinstance(mine, dict):
+            return ctl, None
+        counters = self._per_rcpt.setdefault(
+            rcpt, {"knobs": mine, "rcpt_count": 0, "data_count": 0})
+        return mine, counters
+
+    def _take(self, list_key, counter, rcpt=None):
+        ctl, counters = self.knobs(rcpt)
+        if counters is None:
+            n = getattr(self, counter)
+            setattr(self, counter, n + 1)
+        else:
+            n = counters[counter]
+            counters[counter] = n + 1
         entries = ctl.get(list_key)
         if isinstance(entries, list) and n < len(entries):
             return normalize_reply(entries[n])
@@ -211,17 +245,17 @@ class Sink:
             return None
         return normalize_reply(reply)
 
-    def hold(self):
-        return bool(self.control().get("hold_data"))
+    def hold(self, rcpt=None):
+        return bool(self.knobs(rcpt)[0].get("hold_data"))
 
-    def data_delay(self):
-        return self.delay("data_delay_s")
+    def data_delay(self, rcpt=None):
+        return self.delay("data_delay_s", rcpt)
 
     def smtputf8(self):
         return self.control().get("smtputf8", True) is not False
 
-    def delay(self, key):
-        v = self.control().get(key)
+    def delay(self, key, rcpt=None):
+        v = self.knobs(rcpt)[0].get(key)
         try:
             v = float(v) if v is not None and not isinstance(v, bool) else 0.0
         except (TypeError, ValueError):
@@ -335,10 +369,10 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
-        delay = self.sink.delay("rcpt_delay_s")
+        delay = self.sink.delay("rcpt_delay_s", address)
         if delay:
             await asyncio.sleep(delay)
-        reply = self.sink._take("rcpt_replies", "rcpt_count")
+        reply = self.sink._take("rcpt_replies", "rcpt_count", address)
         if reply is not None and not reply.startswith("2"):
             return reply
         envelope.rcpt_tos.append(address)
@@ -353,20 +387,21 @@ class Handler:
         if isinstance(raw, str):  # only with decode_data=True; not used
             raw = raw.encode("utf-8", "surrogateescape")
         msg = parse(raw, headers_only=sink.quiet)
-        if sink.hold():
+        rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else None
+        if sink.hold(rcpt):
             try:
                 sink.write_held_marker(envelope, header(msg, "Subject"))
             except OSError as e:
                 warn("cannot write held marker: %s" % e)
-            while sink.hold():
+            while sink.hold(rcpt):
                 reset = getattr(server, "_reset_timeout", None)
                 if reset is not None:
                     reset()
                 await asyncio.sleep(POLL_S)
-        delay = sink.data_delay()
+        delay = sink.data_delay(rcpt)
         if delay:
             await asyncio.sleep(delay)
-        reply = sink._take("data_replies", "data_count")
+        reply = sink._take("data_replies", "data_count", rcpt)
         if reply is not None and not reply.startswith("2"):
             return reply
         try:

@@ -55,7 +55,7 @@ async function waitForMail(dataDir, to, skip = 0, timeoutMs = 15000) {
       return parseMail(raw);
     }
     if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -142,18 +142,27 @@ async function shoot(page, dir, name, lang = 'en') {
 }
 
 // A mail's HTML part as a mail client would show it (no scripts), at a
-// desktop and a phone width.
+// desktop and a phone width. One page of its own (a context without
+// scripts, opened once per browser: a new page costs a renderer process)
+// shows every mail, one after the other.
+const mailPages = new WeakMap();
 async function shootMail(browser, html, dir, name) {
-  const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP });
-  try {
-    const page = await context.newPage();
+  let mail = mailPages.get(browser);
+  if (!mail) {
+    mail = { page: browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP })
+        .then((context) => context.newPage()), turn: Promise.resolve() };
+    mailPages.set(browser, mail);
+  }
+  const shot = mail.turn.then(async () => {
+    const page = await mail.page;
+    await page.setViewportSize(DESKTOP);
     await page.setContent(html);
     await page.screenshot({ path: path.join(dir, `${name}-desktop.png`) });
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: path.join(dir, `${name}-phone.png`), fullPage: true });
-  } finally {
-    await context.close();
-  }
+  });
+  mail.turn = shot.catch(() => {});
+  return shot;
 }
 
 module.exports = {
