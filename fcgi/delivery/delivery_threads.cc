@@ -31,10 +31,10 @@ void DeliveryThreads::HandOver(Task task) {
   }
 }
 
-bool DeliveryThreads::Stop() {
-  bool clean = pool_.Stop(std::chrono::milliseconds(200));
-  clean = sweeper_.Stop(std::chrono::milliseconds(100)) && clean;
-  clean = heartbeat_.Stop(std::chrono::milliseconds(100)) && clean;
+bool DeliveryThreads::Stop(std::chrono::milliseconds deadline) {
+  bool clean = pool_.Stop(deadline);
+  clean = sweeper_.Stop(deadline / 2) && clean;
+  clean = heartbeat_.Stop(deadline / 2) && clean;
   return clean;
 }
 

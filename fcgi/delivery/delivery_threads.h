@@ -40,11 +40,11 @@ class DeliveryThreads {
   // pool refuses is left to the sweep (a refused post is logged).
   void HandOver(Task task);
 
-  // Stops the pool, then the sweeper, then the heartbeat, within about
-  // 400 ms in all. False when a send was still in flight: its claim is no
-  // longer renewed and runs out after the lease, then a sweep sends the
-  // job again.
-  bool Stop();
+  // Stops the pool within "deadline", then the sweeper and the heartbeat
+  // within half of it each (400 ms in all by default: a worker's stop).
+  // False when a send was still in flight: its claim is no longer renewed
+  // and runs out after the lease, then a sweep sends the job again.
+  bool Stop(std::chrono::milliseconds deadline = std::chrono::milliseconds(200));
 
  private:
   Heartbeat heartbeat_;

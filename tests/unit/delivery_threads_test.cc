@@ -9,6 +9,8 @@
 namespace reg {
 namespace {
 
+constexpr std::chrono::milliseconds kStopDeadline(10000);
+
 // The delivery side put together as a worker does, on fake senders.
 class DeliveryThreadsTest : public DeliveryFixture {
  protected:
@@ -23,7 +25,10 @@ class DeliveryThreadsTest : public DeliveryFixture {
   }
   void TearDown() override {
     DeliveryFixture::TearDown();  // no send stays held
-    EXPECT_TRUE(delivery_->Stop());
+    // A generous deadline: a loaded host (or a sanitizer) can take more than
+    // a worker's 400 ms to end a sweep, and threads left running would
+    // outlive the fixture they use.
+    EXPECT_TRUE(delivery_->Stop(kStopDeadline));
   }
 
   std::unique_ptr<DeliveryThreads> delivery_;
@@ -47,7 +52,7 @@ TEST_F(DeliveryThreadsTest, AJobNobodyHandedOverIsSentByTheSweepAtStart) {
 
 TEST_F(DeliveryThreadsTest, StopsCleanlyAndTwice) {
   delivery_->Start();
-  EXPECT_TRUE(delivery_->Stop());
+  EXPECT_TRUE(delivery_->Stop(kStopDeadline));
 }
 
 }  // namespace
