@@ -27,42 +27,45 @@ endif
 MAINS      := fcgi/main.cc fcgi/regctl_main.cc
 LIB_SRCS   := $(filter-out $(MAINS),$(sort $(shell find fcgi -name "*.cc")))
 
-# Unity builds (UNITY=1, the default): the .cc files of each folder compile
-# in chunks of up to UNITY_MAX files, build/unity-src/FOLDER_N.cc, each
-# including its files (tools/unity.sh). The headers and templates they
-# share (GoogleTest's, nlohmann-json's) are then parsed and instantiated
-# once per chunk instead of once per file: the service and its tests build
-# in about a third of the processor time, in each flavour. Touching one
-# file recompiles its chunk. `make UNITY=0` builds file by file (what a
-# unity build can hide, such as a missing include, shows there); names at
-# file scope must differ across a folder. The chunks are written when make
-# reads this file, and only when their lists of files change.
-UNITY     ?= 1
-UNITY_MAX ?= 8
-# The service's library under a sanitizer (built by `make test` only, never
-# edited against) goes in LIB_UNITY: "all:K", K chunks across every folder.
-# Its headers' templates (nlohmann-json's, the standard library's) are then
-# instantiated and instrumented K times, not once per folder's chunk.
-# Measured (processor seconds for the service, one loaded 2-core host):
-# ASan+UBSan 187 in folder chunks of 8, 140 in two chunks, 101 in one;
-# TSan 95 in folder chunks, 54 in two. One chunk takes one core, so
-# build-sanitized builds both flavours at once.
-# The plain build keeps a chunk per folder (UNITY_MAX), so that touching a
-# file in `make check`'s loop recompiles a few files, not half the service.
-# Names at file scope must then differ across the whole of fcgi/ (macros
-# too: a file #undefs its own).
-LIB_UNITY ?= $(if $(SANITIZE),all:1,$(UNITY_MAX))
-# The tests' chunks are larger: at -O0 a chunk's time is mostly parsing
-# the headers every test includes (GoogleTest, gmock, nlohmann-json, about
-# 5 s), so fewer chunks parse them fewer times.
+# Unity builds (UNITY=1, the default): the .cc files compile in chunks,
+# build/unity-src/NAME_N.cc, each including its files (tools/unity.sh). The
+# headers and templates they share (nlohmann-json's, GoogleTest's, the
+# standard library's) are then parsed and instantiated once per chunk
+# instead of once per file. Touching one file recompiles its chunk.
+# `make UNITY=0` builds file by file (what a unity build can hide, such as
+# a missing include, shows there). The chunks are written when make reads
+# this file, and only when their lists of files change.
+UNITY ?= 1
+# The service's library goes in LIB_UNITY chunks across every folder
+# ("all:K": K chunks of files next to each other), not a chunk per folder:
+# its headers (nlohmann-json's, the standard library's, libpq's and
+# libcurl's) cost about 4 s of processor time per chunk whatever the chunk
+# holds, so fewer chunks cost less. Measured on this 2-core host,
+# processor seconds for the library:
+#   plain (-O2):  93 in 17 chunks of a folder each (at most 8 files),
+#                 61 in all:8, 49 in all:6, 43 in all:2;
+#   ASan+UBSan:  187 in folder chunks, 140 in all:2, 101 in all:1;
+#   TSan:         95 in folder chunks, 54 in all:2.
+# The plain build takes 6 chunks: touching one file recompiles a sixth of
+# the service (about 8 s), and -j2 keeps both cores busy. Under a
+# sanitizer (built by `make test` only, never edited against) one chunk:
+# build-sanitized compiles both flavours' chunks at once, one core each.
+# Names at file scope must differ across the whole of fcgi/ (macros too:
+# a file #undefs its own).
+LIB_UNITY ?= $(if $(SANITIZE),all:1,all:6)
+# The tests' chunks hold up to TEST_UNITY_MAX files of one folder: at -O0
+# a chunk's time is mostly parsing the headers every test includes
+# (GoogleTest, gmock, nlohmann-json, about 5 s), so fewer chunks parse them
+# fewer times; names at file scope must differ across a folder.
 TEST_UNITY_MAX ?= 13
 UNITY_SRC := build/unity-src
 UNIT_SRCS  := $(wildcard tests/unit/*.cc)
 INTEG_SRCS := $(filter-out tests/integration/stack.cc,$(wildcard tests/integration/*.cc))
-# unity_objs FILES: the objects FILES build into.
+# unity_objs FILES,CHUNKING: the objects FILES build into (CHUNKING as
+# tools/unity.sh takes it: a number of files per folder's chunk, or all:K).
 ifeq ($(UNITY),1)
 unity_objs = $(patsubst $(UNITY_SRC)/%.cc,$(BUILD)/unity/%.o,\
-               $(shell tools/unity.sh $(UNITY_SRC) $(or $(2),$(UNITY_MAX)) $(1)))
+               $(shell tools/unity.sh $(UNITY_SRC) $(2) $(1)))
 else
 unity_objs = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 endif
