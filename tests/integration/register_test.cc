@@ -234,7 +234,8 @@ TEST_F(RegisterTest, VerifiedAddressAnswersExactlyLikeANewOneAndMailsANotice) {
   ASSERT_FALSE(token.empty());
   HttpResponse activated = stack().Post(
       "/activate",
-      nlohmann::json{{"token", token}, {"password", kPassword}}.dump(), {kJson});
+      nlohmann::json{{"token", token}, {"password", kPassword}}.dump(),
+      {kJson});
   ASSERT_EQ(activated.status, 200) << activated.body;
 
   HttpResponse fresh = PostJson("verified-new@example.com", kPassword);
@@ -521,63 +522,80 @@ TEST_F(RegisterTest, MetricsHaveTheContractsLines) {
 // --- RATE_LIMIT and MAIL_CAP -----------------------------------------------
 
 // One stack with the knobs. limit_req (2 a minute, burst 5, nodelay) lets
-// the first 6 posts through and then refills one every 30 s, so the tests
-// run in the order written: the mail caps' 6 posts first, the burst last.
+// a client's first 6 posts through and then refills one every 30 s, so
+// each test posts from a loopback address of its own (its own client for
+// nginx): in any order, none spends another's limit.
 class RegisterLimitsTest : public RegisterTest {
  protected:
   static void SetUpTestSuite() {
     StartStack(
         {{"RATE_LIMIT", "2"}, {"MAIL_CAP", "2"}, {"MAIL_CAP_TOTAL", "3"}});
   }
+  // POST /register as JSON from "client", a 127.x.y.z address.
+  static HttpResponse PostJsonFrom(const std::string& client,
+                                   const std::string& email,
+                                   const std::string& password) {
+    return Http("POST", stack().Url("/register"), JsonBody(email, password),
+                {kJson}, client);
+  }
 };
 
 TEST_F(RegisterLimitsTest, MailCapAnswersAsUsualButSendsOnlyTwoMails) {
   std::vector<HttpResponse> answers;
   // One mailbox, whatever the letter case or +tag.
-  for (const char* email : {"capped@example.com", "Capped@Example.com",
-                            "capped+a@example.com", "CAPPED+b@example.com"})
-    answers.push_back(PostJson(email, kPassword));
+  for (const char* email :
+       {"capped@mailcap.example", "Capped@Mailcap.Example",
+        "capped+a@mailcap.example", "CAPPED+b@mailcap.example"})
+    answers.push_back(PostJsonFrom("127.0.1.1", email, kPassword));
   for (const HttpResponse& r : answers) {
     EXPECT_EQ(r.status, 202) << r.body;
     EXPECT_NE(AcceptedReceipt(r.body), "") << r.body;
   }
   // The account row and its job commit before the answer: only two jobs.
-  EXPECT_EQ(stack().Query("SELECT count(*) FROM outbox WHERE lower(rcpt) IN "
-                          "('capped@example.com', 'capped+a@example.com', "
-                          "'capped+b@example.com')"),
-            std::vector<std::string>{"2"});
+  EXPECT_EQ(
+      stack().Query("SELECT count(*) FROM outbox WHERE lower(rcpt) IN "
+                    "('capped@mailcap.example', 'capped+a@mailcap.example', "
+                    "'capped+b@mailcap.example')"),
+      std::vector<std::string>{"2"});
   // A later registration's mail arriving means the earlier ones had their
   // chance: then the capped address holds exactly two.
-  ASSERT_EQ(PostJson("after-cap@example.com", kPassword).status, 202);
+  ASSERT_EQ(
+      PostJsonFrom("127.0.1.1", "after-cap@mailcap.example", kPassword).status,
+      202);
   ASSERT_TRUE(WaitFor([] {
-    return MailsTo("after-cap@example.com").size() == 1 &&
-           MailsTo("capped@example.com").size() >= 2;
+    return MailsTo("after-cap@mailcap.example").size() == 1 &&
+           MailsTo("capped@mailcap.example").size() >= 2;
   }));
-  EXPECT_EQ(MailsTo("capped@example.com").size(), 2u);
+  EXPECT_EQ(MailsTo("capped@mailcap.example").size(), 2u);
   EXPECT_EQ(stack().Metric("mail_capped_total"), 2);
 }
 
 TEST_F(RegisterLimitsTest, DomainCapDelaysMailPastItsHourAndSaysWhen) {
-  // MAIL_CAP_TOTAL=3 mails an hour to one recipient domain: fill
-  // example.com's hour (whatever the suite's other tests left, which may
-  // run in another shard); then a new address there is answered as usual
-  // and its mail is queued for when the hour has room, not dropped.
+  // MAIL_CAP_TOTAL=3 mails an hour to one recipient domain: fill this
+  // test's own domain's hour; then a new address there is answered as
+  // usual and its mail is queued for when the hour has room, not dropped.
   const auto jobs = [] {
     return std::stoi(stack().QueryOne(
-        "SELECT count(*) FROM outbox WHERE domain = 'example.com'"));
+        "SELECT count(*) FROM outbox WHERE domain = 'domaincap.example'"));
   };
   for (int i = 0; jobs() < 3 && i < 3; i++) {
-    ASSERT_EQ(PostJson("fill-" + std::to_string(i) + "@example.com", kPassword)
+    ASSERT_EQ(PostJsonFrom("127.0.1.2",
+                           "fill-" + std::to_string(i) + "@domaincap.example",
+                           kPassword)
                   .status,
               202);
   }
   ASSERT_EQ(jobs(), 3);
+  // (The burst test's domain may have mail held too.)
+  const double held = stack().Metric("mail_domain_held");
+  const double delayed = stack().Metric("mail_domain_delayed_total");
   const std::int64_t before_s = std::time(nullptr);
-  HttpResponse r = PostJson("delayed-1@example.com", kPassword);
+  HttpResponse r =
+      PostJsonFrom("127.0.1.2", "delayed-1@domaincap.example", kPassword);
   ASSERT_EQ(r.status, 202) << r.body;
   const std::string receipt = AcceptedReceipt(r.body);
   EXPECT_EQ(jobs(), 4);
-  EXPECT_EQ(stack().JobState(stack().JobIdFor("delayed-1@example.com")),
+  EXPECT_EQ(stack().JobState(stack().JobIdFor("delayed-1@domaincap.example")),
             "queued");
   // Its receipt says delayed, by our cap, and when it goes: an hour after
   // the first of the three, so within the coming hour.
@@ -592,15 +610,16 @@ TEST_F(RegisterLimitsTest, DomainCapDelaysMailPastItsHourAndSaysWhen) {
   EXPECT_THAT(stack().Get("/register/sent?r=" + receipt).body,
               HasSubstr("waits its turn"));
   // What an alert watches.
-  EXPECT_EQ(stack().Metric("mail_domain_held"), 1);
-  EXPECT_EQ(stack().Metric("mail_domain_delayed_total"), 1);
+  EXPECT_EQ(stack().Metric("mail_domain_held"), held + 1);
+  EXPECT_EQ(stack().Metric("mail_domain_delayed_total"), delayed + 1);
 }
 
 TEST_F(RegisterLimitsTest, BurstOfPostsPastTheRateLimitIs429) {
   std::vector<long> statuses;
   for (int i = 0; i < 10; i++) {
     statuses.push_back(
-        PostJson("burst-" + std::to_string(i) + "@example.com", kPassword)
+        PostJsonFrom("127.0.1.3",
+                     "burst-" + std::to_string(i) + "@burst.example", kPassword)
             .status);
   }
   auto first_429 = std::find(statuses.begin(), statuses.end(), 429);
@@ -613,7 +632,8 @@ TEST_F(RegisterLimitsTest, BurstOfPostsPastTheRateLimitIs429) {
         << ::testing::PrintToString(statuses);
   }
   // Past the limit: a clear page, still 429, with the security headers.
-  HttpResponse limited = PostJson("burst-late@example.com", kPassword);
+  HttpResponse limited =
+      PostJsonFrom("127.0.1.3", "burst-late@burst.example", kPassword);
   EXPECT_EQ(limited.status, 429);
   EXPECT_THAT(limited.body, HasSubstr("Too many attempts"));
   EXPECT_THAT(limited.Header("content-security-policy"),
