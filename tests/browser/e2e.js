@@ -244,12 +244,19 @@ async function tabTo(page, expect) {
   assert.ok(f.ring, `no visible focus on ${JSON.stringify(f)}`);
 }
 
-async function javascriptOn(browser) {
+// A desktop page with JavaScript on, its errors watched, and "posts"
+// collecting each POST it makes.
+async function desktopPageKeepingPosts(browser) {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   watchForErrors(page);
   const posts = [];
   page.on('request', (q) => { if (q.method() === 'POST') posts.push(q); });
+  return { context, page, posts };
+}
+
+async function javascriptOn(browser) {
+  const { context, page, posts } = await desktopPageKeepingPosts(browser);
   const email = `js-on-${unique()}@example.com`;
   try {
     const password = newPassword();
@@ -407,11 +414,7 @@ async function javascriptOn(browser) {
 // posts nothing. (A scenario of its own: it is the longest part of the
 // keyboard scenario, and runs beside it.)
 async function scriptAsServer(browser) {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  const page = await context.newPage();
-  watchForErrors(page);
-  const posts = [];
-  page.on('request', (q) => { if (q.method() === 'POST') posts.push(q); });
+  const { context, page, posts } = await desktopPageKeepingPosts(browser);
   try {
     await page.goto(BASE + '/');
     await page.locator('button.reveal').waitFor();  // app.js ran
