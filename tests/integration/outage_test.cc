@@ -186,7 +186,7 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
   for (auto& t : threads) t.join();
   for (const HttpResponse& a : answers) {
     EXPECT_TRUE(a.status == 202 || a.status == 200)
-        << a.status << " " << a.body;
+        << a.status << " " << a.error << " " << a.body;
   }
   ASSERT_TRUE(WaitFor([&] { return stack.JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink, to).size(), 1);
