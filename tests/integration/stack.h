@@ -99,6 +99,7 @@ class Sink {
   std::string dir_;
   int port_;
   pid_t pid_ = -1;
+  bool forked_ = false;  // by the zygote (stack.cc): not ours to reap
 };
 
 // The engine of this run's stacks: PostgreSQL when the test binary runs
