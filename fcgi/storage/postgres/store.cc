@@ -44,7 +44,9 @@ Result<std::unique_ptr<PgStorage>> PgStorage::Open(const std::string& url,
   if (!conn.ok()) return conn.status();
   Status s = PgMigrate(conn.value().get(), kPgMigrations, kPgMigrationCount);
   if (!s.ok()) return s;
-  Result<std::unique_ptr<PgWriteLane>> lane = PgWriteLane::Open(url, clock);
+  // The migrating connection becomes the lane's first.
+  Result<std::unique_ptr<PgWriteLane>> lane = PgWriteLane::Open(
+      url, clock, PgWriteLane::kConnections, std::move(conn).value());
   if (!lane.ok()) return lane.status();
   return std::unique_ptr<PgStorage>(new PgStorage(
       url, clock, std::move(policy), std::move(lane).value()));

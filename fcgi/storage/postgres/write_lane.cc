@@ -22,15 +22,19 @@ constexpr const char* kLaneLocks =
 
 Result<std::unique_ptr<PgWriteLane>> PgWriteLane::Open(const std::string& url,
                                                        const Clock* clock,
-                                                       int connections) {
+                                                       int connections,
+                                                       std::unique_ptr<PgConnection> first) {
   std::vector<std::unique_ptr<PgConnection>> conns;
-  for (int i = 0; i < connections; i++) {
+  for (int i = first != nullptr ? 1 : 0; i < connections; i++) {
     Result<std::unique_ptr<PgConnection>> conn =
         PgConnection::Open(url, /*defer=*/true);
     if (!conn.ok()) return conn.status();
-    conn.value()->set_may_probe(false);  // see set_may_probe
     conns.push_back(std::move(conn).value());
   }
+  // The last is taken first (free_ is a stack).
+  if (first != nullptr) conns.push_back(std::move(first));
+  for (const std::unique_ptr<PgConnection>& c : conns)
+    c->set_may_probe(false);  // see set_may_probe
   return std::unique_ptr<PgWriteLane>(new PgWriteLane(std::move(conns), clock));
 }
 

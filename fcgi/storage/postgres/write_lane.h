@@ -74,10 +74,15 @@ class PgWriteLane {
 
   // Opens the lane's "connections" to "url" (deferred: they connect on
   // first use if the server is away). "clock" is for tests only (see
-  // PgTxn).
+  // PgTxn). "first", if given, is one of them, already open (the one that
+  // migrated): the lane takes it first, so that a lane used by one thread
+  // at a time never opens a second. A connection is a server process
+  // forked and set up, about 30 ms of the server's processor time on a
+  // small virtual machine.
   static Result<std::unique_ptr<PgWriteLane>> Open(
       const std::string& url, const Clock* clock,
-      int connections = kConnections);
+      int connections = kConnections,
+      std::unique_ptr<PgConnection> first = nullptr);
 
   // Runs "work" in the next batch and blocks until that batch has
   // committed. Returns work's Status; a failing work's own writes are
