@@ -220,10 +220,24 @@ int Bounce(const Config& config, const std::vector<std::string>& args,
     Note("bounce: ignored: the message is over %zu bytes", kMaxDsnBytes);
     return 0;
   }
-  Result<std::string> secret = LoadSecret(SecretPath(config));
+  // The workers' job secret. Run by root (by hand: an MTA runs it as the
+  // alias file's owner), regctl takes the one of DATA_DIR's owner, as its
+  // other commands act on that user's data as root.
+  Result<uid_t> owner = SecretOwner(geteuid(), where.data_dir);
+  if (!owner.ok()) {
+    Note("bounce: %s: run as root, regctl reads only the job secret of "
+        "DATA_DIR's owner (give the workers' DATA_DIR, or run it as their "
+        "user); kept for later",
+        owner.status().message().c_str());
+    return kTempFail;
+  }
+  Result<std::string> secret = LoadSecret(SecretPath(config), owner.value());
   if (!secret.ok()) {
-    Note("bounce: the job secret: %s; kept for later",
-        secret.status().ToString().c_str());
+    Note("bounce: the job secret: %s (it must be the workers' own: mode "
+        "0600, owned by the user DATA_DIR belongs to, who runs regctl bounce "
+        "under the MTA; fix its owner or mode, or give the workers' "
+        "DATA_DIR); kept for later",
+        secret.status().message().c_str());
     return kTempFail;
   }
   Result<BounceTagger> tagger = BounceTagger::Create(secret.value());

@@ -27,6 +27,20 @@ Status PosixError(const std::string& path, const char* what, int err) {
 }  // namespace
 
 Result<std::string> LoadSecret(const std::string& path) {
+  return LoadSecret(path, geteuid());
+}
+
+Result<uid_t> SecretOwner(uid_t euid, const std::string& data_dir) {
+  if (euid != 0) return euid;
+  struct stat st;
+  if (stat(data_dir.c_str(), &st) != 0) {
+    return Status::NotFound(data_dir + ": cannot tell whose it is: " +
+                            std::system_category().message(errno));
+  }
+  return st.st_uid;
+}
+
+Result<std::string> LoadSecret(const std::string& path, uid_t owner) {
   // O_NONBLOCK: a FIFO planted at "path" must not hang us before fstat.
   // O_NOFOLLOW: a symlink planted at "path" is refused, not followed.
   UniqueFd fd(open(path.c_str(),
@@ -40,11 +54,11 @@ Result<std::string> LoadSecret(const std::string& path) {
   if (!S_ISREG(st.st_mode)) {
     return Status::Internal(path + ": not a regular file");
   }
-  if (st.st_uid != geteuid()) {
+  if (st.st_uid != owner) {
     return Status::Internal(path + ": owned by uid " +
                             std::to_string(st.st_uid) +
                             ", not by the user the workers run as (uid " +
-                            std::to_string(geteuid()) + ")");
+                            std::to_string(owner) + ")");
   }
   if ((st.st_mode & 077) != 0) {
     return Status::Internal(path + ": readable by group or others (chmod 600 " +

@@ -64,10 +64,13 @@ void Sweeper::ApplyRetentionOnce(Store* store) {
   Result<RetentionResult> r = store->ApplyRetention(policy);
   if (!r.ok()) {
     Log("retention: %s", r.status().ToString().c_str());
-  } else if (r.value().accounts > 0 || r.value().mail_bodies > 0) {
-    Log("retention: deleted %lld unverified accounts, %lld sent mail bodies",
+  } else if (r.value().accounts > 0 || r.value().mail_bodies > 0 ||
+             r.value().no_account_mails > 0) {
+    Log("retention: deleted %lld unverified accounts, %lld sent mail bodies, "
+        "%lld \"no account\" mails",
         static_cast<long long>(r.value().accounts),
-        static_cast<long long>(r.value().mail_bodies));
+        static_cast<long long>(r.value().mail_bodies),
+        static_cast<long long>(r.value().no_account_mails));
   }
 }
 

@@ -3,6 +3,7 @@
 #ifndef FCGI_HANDLERS_ROUTER_H_
 #define FCGI_HANDLERS_ROUTER_H_
 
+#include <chrono>
 #include <vector>
 
 #include "base/status.h"
@@ -17,6 +18,12 @@ namespace reg {
 struct Reply {
   Response response;
   Task after;
+  // A timing floor: the answer's bytes go no sooner than this (none when
+  // unset). The request thread sleeps to it (SleepUntilExactly) as the last
+  // thing before it writes them, so whatever work differs by path (the
+  // handler's, its frees and logging, the router's) is done before the
+  // sleep, and the post-answer work after the answer.
+  std::chrono::steady_clock::time_point not_before;
 };
 
 using Handler = Result<Reply> (*)(const Request&, Context&);

@@ -3,6 +3,7 @@
 #ifndef FCGI_HTTP_REQUEST_H_
 #define FCGI_HTTP_REQUEST_H_
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -37,6 +38,10 @@ struct Request {
   std::string body;             // at most kMaxBodyBytes
   bool body_too_large = false;  // CONTENT_LENGTH above kMaxBodyBytes
   bool body_short = false;      // the stream ended before CONTENT_LENGTH
+  // When the request thread took it (FCGX_Accept_r returned: the earliest
+  // moment the worker knows of it); a timing floor counts from here. Unset
+  // (time_point()) for a request not read from FastCGI.
+  std::chrono::steady_clock::time_point arrived;
 
   // The body is JSON (by Content-Type) or Accept names application/json.
   bool WantsJson() const;

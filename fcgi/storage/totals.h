@@ -46,8 +46,10 @@ struct RowTotals {
 StoreTotals TotalsFrom(const RowTotals& rows, const Counters& counters);
 
 // What /internal/metrics counts from the rows of some mail jobs: retention
-// reads this of an account's jobs before it deletes them.
+// reads this of the jobs it deletes (an account's, or "no account" mails)
+// before it deletes them.
 struct JobFigures {
+  // As Store::Totals counts them: a "no account" mail is neither.
   std::int64_t register_jobs = 0;
   std::int64_t resend_jobs = 0;
   std::int64_t sent = 0;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <variant>
 
+#include "base/exact_sleep.h"
 #include "base/log.h"
 #include "http/request.h"
 #include "worker/signals.h"
@@ -71,9 +72,16 @@ void RequestThreads::Loop(Thread* self) {
   Context context{services_, *store.value(), *outbox.value()};
   FcgiRequest fcgx;
   while (!stopping_ && FCGX_Accept_r(fcgx.get()) == 0) {
+    const auto arrived = std::chrono::steady_clock::now();
     Request request = ReadFcgiRequest(fcgx.get());
+    request.arrived = arrived;
     Reply reply = router_.Dispatch(request, context);
     const std::string bytes = reply.response.Serialize();
+    // A timing floor ends here, right before the bytes: nothing runs
+    // between the wake-up and them that differs by the request's path.
+    if (reply.not_before != std::chrono::steady_clock::time_point()) {
+      SleepUntilExactly(reply.not_before);
+    }
     FCGX_PutStr(bytes.data(), static_cast<int>(bytes.size()), fcgx.get()->out);
     // nginx completes the answer now; what follows never delays it.
     FCGX_Finish_r(fcgx.get());

@@ -184,6 +184,85 @@ TEST_P(EngineRetentionTest,
   EXPECT_EQ(Stats().delivered, 1);
 }
 
+// A "no account" mail (a resend's to an unknown address) belongs to no
+// account: it goes on its own, with its history and receipts, once final
+// and as old as a notification about it can be (a week: until then one
+// can still suppress its address, and MAIL_CAP's day counts it), and
+// every total stays.
+TEST_P(EngineRetentionTest, NoAccountMailsGoOnceFinalAndAWeekOld) {
+  limits_.mail_cap = 0;
+  Result<RegisterOutcome> first = Resend("nobody@example.com", "tok-1");
+  Result<RegisterOutcome> second = Resend("nobody@example.com", "tok-2");
+  ASSERT_OK(first);
+  ASSERT_OK(second);
+  ASSERT_OK(outbox_->MarkFailed(MustClaim(second.value().job_id), "550 no"));
+  ASSERT_OK(Register("kept@example.com", "h", "tok-3"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-3"), {}));
+  clock_.AdvanceMs(2000);
+  SendAll(RetryReason::kTimeout);  // the first and kept@'s, 2 s after
+  Result<RegisterOutcome> unsent = Resend("nobody@example.com", "tok-4");
+  ASSERT_OK(unsent);
+  ASSERT_EQ(Jobs().size(), 4u);
+  const StoreTotals totals_before = Totals();
+  const OutboxStats before = Stats();
+  EXPECT_EQ(before.sent_total, 2);
+  EXPECT_EQ(before.failed_total, 1);
+  EXPECT_EQ(before.delivery_ms_sum, 4000);
+  EXPECT_EQ(Retries("timeout"), 2);
+
+  // The mails were queued at the start; a week later they are still kept.
+  clock_.AdvanceMs(7 * 24 * kHour - 2000);
+  EXPECT_EQ(Apply().no_account_mails, 0);
+  EXPECT_EQ(Jobs().size(), 4u);
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(Apply().no_account_mails, 2);
+  EXPECT_EQ(Jobs().size(), 2u);  // the unsent one, the verified account's
+  std::vector<JobEvent> events;
+  for (std::int64_t gone : {first.value().job_id, second.value().job_id}) {
+    EXPECT_EQ(outbox_->GetJob(gone, &events).status().code(), Code::kNotFound)
+        << "job " << gone;
+  }
+  EXPECT_EQ(Row(unsent.value().job_id).state, "queued");
+  EXPECT_EQ(store_->Receipt(ReceiptHashOf("tok-1")).status().code(),
+            Code::kNotFound);
+
+  const StoreTotals totals_after = Totals();
+  const OutboxStats after = Stats();
+  EXPECT_EQ(totals_after.registrations, totals_before.registrations);
+  EXPECT_EQ(totals_after.resends, totals_before.resends);
+  EXPECT_EQ(totals_after.receipts, totals_before.receipts);
+  EXPECT_EQ(totals_after.retention_accounts, 0);
+  EXPECT_EQ(after.sent_total, before.sent_total);
+  EXPECT_EQ(after.failed_total, before.failed_total);
+  EXPECT_EQ(after.delivered, before.delivered);
+  EXPECT_EQ(after.delivery_ms_sum, before.delivery_ms_sum);
+  EXPECT_EQ(after.delivered_within, before.delivered_within);
+  EXPECT_EQ(after.retries, before.retries);
+  EXPECT_EQ(after.by_state[static_cast<int>(JobState::kSent)], 1);  // a gauge
+  EXPECT_EQ(Apply().no_account_mails, 0);  // nothing twice
+  // A new one after the deletion counts on top.
+  ASSERT_OK(Resend("nobody@example.com", "tok-5"));
+  SendAll();
+  EXPECT_EQ(Stats().sent_total, before.sent_total + 2);
+}
+
+// A receipt lives TOKEN_TTL_S (up to 30 days): its mail stays while it
+// does, so its page never loses what became of it.
+TEST_P(EngineRetentionTest, ANoAccountMailStaysWhileItsReceiptLives) {
+  limits_.mail_cap = 0;
+  limits_.token_ttl_ms = 10 * 24 * kHour;
+  ASSERT_OK(Resend("nobody@example.com", "tok-1"));
+  SendAll();
+  clock_.AdvanceMs(10 * 24 * kHour - 1);
+  EXPECT_EQ(Apply().no_account_mails, 0);
+  EXPECT_OK(store_->Receipt(ReceiptHashOf("tok-1")));
+  EXPECT_EQ(Jobs().size(), 1u);
+  clock_.AdvanceMs(1);
+  EXPECT_EQ(Apply().no_account_mails, 1);
+  EXPECT_EQ(Jobs().size(), 0u);
+  EXPECT_EQ(Stats().sent_total, 1);
+}
+
 INSTANTIATE_ENGINES(EngineRetentionTest);
 
 }  // namespace

@@ -135,6 +135,37 @@ TEST_F(SecretFileTest, RefusesAFileOwnedByAnotherUser) {
       << s.status().message();
 }
 
+TEST_F(SecretFileTest, LoadsASecretOfTheOwnerItIsGiven) {
+  const std::string path = Write("secret", kSecret);
+  EXPECT_EQ(LoadSecret(path, geteuid()).value(), kSecret);
+  const uid_t other = geteuid() == 0 ? 65534 : geteuid() + 1;
+  Result<std::string> s = LoadSecret(path, other);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("(uid " + std::to_string(other) + ")"),
+            std::string::npos)
+      << s.status().message();
+}
+
+// regctl run by root trusts the secret of DATA_DIR's owner (the user the
+// workers run as); anyone else only its own.
+TEST_F(SecretFileTest, RootTrustsTheSecretOfTheDataDirsOwner) {
+  EXPECT_EQ(SecretOwner(1234, dir_).value(), 1234u);
+  EXPECT_EQ(SecretOwner(1234, dir_ + "/missing").value(), 1234u);
+  EXPECT_EQ(SecretOwner(0, dir_).value(), geteuid());  // the test's folder
+  Result<uid_t> missing = SecretOwner(0, dir_ + "/missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_NE(missing.status().message().find(dir_ + "/missing"),
+            std::string::npos);
+  if (geteuid() != 0) return;  // chown needs root
+  ASSERT_EQ(chown(dir_.c_str(), 65534, 65534), 0);
+  EXPECT_EQ(SecretOwner(0, dir_).value(), 65534u);
+  const std::string path = Write("secret", kSecret);
+  ASSERT_EQ(chown(path.c_str(), 65534, 65534), 0);
+  EXPECT_EQ(LoadSecret(path, SecretOwner(0, dir_).value()).value(), kSecret);
+  EXPECT_FALSE(LoadSecret(path).ok());  // root's own secret it is not
+}
+
 // Workers that start together (spawn-fcgi -F 2, or tools/stack) race to
 // make a missing secret: all get the same one, none a half-written file.
 TEST_F(SecretFileTest, CreatorsRacingOnAMissingSecretAllGetTheSameOne) {

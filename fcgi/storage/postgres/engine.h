@@ -63,10 +63,16 @@ Result<Counters> PgCounters(PgConnection& conn);
 // Adds "delta" to counter "name" inside the caller's transaction.
 Status PgAddCounter(PgConnection& conn, const std::string& name,
                     std::int64_t delta);
+// Whose sent mails the delivery histogram's query counts (PgDeliverySql).
+enum class PgDeliveryOf {
+  kAll,
+  kAccount,  // one account's: its id is the last parameter
+  kListed,   // listed jobs': their ids, a bigint[], the last parameter
+};
 // The delivery histogram's query (outbox_read.cc): count, sum, one count
-// per bucket bound ($1...); with "for_account", of one account's jobs (the
-// last parameter). PgDeliveryBounds: the bounds, in ms, as its parameters.
-const std::string& PgDeliverySql(bool for_account);
+// per bucket bound ($1...), of the mails "of" says. PgDeliveryBounds: the
+// bounds, in ms, as its parameters.
+const std::string& PgDeliverySql(PgDeliveryOf of);
 std::vector<PgParam> PgDeliveryBounds();
 
 // Records a row in outbox_events inside the transaction open on "conn".

@@ -7,8 +7,8 @@
 
 namespace reg {
 
-const std::string& PgDeliverySql(bool for_account) {
-  static const std::array<std::string, 2> sql = [] {
+const std::string& PgDeliverySql(PgDeliveryOf of) {
+  static const std::array<std::string, 3> sql = [] {
     std::string q =
         "SELECT count(*), coalesce(sum(greatest(sent_ms - created_ms, 0)), 0)";
     for (int i = 0; i < kDeliveryBucketCount; i++) {
@@ -16,10 +16,12 @@ const std::string& PgDeliverySql(bool for_account) {
            std::to_string(i + 1) + "::bigint)";
     }
     q += " FROM outbox WHERE state = 'sent' AND channel = 'mail'";
-    return std::array<std::string, 2>{
-        q, q + " AND user_id = $" + std::to_string(kDeliveryBucketCount + 1)};
+    const std::string last = "$" + std::to_string(kDeliveryBucketCount + 1);
+    return std::array<std::string, 3>{
+        q, q + " AND user_id = " + last,
+        q + " AND id = ANY(" + last + "::bigint[])"};
   }();
-  return sql[for_account ? 1 : 0];
+  return sql[static_cast<int>(of)];
 }
 
 std::vector<PgParam> PgDeliveryBounds() {
@@ -85,8 +87,8 @@ Result<OutboxStats> PgOutbox::Stats() {
     stats.retries.emplace_back(retries.value().Text(i, 0),
                                retries.value().Int(i, 1));
   }
-  Result<PgRows> delivery =
-      conn_->Query(PgDeliverySql(false).c_str(), PgDeliveryBounds());
+  Result<PgRows> delivery = conn_->Query(
+      PgDeliverySql(PgDeliveryOf::kAll).c_str(), PgDeliveryBounds());
   if (!delivery.ok()) return delivery.status();
   stats.delivered = delivery.value().Int(0, 0);
   stats.delivery_ms_sum = delivery.value().Int(0, 1);

@@ -9,37 +9,66 @@
 namespace reg {
 namespace {
 
-// What /internal/metrics counts from the rows of the account's jobs,
-// before they are deleted.
-Result<JobFigures> FiguresOf(PgConnection& conn, std::int64_t user_id) {
-  // An unverified account has mail only (events follow a verification);
-  // its jobs are registrations' and resends'.
-  Result<PgRows> jobs = conn.Query(
-      "SELECT count(*) FILTER (WHERE cause = 'register'), "
-      "count(*) FILTER (WHERE cause = 'resend'), "
-      "count(*) FILTER (WHERE state = 'sent'), "
-      "count(*) FILTER (WHERE state = 'failed') FROM outbox "
-      "WHERE user_id = $1 AND channel = 'mail'",
-      {user_id});
-  if (!jobs.ok()) return jobs.status();
+// The jobs one retirement counts and deletes: an account's, or listed
+// "no account" mails. Each statement comes in a pair of string literals
+// (PgConnection prepares by address), chosen by Pick; Param is the set's.
+struct PgRetiredJobs {
+  std::int64_t account_id = 0;  // the account's jobs, when not 0
+  std::string ids;              // else these, an array: "{3,5}"
+
+  const char* Pick(const char* of_account, const char* listed) const {
+    return account_id != 0 ? of_account : listed;
+  }
+  PgParam Param() const {
+    return account_id != 0 ? PgParam(account_id) : PgParam(ids);
+  }
+};
+
+#define PG_RETIRED_OF_ACCOUNT " IN (SELECT id FROM outbox WHERE user_id = $1)"
+#define PG_RETIRED_LISTED " = ANY($1::bigint[])"
+
+// What /internal/metrics counts from the rows of "jobs", before they are
+// deleted.
+Result<JobFigures> FiguresOf(PgConnection& conn, const PgRetiredJobs& jobs) {
+  // Mail only (events follow a verification, and a "no account" mail has
+  // none): registrations' and resends', as Totals counts them.
+#define PG_RETIRED_COUNTS                                               \
+  "SELECT count(*) FILTER (WHERE cause = 'register'), "                 \
+  "count(*) FILTER (WHERE cause = 'resend' AND kind <> 'no_account'), " \
+  "count(*) FILTER (WHERE state = 'sent'), "                            \
+  "count(*) FILTER (WHERE state = 'failed') FROM outbox "               \
+  "WHERE channel = 'mail' AND id"
+  Result<PgRows> counts =
+      conn.Query(jobs.Pick(PG_RETIRED_COUNTS PG_RETIRED_OF_ACCOUNT,
+                           PG_RETIRED_COUNTS PG_RETIRED_LISTED),
+                 {jobs.Param()});
+#undef PG_RETIRED_COUNTS
+  if (!counts.ok()) return counts.status();
   JobFigures figures;
-  figures.register_jobs = jobs.value().Int(0, 0);
-  figures.resend_jobs = jobs.value().Int(0, 1);
-  figures.sent = jobs.value().Int(0, 2);
-  figures.failed = jobs.value().Int(0, 3);
+  figures.register_jobs = counts.value().Int(0, 0);
+  figures.resend_jobs = counts.value().Int(0, 1);
+  figures.sent = counts.value().Int(0, 2);
+  figures.failed = counts.value().Int(0, 3);
+#define PG_RETIRED_RETRIES                      \
+  "SELECT reason, count(*) FROM outbox_events " \
+  "WHERE event = 'retry' AND reason IS NOT NULL AND job_id"
   Result<PgRows> retries = conn.Query(
-      "SELECT reason, count(*) FROM outbox_events "
-      "WHERE event = 'retry' AND reason IS NOT NULL AND job_id IN "
-      "(SELECT id FROM outbox WHERE user_id = $1) GROUP BY reason",
-      {user_id});
+      jobs.Pick(PG_RETIRED_RETRIES PG_RETIRED_OF_ACCOUNT " GROUP BY reason",
+                PG_RETIRED_RETRIES PG_RETIRED_LISTED " GROUP BY reason"),
+      {jobs.Param()});
+#undef PG_RETIRED_RETRIES
   if (!retries.ok()) return retries.status();
   for (int i = 0; i < retries.value().size(); i++) {
     figures.retries.emplace_back(retries.value().Text(i, 0),
                                  retries.value().Int(i, 1));
   }
   std::vector<PgParam> params = PgDeliveryBounds();
-  params.emplace_back(user_id);
-  Result<PgRows> delivery = conn.Query(PgDeliverySql(true).c_str(), params);
+  params.push_back(jobs.Param());
+  Result<PgRows> delivery =
+      conn.Query(PgDeliverySql(jobs.account_id != 0 ? PgDeliveryOf::kAccount
+                                                    : PgDeliveryOf::kListed)
+                     .c_str(),
+                 params);
   if (!delivery.ok()) return delivery.status();
   figures.delivered = delivery.value().Int(0, 0);
   figures.delivery_ms_sum = delivery.value().Int(0, 1);
@@ -47,6 +76,61 @@ Result<JobFigures> FiguresOf(PgConnection& conn, std::int64_t user_id) {
     figures.delivered_within.push_back(delivery.value().Int(0, 2 + i));
   }
   return figures;
+}
+
+// Deletes "jobs" and what hangs off them, children first (foreign keys):
+// the receipts naming them (expired by now, unless the clock went back;
+// counted in "receipts"), their history and bodies.
+Status PgDeleteJobs(PgConnection& conn, const PgRetiredJobs& jobs,
+                    std::int64_t* receipts) {
+  Result<PgRows> named = conn.Query(
+      jobs.Pick("DELETE FROM receipts WHERE job_id" PG_RETIRED_OF_ACCOUNT,
+                "DELETE FROM receipts WHERE job_id" PG_RETIRED_LISTED),
+      {jobs.Param()});
+  if (!named.ok()) return named.status();
+  *receipts += named.value().affected();
+  for (const char* sql :
+       {jobs.Pick(
+            "DELETE FROM outbox_events WHERE job_id" PG_RETIRED_OF_ACCOUNT,
+            "DELETE FROM outbox_events WHERE job_id" PG_RETIRED_LISTED),
+        jobs.Pick(
+            "DELETE FROM outbox_messages WHERE job_id" PG_RETIRED_OF_ACCOUNT,
+            "DELETE FROM outbox_messages WHERE job_id" PG_RETIRED_LISTED),
+        jobs.Pick("DELETE FROM outbox WHERE user_id = $1",
+                  "DELETE FROM outbox WHERE id" PG_RETIRED_LISTED)}) {
+    Result<PgRows> deleted = conn.Query(sql, {jobs.Param()});
+    if (!deleted.ok()) return deleted.status();
+  }
+  return Status();
+}
+
+#undef PG_RETIRED_OF_ACCOUNT
+#undef PG_RETIRED_LISTED
+
+// The "no account" mails past keeping (NoAccountMailsBefore), at most
+// "batch", held for this transaction, as an array of their ids ("{}" for
+// none).
+Result<std::string> PgPastNoAccountMails(PgConnection& conn,
+                                         std::int64_t before_ms,
+                                         std::int64_t now_ms, int batch,
+                                         std::int64_t* count) {
+  // user_id IS NULL only for them: the index outbox_user finds them.
+  Result<PgRows> found = conn.Query(
+      "SELECT id FROM outbox WHERE user_id IS NULL "
+      "AND kind = 'no_account' AND created_ms < $1 "
+      "AND state IN ('sent', 'failed') "
+      "AND NOT EXISTS (SELECT 1 FROM receipts r "
+      "  WHERE r.job_id = outbox.id AND r.expires_ms > $2) "
+      "ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED",
+      {before_ms, now_ms, batch});
+  if (!found.ok()) return found.status();
+  std::string ids = "{";
+  for (int i = 0; i < found.value().size(); i++) {
+    if (i > 0) ids += ",";
+    ids += std::to_string(found.value().Int(i, 0));
+  }
+  *count = found.value().size();
+  return ids + "}";
 }
 
 }  // namespace
@@ -120,30 +204,37 @@ Result<RetentionResult> PgStore::ApplyRetention(const RetentionPolicy& policy) {
   Counters retired;
   for (int i = 0; i < found.value().size(); i++) {
     const std::int64_t id = found.value().Int(i, 0);
-    Result<JobFigures> figures = FiguresOf(*conn_, id);
+    const PgRetiredJobs jobs{id, ""};
+    Result<JobFigures> figures = FiguresOf(*conn_, jobs);
     if (!figures.ok()) return figures.status();
     Retire(figures.value(), &retired);
-    // Children first (foreign keys): receipts naming the jobs (expired by
-    // now, unless the clock went back).
-    Result<PgRows> named = conn_->Query(
-        "DELETE FROM receipts WHERE job_id IN "
-        "(SELECT id FROM outbox WHERE user_id = $1)",
-        {id});
-    if (!named.ok()) return named.status();
-    result.receipts += named.value().affected();
-    for (const char* sql : {"DELETE FROM outbox_events WHERE job_id IN "
-                            "(SELECT id FROM outbox WHERE user_id = $1)",
-                            "DELETE FROM outbox_messages WHERE job_id IN "
-                            "(SELECT id FROM outbox WHERE user_id = $1)",
-                            "DELETE FROM outbox WHERE user_id = $1",
-                            "DELETE FROM tokens WHERE user_id = $1"}) {
-      Result<PgRows> deleted = conn_->Query(sql, {id});
-      if (!deleted.ok()) return deleted.status();
+    if (Status s = PgDeleteJobs(*conn_, jobs, &result.receipts); !s.ok()) {
+      return s;
     }
+    Result<PgRows> tokens =
+        conn_->Query("DELETE FROM tokens WHERE user_id = $1", {id});
+    if (!tokens.ok()) return tokens.status();
     Result<PgRows> account = conn_->Query(
         "DELETE FROM users WHERE id = $1 AND verified_ms IS NULL", {id});
     if (!account.ok()) return account.status();
     result.accounts += account.value().affected();
+  }
+
+  // "No account" mails, which no account's deletion takes.
+  std::int64_t count = 0;
+  Result<std::string> listed =
+      PgPastNoAccountMails(*conn_, NoAccountMailsBefore(policy, now.value()),
+                           now.value(), policy.batch, &count);
+  if (!listed.ok()) return listed.status();
+  if (count > 0) {
+    const PgRetiredJobs jobs{0, listed.value()};
+    Result<JobFigures> figures = FiguresOf(*conn_, jobs);
+    if (!figures.ok()) return figures.status();
+    Retire(figures.value(), &retired);
+    if (Status s = PgDeleteJobs(*conn_, jobs, &result.receipts); !s.ok()) {
+      return s;
+    }
+    result.no_account_mails = count;
   }
 
   CountRetention(result, &retired);

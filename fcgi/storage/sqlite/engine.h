@@ -175,9 +175,15 @@ Result<Counters> ReadCounters(Database& db);
 // Adds "delta" to counter "name" inside the caller's transaction.
 Status AddCounter(Database& db, const std::string& name, std::int64_t delta);
 
+// Whose sent mails the delivery histogram's query counts (DeliverySql).
+enum class DeliveryOf {
+  kAll,
+  kAccount,  // one account's: its id is the last parameter
+  kListed,   // listed jobs': their ids, a JSON array, the last parameter
+};
 // The delivery histogram's query (outbox_read.cc): the bucket bounds in ms
-// as ?1..?N, then with "for_account" the account's id.
-const std::string& DeliverySql(bool for_account);
+// as ?1..?N, then what "of" says.
+const std::string& DeliverySql(DeliveryOf of);
 
 // Records a row in outbox_events inside the caller's transaction.
 Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,

@@ -9,9 +9,9 @@ namespace reg {
 
 // The histogram in one pass over the partial index outbox_sent (only sent
 // jobs, only the two times): count, sum, then one count per bucket bound;
-// with "for_account", of one account's jobs (the last parameter).
-const std::string& DeliverySql(bool for_account) {
-  static const std::array<std::string, 2> sql = [] {
+// of every mail job, one account's or listed ones (the last parameter).
+const std::string& DeliverySql(DeliveryOf of) {
+  static const std::array<std::string, 3> sql = [] {
     std::string q =
         "SELECT count(*), coalesce(sum(max(sent_ms - created_ms, 0)), 0)";
     for (int i = 0; i < kDeliveryBucketCount; i++) {
@@ -19,10 +19,12 @@ const std::string& DeliverySql(bool for_account) {
            "), 0)";
     }
     q += " FROM outbox WHERE state = 'sent' AND channel = 'mail'";
-    return std::array<std::string, 2>{
-        q, q + " AND user_id = ?" + std::to_string(kDeliveryBucketCount + 1)};
+    const std::string last = "?" + std::to_string(kDeliveryBucketCount + 1);
+    return std::array<std::string, 3>{
+        q, q + " AND user_id = " + last,
+        q + " AND id IN (SELECT value FROM json_each(" + last + "))"};
   }();
-  return sql[for_account ? 1 : 0];
+  return sql[static_cast<int>(of)];
 }
 
 namespace {
@@ -91,7 +93,8 @@ Result<OutboxStats> SqliteOutbox::Stats() {
       stats.retries.emplace_back(retries.ColumnText(0), retries.ColumnInt(1));
     }
   }
-  Stmt delivery(reader, "delivery histogram", DeliverySql(false).c_str());
+  Stmt delivery(reader, "delivery histogram",
+                DeliverySql(DeliveryOf::kAll).c_str());
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     delivery.Int(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
   }

@@ -8,33 +8,57 @@
 namespace reg {
 namespace {
 
-// What /internal/metrics counts from the rows of the account's jobs,
-// before they are deleted.
-Result<JobFigures> FiguresOf(Database& db, std::int64_t user_id) {
+// The jobs one retirement counts and deletes: an account's, or listed
+// "no account" mails. Each statement comes in a pair of string literals
+// (Stmt caches by address), chosen by Pick; Bind binds the set.
+struct RetiredJobs {
+  std::int64_t account_id = 0;  // the account's jobs, when not 0
+  std::string ids;              // else these, a JSON array: "[3,5]"
+
+  const char* Pick(const char* of_account, const char* listed) const {
+    return account_id != 0 ? of_account : listed;
+  }
+  Stmt& Bind(Stmt& stmt) const {
+    return account_id != 0 ? stmt.Int(account_id) : stmt.Text(ids);
+  }
+};
+
+#define RETIRED_OF_ACCOUNT "(SELECT id FROM outbox WHERE user_id = ?)"
+#define RETIRED_LISTED "(SELECT value FROM json_each(?))"
+
+// What /internal/metrics counts from the rows of "jobs", before they are
+// deleted.
+Result<JobFigures> FiguresOf(Database& db, const RetiredJobs& jobs) {
   JobFigures figures;
   {
-    // An unverified account has mail only (events follow a verification);
-    // its jobs are registrations' and resends'.
-    Stmt jobs(db, "retire jobs",
-              "SELECT coalesce(sum(cause = 'register'), 0), "
-              "coalesce(sum(cause = 'resend'), 0), "
-              "coalesce(sum(state = 'sent'), 0), "
-              "coalesce(sum(state = 'failed'), 0) FROM outbox "
-              "WHERE user_id = ? AND channel = 'mail'");
-    jobs.Int(user_id);
-    Result<bool> row = jobs.Step();
+    // Mail only (events follow a verification, and a "no account" mail has
+    // none): registrations' and resends', as Totals counts them.
+#define RETIRED_COUNTS                                                    \
+  "SELECT coalesce(sum(cause = 'register'), 0), "                         \
+  "coalesce(sum(cause = 'resend' AND kind <> 'no_account'), 0), "         \
+  "coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'failed'), 0) " \
+  "FROM outbox WHERE channel = 'mail' AND id IN "
+    Stmt counts(db, "retire jobs",
+                jobs.Pick(RETIRED_COUNTS RETIRED_OF_ACCOUNT,
+                          RETIRED_COUNTS RETIRED_LISTED));
+#undef RETIRED_COUNTS
+    Result<bool> row = jobs.Bind(counts).Step();
     if (!row.ok()) return row.status();
-    figures.register_jobs = jobs.ColumnInt(0);
-    figures.resend_jobs = jobs.ColumnInt(1);
-    figures.sent = jobs.ColumnInt(2);
-    figures.failed = jobs.ColumnInt(3);
+    figures.register_jobs = counts.ColumnInt(0);
+    figures.resend_jobs = counts.ColumnInt(1);
+    figures.sent = counts.ColumnInt(2);
+    figures.failed = counts.ColumnInt(3);
   }
   {
-    Stmt retries(db, "retire retries",
-                 "SELECT reason, count(*) FROM outbox_events "
-                 "WHERE event = 'retry' AND reason IS NOT NULL AND job_id IN "
-                 "(SELECT id FROM outbox WHERE user_id = ?) GROUP BY reason");
-    retries.Int(user_id);
+#define RETIRED_RETRIES                         \
+  "SELECT reason, count(*) FROM outbox_events " \
+  "WHERE event = 'retry' AND reason IS NOT NULL AND job_id IN "
+    Stmt retries(
+        db, "retire retries",
+        jobs.Pick(RETIRED_RETRIES RETIRED_OF_ACCOUNT " GROUP BY reason",
+                  RETIRED_RETRIES RETIRED_LISTED " GROUP BY reason"));
+#undef RETIRED_RETRIES
+    jobs.Bind(retries);
     for (;;) {
       Result<bool> row = retries.Step();
       if (!row.ok()) return row.status();
@@ -42,12 +66,14 @@ Result<JobFigures> FiguresOf(Database& db, std::int64_t user_id) {
       figures.retries.emplace_back(retries.ColumnText(0), retries.ColumnInt(1));
     }
   }
-  Stmt delivery(db, "retire delivery", DeliverySql(true).c_str());
+  Stmt delivery(db, "retire delivery",
+                DeliverySql(jobs.account_id != 0 ? DeliveryOf::kAccount
+                                                 : DeliveryOf::kListed)
+                    .c_str());
   for (int i = 0; i < kDeliveryBucketCount; i++) {
     delivery.Int(static_cast<std::int64_t>(kDeliveryBuckets[i] * 1000));
   }
-  delivery.Int(user_id);
-  Result<bool> row = delivery.Step();
+  Result<bool> row = jobs.Bind(delivery).Step();
   if (!row.ok()) return row.status();
   figures.delivered = delivery.ColumnInt(0);
   figures.delivery_ms_sum = delivery.ColumnInt(1);
@@ -55,6 +81,67 @@ Result<JobFigures> FiguresOf(Database& db, std::int64_t user_id) {
     figures.delivered_within.push_back(delivery.ColumnInt(2 + i));
   }
   return figures;
+}
+
+// Deletes "jobs" and what hangs off them, children first (foreign keys
+// are on): the receipts naming them (expired by now, unless the clock went
+// back; counted in "receipts"), their history and bodies.
+Status DeleteJobs(Database& db, const RetiredJobs& jobs,
+                  std::int64_t* receipts) {
+  Stmt named(
+      db, "delete named receipts",
+      jobs.Pick("DELETE FROM receipts WHERE job_id IN " RETIRED_OF_ACCOUNT,
+                "DELETE FROM receipts WHERE job_id IN " RETIRED_LISTED));
+  Status st = jobs.Bind(named).Run();
+  if (!st.ok()) return st;
+  *receipts += named.changes();
+  Stmt events(
+      db, "delete events",
+      jobs.Pick("DELETE FROM outbox_events WHERE job_id IN " RETIRED_OF_ACCOUNT,
+                "DELETE FROM outbox_events WHERE job_id IN " RETIRED_LISTED));
+  st = jobs.Bind(events).Run();
+  if (!st.ok()) return st;
+  Stmt messages(
+      db, "delete messages",
+      jobs.Pick(
+          "DELETE FROM outbox_messages WHERE job_id IN " RETIRED_OF_ACCOUNT,
+          "DELETE FROM outbox_messages WHERE job_id IN " RETIRED_LISTED));
+  st = jobs.Bind(messages).Run();
+  if (!st.ok()) return st;
+  Stmt rows(db, "delete jobs",
+            jobs.Pick("DELETE FROM outbox WHERE user_id = ?",
+                      "DELETE FROM outbox WHERE id IN " RETIRED_LISTED));
+  return jobs.Bind(rows).Run();
+}
+
+#undef RETIRED_OF_ACCOUNT
+#undef RETIRED_LISTED
+
+// The "no account" mails past keeping (NoAccountMailsBefore), at most
+// "batch", as a JSON array of their ids ("[]" for none).
+Result<std::string> PastNoAccountMails(Database& db, std::int64_t before_ms,
+                                       std::int64_t now_ms, int batch,
+                                       std::int64_t* count) {
+  // user_id IS NULL only for them: the index outbox_user finds them.
+  Stmt find(db, "find no-account mails",
+            "SELECT id FROM outbox WHERE user_id IS NULL "
+            "AND kind = 'no_account' AND created_ms < ?1 "
+            "AND state IN ('sent', 'failed') "
+            "AND NOT EXISTS (SELECT 1 FROM receipts r "
+            "  WHERE r.job_id = outbox.id AND r.expires_ms > ?2) "
+            "ORDER BY id LIMIT ?3");
+  find.Int(before_ms).Int(now_ms).Int(batch);
+  std::string ids = "[";
+  *count = 0;
+  for (;;) {
+    Result<bool> row = find.Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    if (*count > 0) ids += ",";
+    ids += std::to_string(find.ColumnInt(0));
+    ++*count;
+  }
+  return ids + "]";
 }
 
 // The sent time up to which the sent mails' bodies are deleted (0: none).
@@ -161,29 +248,11 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
 
     Counters retired;
     for (std::int64_t id : ids) {
-      Result<JobFigures> figures = FiguresOf(db, id);
+      const RetiredJobs jobs{id, ""};
+      Result<JobFigures> figures = FiguresOf(db, jobs);
       if (!figures.ok()) return figures.status();
       Retire(figures.value(), &retired);
-      // Children first (foreign keys are on): receipts naming the jobs
-      // (expired by now, unless the clock went back).
-      Stmt named(db, "delete named receipts",
-                 "DELETE FROM receipts WHERE job_id IN "
-                 "(SELECT id FROM outbox WHERE user_id = ?)");
-      st = named.Int(id).Run();
-      if (!st.ok()) return st;
-      result.receipts += named.changes();
-      Stmt events(db, "delete events",
-                  "DELETE FROM outbox_events WHERE job_id IN "
-                  "(SELECT id FROM outbox WHERE user_id = ?)");
-      st = events.Int(id).Run();
-      if (!st.ok()) return st;
-      Stmt messages(db, "delete messages",
-                    "DELETE FROM outbox_messages WHERE job_id IN "
-                    "(SELECT id FROM outbox WHERE user_id = ?)");
-      st = messages.Int(id).Run();
-      if (!st.ok()) return st;
-      Stmt jobs(db, "delete jobs", "DELETE FROM outbox WHERE user_id = ?");
-      st = jobs.Int(id).Run();
+      st = DeleteJobs(db, jobs, &result.receipts);
       if (!st.ok()) return st;
       Stmt tokens(db, "delete tokens", "DELETE FROM tokens WHERE user_id = ?");
       st = tokens.Int(id).Run();
@@ -193,6 +262,21 @@ Result<RetentionResult> SqliteStore::ApplyRetention(
       st = account.Int(id).Run();
       if (!st.ok()) return st;
       result.accounts += account.changes();
+    }
+
+    // "No account" mails, which no account's deletion takes.
+    std::int64_t count = 0;
+    Result<std::string> listed = PastNoAccountMails(
+        db, NoAccountMailsBefore(policy, now), now, policy.batch, &count);
+    if (!listed.ok()) return listed.status();
+    if (count > 0) {
+      const RetiredJobs jobs{0, listed.value()};
+      Result<JobFigures> figures = FiguresOf(db, jobs);
+      if (!figures.ok()) return figures.status();
+      Retire(figures.value(), &retired);
+      st = DeleteJobs(db, jobs, &result.receipts);
+      if (!st.ok()) return st;
+      result.no_account_mails = count;
     }
 
     CountRetention(result, &retired);
