@@ -21,8 +21,10 @@ Status PgTxnRows::RecordEvent(std::int64_t job_id, std::int64_t at_ms,
 Result<std::int64_t> PgTxnRows::Enqueue(const NewJob& job) {
   Result<PgRows> inserted = conn_.Query(
       "WITH j AS (INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
-      "  message_id, created_ms, next_attempt_ms, mailbox, domain, cap_ms) "
-      "  VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12) RETURNING id), "
+      "  message_id, created_ms, next_attempt_ms, mailbox, domain, cap_ms, "
+      "  changed_ms) "
+      "  VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $7) "
+      "  RETURNING id), "
       "m AS (INSERT INTO outbox_messages(job_id, message) "
       "  SELECT id, $10 FROM j), "
       "e AS (INSERT INTO outbox_events(job_id, at_ms, event) "

@@ -20,7 +20,9 @@ Result<std::int64_t> SqliteTxnRows::Enqueue(const NewJob& job) {
   Stmt insert(db_, "insert job",
               "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
               "message_id, created_ms, next_attempt_ms, mailbox, domain, "
-              "cap_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
+              "cap_ms, changed_ms) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, nullif(?11, 0), "
+              "?7)");
   if (job.user_id != 0) {
     insert.Int(job.user_id);
   } else {
@@ -44,7 +46,7 @@ Result<std::int64_t> SqliteTxnRows::Enqueue(const NewJob& job) {
   message.Int(id).Blob(job.sealed);
   s = message.Run();
   if (!s.ok()) return s;
-  s = reg::RecordEvent(db_, id, job.created_ms, "queued", "");
+  s = AppendEvent(db_, id, job.created_ms, "queued", "");
   if (!s.ok()) return s;
   return id;
 }
