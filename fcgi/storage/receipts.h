@@ -53,7 +53,7 @@ struct ReceiptFacts {
   std::string last_reply;       // the server's reply or a transport error
   std::int64_t sent_ms = 0;
   // An own receipt whose registration is verified (its token used, its
-  // account verified): when; 0 otherwise.
+  // account verified): when, kept on the receipt's row; 0 otherwise.
   std::int64_t verified_ms = 0;
   // A delivery status notification recorded for the job (bounces): its
   // status code ("5.1.1") and when; "" for none.

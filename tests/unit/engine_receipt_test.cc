@@ -143,11 +143,13 @@ TEST_P(EngineReceiptTest, RetentionForgetsExpiredReceiptsAndKeepsTheirCount) {
   EXPECT_EQ(Totals().receipts, 2);
 }
 
-// sql/010_job_changed.sql and sql/postgres/008_job_changed.sql: a job's
-// last change moved from its history onto its row. A database from before
-// (the column dropped, the version before it) answers every receipt as it
-// did, each "since" taken from the history the migration read.
-TEST_P(EngineReceiptTest, ADatabaseFromBeforeTheJobsLastChangeAnswersTheSame) {
+// sql/010_status_rows.sql and sql/postgres/008_status_rows.sql: a job's
+// last change moved from its history onto its row, a registration's
+// verification onto its receipt. A database from before (the columns
+// dropped, the version before) answers every receipt as it did, each
+// "since" taken from the history the migration read, and a link mailed
+// before it marks its receipt verified when it is used after.
+TEST_P(EngineReceiptTest, ADatabaseFromBeforeStatusRowsAnswersTheSame) {
   std::vector<std::string> tokens;
   auto job_of = [&](const std::string& email, const std::string& token) {
     Result<RegisterOutcome> r = Register(email, "h", token);
@@ -166,6 +168,7 @@ TEST_P(EngineReceiptTest, ADatabaseFromBeforeTheJobsLastChangeAnswersTheSame) {
   const std::int64_t bounced = job_of("bounced@example.com", "tok-bounced");
   const std::int64_t late = job_of("late@example.com", "tok-late");
   const std::int64_t verified = job_of("verified@example.com", "tok-verified");
+  const std::int64_t pending = job_of("pending@example.com", "tok-pending");
 
   later();
   MustClaim(lost);
@@ -184,7 +187,7 @@ TEST_P(EngineReceiptTest, ADatabaseFromBeforeTheJobsLastChangeAnswersTheSame) {
   ASSERT_OK(outbox_->MarkFailed(MustClaim(requeued), "554 5.0.0 no"));
   later();
   ASSERT_OK(outbox_->RequeueJob(requeued));
-  for (std::int64_t id : {bounced, late, verified}) {
+  for (std::int64_t id : {bounced, late, verified, pending}) {
     later();
     ASSERT_OK(outbox_->MarkSent(MustClaim(id), "250 2.0.0 Ok"));
   }
@@ -212,8 +215,12 @@ TEST_P(EngineReceiptTest, ADatabaseFromBeforeTheJobsLastChangeAnswersTheSame) {
     before.push_back(MustReceipt(*store_, token));
   }
   ReopenAfter(
-      "ALTER TABLE outbox DROP COLUMN changed_ms; PRAGMA user_version = 9",
       "ALTER TABLE outbox DROP COLUMN changed_ms; "
+      "ALTER TABLE receipts DROP COLUMN verified_ms; "
+      "ALTER TABLE tokens DROP COLUMN receipt; PRAGMA user_version = 9",
+      "ALTER TABLE outbox DROP COLUMN changed_ms; "
+      "ALTER TABLE receipts DROP COLUMN verified_ms; "
+      "ALTER TABLE tokens DROP COLUMN receipt; "
       "DELETE FROM schema_version WHERE version = 8");
   ASSERT_NE(store_, nullptr);
   std::set<std::string> states;
@@ -231,6 +238,12 @@ TEST_P(EngineReceiptTest, ADatabaseFromBeforeTheJobsLastChangeAnswersTheSame) {
   EXPECT_EQ(states, (std::set<std::string>{"queued", "sending", "delayed",
                                            "accepted", "refused", "bounced",
                                            "not_sent", "verified"}));
+
+  later();
+  ASSERT_OK(store_->Activate(TokenHash("tok-pending"), std::nullopt));
+  const ReceiptStatus s = MustReceipt(*store_, "tok-pending");
+  EXPECT_EQ(s.state, "verified");
+  EXPECT_EQ(s.since_s, clock_.NowMs() / 1000);
 }
 
 INSTANTIATE_ENGINES(EngineReceiptTest);
