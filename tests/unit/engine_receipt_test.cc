@@ -158,6 +158,13 @@ TEST_P(EngineReceiptTest, ADatabaseFromBeforeStatusRowsAnswersTheSame) {
     return r.ok() ? r.value().job_id : 0;
   };
   auto later = [&] { clock_.AdvanceMs(7 * kSecond); };
+  // Claimed by a sweep while it is the only job due, and kept sending.
+  const std::int64_t swept = job_of("swept@example.com", "tok-swept");
+  later();
+  Result<std::vector<ClaimedJob>> due = outbox_->ClaimDue(10);
+  ASSERT_OK(due);
+  ASSERT_EQ(due.value().size(), 1u);
+  later();
   job_of("queued@example.com", "tok-queued");
   const std::int64_t lost = job_of("lost@example.com", "tok-lost");
   const std::int64_t sending = job_of("sending@example.com", "tok-sending");
@@ -173,7 +180,7 @@ TEST_P(EngineReceiptTest, ADatabaseFromBeforeStatusRowsAnswersTheSame) {
   later();
   MustClaim(lost);
   later();
-  Result<int> released = outbox_->ReleaseLostClaims({});
+  Result<int> released = outbox_->ReleaseLostClaims({swept});
   ASSERT_OK(released);
   EXPECT_EQ(released.value(), 1);
   later();
