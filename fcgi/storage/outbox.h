@@ -11,6 +11,12 @@
 // run out. A claim is known by (id, attempts): every claim counts one
 // attempt, so a later claim of the same job never matches an earlier one.
 //
+// Every change of a job (queued, claimed, sent, retry, failed, requeued,
+// bounced, delayed) writes a line of its history and, in the same
+// statement or transaction, the line's time on the job's own row (its
+// last change, the newest line's time, what GET /register/status shows as
+// "since"), so that a status read never reads the history.
+//
 // Jobs are queued by the Store, inside the transaction of the registration
 // (or activation) that causes them: durable, and never without it.
 // Claims, renewals and outcomes may be committed without their own fsync:

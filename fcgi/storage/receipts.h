@@ -47,11 +47,13 @@ struct ReceiptFacts {
   // MAIL_CAP_TOTAL delayed the job until then (its cap_ms past its
   // creation); 0: not delayed.
   std::int64_t delayed_until_ms = 0;
-  std::int64_t changed_ms = 0;  // the newest event of the job's history
+  // The job's last change: its newest history line's time, kept on its
+  // row (storage/outbox.h); 0 for none.
+  std::int64_t changed_ms = 0;
   std::string last_reply;       // the server's reply or a transport error
   std::int64_t sent_ms = 0;
   // An own receipt whose registration is verified (its token used, its
-  // account verified): when; 0 otherwise.
+  // account verified): when, kept on the receipt's row; 0 otherwise.
   std::int64_t verified_ms = 0;
   // A delivery status notification recorded for the job (bounces): its
   // status code ("5.1.1") and when; "" for none.

@@ -62,6 +62,7 @@ struct TokenRow {
   std::int64_t expires_ms = 0;
   std::string registration;  // that registration's token hash
   std::string code_mac;      // its mail's code; "" for none
+  std::string receipt;       // the hash of its request's receipt
 };
 
 class TxnRows : public CodeRows {
@@ -101,8 +102,11 @@ class TxnRows : public CodeRows {
                                         std::int64_t now_ms) = 0;
   virtual Status InsertReceipt(const NewReceipt& receipt) = 0;
 
-  // Marks token "token_hash" used at "now_ms"; nullopt when it already
-  // was (another click came first).
+  // Marks token "token_hash" used at "now_ms", and with it the receipt of
+  // the request that minted it if that is a registration's own (its
+  // status says "verified" from then on: the caller's transaction then
+  // verifies the account, or finds it verified); nullopt when it already
+  // was used (another click came first).
   virtual Result<std::optional<UsedToken>> UseToken(
       const std::string& token_hash, std::int64_t now_ms) = 0;
   // Verifies account "account_id" at "now_ms" with "password_hash"; false

@@ -61,8 +61,14 @@ Result<RegisterOutcome> Store::QueueMail(const NewRegistration& reg,
       // the registration ResendTarget chose while it is the account's,
       // else the one whose own receipt the cookie holds, else the newest
       // (or, for rows from before, the account's password).
-      TokenRow token{reg.token_hash, user.id,        reg.password_hash, now,
-                     now + limits.token_ttl_ms, reg.token_hash, reg.code_mac};
+      TokenRow token{reg.token_hash,
+                     user.id,
+                     reg.password_hash,
+                     now,
+                     now + limits.token_ttl_ms,
+                     reg.token_hash,
+                     reg.code_mac,
+                     reg.receipt_hash};
       if (!create) {
         Result<ChosenToken> chosen = rows.ChosenRegistration(
             user.id, reg.registration_hash, reg.cookie_receipt_hashes);

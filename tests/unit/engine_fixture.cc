@@ -86,6 +86,33 @@ EngineTest::EngineTest() {
   policy_.claimant = "123@test-host";
 }
 
+void EngineTest::ReopenAfter(const char* sqlite_sql, const char* pg_sql) {
+  other_outboxes_.clear();
+  others_.clear();
+  outbox_.reset();
+  store_.reset();
+  storage_.reset();
+  if (GetParam() == "postgres") {
+    auto conn = PgConnection::Open(PgUrl());
+    ASSERT_OK(conn);
+    ASSERT_OK(conn.value()->Exec(pg_sql));
+  } else {
+    auto db = Database::Open(dir_.File("reg.db"), /*create=*/false,
+                             /*sync_full=*/true, /*migrate=*/false);
+    ASSERT_OK(db);
+    ASSERT_OK(db.value()->Exec(sqlite_sql));
+  }
+  auto storage = OpenEngine(GetParam(), dir_.File("reg.db"), &clock_, policy_);
+  ASSERT_OK(storage);
+  storage_ = std::move(storage).value();
+  auto store = storage_->NewStore();
+  ASSERT_OK(store);
+  store_ = std::move(store).value();
+  auto outbox = storage_->NewOutbox();
+  ASSERT_OK(outbox);
+  outbox_ = std::move(outbox).value();
+}
+
 void EngineTest::SetUp() {
   ASSERT_FALSE(dir_.path().empty()) << "mkdtemp failed";
   if (GetParam() == "postgres") {

@@ -54,6 +54,12 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   // failure) on error.
   Outbox* OtherOutbox(const std::string& claimant);
 
+  // A database as an older version left it, for a migration's test (the
+  // one place these tests write SQL): closes every storage of the test,
+  // runs "sqlite_sql" or "pg_sql" (as the engine is) on the database,
+  // then opens storage_, store_ and outbox_ again, which migrates it.
+  void ReopenAfter(const char* sqlite_sql, const char* pg_sql);
+
   // The mails of a registration, with fresh Message-IDs; the sealed bytes
   // name the kind and the number ("verify-3"), then a NUL and high bytes
   // as real sealed mail has.

@@ -2,6 +2,9 @@
 // name in the registration's or the resend's transaction, and what
 // Store::Receipt says of that mail as the outbox moves it (CONTRACT
 // section 8).
+#include <set>
+#include <utility>
+
 #include "crypto/token.h"
 #include "engine_fixture.h"
 
@@ -138,6 +141,116 @@ TEST_P(EngineReceiptTest, RetentionForgetsExpiredReceiptsAndKeepsTheirCount) {
   EXPECT_EQ(swept.value().receipts, 1);  // ann's, not bob's yet
   ASSERT_OK(store_->Receipt(ReceiptHashOf("tok-2")));
   EXPECT_EQ(Totals().receipts, 2);
+}
+
+// sql/010_status_rows.sql and sql/postgres/008_status_rows.sql: a job's
+// last change moved from its history onto its row, a registration's
+// verification onto its receipt. A database from before (the columns
+// dropped, the version before) answers every receipt as it did, each
+// "since" taken from the history the migration read, and a link mailed
+// before it marks its receipt verified when it is used after.
+TEST_P(EngineReceiptTest, ADatabaseFromBeforeStatusRowsAnswersTheSame) {
+  std::vector<std::string> tokens;
+  auto job_of = [&](const std::string& email, const std::string& token) {
+    Result<RegisterOutcome> r = Register(email, "h", token);
+    EXPECT_OK(r);
+    tokens.push_back(token);
+    return r.ok() ? r.value().job_id : 0;
+  };
+  auto later = [&] { clock_.AdvanceMs(7 * kSecond); };
+  // Claimed by a sweep while it is the only job due, and kept sending.
+  const std::int64_t swept = job_of("swept@example.com", "tok-swept");
+  later();
+  Result<std::vector<ClaimedJob>> due = outbox_->ClaimDue(10);
+  ASSERT_OK(due);
+  ASSERT_EQ(due.value().size(), 1u);
+  later();
+  job_of("queued@example.com", "tok-queued");
+  const std::int64_t lost = job_of("lost@example.com", "tok-lost");
+  const std::int64_t sending = job_of("sending@example.com", "tok-sending");
+  const std::int64_t retry = job_of("retry@example.com", "tok-retry");
+  const std::int64_t sent = job_of("sent@example.com", "tok-sent");
+  const std::int64_t refused = job_of("refused@example.com", "tok-refused");
+  const std::int64_t requeued = job_of("requeued@example.com", "tok-requeued");
+  const std::int64_t bounced = job_of("bounced@example.com", "tok-bounced");
+  const std::int64_t late = job_of("late@example.com", "tok-late");
+  const std::int64_t verified = job_of("verified@example.com", "tok-verified");
+  const std::int64_t pending = job_of("pending@example.com", "tok-pending");
+
+  later();
+  MustClaim(lost);
+  later();
+  Result<int> released = outbox_->ReleaseLostClaims({swept});
+  ASSERT_OK(released);
+  EXPECT_EQ(released.value(), 1);
+  later();
+  ASSERT_OK(outbox_->MarkRetry(MustClaim(retry), "451 4.3.0 later",
+                               RetryReason::k4xx));
+  later();
+  ASSERT_OK(outbox_->MarkSent(MustClaim(sent), "250 2.0.0 Ok"));
+  later();
+  ASSERT_OK(outbox_->MarkFailed(MustClaim(refused), "550 5.7.1 no"));
+  later();
+  ASSERT_OK(outbox_->MarkFailed(MustClaim(requeued), "554 5.0.0 no"));
+  later();
+  ASSERT_OK(outbox_->RequeueJob(requeued));
+  for (std::int64_t id : {bounced, late, verified, pending}) {
+    later();
+    ASSERT_OK(outbox_->MarkSent(MustClaim(id), "250 2.0.0 Ok"));
+  }
+  for (const auto& [id, action] : {std::pair{bounced, "failed"},
+                                   std::pair{late, "delayed"}}) {
+    later();
+    Notification n;
+    n.job_id = id;
+    n.created_s = Row(id).created_ms / 1000;
+    n.rcpt = Row(id).rcpt;
+    n.action = action;
+    n.status = "5.1.1";
+    ASSERT_OK(store_->RecordNotification(n, kHour));
+  }
+  later();
+  ASSERT_OK(store_->Activate(TokenHash("tok-verified"), std::nullopt));
+  later();
+  job_of("bounced@example.com", "tok-suppressed");  // not_sent
+  later();
+  MustClaim(sending);
+  later();
+
+  std::vector<ReceiptStatus> before;
+  for (const std::string& token : tokens) {
+    before.push_back(MustReceipt(*store_, token));
+  }
+  ReopenAfter(
+      "ALTER TABLE outbox DROP COLUMN changed_ms; "
+      "ALTER TABLE receipts DROP COLUMN verified_ms; "
+      "ALTER TABLE tokens DROP COLUMN receipt; PRAGMA user_version = 9",
+      "ALTER TABLE outbox DROP COLUMN changed_ms; "
+      "ALTER TABLE receipts DROP COLUMN verified_ms; "
+      "ALTER TABLE tokens DROP COLUMN receipt; "
+      "DELETE FROM schema_version WHERE version = 8");
+  ASSERT_NE(store_, nullptr);
+  std::set<std::string> states;
+  for (std::size_t i = 0; i < tokens.size(); i++) {
+    const ReceiptStatus was = before[i];
+    const ReceiptStatus now = MustReceipt(*store_, tokens[i]);
+    states.insert(was.state);
+    EXPECT_EQ(now.state, was.state) << tokens[i];
+    EXPECT_EQ(now.since_s, was.since_s) << tokens[i] << " " << was.state;
+    EXPECT_EQ(now.detail, was.detail) << tokens[i];
+    EXPECT_EQ(now.retry_at_s, was.retry_at_s) << tokens[i];
+    EXPECT_EQ(now.reply, was.reply) << tokens[i];
+    EXPECT_EQ(now.takes_code, was.takes_code) << tokens[i];
+  }
+  EXPECT_EQ(states, (std::set<std::string>{"queued", "sending", "delayed",
+                                           "accepted", "refused", "bounced",
+                                           "not_sent", "verified"}));
+
+  later();
+  ASSERT_OK(store_->Activate(TokenHash("tok-pending"), std::nullopt));
+  const ReceiptStatus s = MustReceipt(*store_, "tok-pending");
+  EXPECT_EQ(s.state, "verified");
+  EXPECT_EQ(s.since_s, clock_.NowMs() / 1000);
 }
 
 INSTANTIATE_ENGINES(EngineReceiptTest);

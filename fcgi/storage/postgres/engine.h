@@ -75,7 +75,8 @@ enum class PgDeliveryOf {
 const std::string& PgDeliverySql(PgDeliveryOf of);
 std::vector<PgParam> PgDeliveryBounds();
 
-// Records a row in outbox_events inside the transaction open on "conn".
+// Records a line of job "job_id"'s history, and its time as the job's last
+// change (storage/outbox.h), inside the transaction open on "conn".
 Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
                      std::int64_t at_ms, const char* event,
                      std::string_view detail, std::string_view reason = "");

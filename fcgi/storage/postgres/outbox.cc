@@ -46,9 +46,11 @@ std::string ArrayOf(const std::vector<ClaimRef>& claims, F field) {
 Status PgRecordEvent(PgConnection& conn, std::int64_t job_id,
                      std::int64_t at_ms, const char* event,
                      std::string_view detail, std::string_view reason) {
+  // One statement: the line, and its time as the job's last change.
   Result<PgRows> r = conn.Query(
-      "INSERT INTO outbox_events(job_id, at_ms, event, detail, reason) "
-      "VALUES($1, $2, $3, $4, $5)",
+      "WITH e AS (INSERT INTO outbox_events(job_id, at_ms, event, detail, "
+      "  reason) VALUES($1, $2, $3, $4, $5)) "
+      "UPDATE outbox SET changed_ms = greatest(changed_ms, $2) WHERE id = $1",
       {job_id, at_ms, event, detail.empty() ? PgParam() : PgParam(detail),
        reason.empty() ? PgParam() : PgParam(reason)});
   return r.status();
@@ -71,8 +73,8 @@ PgOutbox::PgOutbox(std::unique_ptr<PgConnection> conn, PgWriteLane* lane,
 
 // Claims, renewals and outcomes need not wait for the WAL flush
 // (kRelaxed): a power loss may undo one, and that mail goes out again
-// (outbox.h). Each is one statement in the lane's batch: the job's row and
-// its history event together.
+// (outbox.h). Each is one statement in the lane's batch: the job's row
+// (its last change included) and its history event together.
 
 Result<ClaimOutcome> PgOutbox::Claim(std::int64_t id) {
   ClaimOutcome outcome;
@@ -84,7 +86,8 @@ Result<ClaimOutcome> PgOutbox::Claim(std::int64_t id) {
     // row no longer claimable: one claim wins, on any host.
     Result<PgRows> claimed = conn.Query(
         "WITH c AS (UPDATE outbox o SET state = 'sending', "
-        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $2 "
+        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $2, "
+        "  changed_ms = greatest(o.changed_ms, $4) "
         "  FROM outbox_messages m "
         "  WHERE o.id = $3 AND m.job_id = o.id AND (o.state = 'queued' OR "
         "  (o.state = 'sending' AND o.lease_until_ms <= $4)) "
@@ -116,7 +119,8 @@ Result<std::vector<ClaimedJob>> PgOutbox::ClaimDue(int limit) {
     // SKIP LOCKED: rows another host is claiming right now are left to it.
     Result<PgRows> claimed = conn.Query(
         "WITH c AS (UPDATE outbox o SET state = 'sending', "
-        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $4 "
+        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $4, "
+        "  changed_ms = greatest(o.changed_ms, $2) "
         "  FROM outbox_messages m WHERE m.job_id = o.id AND o.id IN ("
         "    SELECT id FROM outbox"
         "    WHERE (state = 'queued' AND next_attempt_ms <= $2)"
@@ -179,7 +183,7 @@ Result<int> PgOutbox::ReleaseLostClaims(
   Status s = lane_->Run(Durability::kRelaxed, [&](PgTxn& txn) -> Status {
     Result<PgRows> requeued = txn.conn().Query(
         "WITH u AS (UPDATE outbox SET state = 'queued', next_attempt_ms = $1, "
-        "  lease_until_ms = NULL "
+        "  lease_until_ms = NULL, changed_ms = greatest(changed_ms, $1) "
         "  WHERE state = 'sending' AND claimed_by = $2 "
         "  AND NOT (id = ANY($3::bigint[])) RETURNING id), "
         "e AS (INSERT INTO outbox_events(job_id, at_ms, event, detail) "
@@ -220,7 +224,8 @@ Status PgOutbox::Finish(const ClaimedJob& job, Outcome outcome,
     Result<PgRows> finished = txn.conn().Query(
             "WITH u AS (UPDATE outbox SET state = $1, next_attempt_ms = $2, "
             "  last_reply = $3, lease_until_ms = NULL, "
-            "  sent_ms = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_ms END "
+            "  sent_ms = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_ms END, "
+            "  changed_ms = greatest(changed_ms, $4) "
             "  WHERE id = $5 AND state = 'sending' AND attempts = $6 "
             "  RETURNING id) "
             "INSERT INTO outbox_events(job_id, at_ms, event, detail, reason) "

@@ -21,8 +21,10 @@ Status PgTxnRows::RecordEvent(std::int64_t job_id, std::int64_t at_ms,
 Result<std::int64_t> PgTxnRows::Enqueue(const NewJob& job) {
   Result<PgRows> inserted = conn_.Query(
       "WITH j AS (INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
-      "  message_id, created_ms, next_attempt_ms, mailbox, domain, cap_ms) "
-      "  VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12) RETURNING id), "
+      "  message_id, created_ms, next_attempt_ms, mailbox, domain, cap_ms, "
+      "  changed_ms) "
+      "  VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $7) "
+      "  RETURNING id), "
       "m AS (INSERT INTO outbox_messages(job_id, message) "
       "  SELECT id, $10 FROM j), "
       "e AS (INSERT INTO outbox_events(job_id, at_ms, event) "
@@ -128,11 +130,12 @@ Result<ChosenToken> PgTxnRows::ChosenRegistration(
 Status PgTxnRows::InsertToken(const TokenRow& token) {
   return conn_
       .Query("INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-             "expires_ms, registration, code_mac) "
-             "VALUES($1, $2, $3, $4, $5, $6, $7)",
+             "expires_ms, registration, code_mac, receipt) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
              {token.hash, token.account_id, token.password_hash,
               token.created_ms, token.expires_ms, token.registration,
-              token.code_mac.empty() ? PgParam() : PgParam(token.code_mac)})
+              token.code_mac.empty() ? PgParam() : PgParam(token.code_mac),
+              token.receipt.empty() ? PgParam() : PgParam(token.receipt)})
       .status();
 }
 
@@ -203,9 +206,14 @@ Status PgTxnRows::InsertReceipt(const NewReceipt& receipt) {
 
 Result<std::optional<UsedToken>> PgTxnRows::UseToken(
     const std::string& token_hash, std::int64_t now_ms) {
+  // One statement: the token, and the receipt it names.
   Result<PgRows> used = conn_.Query(
-      "UPDATE tokens SET used_ms = $1 WHERE hash = $2 AND used_ms IS NULL "
-      "RETURNING user_id, password_hash",
+      "WITH t AS (UPDATE tokens SET used_ms = $1 "
+      "  WHERE hash = $2 AND used_ms IS NULL "
+      "  RETURNING user_id, password_hash, receipt), "
+      "r AS (UPDATE receipts SET verified_ms = $1 FROM t "
+      "  WHERE receipts.hash = t.receipt AND receipts.cause = 'register') "
+      "SELECT user_id, password_hash FROM t",
       {now_ms, token_hash});
   if (!used.ok()) return used.status();
   if (used.value().empty()) return std::optional<UsedToken>();

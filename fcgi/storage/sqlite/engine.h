@@ -185,8 +185,14 @@ enum class DeliveryOf {
 // as ?1..?N, then what "of" says.
 const std::string& DeliverySql(DeliveryOf of);
 
-// Records a row in outbox_events inside the caller's transaction.
+// Records a line of job "job_id"'s history, and its time as the job's
+// last change (storage/outbox.h), inside the caller's transaction.
 Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
+                   const char* event, std::string_view detail,
+                   std::string_view reason = "");
+// The history line alone, for a caller whose own UPDATE of the job sets
+// changed_ms to at least "at_ms" in the same transaction.
+Status AppendEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
                    const char* event, std::string_view detail,
                    std::string_view reason = "");
 

@@ -41,7 +41,7 @@ Status ReadMessage(Database& db, ClaimedJob* job) {
 
 }  // namespace
 
-Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
+Status AppendEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
                    const char* event, std::string_view detail,
                    std::string_view reason) {
   Stmt insert(db, "insert event",
@@ -50,6 +50,18 @@ Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
   insert.Int(job_id).Int(at_ms).Text(event).TextOrNull(detail).TextOrNull(
       reason);
   return insert.Run();
+}
+
+Status RecordEvent(Database& db, std::int64_t job_id, std::int64_t at_ms,
+                   const char* event, std::string_view detail,
+                   std::string_view reason) {
+  Status s = AppendEvent(db, job_id, at_ms, event, detail, reason);
+  if (!s.ok()) return s;
+  Stmt changed(db, "job changed",
+               "UPDATE outbox SET changed_ms = max(changed_ms, ?) "
+               "WHERE id = ?");
+  changed.Int(at_ms).Int(job_id);
+  return changed.Run();
 }
 
 SqliteOutbox::SqliteOutbox(std::unique_ptr<Reader> reader, WriteLane* lane,
@@ -78,10 +90,11 @@ Result<ClaimOutcome> SqliteOutbox::Claim(std::int64_t id) {
     outcome = ClaimOutcome();
     {
       Stmt claim(db, "claim job",
-                 "UPDATE outbox SET state = 'sending', lease_until_ms = ?, "
-                 "attempts = attempts + 1, claimed_by = ? "
-                 "WHERE id = ? AND (state = 'queued' OR "
-                 "(state = 'sending' AND lease_until_ms <= ?)) "
+                 "UPDATE outbox SET state = 'sending', lease_until_ms = ?1, "
+                 "attempts = attempts + 1, claimed_by = ?2, "
+                 "changed_ms = max(changed_ms, ?4) "
+                 "WHERE id = ?3 AND (state = 'queued' OR "
+                 "(state = 'sending' AND lease_until_ms <= ?4)) "
                  "RETURNING " CLAIMED_COLUMNS);
       claim.Int(now + policy_.lease_ms).Text(policy_.claimant).Int(id).Int(now);
       Result<bool> row = claim.Step();
@@ -91,7 +104,7 @@ Result<ClaimOutcome> SqliteOutbox::Claim(std::int64_t id) {
         if (Status done = claim.Run(); !done.ok()) return done;
         Status st = ReadMessage(db, &*outcome.job);
         if (!st.ok()) return st;
-        return RecordEvent(db, id, now, "claimed", "post");
+        return AppendEvent(db, id, now, "claimed", "post");
       }
     }
     Stmt find(db, "find job", "SELECT state FROM outbox WHERE id = ?");
@@ -117,7 +130,8 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
     {
       Stmt claim(db, "claim due jobs",
                  "UPDATE outbox SET state = 'sending', lease_until_ms = ?1, "
-                 "attempts = attempts + 1, claimed_by = ?4 WHERE id IN ("
+                 "attempts = attempts + 1, claimed_by = ?4, "
+                 "changed_ms = max(changed_ms, ?2) WHERE id IN ("
                  "  SELECT id FROM outbox"
                  "  WHERE (state = 'queued' AND next_attempt_ms <= ?2)"
                  "     OR (state = 'sending' AND lease_until_ms <= ?2)"
@@ -136,7 +150,7 @@ Result<std::vector<ClaimedJob>> SqliteOutbox::ClaimDue(int limit) {
     }
     for (ClaimedJob& job : jobs) {
       Status st = ReadMessage(db, &job);
-      if (st.ok()) st = RecordEvent(db, job.id, now, "claimed", "sweep");
+      if (st.ok()) st = AppendEvent(db, job.id, now, "claimed", "sweep");
       if (!st.ok()) return st;
     }
     return Status();
@@ -193,11 +207,12 @@ Result<int> SqliteOutbox::ReleaseLostClaims(
     }
     for (std::int64_t id : lost) {
       Stmt requeue(db, "release a lost claim",
-                   "UPDATE outbox SET state = 'queued', next_attempt_ms = ?, "
-                   "lease_until_ms = NULL WHERE id = ?");
+                   "UPDATE outbox SET state = 'queued', next_attempt_ms = ?1, "
+                   "lease_until_ms = NULL, changed_ms = max(changed_ms, ?1) "
+                   "WHERE id = ?2");
       requeue.Int(now).Int(id);
       Status st = requeue.Run();
-      if (st.ok()) st = RecordEvent(db, id, now, "requeued", "lost claim");
+      if (st.ok()) st = AppendEvent(db, id, now, "requeued", "lost claim");
       if (!st.ok()) return st;
       released++;
     }
@@ -218,10 +233,11 @@ Result<bool> SqliteOutbox::Finish(const ClaimedJob& job, const char* state,
     const std::int64_t now = clock_->NowMs();
     const bool sent = std::string_view(state) == "sent";
     Stmt update(db, "update job",
-                "UPDATE outbox SET state = ?, next_attempt_ms = ?, "
-                "last_reply = ?, lease_until_ms = NULL, "
-                "sent_ms = CASE WHEN ? THEN ? ELSE sent_ms END "
-                "WHERE id = ? AND state = 'sending' AND attempts = ?");
+                "UPDATE outbox SET state = ?1, next_attempt_ms = ?2, "
+                "last_reply = ?3, lease_until_ms = NULL, "
+                "sent_ms = CASE WHEN ?4 THEN ?5 ELSE sent_ms END, "
+                "changed_ms = max(changed_ms, ?5) "
+                "WHERE id = ?6 AND state = 'sending' AND attempts = ?7");
     update.Text(state)
         .Int(next_attempt_ms == 0 ? now : next_attempt_ms)
         .Text(reply)
@@ -233,7 +249,7 @@ Result<bool> SqliteOutbox::Finish(const ClaimedJob& job, const char* state,
     if (!st.ok()) return st;
     changed = update.changes() > 0;
     if (!changed) return Status();  // claim lost; the new owner records
-    st = RecordEvent(db, job.id, now, event, reply, reason);
+    st = AppendEvent(db, job.id, now, event, reply, reason);
     if (!st.ok() || !also) return st;
     SqliteTxnRows rows(txn);
     return also(rows, now);

@@ -165,14 +165,14 @@ Status SqliteOutbox::RequeueJob(std::int64_t id) {
     Database& db = txn.db();
     const std::int64_t now = clock_->NowMs();
     Stmt requeue(db, "requeue job",
-                 "UPDATE outbox SET state = 'queued', next_attempt_ms = ?, "
-                 "lease_until_ms = NULL "
-                 "WHERE id = ? AND state IN ('failed', 'queued')");
+                 "UPDATE outbox SET state = 'queued', next_attempt_ms = ?1, "
+                 "lease_until_ms = NULL, changed_ms = max(changed_ms, ?1) "
+                 "WHERE id = ?2 AND state IN ('failed', 'queued')");
     requeue.Int(now).Int(id);
     Status st = requeue.Run();
     if (!st.ok()) return st;
     if (requeue.changes() > 0) {
-      return RecordEvent(db, id, now, "requeued", "regctl");
+      return AppendEvent(db, id, now, "requeued", "regctl");
     }
     Stmt find(db, "find job", "SELECT state FROM outbox WHERE id = ?");
     find.Int(id);

@@ -20,7 +20,9 @@ Result<std::int64_t> SqliteTxnRows::Enqueue(const NewJob& job) {
   Stmt insert(db_, "insert job",
               "INSERT INTO outbox(user_id, channel, kind, cause, rcpt, "
               "message_id, created_ms, next_attempt_ms, mailbox, domain, "
-              "cap_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
+              "cap_ms, changed_ms) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, nullif(?11, 0), "
+              "?7)");
   if (job.user_id != 0) {
     insert.Int(job.user_id);
   } else {
@@ -44,7 +46,7 @@ Result<std::int64_t> SqliteTxnRows::Enqueue(const NewJob& job) {
   message.Int(id).Blob(job.sealed);
   s = message.Run();
   if (!s.ok()) return s;
-  s = reg::RecordEvent(db_, id, job.created_ms, "queued", "");
+  s = AppendEvent(db_, id, job.created_ms, "queued", "");
   if (!s.ok()) return s;
   return id;
 }
@@ -134,14 +136,16 @@ Result<ChosenToken> SqliteTxnRows::ChosenRegistration(
 Status SqliteTxnRows::InsertToken(const TokenRow& token) {
   Stmt insert(db_, "insert token",
               "INSERT INTO tokens(hash, user_id, password_hash, created_ms, "
-              "expires_ms, registration, code_mac) VALUES(?, ?, ?, ?, ?, ?, ?)");
+              "expires_ms, registration, code_mac, receipt) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   insert.Text(token.hash)
       .Int(token.account_id)
       .Text(token.password_hash)
       .Int(token.created_ms)
       .Int(token.expires_ms)
       .Text(token.registration)
-      .TextOrNull(token.code_mac);
+      .TextOrNull(token.code_mac)
+      .TextOrNull(token.receipt);
   return insert.Run();
 }
 
@@ -211,13 +215,21 @@ Result<std::optional<UsedToken>> SqliteTxnRows::UseToken(
     const std::string& token_hash, std::int64_t now_ms) {
   Stmt use(db_, "use token",
            "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
-           "RETURNING user_id, password_hash");
+           "RETURNING user_id, password_hash, receipt");
   use.Int(now_ms).Text(token_hash);
   Result<bool> used = use.Step();
   if (!used.ok()) return used.status();
   if (!used.value()) return std::optional<UsedToken>();
   UsedToken token{use.ColumnInt(0), use.ColumnText(1)};
+  const std::string receipt = use.ColumnText(2);
   if (Status done = use.Run(); !done.ok()) return done;
+  if (!receipt.empty()) {
+    Stmt mark(db_, "receipt verified",
+              "UPDATE receipts SET verified_ms = ? "
+              "WHERE hash = ? AND cause = 'register'");
+    mark.Int(now_ms).Text(receipt);
+    if (Status done = mark.Run(); !done.ok()) return done;
+  }
   return std::optional<UsedToken>(std::move(token));
 }
 
