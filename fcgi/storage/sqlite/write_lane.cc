@@ -16,8 +16,14 @@ Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
   Result<std::unique_ptr<Database>> db =
       Database::Open(path, create, sync_full);
   if (!db.ok()) return db.status();
-  return std::unique_ptr<WriteLane>(
+  std::unique_ptr<WriteLane> lane(
       new WriteLane(std::move(db).value(), sync_full));
+  // After Open, which created and migrated the file.
+  Result<std::unique_ptr<Checkpointer>> checkpointer =
+      Checkpointer::Start(path, sync_full, lane->db_.get());
+  if (!checkpointer.ok()) return checkpointer.status();
+  lane->checkpointer_ = std::move(checkpointer).value();
+  return lane;
 }
 
 Status WriteLane::Run(Durability durability, const Work& work) {

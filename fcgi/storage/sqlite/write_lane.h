@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "storage/durability.h"
+#include "storage/sqlite/checkpointer.h"
 #include "storage/sqlite/db.h"
 
 namespace reg {
@@ -48,6 +49,10 @@ class WriteLane {
   // hold up every request of the batch, on other threads).
   Status Run(Durability durability, const Work& work);
 
+  // The thread that checkpoints the log, so that no batch's commit does
+  // (checkpointer.h).
+  const Checkpointer& checkpointer() const { return *checkpointer_; }
+
  private:
   struct Piece {
     const Work* work;
@@ -61,6 +66,8 @@ class WriteLane {
   Status Commit(const std::vector<Piece*>& batch);
 
   std::unique_ptr<Database> db_;  // used only by the leader
+  // Declared after db_, so gone before it (it hooks db_'s commits).
+  std::unique_ptr<Checkpointer> checkpointer_;
   const bool sync_full_;
   std::mutex mu_;
   std::condition_variable cv_;  // a batch finished
