@@ -5,6 +5,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "base/encoding.h"
 #include "crypto/token.h"
 #include "handlers/handlers.h"
 #include "http/html.h"

@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "base/encoding.h"  // TrimSpace, which the handlers use with the fields
 #include "base/status.h"
 #include "i18n/messages.h"
 

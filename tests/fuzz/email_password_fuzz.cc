@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/encoding.h"
 #include "base/utf8.h"
 #include "fuzz_util.h"
 #include "http/form.h"

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "base/encoding.h"
+
 namespace reg {
 namespace {
 
