@@ -12,9 +12,9 @@
 namespace reg {
 
 Status RandomBytes(unsigned char* out, size_t n) {
-  constexpr size_t kChunk = size_t{1} << 30;  // RAND_bytes takes an int
+  constexpr size_t kRandChunk = size_t{1} << 30;  // RAND_bytes takes an int
   while (n > 0) {
-    size_t len = n < kChunk ? n : kChunk;
+    size_t len = n < kRandChunk ? n : kRandChunk;
     if (RAND_bytes(out, static_cast<int>(len)) != 1) {
       return OpenSslError("RAND_bytes");
     }
