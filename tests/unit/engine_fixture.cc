@@ -86,6 +86,18 @@ EngineTest::EngineTest() {
   policy_.claimant = "123@test-host";
 }
 
+void EngineTest::OpenStorage() {
+  auto storage = OpenEngine(GetParam(), dir_.File("reg.db"), &clock_, policy_);
+  ASSERT_OK(storage);
+  storage_ = std::move(storage).value();
+  auto store = storage_->NewStore();
+  ASSERT_OK(store);
+  store_ = std::move(store).value();
+  auto outbox = storage_->NewOutbox();
+  ASSERT_OK(outbox);
+  outbox_ = std::move(outbox).value();
+}
+
 void EngineTest::ReopenAfter(const char* sqlite_sql, const char* pg_sql) {
   other_outboxes_.clear();
   others_.clear();
@@ -102,15 +114,7 @@ void EngineTest::ReopenAfter(const char* sqlite_sql, const char* pg_sql) {
     ASSERT_OK(db);
     ASSERT_OK(db.value()->Exec(sqlite_sql));
   }
-  auto storage = OpenEngine(GetParam(), dir_.File("reg.db"), &clock_, policy_);
-  ASSERT_OK(storage);
-  storage_ = std::move(storage).value();
-  auto store = storage_->NewStore();
-  ASSERT_OK(store);
-  store_ = std::move(store).value();
-  auto outbox = storage_->NewOutbox();
-  ASSERT_OK(outbox);
-  outbox_ = std::move(outbox).value();
+  OpenStorage();
 }
 
 void EngineTest::SetUp() {
@@ -124,15 +128,7 @@ void EngineTest::SetUp() {
     // them here).
     ASSERT_OK(CleanPgDatabase());
   }
-  auto storage = OpenEngine(GetParam(), dir_.File("reg.db"), &clock_, policy_);
-  ASSERT_OK(storage);
-  storage_ = std::move(storage).value();
-  auto store = storage_->NewStore();
-  ASSERT_OK(store);
-  store_ = std::move(store).value();
-  auto outbox = storage_->NewOutbox();
-  ASSERT_OK(outbox);
-  outbox_ = std::move(outbox).value();
+  OpenStorage();
 }
 
 Storage* EngineTest::OtherProcess(const OutboxPolicy& policy) {

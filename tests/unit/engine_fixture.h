@@ -59,6 +59,8 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   // runs "sqlite_sql" or "pg_sql" (as the engine is) on the database,
   // then opens storage_, store_ and outbox_ again, which migrates it.
   void ReopenAfter(const char* sqlite_sql, const char* pg_sql);
+  // Opens storage_, store_ and outbox_ on this test's database.
+  void OpenStorage();
 
   // The mails of a registration, with fresh Message-IDs; the sealed bytes
   // name the kind and the number ("verify-3"), then a NUL and high bytes
