@@ -23,20 +23,35 @@ Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
       Checkpointer::Start(path, sync_full, lane->db_.get());
   if (!checkpointer.ok()) return checkpointer.status();
   lane->checkpointer_ = std::move(checkpointer).value();
+  WriteLane* raw = lane.get();
+  lane->leader_ = std::thread([raw] { raw->Lead(); });
   return lane;
+}
+
+WriteLane::~WriteLane() {
+  if (!leader_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  queued_.notify_one();
+  leader_.join();
 }
 
 Status WriteLane::Run(Durability durability, const Work& work) {
   Piece piece{&work, durability, Status(), false};
   std::unique_lock<std::mutex> lock(mu_);
   pending_.push_back(&piece);
-  while (!piece.done) {
-    if (leading_) {
-      cv_.wait(lock);
-      continue;
-    }
-    // Lead: take everything queued, this thread's own piece included.
-    leading_ = true;
+  queued_.notify_one();
+  done_.wait(lock, [&piece] { return piece.done; });
+  return piece.result;
+}
+
+void WriteLane::Lead() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    queued_.wait(lock, [this] { return !pending_.empty() || stop_; });
+    if (pending_.empty()) return;  // stop_, nothing left
     std::vector<Piece*> batch;
     batch.swap(pending_);
     lock.unlock();
@@ -46,10 +61,8 @@ Status WriteLane::Run(Durability durability, const Work& work) {
       if (!batch_status.ok()) p->result = batch_status;
       p->done = true;
     }
-    leading_ = false;
-    cv_.notify_all();
+    done_.notify_all();
   }
-  return piece.result;
 }
 
 Status WriteLane::Commit(const std::vector<Piece*>& batch) {

@@ -1,8 +1,15 @@
 // WriteLane: the one writer of a process, with group commit. Writes from
-// every thread queue here; the first thread to find no batch running takes
-// everything queued into one BEGIN IMMEDIATE ... COMMIT on the lane's own
-// connection, each piece in a SAVEPOINT, so one fsync covers the batch
-// and threads of one process never queue for SQLite's lock one by one.
+// every thread queue here; the lane's own thread takes everything queued
+// into one BEGIN IMMEDIATE ... COMMIT on the lane's own connection, each
+// piece in a SAVEPOINT, so one fsync covers the batch and threads of one
+// process never queue for SQLite's lock one by one.
+//
+// The lane's thread, not the first caller, leads every batch: the work
+// after the answers (claims, outcomes) runs 10 nice levels below the
+// request threads, and a batch led by such a thread held every
+// registration that joined it (one connection: they wait for it) while
+// the kernel ran that thread last. The lane's thread keeps the priority
+// of the thread that opened it (the process's).
 #ifndef FCGI_STORAGE_SQLITE_WRITE_LANE_H_
 #define FCGI_STORAGE_SQLITE_WRITE_LANE_H_
 
@@ -11,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -39,6 +47,11 @@ class WriteLane {
   static Result<std::unique_ptr<WriteLane>> Open(const std::string& path,
                                                  bool create, bool sync_full);
 
+  // Stops the lane's thread (after the batch it runs, if any).
+  ~WriteLane();
+  WriteLane(const WriteLane&) = delete;
+  WriteLane& operator=(const WriteLane&) = delete;
+
   // Runs "work" in the next batch and blocks until that batch has
   // committed. Returns work's Status; a failing work's own writes are
   // rolled back and the rest of the batch stays. When the batch itself
@@ -62,6 +75,8 @@ class WriteLane {
   };
   WriteLane(std::unique_ptr<Database> db, bool sync_full)
       : db_(std::move(db)), sync_full_(sync_full) {}
+  // The lane's thread: runs a batch of everything queued, again and again.
+  void Lead();
   // Runs one batch on db_; only the leader calls it.
   Status Commit(const std::vector<Piece*>& batch);
 
@@ -70,9 +85,11 @@ class WriteLane {
   std::unique_ptr<Checkpointer> checkpointer_;
   const bool sync_full_;
   std::mutex mu_;
-  std::condition_variable cv_;  // a batch finished
+  std::condition_variable queued_;  // a piece was queued, or stop_
+  std::condition_variable done_;    // a batch finished
   std::vector<Piece*> pending_;
-  bool leading_ = false;  // a batch is running
+  bool stop_ = false;
+  std::thread leader_;  // started last, in Open
 };
 
 }  // namespace reg
