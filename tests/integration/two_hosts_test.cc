@@ -73,8 +73,17 @@ struct TwoHosts {
   }
 };
 
+// An answer of RegisterMany as a failure message says it: "HTTP 502", or
+// libcurl's reason when there was none ("no answer: Timeout was reached").
+std::string AnswerOf(long code) {
+  if (code >= 0) return "HTTP " + std::to_string(code);
+  return std::string("no answer: ") +
+         curl_easy_strerror(static_cast<CURLcode>(-code));
+}
+
 // Registers "count" addresses "prefix-N@example.com" through "url" over
-// "connections" kept connections; the status of each, by address.
+// "connections" kept connections; the status of each, by address, or
+// minus libcurl's error code where there was no answer (AnswerOf).
 std::map<std::string, long> RegisterMany(
     const std::string& url, const std::string& prefix, int count,
     int connections, const std::function<void()>& each = [] {}) {
@@ -99,8 +108,12 @@ std::map<std::string, long> RegisterMany(
             R"({"email":")" + email + R"(","password":"a good password"})";
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
         long code = 0;
-        if (curl_easy_perform(h) == CURLE_OK)
+        const CURLcode rc = curl_easy_perform(h);
+        if (rc == CURLE_OK) {
           curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        } else {
+          code = -static_cast<long>(rc);  // no answer: AnswerOf says why
+        }
         {
           std::lock_guard<std::mutex> lock(mu);
           answers[email] = code;
@@ -159,14 +172,14 @@ TEST(TwoHosts, RegistrationsSpreadOverBothHostsGiveOneMailEach) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   int accepted = 0;
-  std::map<long, int> others;  // status (0: no answer) -> how many
+  std::map<long, int> others;  // answer (AnswerOf) -> how many
   for (const auto& [email, code] : answers) {
     accepted += code == 202;
     if (code != 202) others[code]++;
   }
   std::string other_answers;
   for (const auto& [code, n] : others)
-    other_answers += " " + std::to_string(n) + " × " + std::to_string(code) + ";";
+    other_answers += " " + std::to_string(n) + " × " + AnswerOf(code) + ";";
   ASSERT_EQ(accepted, count) << "other answers:" << other_answers;
   ASSERT_TRUE(WaitWhileProgressing(
       [&] {
@@ -302,7 +315,7 @@ TEST(TwoHosts, PostgresRestartedDuringALoad) {
   for (const auto& [email, code] : answers) {
     if (code == 202) accepted.push_back(email);
     unavailable += code == 503;
-    EXPECT_TRUE(code == 202 || code == 503) << email << ": " << code;
+    EXPECT_TRUE(code == 202 || code == 503) << email << ": " << AnswerOf(code);
   }
   EXPECT_GT(unavailable, 0);
   ASSERT_TRUE(WaitFor(
