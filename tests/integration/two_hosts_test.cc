@@ -311,11 +311,22 @@ TEST(TwoHosts, PostgresRestartedDuringALoad) {
   restarter.join();
   ASSERT_TRUE(stopped && started) << "pg_ctl failed: see above";
   std::vector<std::string> accepted;
-  int unavailable = 0;
+  int unavailable = 0, unanswered = 0;
   for (const auto& [email, code] : answers) {
     if (code == 202) accepted.push_back(email);
     unavailable += code == 503;
+    unanswered += code < 0;
     EXPECT_TRUE(code == 202 || code == 503) << email << ": " << AnswerOf(code);
+  }
+  // A registration left without an answer (seen once in a saturated
+  // make test): what each host's workers logged, to say where it waited.
+  if (unanswered > 0) {
+    for (const Stack* host : {hosts.a.get(), hosts.b.get()}) {
+      const std::string log = ReadFile(host->data_dir() + "/registrar.log");
+      std::printf("--- %s/registrar.log, its last 4000 bytes:\n%s\n",
+                  host->data_dir().c_str(),
+                  log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+    }
   }
   EXPECT_GT(unavailable, 0);
   ASSERT_TRUE(WaitFor(

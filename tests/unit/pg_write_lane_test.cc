@@ -231,5 +231,42 @@ TEST_F(PgWriteLaneTest, TwoConnectionsRunABatchBesideAHeldOne) {
   holder.join();
 }
 
+// With two connections and one held by the work after the answers, a
+// relaxed piece does not take the other: it waits, and joins the batch the
+// next registration leads on it (the same transaction).
+TEST_F(PgWriteLaneTest, ARelaxedPieceLeavesTheLastConnectionToRegistrations) {
+  Result<std::unique_ptr<PgWriteLane>> two =
+      PgWriteLane::Open(url_, nullptr, /*connections=*/2);
+  ASSERT_OK(two);
+  lane_ = std::move(two).value();
+  std::promise<void> started;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::thread holder([&] {
+    EXPECT_OK(lane_->Run(Durability::kRelaxed, [&](PgTxn&) -> Status {
+      started.set_value();
+      released.wait();
+      return Status();
+    }));
+  });
+  started.get_future().wait();
+  Status relaxed;
+  std::thread mail([&] {
+    relaxed = lane_->Run(Durability::kRelaxed, Insert("relaxed"));
+  });
+  // It waits (queued, not taken) rather than leading on the free one.
+  ASSERT_TRUE(WaitFor([&] { return lane_->Waiting() == 1; },
+                      std::chrono::seconds(2)))
+      << "the relaxed piece took the last free connection";
+  EXPECT_OK(lane_->Run(Durability::kDurable, Insert("registration")));
+  mail.join();
+  EXPECT_OK(relaxed);
+  const std::map<std::string, std::int64_t> rows = Committed();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows.at("relaxed"), rows.at("registration"));
+  release.set_value();
+  holder.join();
+}
+
 }  // namespace
 }  // namespace reg

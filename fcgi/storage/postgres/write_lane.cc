@@ -49,19 +49,24 @@ Status PgWriteLane::Run(Durability durability, const std::string& lock,
   Piece piece{&work, durability, &lock, Status(), 0, false, false, false};
   std::unique_lock<std::mutex> guard(mu_);
   pending_.push_back(&piece);
+  const bool relaxed_only = piece.durability == Durability::kRelaxed;
   while (!piece.done) {
-    if (piece.taken || free_.empty()) {
+    // A relaxed piece's thread (the work after the answers, which runs at
+    // a lower priority) leads only relaxed pieces, and only while another
+    // connection stays free: a registration never waits for a thread the
+    // kernel runs last, neither in its batch nor for a connection (on a
+    // saturated host two such threads held both, and registrations went
+    // unanswered for 30 s). Its piece meanwhile joins the next batch a
+    // registration leads.
+    if (piece.taken || free_.empty() ||
+        (relaxed_only && conns_.size() > 1 && free_.size() < 2)) {
       cv_.wait(guard);
       continue;
     }
     // Lead: the oldest queued, this thread's own piece among them or in a
-    // later batch this thread leads too. A relaxed piece's thread (the
-    // work after the answers, which runs at a lower priority) leads only
-    // relaxed pieces: a registration never waits for a thread the kernel
-    // runs last.
+    // later batch this thread leads too.
     PgConnection* conn = free_.back();
     free_.pop_back();
-    const bool relaxed_only = piece.durability == Durability::kRelaxed;
     std::vector<Piece*> batch;
     for (auto it = pending_.begin();
          it != pending_.end() && batch.size() < kMaxPieces;) {
