@@ -64,14 +64,23 @@ class PgWriteLaneTest : public ::testing::Test {
   // Holds the lane with a batch of one piece until the returned promise is
   // set; "started" once that piece runs.
   std::thread HoldLane(std::promise<void>* started,
-                       std::shared_future<void> release) {
-    return std::thread([this, started, release] {
-      EXPECT_OK(lane_->Run(Durability::kDurable, [&](PgTxn&) -> Status {
+                       std::shared_future<void> release,
+                       Durability durability = Durability::kDurable) {
+    return std::thread([this, started, release, durability] {
+      EXPECT_OK(lane_->Run(durability, [&](PgTxn&) -> Status {
         started->set_value();
         release.wait();
         return Status();
       }));
     });
+  }
+
+  // The service's lane instead: two connections.
+  void UseTwoConnections() {
+    Result<std::unique_ptr<PgWriteLane>> two =
+        PgWriteLane::Open(url_, nullptr, /*connections=*/2);
+    ASSERT_OK(two);
+    lane_ = std::move(two).value();
   }
 
   // The rows another session sees: committed ones only.
@@ -217,10 +226,7 @@ TEST_F(PgWriteLaneTest, TwoPiecesOfOneMailboxInOneBatchBothRun) {
 // With two connections (the service's lane), a batch runs while another
 // is held, and both commit.
 TEST_F(PgWriteLaneTest, TwoConnectionsRunABatchBesideAHeldOne) {
-  Result<std::unique_ptr<PgWriteLane>> two =
-      PgWriteLane::Open(url_, nullptr, /*connections=*/2);
-  ASSERT_OK(two);
-  lane_ = std::move(two).value();
+  UseTwoConnections();
   std::promise<void> started;
   std::promise<void> release;
   std::thread holder = HoldLane(&started, release.get_future().share());
@@ -235,20 +241,11 @@ TEST_F(PgWriteLaneTest, TwoConnectionsRunABatchBesideAHeldOne) {
 // relaxed piece does not take the other: it waits, and joins the batch the
 // next registration leads on it (the same transaction).
 TEST_F(PgWriteLaneTest, ARelaxedPieceLeavesTheLastConnectionToRegistrations) {
-  Result<std::unique_ptr<PgWriteLane>> two =
-      PgWriteLane::Open(url_, nullptr, /*connections=*/2);
-  ASSERT_OK(two);
-  lane_ = std::move(two).value();
+  UseTwoConnections();
   std::promise<void> started;
   std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::thread holder([&] {
-    EXPECT_OK(lane_->Run(Durability::kRelaxed, [&](PgTxn&) -> Status {
-      started.set_value();
-      released.wait();
-      return Status();
-    }));
-  });
+  std::thread holder = HoldLane(&started, release.get_future().share(),
+                                Durability::kRelaxed);
   started.get_future().wait();
   Status relaxed;
   std::thread mail([&] {
