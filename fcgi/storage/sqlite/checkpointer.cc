@@ -55,8 +55,8 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* name,
 }
 
 void Checkpointer::Loop() {
-  // Work after the answers: below the request threads (the lane's leader
-  // is one of them).
+  // Work after the answers: below the request threads and the lane's
+  // thread, which keep the process's priority.
   (void)LowerThisThread(kAfterAnswerNice);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {

@@ -57,7 +57,7 @@ class WriteLane {
   // rolled back and the rest of the batch stays. When the batch itself
   // fails (BEGIN stayed busy, COMMIT failed) every piece gets that Status
   // and nothing of the batch is written. "work" runs on another thread
-  // (the batch's leader) and must use only the SqliteTxn it is given: it
+  // (the lane's own) and must use only the SqliteTxn it is given: it
   // is storage code only (never a caller's callback: a slow one would
   // hold up every request of the batch, on other threads).
   Status Run(Durability durability, const Work& work);
@@ -77,10 +77,10 @@ class WriteLane {
       : db_(std::move(db)), sync_full_(sync_full) {}
   // The lane's thread: runs a batch of everything queued, again and again.
   void Lead();
-  // Runs one batch on db_; only the leader calls it.
+  // Runs one batch on db_; only the lane's thread calls it.
   Status Commit(const std::vector<Piece*>& batch);
 
-  std::unique_ptr<Database> db_;  // used only by the leader
+  std::unique_ptr<Database> db_;  // used only by the lane's thread
   // Declared after db_, so gone before it (it hooks db_'s commits).
   std::unique_ptr<Checkpointer> checkpointer_;
   const bool sync_full_;
