@@ -117,15 +117,20 @@ Result<std::vector<ClaimedJob>> PgOutbox::ClaimDue(int limit) {
     const std::int64_t now = txn.now_ms();
     jobs.clear();
     // SKIP LOCKED: rows another host is claiming right now are left to it.
+    // The picked ids are MATERIALIZED: as a subquery of the UPDATE
+    // ("o.id IN (SELECT ... LIMIT $3 FOR UPDATE SKIP LOCKED)") a plan may
+    // run the pick again for each joined row, and each run skips the rows
+    // this UPDATE has just changed and locks the next ones: 3 claimed for
+    // a limit of 2 (seen in the engine test under load).
     Result<PgRows> claimed = conn.Query(
-        "WITH c AS (UPDATE outbox o SET state = 'sending', "
-        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $4, "
-        "  changed_ms = greatest(o.changed_ms, $2) "
-        "  FROM outbox_messages m WHERE m.job_id = o.id AND o.id IN ("
-        "    SELECT id FROM outbox"
+        "WITH p AS MATERIALIZED (SELECT id FROM outbox"
         "    WHERE (state = 'queued' AND next_attempt_ms <= $2)"
         "       OR (state = 'sending' AND lease_until_ms <= $2)"
-        "    ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "    ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED), "
+        "c AS (UPDATE outbox o SET state = 'sending', "
+        "  lease_until_ms = $1, attempts = attempts + 1, claimed_by = $4, "
+        "  changed_ms = greatest(o.changed_ms, $2) "
+        "  FROM p, outbox_messages m WHERE o.id = p.id AND m.job_id = o.id "
         "  RETURNING " CLAIMED_COLUMNS "), "
         "e AS (INSERT INTO outbox_events(job_id, at_ms, event, detail) "
         "  SELECT id, $2, 'claimed', 'sweep' FROM c ORDER BY id) "
