@@ -2,6 +2,8 @@
 #ifndef FCGI_BASE_THREAD_GROUP_H_
 #define FCGI_BASE_THREAD_GROUP_H_
 
+#include <pthread.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -10,6 +12,12 @@
 #include <vector>
 
 namespace reg {
+
+// Names the calling thread, as ps -L, top -H and /proc/PID/task/TID/comm
+// show it (Linux keeps 15 bytes).
+inline void NameThisThread(const char* name) {
+  (void)pthread_setname_np(pthread_self(), name);
+}
 
 // Thread-safe. The owner tells its threads to stop (its own flag), then
 // calls Join.

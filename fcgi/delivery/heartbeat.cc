@@ -69,6 +69,7 @@ std::size_t Heartbeat::held() {
 }
 
 void Heartbeat::Loop() {
+  NameThisThread("reg-heartbeat");
   std::unique_ptr<Outbox> owned = OpenOutbox(storage_, "heartbeat");
   Outbox* outbox = owned.get();
   std::unique_lock<std::mutex> lock(mu_);

@@ -53,6 +53,7 @@ bool JobPool::Stop(std::chrono::milliseconds deadline) {
 }
 
 void JobPool::Loop() {
+  NameThisThread("reg-job");
   // Below the request threads: the answers first.
   if (Status s = LowerThisThread(kAfterAnswerNice); !s.ok()) {
     Log("job thread: %s", s.ToString().c_str());
@@ -103,8 +104,7 @@ void JobPool::Loop() {
       const ClaimedJob& job = *claim.value().job;
       (void)Deliver(job, outbox,
                     {mailer.get(), webhook.get(), &senders_.envelope_sender},
-                    sealer_,
-                    std::chrono::seconds(config_.lease_s));
+                    sealer_, std::chrono::seconds(config_.lease_s));
       heartbeat_.Release(job.ref());
     }
   }

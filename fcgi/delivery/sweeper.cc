@@ -75,6 +75,7 @@ void Sweeper::ApplyRetentionOnce(Store* store) {
 }
 
 void Sweeper::Loop(bool retention) {
+  NameThisThread(retention ? "reg-retention" : "reg-sweep");
   // Below the request threads: the answers first.
   if (Status s = LowerThisThread(kAfterAnswerNice); !s.ok()) {
     Log("sweeper: %s", s.ToString().c_str());
@@ -134,8 +135,10 @@ void Sweeper::Loop(bool retention) {
             if (clock_.NowMs() >= sure_until) lost = outbox->Renew({job.ref()});
             if (lost.ok() && lost.value().empty()) {
               const std::int64_t start = clock_.NowMs();
-              (void)Deliver(job, outbox, {mailer.get(), webhook.get(), &senders_.envelope_sender}, sealer_,
-                            std::chrono::seconds(config_.lease_s));
+              (void)Deliver(
+                  job, outbox,
+                  {mailer.get(), webhook.get(), &senders_.envelope_sender},
+                  sealer_, std::chrono::seconds(config_.lease_s));
               send_ms = (3 * send_ms + (clock_.NowMs() - start)) / 4;
             } else {
               Log("job %lld: %s; not sent by this sweep",

@@ -184,10 +184,15 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
     });
   }
   for (auto& t : threads) t.join();
+  bool all_answered = true;
   for (const HttpResponse& a : answers) {
     EXPECT_TRUE(a.status == 202 || a.status == 200)
         << a.status << " " << a.error << " " << a.body;
+    all_answered = all_answered && a.status > 0;
   }
+  // Seen once in a loaded make test (PostgreSQL, ASan): some posts were
+  // never answered. Where the workers and nginx were then.
+  if (!all_answered) std::printf("%s", stack.Diagnosis().c_str());
   ASSERT_TRUE(WaitFor([&] { return stack.JobState(id) == "sent"; }));
   EXPECT_EQ(MailsTo(sink, to).size(), 1);
   EXPECT_EQ(stack.Metric("mail_sent_total"), 1);

@@ -739,6 +739,37 @@ long long Stack::JobIdFor(const std::string& email) const {
 
 std::string Stack::Output() const { return ReadFile(data_dir_ + "/stack.out"); }
 
+std::string Stack::Diagnosis() const {
+  const auto tail = [](const std::string& path, std::size_t bytes) {
+    const std::string text = ReadFile(path);
+    return "--- " + path + ", its last " + std::to_string(bytes) + " bytes:\n" +
+           text.substr(text.size() > bytes ? text.size() - bytes : 0) + "\n";
+  };
+  std::string said = tail(data_dir_ + "/registrar.log", 4000) +
+                     tail(data_dir_ + "/nginx/error.log", 2000) +
+                     tail(data_dir_ + "/nginx/access.log", 3000);
+  for (pid_t pid : WorkerPids()) {
+    const std::string proc = "/proc/" + std::to_string(pid);
+    said += "--- worker " + std::to_string(pid) +
+            "'s threads (tid, name, state, wait channel):\n";
+    std::error_code gone;
+    for (const auto& task :
+         std::filesystem::directory_iterator(proc + "/task", gone)) {
+      const std::string stat = ReadFile(task.path().string() + "/stat");
+      const std::size_t paren = stat.rfind(')');
+      std::string name = ReadFile(task.path().string() + "/comm");
+      if (!name.empty() && name.back() == '\n') name.pop_back();
+      said += task.path().filename().string() + " " + name + " " +
+              (paren != std::string::npos && paren + 2 < stat.size()
+                   ? stat.substr(paren + 2, 1)
+                   : "?") +
+              " " + ReadFile(task.path().string() + "/wchan") + "\n";
+    }
+    if (gone) said += "(gone)\n";
+  }
+  return said;
+}
+
 Running* StackSuite::run_ = nullptr;
 
 void StackSuite::StartStack(std::map<std::string, std::string> env) {

@@ -200,6 +200,10 @@ class Stack {
   long long JobIdFor(const std::string& email) const;
   // Output of tools/stack so far (for failure messages).
   std::string Output() const;
+  // For a request left without an answer: the tails of the workers' log
+  // and of nginx's error and access logs, and where each worker thread
+  // waits (state and kernel wait channel, from /proc).
+  std::string Diagnosis() const;
 
  private:
   int port_;

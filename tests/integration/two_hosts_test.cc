@@ -148,8 +148,7 @@ TEST(TwoHosts, RegisteredThroughOneHostActivatesThroughTheFront) {
            {"Content-Type: application/json"});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, "{\"status\":\"active\"}");
-  EXPECT_NE(AcceptedReceipt(hosts.b->Register(to, "a good password").body),
-            "");
+  EXPECT_NE(AcceptedReceipt(hosts.b->Register(to, "a good password").body), "");
   ASSERT_TRUE(WaitFor([&] { return hosts.MailsTo(to) == 2; }));
   // Either host's metrics count the whole site.
   EXPECT_EQ(hosts.a->Metric("registrations_total"), 2);
@@ -163,7 +162,8 @@ TEST(TwoHosts, RegistrationsSpreadOverBothHostsGiveOneMailEach) {
   const int count = LoadCount();
   // HASH_WAIT_MS: as in the Load test, the hash gate's shedding on a
   // loaded machine (503 after 2 s without a slot) is not what is tested.
-  TwoHosts hosts(Env{{"THREADS", "8"}, {"SWEEP_S", "2"}, {"HASH_WAIT_MS", "30000"}});
+  TwoHosts hosts(
+      Env{{"THREADS", "8"}, {"SWEEP_S", "2"}, {"HASH_WAIT_MS", "30000"}});
   ASSERT_TRUE(hosts.ok()) << hosts.Output();
   const auto start = std::chrono::steady_clock::now();
   std::map<std::string, long> answers =
@@ -204,8 +204,8 @@ TEST(TwoHosts, RegistrationsSpreadOverBothHostsGiveOneMailEach) {
   std::printf(
       "two hosts: %d registrations answered in %.2f s (%.0f/s), mails %d on "
       "a, %d on b\n",
-      count, answer_s, count / answer_s,
-      hosts.sink_a.MailCount(), hosts.sink_b.MailCount());
+      count, answer_s, count / answer_s, hosts.sink_a.MailCount(),
+      hosts.sink_b.MailCount());
   EXPECT_TRUE(hosts.a->Stop());
   EXPECT_TRUE(hosts.b->Stop());
 }
@@ -322,10 +322,7 @@ TEST(TwoHosts, PostgresRestartedDuringALoad) {
   // make test): what each host's workers logged, to say where it waited.
   if (unanswered > 0) {
     for (const Stack* host : {hosts.a.get(), hosts.b.get()}) {
-      const std::string log = ReadFile(host->data_dir() + "/registrar.log");
-      std::printf("--- %s/registrar.log, its last 4000 bytes:\n%s\n",
-                  host->data_dir().c_str(),
-                  log.substr(log.size() > 4000 ? log.size() - 4000 : 0).c_str());
+      std::printf("%s", host->Diagnosis().c_str());
     }
   }
   EXPECT_GT(unavailable, 0);

@@ -1,6 +1,7 @@
 #include "storage/sqlite/checkpointer.h"
 
 #include "base/log.h"
+#include "base/thread_group.h"
 #include "base/thread_priority.h"
 
 namespace reg {
@@ -55,6 +56,7 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* name,
 }
 
 void Checkpointer::Loop() {
+  NameThisThread("reg-checkpoint");
   // Work after the answers: below the request threads and the lane's
   // thread, which keep the process's priority.
   (void)LowerThisThread(kAfterAnswerNice);

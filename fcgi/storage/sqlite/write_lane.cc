@@ -1,5 +1,7 @@
 #include "storage/sqlite/write_lane.h"
 
+#include "base/thread_group.h"
+
 namespace reg {
 namespace {
 
@@ -48,6 +50,7 @@ Status WriteLane::Run(Durability durability, const Work& work) {
 }
 
 void WriteLane::Lead() {
+  NameThisThread("reg-lane");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     queued_.wait(lock, [this] { return !pending_.empty() || stop_; });
