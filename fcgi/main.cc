@@ -19,6 +19,7 @@
 #include "http/password_policy.h"
 #include "i18n/messages.h"
 #include "storage/storage.h"
+#include "worker/fcgi_connections.h"
 #include "worker/last_one_out.h"
 #include "worker/process.h"
 #include "worker/request_threads.h"
@@ -76,8 +77,11 @@ int Serve(const Config& config) {
   DeliveryThreads delivery(config, clock, *storage.value(), keys.signer,
                            keys.sealer, std::move(senders));
   delivery.Start();
+  Result<std::unique_ptr<FcgiConnections>> connections =
+      FcgiConnections::Open(0);
+  if (!connections.ok()) return CannotStart(connections.status());
   RequestThreads requests(
-      config.threads, services, router, *storage.value(),
+      config.threads, *connections.value(), services, router, *storage.value(),
       [&delivery](Task task) { delivery.HandOver(std::move(task)); });
   LogStarted(config, catalogues.value());
   StartupDone();

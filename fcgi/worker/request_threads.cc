@@ -9,16 +9,18 @@
 
 #include "base/exact_sleep.h"
 #include "base/log.h"
+#include "base/thread_group.h"
 #include "http/request.h"
 #include "worker/signals.h"
 
 namespace reg {
 namespace {
 
-// Owns one FCGX_Request on the socket spawn-fcgi passed as fd 0.
+// Owns one FCGX_Request. It has no listening socket (-1): it reads the
+// connections FcgiConnections hands it.
 class FcgiRequest {
  public:
-  FcgiRequest() { FCGX_InitRequest(&r_, 0, 0); }
+  FcgiRequest() { FCGX_InitRequest(&r_, -1, 0); }
   ~FcgiRequest() { FCGX_Free(&r_, 1); }
   FcgiRequest(const FcgiRequest&) = delete;
   FcgiRequest& operator=(const FcgiRequest&) = delete;
@@ -39,10 +41,11 @@ Status CheckListenSocket() {
       "(see README.md)");
 }
 
-RequestThreads::RequestThreads(int count, const Services& services,
-                               const Router& router, Storage& storage,
-                               AfterAnswer after)
-    : services_(services),
+RequestThreads::RequestThreads(int count, FcgiConnections& connections,
+                               const Services& services, const Router& router,
+                               Storage& storage, AfterAnswer after)
+    : connections_(connections),
+      services_(services),
       router_(router),
       storage_(storage),
       after_(std::move(after)) {
@@ -61,6 +64,7 @@ RequestThreads::~RequestThreads() {
 }
 
 void RequestThreads::Loop(Thread* self) {
+  NameThisThread("reg-request");
   Result<std::unique_ptr<Store>> store = storage_.NewStore();
   Result<std::unique_ptr<Outbox>> outbox = storage_.NewOutbox();
   if (!store.ok() || !outbox.ok()) {
@@ -71,9 +75,19 @@ void RequestThreads::Loop(Thread* self) {
   }
   Context context{services_, *store.value(), *outbox.value()};
   FcgiRequest fcgx;
-  while (!stopping_ && FCGX_Accept_r(fcgx.get()) == 0) {
+  FCGX_Request* const r = fcgx.get();
+  while (!stopping_) {
+    const int fd = connections_.Next();
+    if (fd < 0) break;  // stopping
+    // FCGX_Accept_r reads a request from r->ipcFd when it is set; its
+    // first step, finishing the last request, must leave this one open.
+    r->ipcFd = fd;
+    r->keepConnection = 1;
+    // Not 0: nginx closed a kept connection, or sent no request on a new
+    // one; libfcgi closed it (and found no socket of its own to accept on).
+    if (FCGX_Accept_r(r) != 0) continue;
     const auto arrived = std::chrono::steady_clock::now();
-    Request request = ReadFcgiRequest(fcgx.get());
+    Request request = ReadFcgiRequest(r);
     request.arrived = arrived;
     Reply reply = router_.Dispatch(request, context);
     const std::string bytes = reply.response.Serialize();
@@ -82,9 +96,13 @@ void RequestThreads::Loop(Thread* self) {
     if (reply.not_before != std::chrono::steady_clock::time_point()) {
       SleepUntilExactly(reply.not_before);
     }
-    FCGX_PutStr(bytes.data(), static_cast<int>(bytes.size()), fcgx.get()->out);
+    FCGX_PutStr(bytes.data(), static_cast<int>(bytes.size()), r->out);
     // nginx completes the answer now; what follows never delays it.
-    FCGX_Finish_r(fcgx.get());
+    FCGX_Finish_r(r);
+    if (r->ipcFd >= 0) {  // nginx keeps it (FCGI_KEEP_CONN) for another
+      connections_.Keep(r->ipcFd);
+      r->ipcFd = -1;
+    }
     if (!std::holds_alternative<std::monostate>(reply.after)) {
       after_(std::move(reply.after));
     }
@@ -94,6 +112,7 @@ void RequestThreads::Loop(Thread* self) {
 
 bool RequestThreads::Stop(std::chrono::milliseconds deadline) {
   stopping_ = true;
+  connections_.Stop();
   FCGX_ShutdownPending();
   const auto until = std::chrono::steady_clock::now() + deadline;
   for (;;) {

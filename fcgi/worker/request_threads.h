@@ -1,7 +1,9 @@
-// RequestThreads: the threads that answer requests. Each accepts on the
-// socket spawn-fcgi passed as fd 0 with its own FCGX_Request, Store and
-// Outbox, answers through the Router, finishes the answer, and only then
-// hands the reply's post-answer work on.
+// RequestThreads: the threads that answer requests. Each takes the next
+// connection with a request from FcgiConnections (spawn-fcgi's socket, fd
+// 0, and the connections nginx keeps), reads it with its own
+// FCGX_Request, answers through the Router with its own Store and Outbox,
+// finishes the answer, gives a kept connection back, and only then hands
+// the reply's post-answer work on.
 #ifndef FCGI_WORKER_REQUEST_THREADS_H_
 #define FCGI_WORKER_REQUEST_THREADS_H_
 
@@ -17,6 +19,7 @@
 #include "handlers/context.h"
 #include "handlers/router.h"
 #include "storage/storage.h"
+#include "worker/fcgi_connections.h"
 
 namespace reg {
 
@@ -34,7 +37,8 @@ class RequestThreads {
   // Starts "count" threads. A thread that cannot open its Store or Outbox
   // logs why and ends; the others serve on. REQUIRES: FCGX_Init() and
   // SetUpSignals() done; the arguments outlive this object.
-  RequestThreads(int count, const Services& services, const Router& router,
+  RequestThreads(int count, FcgiConnections& connections,
+                 const Services& services, const Router& router,
                  Storage& storage, AfterAnswer after);
   // Stop()s, with a deadline of 0; a thread still busy is detached.
   ~RequestThreads();
@@ -42,7 +46,8 @@ class RequestThreads {
   RequestThreads& operator=(const RequestThreads&) = delete;
 
   // Makes every thread leave its loop, a request in progress finished
-  // first: FCGX_ShutdownPending, then SIGUSR1 to each thread still in it
+  // first: FcgiConnections::Stop and FCGX_ShutdownPending, then SIGUSR1 to
+  // each thread still in it
   // every 10 ms, up to "deadline". Joins the threads that left; false when
   // some had not (the caller then ends the process at once rather than
   // destroy what they use).
@@ -56,6 +61,7 @@ class RequestThreads {
 
   void Loop(Thread* self);
 
+  FcgiConnections& connections_;
   const Services& services_;
   const Router& router_;
   Storage& storage_;
