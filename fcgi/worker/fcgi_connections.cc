@@ -25,8 +25,7 @@ Status Errno(const std::string& what) {
 bool IsTcp(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
-  return getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) ==
-             0 &&
+  return getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
          (address.ss_family == AF_INET || address.ss_family == AF_INET6);
 }
 

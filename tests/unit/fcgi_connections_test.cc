@@ -32,9 +32,9 @@ class FcgiConnectionsTest : public ::testing::Test {
     length_ = offsetof(sockaddr_un, sun_path) + 1 + name.size();
     listen_.reset(socket(AF_UNIX, SOCK_STREAM, 0));
     ASSERT_TRUE(listen_.valid());
-    ASSERT_EQ(bind(listen_.get(), reinterpret_cast<sockaddr*>(&address_),
-                   length_),
-              0);
+    ASSERT_EQ(
+        bind(listen_.get(), reinterpret_cast<sockaddr*>(&address_), length_),
+        0);
     ASSERT_EQ(listen(listen_.get(), 16), 0);
     Result<std::unique_ptr<FcgiConnections>> opened =
         FcgiConnections::Open(listen_.get());
@@ -48,9 +48,8 @@ class FcgiConnectionsTest : public ::testing::Test {
   // A client connected, which has sent "bytes" (none if empty).
   UniqueFd Client(const std::string& bytes) {
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM, 0));
-    EXPECT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&address_),
-                      length_),
-              0);
+    EXPECT_EQ(
+        connect(fd.get(), reinterpret_cast<sockaddr*>(&address_), length_), 0);
     if (!bytes.empty()) Send(fd.get(), bytes);
     return fd;
   }
