@@ -76,6 +76,17 @@ class FcgiConnectionsTest : public ::testing::Test {
     return next.get();
   }
 
+  // Takes the next connection, reads "request" from it and keeps it, as a
+  // request thread does: its fd (then owned by "*own"), or -1.
+  int TakeReadKeep(const std::string& request, UniqueFd* own) {
+    const int taken = NextWithin5s();
+    if (taken < 0) return -1;
+    own->reset(taken);
+    EXPECT_EQ(Read(taken), request);
+    connections_->Keep(taken);
+    return taken;
+  }
+
   static inline int counter_ = 0;
   sockaddr_un address_{};
   socklen_t length_ = 0;
@@ -85,10 +96,8 @@ class FcgiConnectionsTest : public ::testing::Test {
 
 TEST_F(FcgiConnectionsTest, AnIdleKeptConnectionHoldsNoThread) {
   UniqueFd a = Client("first request");
-  UniqueFd taken_a(NextWithin5s());
-  ASSERT_TRUE(taken_a.valid());
-  EXPECT_EQ(Read(taken_a.get()), "first request");
-  connections_->Keep(taken_a.get());  // nginx keeps it, idle
+  UniqueFd taken_a;
+  ASSERT_GE(TakeReadKeep("first request", &taken_a), 0);  // idle now
 
   // libfcgi's own loop would now read the idle one; b would wait.
   UniqueFd b = Client("on a new connection");
@@ -99,11 +108,9 @@ TEST_F(FcgiConnectionsTest, AnIdleKeptConnectionHoldsNoThread) {
 
 TEST_F(FcgiConnectionsTest, AKeptConnectionComesBackWithItsNextRequest) {
   UniqueFd a = Client("first");
-  const int taken = NextWithin5s();
+  UniqueFd own;
+  const int taken = TakeReadKeep("first", &own);
   ASSERT_GE(taken, 0);
-  UniqueFd own(taken);
-  EXPECT_EQ(Read(taken), "first");
-  connections_->Keep(taken);
   Send(a.get(), "second");
   EXPECT_EQ(NextWithin5s(), taken);
   EXPECT_EQ(Read(taken), "second");
@@ -116,11 +123,9 @@ TEST_F(FcgiConnectionsTest, AKeptConnectionComesBackWithItsNextRequest) {
 
 TEST_F(FcgiConnectionsTest, AKeptConnectionNginxClosedIsHandedOverToClose) {
   UniqueFd a = Client("only request");
-  const int taken = NextWithin5s();
+  UniqueFd own;
+  const int taken = TakeReadKeep("only request", &own);
   ASSERT_GE(taken, 0);
-  UniqueFd own(taken);
-  EXPECT_EQ(Read(taken), "only request");
-  connections_->Keep(taken);
   a.reset();  // nginx drops it from its cache
   EXPECT_EQ(NextWithin5s(), taken);
   EXPECT_EQ(Read(taken), "");  // end of file
