@@ -102,11 +102,12 @@ class TxnRows : public CodeRows {
                                         std::int64_t now_ms) = 0;
   virtual Status InsertReceipt(const NewReceipt& receipt) = 0;
 
-  // Marks token "token_hash" used at "now_ms", and with it the receipt of
-  // the request that minted it if that is a registration's own (its
-  // status says "verified" from then on: the caller's transaction then
-  // verifies the account, or finds it verified); nullopt when it already
-  // was used (another click came first).
+  // Marks token "token_hash" used at "now_ms", and with it the own receipt
+  // of the registration it was minted for, by that registration's POST
+  // /register or by a resend (its status says "verified" from then on: the
+  // caller's transaction then verifies the account, or finds it
+  // verified); nullopt when it already was used (another click came
+  // first).
   virtual Result<std::optional<UsedToken>> UseToken(
       const std::string& token_hash, std::int64_t now_ms) = 0;
   // Verifies account "account_id" at "now_ms" with "password_hash"; false

@@ -103,6 +103,31 @@ TEST_P(EngineReceiptTest, OnlyARegistrationsOwnReceiptSaysVerified) {
   EXPECT_EQ(MustReceipt(*store_, "tok-2").state, "accepted");
 }
 
+// A resend's link verifies the registration it was minted for: that
+// registration's own receipt says so, whichever of its links was used.
+TEST_P(EngineReceiptTest, AResendsLinkMarksTheReceiptOfItsRegistration) {
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  ASSERT_OK(Resend("ann@example.com", "tok-2"));
+  SendAll();
+  ASSERT_OK(store_->Activate(TokenHash("tok-2"), std::nullopt));
+  const ReceiptStatus own = MustReceipt(*store_, "tok-1");
+  EXPECT_EQ(own.state, "verified");
+  EXPECT_EQ(own.since_s, clock_.NowMs() / 1000);
+  EXPECT_EQ(MustReceipt(*store_, "tok-2").state, "accepted");
+}
+
+// Two registrations of one address: a link marks its own registration's
+// receipt, never the other's (a stranger's stays a stranger's).
+TEST_P(EngineReceiptTest, ALinkMarksOnlyItsOwnRegistrationsReceipt) {
+  ASSERT_OK(Register("ann@example.com", "h1", "tok-1"));
+  clock_.AdvanceMs(kMinute);
+  ASSERT_OK(Register("ann@example.com", "h2", "tok-2"));
+  SendAll();
+  ASSERT_OK(store_->Activate(TokenHash("tok-2"), std::nullopt));
+  EXPECT_EQ(MustReceipt(*store_, "tok-2").state, "verified");
+  EXPECT_EQ(MustReceipt(*store_, "tok-1").state, "accepted");
+}
+
 // An unknown address's receipt names its "no account" mail and follows it
 // like any other (it stayed "queued" for good when nothing was sent).
 TEST_P(EngineReceiptTest, AResendToAnUnknownAddressFollowsItsNoAccountMail) {

@@ -206,13 +206,16 @@ Status PgTxnRows::InsertReceipt(const NewReceipt& receipt) {
 
 Result<std::optional<UsedToken>> PgTxnRows::UseToken(
     const std::string& token_hash, std::int64_t now_ms) {
-  // One statement: the token, and the receipt it names.
+  // One statement: the token, and its registration's own receipt (which
+  // the registration's own token holds).
   Result<PgRows> used = conn_.Query(
       "WITH t AS (UPDATE tokens SET used_ms = $1 "
       "  WHERE hash = $2 AND used_ms IS NULL "
-      "  RETURNING user_id, password_hash, receipt), "
-      "r AS (UPDATE receipts SET verified_ms = $1 FROM t "
-      "  WHERE receipts.hash = t.receipt AND receipts.cause = 'register') "
+      "  RETURNING user_id, password_hash, "
+      "  coalesce(registration, hash) AS registration), "
+      "r AS (UPDATE receipts SET verified_ms = $1 FROM t, tokens own "
+      "  WHERE own.hash = t.registration AND receipts.hash = own.receipt "
+      "  AND receipts.cause = 'register') "
       "SELECT user_id, password_hash FROM t",
       {now_ms, token_hash});
   if (!used.ok()) return used.status();

@@ -215,21 +215,20 @@ Result<std::optional<UsedToken>> SqliteTxnRows::UseToken(
     const std::string& token_hash, std::int64_t now_ms) {
   Stmt use(db_, "use token",
            "UPDATE tokens SET used_ms = ? WHERE hash = ? AND used_ms IS NULL "
-           "RETURNING user_id, password_hash, receipt");
+           "RETURNING user_id, password_hash, coalesce(registration, hash)");
   use.Int(now_ms).Text(token_hash);
   Result<bool> used = use.Step();
   if (!used.ok()) return used.status();
   if (!used.value()) return std::optional<UsedToken>();
   UsedToken token{use.ColumnInt(0), use.ColumnText(1)};
-  const std::string receipt = use.ColumnText(2);
+  const std::string registration = use.ColumnText(2);
   if (Status done = use.Run(); !done.ok()) return done;
-  if (!receipt.empty()) {
-    Stmt mark(db_, "receipt verified",
-              "UPDATE receipts SET verified_ms = ? "
-              "WHERE hash = ? AND cause = 'register'");
-    mark.Int(now_ms).Text(receipt);
-    if (Status done = mark.Run(); !done.ok()) return done;
-  }
+  // The registration's own token holds the receipt of its POST /register.
+  Stmt mark(db_, "receipt verified",
+            "UPDATE receipts SET verified_ms = ? WHERE cause = 'register' "
+            "AND hash = (SELECT receipt FROM tokens WHERE hash = ?)");
+  mark.Int(now_ms).Text(registration);
+  if (Status done = mark.Run(); !done.ok()) return done;
   return std::optional<UsedToken>(std::move(token));
 }
 
