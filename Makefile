@@ -211,6 +211,13 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.cc
 # service's code, which keeps its line tables (TEST_G=-g for a debugger).
 TEST_G ?= -g0
 $(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXXFLAGS += -O0 $(TEST_G)
+# The tests' own code compiles with clang++ (TEST_CXX): at -O0 it takes
+# about 40 % less processor time than g++ (a unit-test chunk 6.0 s
+# against 10.3, another 4.7 against 8.1), and links with the service's
+# g++ objects and Debian's GoogleTest (the same libstdc++ and ABI).
+# TEST_CXX=g++ builds them with g++ again.
+TEST_CXX ?= clang++
+$(BUILD)/tests/%.o $(BUILD)/unity/tests_%.o: CXX := $(TEST_CXX)
 # Under a sanitizer the tests' own code is not instrumented (it links with
 # the runtime all the same): the sanitizers watch the service's code, and
 # instrumenting GoogleTest's templates took half the sanitized build.
