@@ -414,6 +414,21 @@ TEST(ConfigWarnings, WarnsOfAScryptCostBelow14) {
   EXPECT_THAT(ConfigWarnings(c.value()), ::testing::IsEmpty());
 }
 
+TEST(ConfigWarnings, WarnsWhenUnverifiedMailsGoWithinAWeek) {
+  Result<Config> c =
+      Load({{"TOKEN_TTL_S", "86400"}, {"RETAIN_UNVERIFIED_S", "3600"}});
+  ASSERT_OK(c);
+  EXPECT_THAT(ConfigWarnings(c.value()),
+              ::testing::ElementsAre(
+                  "warning: TOKEN_TTL_S + RETAIN_UNVERIFIED_S = 90000 s is "
+                  "below 7 days: an unverified account's mails may be "
+                  "deleted before MAIL_CAP has counted them for a day or a "
+                  "bounce about them has come back (meant for tests only)"));
+  c = Load({{"TOKEN_TTL_S", "86400"}, {"RETAIN_UNVERIFIED_S", "518400"}});
+  ASSERT_OK(c);
+  EXPECT_THAT(ConfigWarnings(c.value()), ::testing::IsEmpty());
+}
+
 TEST(ConfigWarnings, HoldsTheMailWarnings) {
   Result<Config> c = Load({{"SMTP_URL", "smtps://mail.example.com"}});
   ASSERT_OK(c);
