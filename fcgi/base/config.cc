@@ -250,13 +250,12 @@ std::vector<std::string> ConfigWarnings(const Config& config) {
   // RETAIN_UNVERIFIED_S old. Below 7 days (storage's kNotificationMaxAgeMs,
   // how long a bounce about a mail is still recorded; MAIL_CAP counts a
   // day of them) they may be gone before the cap or a bounce is done.
-  constexpr long long kWeekS = 7 * 86400LL;
-  if (static_cast<long long>(config.token_ttl_s) + config.retain_unverified_s <
-      kWeekS) {
+  const long long kept_s =
+      static_cast<long long>(config.token_ttl_s) + config.retain_unverified_s;
+  if (kept_s < 7 * 86400LL) {
     lines.push_back(
         "warning: TOKEN_TTL_S + RETAIN_UNVERIFIED_S = " +
-        std::to_string(static_cast<long long>(config.token_ttl_s) +
-                       config.retain_unverified_s) +
+        std::to_string(kept_s) +
         " s is below 7 days: an unverified account's mails may be deleted "
         "before MAIL_CAP has counted them for a day or a bounce about them "
         "has come back (meant for tests only)");

@@ -6,9 +6,11 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -91,8 +93,8 @@ int FcgiConnections::Next() {
     if (n <= 0) continue;
     if (event.data.fd == wake_.get()) break;  // stopping
     if (event.data.fd != listen_fd_) {
-      // A kept connection (ONESHOT: no other leader is told of it): out
-      // of the set until Keep adds it again.
+      // A kept connection: out of the set until Keep adds it again (no
+      // other thread waits in epoll_wait before this leader hands over).
       fd = event.data.fd;
       (void)epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
       break;
@@ -127,7 +129,7 @@ void FcgiConnections::Keep(int fd) {
   // taker's only through an ADD (a MOD made it report the taker's close
   // as a race); the one system call more is not measurable.
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+  event.events = EPOLLIN | EPOLLRDHUP;
   event.data.fd = fd;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0) return;
   Log("request threads: keep connection: epoll_ctl: %s", std::strerror(errno));

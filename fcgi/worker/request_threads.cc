@@ -100,8 +100,9 @@ void RequestThreads::Loop(Thread* self) {
     // nginx completes the answer now; what follows never delays it.
     FCGX_Finish_r(r);
     if (r->ipcFd >= 0) {  // nginx keeps it (FCGI_KEEP_CONN) for another
-      connections_.Keep(r->ipcFd);
-      r->ipcFd = -1;
+      const int kept = r->ipcFd;
+      r->ipcFd = -1;  // another thread may take it from here on
+      connections_.Keep(kept);
     }
     if (!std::holds_alternative<std::monostate>(reply.after)) {
       after_(std::move(reply.after));
