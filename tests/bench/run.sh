@@ -517,6 +517,13 @@ ok_rate() {
   sed -n 's/^RESULT //p' "$1" | tr ' ' '\n' |
     awk -F= '{ v[$1] = $2 } END { printf "%.2f", (v["seconds"] > 0 ? (v["requests"] - v["non2xx"]) / v["seconds"] : 0) }'
 }
+# What the machine itself gives on two cores at this hash: one scrypt
+# pinned to core 0 alone, then one on each core at once. Two hosts can
+# reach this ratio at best (scrypt's 128 MiB per hash share the memory
+# bandwidth and the last-level cache).
+t_one=$(taskset -c 0 "$bench/scrypt_time" 17 3)
+t_two=$(for c in 0 1; do taskset -c "$c" "$bench/scrypt_time" 17 3 & done; wait)
+machine_x=$(awk -v t="$t_one" '{ s += $1 } END { printf "%.2f", 2 * t / (s / NR) }' <<<"$t_two")
 scale_url=$(pg_db scale1)
 start_sink "$work/scale1/sink"
 start_stack "$work/scale1" SMTP_URL="$sink_url" SWEEP_S=5 DATABASE_URL="$scale_url" PIN_CPU=0
@@ -546,10 +553,12 @@ stack_pid=$host_a_pid port=$port_a internal_port=$internal_a
 stop_stack; stop_sink
 scale_x=$(awk -v a="$two_rate" -v b="$one_rate" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 row "scale-out, hash 2^17, PostgreSQL: 1 host on 1 core / 2 hosts on 1 core each" \
-    "$one_rate / $two_rate" "-" "-" "-" "2 hosts = ${scale_x} × 1 host" \
+    "$one_rate / $two_rate" "-" "-" "-" \
+    "2 hosts = ${scale_x} × 1 host; the machine: 2 scrypts on 2 cores = ${machine_x} × 1 on 1" \
     "mail: $one_check / $two_check"
-goal "two hosts ≥ 1.8 × one host's registrations/s (default hash, a core each)" \
-     "$(meets "$scale_x" '>=' 1.8)" "${scale_x} ×: $two_rate against $one_rate/s"
+goal "two hosts ≥ 1.9 × one host's registrations/s (default hash, a core each)" \
+     "$(meets "$scale_x" '>=' 1.9)" \
+     "${scale_x} ×: $two_rate against $one_rate/s; the machine's own bound ${machine_x} × (scrypt alone on core 0 ${t_one} s, on both cores at once $(tr '\n' ' ' <<<"$t_two")s)"
 fi
 
 # 7. The status poll (CONTRACT section 8), on each engine: receipts made
