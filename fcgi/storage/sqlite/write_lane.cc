@@ -1,5 +1,11 @@
 #include "storage/sqlite/write_lane.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "base/thread_group.h"
 
 namespace reg {
@@ -10,6 +16,19 @@ Status RunPlain(Database& db, const char* what, const char* sql) {
   return Stmt(db, what, sql).Run();
 }
 
+// The log of db's main file, open for fdatasync. SQLite made it when the
+// connection first read in WAL mode (Database::Open's migration check),
+// and keeps it while a connection is open: the lane's stays open.
+Result<UniqueFd> OpenLog(Database& db) {
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db.raw(), "main"));
+  UniqueFd fd(open(wal, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return Status::Internal(std::string("open ") + wal + ": " +
+                            std::strerror(errno));
+  }
+  return fd;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
@@ -18,26 +37,51 @@ Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
   Result<std::unique_ptr<Database>> db =
       Database::Open(path, create, sync_full);
   if (!db.ok()) return db.status();
+  UniqueFd log;
+  if (sync_full) {
+    // The syncer flushes the log; the commits themselves do not.
+    Result<UniqueFd> opened = OpenLog(*db.value());
+    if (!opened.ok()) return opened.status();
+    log = std::move(opened).value();
+    Status s = db.value()->SetSyncFull(false);
+    if (!s.ok()) return s;
+  }
   std::unique_ptr<WriteLane> lane(
-      new WriteLane(std::move(db).value(), sync_full));
+      new WriteLane(std::move(db).value(), std::move(log)));
   // After Open, which created and migrated the file.
   Result<std::unique_ptr<Checkpointer>> checkpointer =
       Checkpointer::Start(path, sync_full, lane->db_.get());
   if (!checkpointer.ok()) return checkpointer.status();
   lane->checkpointer_ = std::move(checkpointer).value();
   WriteLane* raw = lane.get();
+  lane->syncer_ = std::thread([raw] { raw->Sync(); });
   lane->leader_ = std::thread([raw] { raw->Lead(); });
   return lane;
 }
 
 WriteLane::~WriteLane() {
-  if (!leader_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+  if (leader_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    queued_.notify_one();
+    leader_.join();
   }
-  queued_.notify_one();
-  leader_.join();
+  // After the leader: its last batch may still be waiting for a flush.
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sync_stop_ = true;
+    }
+    committed_.notify_one();
+    syncer_.join();
+  }
+}
+
+std::int64_t WriteLane::syncs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return syncs_;
 }
 
 Status WriteLane::Run(Durability durability, const Work& work) {
@@ -47,6 +91,15 @@ Status WriteLane::Run(Durability durability, const Work& work) {
   queued_.notify_one();
   done_.wait(lock, [&piece] { return piece.done; });
   return piece.result;
+}
+
+void WriteLane::Finish(const std::vector<Piece*>& pieces,
+                       const Status& status) {
+  for (Piece* p : pieces) {
+    if (!status.ok()) p->result = status;
+    p->done = true;
+  }
+  done_.notify_all();
 }
 
 void WriteLane::Lead() {
@@ -59,23 +112,48 @@ void WriteLane::Lead() {
     batch.swap(pending_);
     lock.unlock();
     const Status batch_status = Commit(batch);
+    bool durable = false;
+    for (const Piece* p : batch)
+      durable |= p->durability == Durability::kDurable;
     lock.lock();
-    for (Piece* p : batch) {
-      if (!batch_status.ok()) p->result = batch_status;
-      p->done = true;
+    if (batch_status.ok() && durable && log_.valid()) {
+      unsynced_.insert(unsynced_.end(), batch.begin(), batch.end());
+      committed_.notify_one();
+    } else {
+      Finish(batch, batch_status);
     }
-    done_.notify_all();
+  }
+}
+
+void WriteLane::Sync() {
+  NameThisThread("reg-sync");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    committed_.wait(lock, [this] { return !unsynced_.empty() || sync_stop_; });
+    if (unsynced_.empty()) return;  // sync_stop_, nothing left
+    // Every batch taken here committed before this fdatasync starts, so
+    // it flushes their log frames (a flush covers the file, whichever
+    // descriptor wrote it).
+    std::vector<Piece*> synced;
+    synced.swap(unsynced_);
+    lock.unlock();
+    int rc;
+    do {
+      rc = fdatasync(log_.get());
+    } while (rc != 0 && errno == EINTR);
+    const Status status =
+        rc == 0 ? Status()
+                : Status::Internal(std::string("fdatasync of the log: ") +
+                                   std::strerror(errno));
+    lock.lock();
+    syncs_++;
+    Finish(synced, status);
   }
 }
 
 Status WriteLane::Commit(const std::vector<Piece*>& batch) {
-  bool durable = false;
-  for (const Piece* p : batch) durable |= p->durability == Durability::kDurable;
-  // The level is read at COMMIT; it can change only between transactions.
-  Status s = db_->SetSyncFull(sync_full_ && durable);
-  if (!s.ok()) return s;
   Database& db = *db_;
-  s = RunPlain(db, "begin batch", "BEGIN IMMEDIATE");
+  Status s = RunPlain(db, "begin batch", "BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   SqliteTxn txn(db);
   for (Piece* p : batch) {

@@ -10,10 +10,23 @@
 // registration that joined it (one connection: they wait for it) while
 // the kernel ran that thread last. The lane's thread keeps the priority
 // of the thread that opened it (the process's).
+//
+// The fsync is not in the commit (with SQLITE_SYNC=full): the lane's
+// connection commits with synchronous=NORMAL (no sync of the log at
+// COMMIT; SQLite still syncs it around checkpoints and when the log
+// restarts), and a second thread of the lane, the syncer, then runs one
+// fdatasync of the log for every durable batch committed so far, and
+// only then are those batches' pieces done. So the lane's thread writes
+// the next batch while the disk flushes the last ones, and one flush can
+// cover several batches. A durable batch's rows are visible to readers
+// from its COMMIT, before the flush; its callers answer only after it,
+// and nothing else acts on them sooner (a new job is due to the sweeps
+// only after sweep_grace_ms; its post follows the answer).
 #ifndef FCGI_STORAGE_SQLITE_WRITE_LANE_H_
 #define FCGI_STORAGE_SQLITE_WRITE_LANE_H_
 
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/handles.h"
 #include "base/status.h"
 #include "storage/durability.h"
 #include "storage/sqlite/checkpointer.h"
@@ -66,6 +80,10 @@ class WriteLane {
   // (checkpointer.h).
   const Checkpointer& checkpointer() const { return *checkpointer_; }
 
+  // The syncer's fdatasyncs of the log so far (for tests); 0 without
+  // SQLITE_SYNC=full.
+  std::int64_t syncs() const;
+
  private:
   struct Piece {
     const Work* work;
@@ -73,22 +91,34 @@ class WriteLane {
     Status result;
     bool done = false;
   };
-  WriteLane(std::unique_ptr<Database> db, bool sync_full)
-      : db_(std::move(db)), sync_full_(sync_full) {}
+  WriteLane(std::unique_ptr<Database> db, UniqueFd log)
+      : db_(std::move(db)), log_(std::move(log)) {}
   // The lane's thread: runs a batch of everything queued, again and again.
   void Lead();
+  // The syncer's thread: flushes the log for the committed durable
+  // batches, then marks their pieces done.
+  void Sync();
   // Runs one batch on db_; only the lane's thread calls it.
   Status Commit(const std::vector<Piece*>& batch);
+  // Marks the pieces done (with "status" if it failed); mu_ held.
+  void Finish(const std::vector<Piece*>& pieces, const Status& status);
 
   std::unique_ptr<Database> db_;  // used only by the lane's thread
   // Declared after db_, so gone before it (it hooks db_'s commits).
   std::unique_ptr<Checkpointer> checkpointer_;
-  const bool sync_full_;
-  std::mutex mu_;
-  std::condition_variable queued_;  // a piece was queued, or stop_
-  std::condition_variable done_;    // a batch finished
+  // The log (registrar.db-wal), open for the syncer's fdatasync; -1 with
+  // SQLITE_SYNC=normal (nothing is flushed at a commit then).
+  const UniqueFd log_;
+  mutable std::mutex mu_;
+  std::condition_variable queued_;     // a piece was queued, or stop_
+  std::condition_variable committed_;  // unsynced_ grew, or sync_stop_
+  std::condition_variable done_;       // pieces finished
   std::vector<Piece*> pending_;
+  std::vector<Piece*> unsynced_;  // of committed durable batches
+  std::int64_t syncs_ = 0;
   bool stop_ = false;
+  bool sync_stop_ = false;  // set once leader_ has ended
+  std::thread syncer_;
   std::thread leader_;  // started last, in Open
 };
 
