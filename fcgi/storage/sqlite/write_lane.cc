@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
+#include "base/log.h"
 #include "base/thread_group.h"
 
 namespace reg {
@@ -141,13 +143,20 @@ void WriteLane::Sync() {
     do {
       rc = fdatasync(log_.get());
     } while (rc != 0 && errno == EINTR);
-    const Status status =
-        rc == 0 ? Status()
-                : Status::Internal(std::string("fdatasync of the log: ") +
-                                   std::strerror(errno));
+    if (rc != 0) {
+      // Fail-stop, as PostgreSQL does: these batches are committed and
+      // visible but perhaps not on disk, the kernel may have dropped the
+      // pages it could not write (a later flush would then succeed over
+      // the hole, and recovery would stop there, losing later answered
+      // batches too). No answer goes out for them; the process ends, and
+      // SQLite recovers the log as the disk holds it at the next start.
+      Log("fdatasync of the database's log failed: %s; stopping",
+          std::strerror(errno));
+      std::abort();
+    }
     lock.lock();
     syncs_++;
-    Finish(synced, status);
+    Finish(synced, Status());
   }
 }
 
