@@ -19,6 +19,19 @@ inline void NameThisThread(const char* name) {
   (void)pthread_setname_np(pthread_self(), name);
 }
 
+// Ends a thread that waits on "cv" for work or "stop": sets "stop" under
+// "mu", wakes it and joins it. Does nothing if "thread" does not run.
+inline void StopAndJoin(std::mutex& mu, bool& stop, std::condition_variable& cv,
+                        std::thread& thread) {
+  if (!thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  thread.join();
+}
+
 // Thread-safe. The owner tells its threads to stop (its own flag), then
 // calls Join.
 class ThreadGroup {

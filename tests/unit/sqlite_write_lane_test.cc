@@ -34,42 +34,47 @@ std::int64_t CountRows(const std::string& path) {
   return row.ok() && row.value() ? count.ColumnInt(0) : -1;
 }
 
-TEST(SqliteWriteLane, ADurablePieceIsDoneOnlyAfterTheLogIsFlushed) {
-  TempDir dir;
-  Result<std::unique_ptr<WriteLane>> lane =
-      WriteLane::Open(dir.File("reg.db"), true, /*sync_full=*/true);
-  ASSERT_OK(lane);
-  const std::int64_t before = lane.value()->syncs();
-  ASSERT_OK(lane.value()->Run(Durability::kDurable, InsertRow(1)));
-  EXPECT_GT(lane.value()->syncs(), before);
-  EXPECT_EQ(CountRows(dir.File("reg.db")), 1);
+class SqliteWriteLaneTest : public ::testing::Test {
+ protected:
+  WriteLane& Open(bool sync_full) {
+    Result<std::unique_ptr<WriteLane>> lane =
+        WriteLane::Open(path(), true, sync_full);
+    EXPECT_OK(lane);
+    lane_ = std::move(lane).value();
+    return *lane_;
+  }
+  // Runs one piece; returns the flushes of the log it waited for.
+  std::int64_t FlushesFor(Durability durability) {
+    const std::int64_t before = lane_->syncs();
+    EXPECT_OK(lane_->Run(durability, InsertRow(1)));
+    return lane_->syncs() - before;
+  }
+  std::string path() const { return dir_.File("reg.db"); }
+
+  TempDir dir_;
+  std::unique_ptr<WriteLane> lane_;
+};
+
+TEST_F(SqliteWriteLaneTest, ADurablePieceIsDoneOnlyAfterTheLogIsFlushed) {
+  Open(/*sync_full=*/true);
+  EXPECT_GE(FlushesFor(Durability::kDurable), 1);
+  EXPECT_EQ(CountRows(path()), 1);
 }
 
-TEST(SqliteWriteLane, ARelaxedPieceWaitsForNoFlush) {
-  TempDir dir;
-  Result<std::unique_ptr<WriteLane>> lane =
-      WriteLane::Open(dir.File("reg.db"), true, /*sync_full=*/true);
-  ASSERT_OK(lane);
-  const std::int64_t before = lane.value()->syncs();
-  ASSERT_OK(lane.value()->Run(Durability::kRelaxed, InsertRow(1)));
-  EXPECT_EQ(lane.value()->syncs(), before);
-  EXPECT_EQ(CountRows(dir.File("reg.db")), 1);
+TEST_F(SqliteWriteLaneTest, ARelaxedPieceWaitsForNoFlush) {
+  Open(/*sync_full=*/true);
+  EXPECT_EQ(FlushesFor(Durability::kRelaxed), 0);
+  EXPECT_EQ(CountRows(path()), 1);
 }
 
-TEST(SqliteWriteLane, WithSyncNormalNothingIsFlushed) {
-  TempDir dir;
-  Result<std::unique_ptr<WriteLane>> lane =
-      WriteLane::Open(dir.File("reg.db"), true, /*sync_full=*/false);
-  ASSERT_OK(lane);
-  ASSERT_OK(lane.value()->Run(Durability::kDurable, InsertRow(1)));
-  EXPECT_EQ(lane.value()->syncs(), 0);
+TEST_F(SqliteWriteLaneTest, WithSyncNormalNothingIsFlushed) {
+  Open(/*sync_full=*/false);
+  EXPECT_EQ(FlushesFor(Durability::kDurable), 0);
+  EXPECT_EQ(lane_->syncs(), 0);
 }
 
-TEST(SqliteWriteLane, ManyThreadsDurablePiecesAreAllDoneAndWritten) {
-  TempDir dir;
-  Result<std::unique_ptr<WriteLane>> lane =
-      WriteLane::Open(dir.File("reg.db"), true, /*sync_full=*/true);
-  ASSERT_OK(lane);
+TEST_F(SqliteWriteLaneTest, ManyThreadsDurablePiecesAreAllDoneAndWritten) {
+  WriteLane& lane = Open(/*sync_full=*/true);
   constexpr int kThreads = 8, kEach = 25;
   std::vector<std::thread> threads;
   std::vector<int> failures(kThreads, 0);
@@ -78,7 +83,7 @@ TEST(SqliteWriteLane, ManyThreadsDurablePiecesAreAllDoneAndWritten) {
       for (int i = 0; i < kEach; i++) {
         const Durability d =
             i % 3 == 0 ? Durability::kRelaxed : Durability::kDurable;
-        if (!lane.value()->Run(d, InsertRow(t * kEach + i)).ok()) {
+        if (!lane.Run(d, InsertRow(t * kEach + i)).ok()) {
           failures[t]++;
         }
       }
@@ -86,10 +91,10 @@ TEST(SqliteWriteLane, ManyThreadsDurablePiecesAreAllDoneAndWritten) {
   }
   for (std::thread& t : threads) t.join();
   for (int t = 0; t < kThreads; t++) EXPECT_EQ(failures[t], 0) << t;
-  EXPECT_GE(lane.value()->syncs(), 1);
+  EXPECT_GE(lane.syncs(), 1);
   // Closing the lane (its threads joined) loses nothing.
-  lane.value().reset();
-  EXPECT_EQ(CountRows(dir.File("reg.db")), kThreads * kEach);
+  lane_.reset();
+  EXPECT_EQ(CountRows(path()), kThreads * kEach);
 }
 
 }  // namespace

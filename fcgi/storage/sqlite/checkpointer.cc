@@ -24,12 +24,7 @@ Checkpointer::Checkpointer(std::unique_ptr<Database> db, Database* writer)
 Checkpointer::~Checkpointer() {
   // Back to SQLite's automatic checkpoint, should the writer commit again.
   sqlite3_wal_autocheckpoint(writer_->raw(), kWakePages);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
+  StopAndJoin(mu_, stop_, cv_, thread_);
 }
 
 std::int64_t Checkpointer::runs() const {

@@ -62,23 +62,9 @@ Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
 }
 
 WriteLane::~WriteLane() {
-  if (leader_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    queued_.notify_one();
-    leader_.join();
-  }
+  StopAndJoin(mu_, stop_, queued_, leader_);
   // After the leader: its last batch may still be waiting for a flush.
-  if (syncer_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      sync_stop_ = true;
-    }
-    committed_.notify_one();
-    syncer_.join();
-  }
+  StopAndJoin(mu_, sync_stop_, committed_, syncer_);
 }
 
 std::int64_t WriteLane::syncs() const {
@@ -104,15 +90,22 @@ void WriteLane::Finish(const std::vector<Piece*>& pieces,
   done_.notify_all();
 }
 
+std::vector<WriteLane::Piece*> WriteLane::TakeAll(
+    std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+    std::vector<Piece*>& queue, const bool& stop) {
+  cv.wait(lock, [&] { return !queue.empty() || stop; });
+  std::vector<Piece*> taken;
+  taken.swap(queue);
+  lock.unlock();
+  return taken;
+}
+
 void WriteLane::Lead() {
   NameThisThread("reg-lane");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    queued_.wait(lock, [this] { return !pending_.empty() || stop_; });
-    if (pending_.empty()) return;  // stop_, nothing left
-    std::vector<Piece*> batch;
-    batch.swap(pending_);
-    lock.unlock();
+    std::vector<Piece*> batch = TakeAll(lock, queued_, pending_, stop_);
+    if (batch.empty()) return;  // stop_, nothing left
     const Status batch_status = Commit(batch);
     bool durable = false;
     for (const Piece* p : batch)
@@ -131,14 +124,12 @@ void WriteLane::Sync() {
   NameThisThread("reg-sync");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    committed_.wait(lock, [this] { return !unsynced_.empty() || sync_stop_; });
-    if (unsynced_.empty()) return;  // sync_stop_, nothing left
     // Every batch taken here committed before this fdatasync starts, so
     // it flushes their log frames (a flush covers the file, whichever
     // descriptor wrote it).
-    std::vector<Piece*> synced;
-    synced.swap(unsynced_);
-    lock.unlock();
+    std::vector<Piece*> synced =
+        TakeAll(lock, committed_, unsynced_, sync_stop_);
+    if (synced.empty()) return;  // sync_stop_, nothing left
     int rc;
     do {
       rc = fdatasync(log_.get());

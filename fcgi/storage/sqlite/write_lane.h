@@ -100,6 +100,12 @@ class WriteLane {
   void Sync();
   // Runs one batch on db_; only the lane's thread calls it.
   Status Commit(const std::vector<Piece*>& batch);
+  // Waits (lock held) until "queue" has pieces or "stop" is set, takes
+  // them all and unlocks; none taken: stop.
+  static std::vector<Piece*> TakeAll(std::unique_lock<std::mutex>& lock,
+                                     std::condition_variable& cv,
+                                     std::vector<Piece*>& queue,
+                                     const bool& stop);
   // Marks the pieces done (with "status" if it failed); mu_ held.
   void Finish(const std::vector<Piece*>& pieces, const Status& status);
 
