@@ -56,6 +56,7 @@ Result<ReceiptView> ReceiptViewOf(Context& context,
   // An unknown, expired or malformed receipt still gets the page, saying
   // it can no longer tell.
   ReceiptView view;
+  view.bounces_watched = !context.services.config->bounce_address.empty();
   if (!LooksLikeReceipt(receipt)) return view;
   view.receipt = receipt;
   Result<ReceiptStatus> status = context.store.Receipt(ReceiptHash(receipt));

@@ -181,6 +181,9 @@ std::string ReceiptMessageKey(const ReceiptView& v) {
   if (v.state == "delayed" && v.detail == "mail_cap") {
     return "receipt.delayed_cap";  // our MAIL_CAP_TOTAL, not the server
   }
+  if (v.state == "accepted" && v.bounces_watched) {
+    return "receipt.accepted_watched";
+  }
   for (const char* s : {"queued", "sending", "delayed", "accepted",
                         "verified"}) {
     if (v.state == s) return std::string("receipt.") + s;
@@ -220,7 +223,8 @@ std::string ReceiptSection(const Messages& msg, const ReceiptView& v) {
   std::string m = "<section class=\"receipt\" data-receipt=\"" +
                   HtmlEscape(v.receipt) + "\" data-state=\"" +
                   HtmlEscape(v.known ? v.state : "") + "\" data-final=\"" +
-                  (v.final || !v.known ? "1" : "0") + "\" data-messages=\"" +
+                  (v.final || !v.known ? "1" : "0") + "\" data-watched=\"" +
+                  (v.bounces_watched ? "1" : "0") + "\" data-messages=\"" +
                   HtmlEscape(ReceiptScriptMessages(msg)) + "\">\n";
   m += "<h2>" + msg.Html("receipt.heading") + "</h2>\n";
   m += "<p id=\"receipt-status\" role=\"status\">" +

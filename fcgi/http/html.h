@@ -45,8 +45,11 @@ struct ReceiptView {
   std::int64_t since_s = 0;
   std::string detail;
   std::int64_t retry_at_s = 0;
-  std::string reply;    // the server's words, printable ASCII
-  bool final = false;   // the state changes no more
+  std::string reply;   // the server's words, printable ASCII
+  bool final = false;  // the state changes no more
+  // BOUNCE_ADDRESS is set: a bounce of an accepted mail would show here,
+  // and "accepted" says so (without it, nothing tells of one).
+  bool bounces_watched = false;
   // The code form (POST /activate with a receipt and a code), for a
   // registration's own receipt; "code_error" beside its field.
   bool code_form = false;

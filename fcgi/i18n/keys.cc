@@ -48,6 +48,7 @@ constexpr KeySpec kKeys[] = {
     {"receipt.delayed", K::kText, "{when}"},
     {"receipt.delayed_cap", K::kText, "{when}"},
     {"receipt.accepted", K::kText, "{when}"},
+    {"receipt.accepted_watched", K::kText, "{when}"},
     {"receipt.refused", K::kText, "{code}"},
     {"receipt.refused_address", K::kText, "{code}"},
     {"receipt.bounced", K::kText, "{code}"},

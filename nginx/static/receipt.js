@@ -22,6 +22,8 @@
   var replyText = document.getElementById('receipt-reply-text');
   var messages = {};
   try { messages = JSON.parse(box.getAttribute('data-messages') || '{}'); } catch (e) {}
+  // BOUNCE_ADDRESS is set: "accepted" says that a bounce would show here.
+  var watched = box.getAttribute('data-watched') === '1';
   var FINAL = { refused: 1, bounced: 1, not_sent: 1, verified: 1 };
   var NO_MAIL = { refused: 1, bounced: 1, not_sent: 1 };
   var heading = document.querySelector('h1');
@@ -58,6 +60,7 @@
     if (s.state === 'refused') return address ? 'receipt.refused_address' : 'receipt.refused';
     if (s.state === 'bounced') return address ? 'receipt.bounced_address' : 'receipt.bounced';
     if (s.state === 'delayed' && s.detail === 'mail_cap') return 'receipt.delayed_cap';
+    if (s.state === 'accepted' && watched) return 'receipt.accepted_watched';
     if (s.state === 'not_sent') {
       return s.detail === 'mail_cap' ? 'receipt.not_sent_cap' : 'receipt.not_sent_suppressed';
     }

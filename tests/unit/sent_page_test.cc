@@ -1,6 +1,6 @@
 // GET /register/sent?r=R through its handler, on a real SQLite store: the
-// page a receipt gets once its mail bounced (the browser test has no
-// BOUNCE_ADDRESS), and the code form a resend's receipt offers, only in
+// page a receipt gets once its mail was accepted or bounced, in each
+// language, and the code form a resend's receipt offers, only in
 // the browser whose cookie holds the registration's own receipt
 // (CONTRACT section 8: a resend's receipt takes no code, proves nothing).
 #include <gmock/gmock.h>
@@ -156,10 +156,10 @@ TEST_F(SentPageTest, ABouncedMailsPageSaysItCameBackAndWhatToDo) {
     const std::string title = m.Html("sent.title_bounced");
     EXPECT_THAT(page, HasSubstr("<title>" + title + "</title>"));
     EXPECT_THAT(page, HasSubstr("<h1>" + title + "</h1>"));
-    EXPECT_THAT(page, HasSubstr("role=\"status\">" +
-                                m.Html("receipt.bounced_address",
-                                       {{"code", "5.1.1"}}) +
-                                "</p>"));
+    EXPECT_THAT(
+        page, HasSubstr("role=\"status\">" +
+                        m.Html("receipt.bounced_address", {{"code", "5.1.1"}}) +
+                        "</p>"));
     EXPECT_THAT(page, Not(HasSubstr(m.Html("sent.title") + "<")));
     EXPECT_THAT(page, Not(HasSubstr(m.Html("sent.lead"))));
     EXPECT_THAT(page, Not(HasSubstr(m.Html("sent.tip_wait"))));
@@ -167,6 +167,35 @@ TEST_F(SentPageTest, ABouncedMailsPageSaysItCameBackAndWhatToDo) {
     EXPECT_EQ(CodeFormReceipt(page), "");
     EXPECT_THAT(page, Not(HasSubstr("receipt.js")));
     EXPECT_THAT(page, HasSubstr("action=\"/register/resend\""));
+  }
+}
+
+// "accepted" tells of a bounce to come only where one can come: with
+// BOUNCE_ADDRESS, notifications reach regctl bounce and this page shows
+// them; without it, nothing does, and the words promise nothing.
+TEST_F(SentPageTest, AcceptedSaysABounceWouldShowHereOnlyWithABounceAddress) {
+  Accept(Queue("ann@example.com", kOwnReceipt, "123456"));
+  for (const std::string tag : {"en", "de", "fr"}) {
+    SCOPED_TRACE(tag);
+    const Messages& m = TestCatalogues().Get(tag);
+    ASSERT_NE(m.Text("receipt.accepted_watched", {{"when", "X"}}),
+              m.Text("receipt.accepted", {{"when", "X"}}));
+    config_.bounce_address.clear();
+    std::string page = Page(kOwnReceipt, kOwnReceipt, tag);
+    EXPECT_THAT(page, HasSubstr("data-watched=\"0\""));
+    EXPECT_THAT(page,
+                HasSubstr("role=\"status\">" +
+                          m.Html("receipt.accepted",
+                                 {{"when", m.DateTimeUtc(1'800'000'000)}}) +
+                          "</p>"));
+    config_.bounce_address = "bounces@example.com";
+    page = Page(kOwnReceipt, kOwnReceipt, tag);
+    EXPECT_THAT(page, HasSubstr("data-watched=\"1\""));
+    EXPECT_THAT(page,
+                HasSubstr("role=\"status\">" +
+                          m.Html("receipt.accepted_watched",
+                                 {{"when", m.DateTimeUtc(1'800'000'000)}}) +
+                          "</p>"));
   }
 }
 
