@@ -62,7 +62,10 @@ struct TokenRow {
   std::int64_t expires_ms = 0;
   std::string registration;  // that registration's token hash
   std::string code_mac;      // its mail's code; "" for none
-  std::string receipt;       // the hash of its request's receipt
+  // The hash of its request's receipt. Read only on a registration's own
+  // token: UseToken marks that receipt, whichever of the registration's
+  // tokens (its own or a resend's) was used.
+  std::string receipt;
 };
 
 class TxnRows : public CodeRows {
