@@ -39,11 +39,12 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  bool create, bool sync_full,
-                                                 bool migrate) {
+                                                 bool migrate,
+                                                 const char* vfs) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (create) flags |= SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   SqliteDb db(raw);
   if (rc == SQLITE_CANTOPEN && !create) {
     return Status::NotFound("no database at \"" + path + "\"");

@@ -32,11 +32,13 @@ class Database {
   // that to another connection). "sync_full" chooses synchronous=FULL (a
   // commit survives power loss) over NORMAL (it survives a crash of the
   // process, not of the machine). A missing file without "create" is
-  // kNotFound.
+  // kNotFound. "vfs" names the SQLite VFS to open it with (nullptr: the
+  // default; the write lane's is wal_vfs.h's).
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
                                                 bool create = true,
                                                 bool sync_full = true,
-                                                bool migrate = true);
+                                                bool migrate = true,
+                                                const char* vfs = nullptr);
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

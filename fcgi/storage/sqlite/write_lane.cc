@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/thread_group.h"
+#include "storage/sqlite/wal_vfs.h"
 
 namespace reg {
 namespace {
@@ -36,8 +37,9 @@ Result<UniqueFd> OpenLog(Database& db) {
 Result<std::unique_ptr<WriteLane>> WriteLane::Open(const std::string& path,
                                                    bool create,
                                                    bool sync_full) {
+  // Each transaction's frames in one write (wal_vfs.h).
   Result<std::unique_ptr<Database>> db =
-      Database::Open(path, create, sync_full);
+      Database::Open(path, create, sync_full, /*migrate=*/true, WalAppendVfs());
   if (!db.ok()) return db.status();
   // The pages a piece's savepoint keeps to roll back to (the
   // sub-journal) stay in memory: past 64 KiB SQLite spilled them to a

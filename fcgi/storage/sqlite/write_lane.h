@@ -11,6 +11,11 @@
 // the kernel ran that thread last. The lane's thread keeps the priority
 // of the thread that opened it (the process's).
 //
+// The lane's connection writes the log through wal_vfs.h's VFS (each
+// transaction's frames in one write, not two a page) and keeps what its
+// savepoints roll back to in memory (temp_store=MEMORY): the lane's
+// thread makes about one write call per registration, not 82.
+//
 // The fsync is not in the commit (with SQLITE_SYNC=full): the lane's
 // connection commits with synchronous=NORMAL (no sync of the log at
 // COMMIT; SQLite still syncs it around checkpoints and when the log
