@@ -3,8 +3,12 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
+
+#include "base/log.h"
 
 namespace reg {
 namespace {
@@ -19,8 +23,13 @@ constexpr int kWalFrameHeader = 24;
 constexpr sqlite3_int64 kWalMaxHeld = 124 * 1024;
 
 std::atomic<std::int64_t> wal_writes{0};
+std::atomic<std::int64_t> wal_dropped{0};
 sqlite3_vfs* wal_inner = nullptr;  // SQLite's default VFS
 sqlite3_vfs wal_vfs;               // it, but for xOpen and szOsFile
+
+// SQLite's lock on the log's appends (WAL_WRITE_LOCK in wal.c): the first
+// of the wal-index's locks, held for a whole write transaction.
+constexpr int kWalWriteLock = 0;
 
 // A log open through this VFS; the default VFS's file follows it in the
 // memory SQLite gives (szOsFile).
@@ -31,11 +40,33 @@ struct WalFile {
   sqlite3_int64 held_at;
   sqlite3_int64 held_len;  // at most kWalMaxHeld
   bool commit_next;  // the last write was a commit frame's header
+  bool holds;  // false: every write goes to the file at once
 };
 
-constexpr int kWalRealOffset = (sizeof(WalFile) + 7) & ~7;
+// A database file open through this VFS: SQLite's own, but for its
+// wal-index locks, which tell when a write transaction ends (see DbShmLock).
+struct DbFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+  const char* name;  // the connection's file name (the key in db_files)
+  WalFile* wal;      // its log, while open
+};
+
+constexpr int kWalRealOffset =
+    ((sizeof(WalFile) > sizeof(DbFile) ? sizeof(WalFile) : sizeof(DbFile)) +
+     7) & ~7;
 
 WalFile* AsWal(sqlite3_file* file) { return reinterpret_cast<WalFile*>(file); }
+DbFile* AsDb(sqlite3_file* file) { return reinterpret_cast<DbFile*>(file); }
+
+// The open database files by their connection's file name (the pointer
+// SQLite passes to xOpen, and sqlite3_filename_database gives back for the
+// log's name: one per connection), so a log finds its database's file.
+std::mutex db_files_mu;
+std::map<const char*, DbFile*>& DbFiles() {
+  static auto* files = new std::map<const char*, DbFile*>;
+  return *files;
+}
 
 int WalFlush(WalFile* f) {
   if (f->held_len == 0) return SQLITE_OK;
@@ -47,6 +78,10 @@ int WalFlush(WalFile* f) {
 
 int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
   WalFile* f = AsWal(file);
+  if (!f->holds) {
+    wal_writes.fetch_add(1, std::memory_order_relaxed);
+    return f->real->pMethods->xWrite(f->real, data, n, at);
+  }
   if (f->held_len > 0 &&
       (at != f->held_at + f->held_len || f->held_len + n > kWalMaxHeld)) {
     if (int rc = WalFlush(f); rc != SQLITE_OK) return rc;
@@ -72,11 +107,17 @@ int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
 
 int WalClose(sqlite3_file* file) {
   WalFile* f = AsWal(file);
-  const int flushed = WalFlush(f);
+  {
+    std::lock_guard<std::mutex> lock(db_files_mu);
+    for (auto& [name, db] : DbFiles()) {
+      if (db->wal == f) db->wal = nullptr;
+    }
+  }
+  // Whatever is held belongs to no commit (see DbShmLock): dropped.
   const int closed = f->real->pMethods->xClose(f->real);
   sqlite3_free(f->held);
   f->held = nullptr;
-  return flushed != SQLITE_OK ? flushed : closed;
+  return closed;
 }
 
 int WalRead(sqlite3_file* file, void* data, int n, sqlite3_int64 at) {
@@ -134,6 +175,117 @@ int WalDeviceCharacteristics(sqlite3_file* file) {
   return real->pMethods->xDeviceCharacteristics(real);
 }
 
+// The database file's methods: SQLite's own, through "real".
+int DbClose(sqlite3_file* file) {
+  DbFile* f = AsDb(file);
+  {
+    std::lock_guard<std::mutex> lock(db_files_mu);
+    DbFiles().erase(f->name);
+  }
+  return f->real->pMethods->xClose(f->real);
+}
+int DbRead(sqlite3_file* file, void* data, int n, sqlite3_int64 at) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xRead(real, data, n, at);
+}
+int DbWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xWrite(real, data, n, at);
+}
+int DbTruncate(sqlite3_file* file, sqlite3_int64 size) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xTruncate(real, size);
+}
+int DbSync(sqlite3_file* file, int flags) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xSync(real, flags);
+}
+int DbFileSize(sqlite3_file* file, sqlite3_int64* size) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xFileSize(real, size);
+}
+int DbLock(sqlite3_file* file, int lock) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xLock(real, lock);
+}
+int DbUnlock(sqlite3_file* file, int lock) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xUnlock(real, lock);
+}
+int DbCheckReservedLock(sqlite3_file* file, int* out) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xCheckReservedLock(real, out);
+}
+int DbFileControl(sqlite3_file* file, int op, void* arg) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xFileControl(real, op, arg);
+}
+int DbSectorSize(sqlite3_file* file) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xSectorSize(real);
+}
+int DbDeviceCharacteristics(sqlite3_file* file) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xDeviceCharacteristics(real);
+}
+int DbShmMap(sqlite3_file* file, int page, int size, int extend,
+             void volatile** out) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xShmMap(real, page, size, extend, out);
+}
+// Where a write transaction ends, committed or not: held writes never
+// outlive it. A commit's were written at its commit frame, so what is
+// still held when SQLite lets go of the log (a transaction rolled back
+// after some of its pages spilled, or whose commit failed) belongs to no
+// commit, and once the lock is released another connection may write its
+// own frames there: written later, it would overwrite them. Dropped.
+int DbShmLock(sqlite3_file* file, int offset, int n, int flags) {
+  DbFile* f = AsDb(file);
+  if (offset == kWalWriteLock && (flags & SQLITE_SHM_UNLOCK) != 0 &&
+      f->wal != nullptr && f->wal->held_len > 0) {
+    wal_dropped.fetch_add(f->wal->held_len, std::memory_order_relaxed);
+    f->wal->held_len = 0;
+    f->wal->commit_next = false;
+  }
+  return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+}
+// SQLite publishes a new wal-index header (a commit, to the readers)
+// across this barrier: what the log holds goes to the file first. A
+// commit's frames went at its commit frame's page already, with their
+// error to SQLite; what can be left is a header SQLite rewrote after it
+// (walRewriteChecksums, when the transaction wrote a page twice). The
+// barrier cannot fail: a write that fails here stops the process, as a
+// failed flush of the log does (write_lane.h), before any reader sees
+// the commit.
+void DbShmBarrier(sqlite3_file* file) {
+  DbFile* f = AsDb(file);
+  if (f->wal != nullptr && WalFlush(f->wal) != SQLITE_OK) {
+    Log("writing the database's log failed; stopping");
+    std::abort();
+  }
+  f->real->pMethods->xShmBarrier(f->real);
+}
+int DbShmUnmap(sqlite3_file* file, int drop) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xShmUnmap(real, drop);
+}
+int DbFetch(sqlite3_file* file, sqlite3_int64 at, int n, void** out) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xFetch(real, at, n, out);
+}
+int DbUnfetch(sqlite3_file* file, sqlite3_int64 at, void* page) {
+  sqlite3_file* real = AsDb(file)->real;
+  return real->pMethods->xUnfetch(real, at, page);
+}
+
+const sqlite3_io_methods kDbMethods = {
+    3,          DbClose,      DbRead,           DbWrite,
+    DbTruncate, DbSync,       DbFileSize,       DbLock,
+    DbUnlock,   DbCheckReservedLock, DbFileControl, DbSectorSize,
+    DbDeviceCharacteristics, DbShmMap, DbShmLock, DbShmBarrier,
+    DbShmUnmap, DbFetch,      DbUnfetch,
+};
+
 // Version 1: a log has no shared memory and is never memory-mapped.
 const sqlite3_io_methods kWalMethods = {
     1,         WalClose,     WalRead,           WalWrite,
@@ -143,18 +295,44 @@ const sqlite3_io_methods kWalMethods = {
     nullptr,   nullptr,      nullptr,
 };
 
+sqlite3_file* RealOf(sqlite3_file* file) {
+  return reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) +
+                                         kWalRealOffset);
+}
+
 int WalOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
             int* out_flags) {
+  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
+    DbFile* f = AsDb(file);
+    std::memset(f, 0, sizeof(DbFile));
+    f->real = RealOf(file);
+    f->name = name;
+    const int rc =
+        wal_inner->xOpen(wal_inner, name, f->real, flags, out_flags);
+    if (rc != SQLITE_OK) return rc;  // f->base.pMethods stays null
+    f->base.pMethods = &kDbMethods;
+    std::lock_guard<std::mutex> lock(db_files_mu);
+    DbFiles()[name] = f;
+    return SQLITE_OK;
+  }
   if ((flags & SQLITE_OPEN_WAL) == 0) {
     return wal_inner->xOpen(wal_inner, name, file, flags, out_flags);
   }
   WalFile* f = AsWal(file);
   std::memset(f, 0, sizeof(WalFile));
-  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) +
-                                            kWalRealOffset);
+  f->real = RealOf(file);
   const int rc = wal_inner->xOpen(wal_inner, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;  // f->base.pMethods stays null
   f->base.pMethods = &kWalMethods;
+  std::lock_guard<std::mutex> lock(db_files_mu);
+  auto db = DbFiles().find(sqlite3_filename_database(name));
+  if (db == DbFiles().end()) {
+    // No database file of ours to say when a transaction ends: hold
+    // nothing (every write goes through at once).
+    return SQLITE_OK;
+  }
+  db->second->wal = f;
+  f->holds = true;
   return SQLITE_OK;
 }
 
@@ -180,6 +358,10 @@ const char* WalAppendVfs() {
 
 std::int64_t WalAppendWrites() {
   return wal_writes.load(std::memory_order_relaxed);
+}
+
+std::int64_t WalAppendDropped() {
+  return wal_dropped.load(std::memory_order_relaxed);
 }
 
 }  // namespace reg

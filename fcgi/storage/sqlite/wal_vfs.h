@@ -12,10 +12,17 @@
 // anything else touches the file (a read, a write elsewhere, a sync, a
 // truncation, its size, a file control, the close). So the commit is in
 // the file before SQLite makes it visible to readers (the wal-index
-// header, written after the frames), and a failed write fails the commit.
-// Frames of a transaction that is rolled back may stay in memory until
-// the next write: SQLite wrote them too, and they lie past the log's end.
-// The other files (the database, the wal-index) are SQLite's own.
+// header, written after the frames), and a failed write fails the commit;
+// whatever is still held when SQLite publishes a wal-index header (its
+// database file's barrier: a frame header it rewrote after the commit
+// frame) goes to the file then, and a write that fails there stops the
+// process.
+// What is still held when the transaction ends (SQLite releases the
+// wal-index's write lock) belongs to no commit, a transaction rolled back after some of
+// its pages spilled to the log, and is dropped: once the lock is free
+// another connection may put its own frames there. So is what is held at
+// the close. A log whose database file was not opened through this VFS
+// holds nothing. The other files are SQLite's own.
 #ifndef FCGI_STORAGE_SQLITE_WAL_VFS_H_
 #define FCGI_STORAGE_SQLITE_WAL_VFS_H_
 
@@ -27,9 +34,11 @@ namespace reg {
 // the default). Thread-safe.
 const char* WalAppendVfs();
 
-// Writes this VFS has made to logs since the process started (the tests'
+// Writes this VFS has made to logs since the process started, and bytes
+// it dropped at the end of a transaction that did not commit (the tests'
 // view). Thread-safe.
 std::int64_t WalAppendWrites();
+std::int64_t WalAppendDropped();
 
 }  // namespace reg
 
