@@ -4,8 +4,6 @@
 // another connection's frames: not after a savepoint's or a transaction's
 // rollback, not after another connection's checkpoint, not after a
 // process dies in the middle of a transaction.
-#include "storage/sqlite/wal_vfs.h"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -15,6 +13,7 @@
 #include <string>
 
 #include "storage/sqlite/db.h"
+#include "storage/sqlite/wal_vfs.h"
 #include "testutil.h"
 
 namespace reg {
@@ -130,14 +129,13 @@ TEST_F(SqliteWalVfsTest, WhatIsHeldWhenTheLogIsReleasedIsNeverWritten) {
   sqlite3_int64 end = 0;
   ASSERT_EQ(log->pMethods->xFileSize(log, &end), SQLITE_OK);
   const int write_lock = SQLITE_SHM_EXCLUSIVE;
-  ASSERT_EQ(db_file->pMethods->xShmLock(db_file, 0, 1,
-                                        SQLITE_SHM_LOCK | write_lock),
-            SQLITE_OK);
+  ASSERT_EQ(
+      db_file->pMethods->xShmLock(db_file, 0, 1, SQLITE_SHM_LOCK | write_lock),
+      SQLITE_OK);
   // A frame of no commit (its header's database size 0), of junk.
   const std::string header(24, '\0'), page(4096, 'x');
   ASSERT_EQ(log->pMethods->xWrite(log, header.data(), 24, end), SQLITE_OK);
-  ASSERT_EQ(log->pMethods->xWrite(log, page.data(), 4096, end + 24),
-            SQLITE_OK);
+  ASSERT_EQ(log->pMethods->xWrite(log, page.data(), 4096, end + 24), SQLITE_OK);
   const std::int64_t dropped = WalAppendDropped();
   ASSERT_EQ(db_file->pMethods->xShmLock(db_file, 0, 1,
                                         SQLITE_SHM_UNLOCK | write_lock),
@@ -155,7 +153,8 @@ TEST_F(SqliteWalVfsTest, WhatIsHeldWhenTheLogIsReleasedIsNeverWritten) {
   ExpectWholeWithRows(10);
 }
 
-TEST_F(SqliteWalVfsTest, APageWrittenTwiceInATransactionIsRecoveredAfterACrash) {
+TEST_F(SqliteWalVfsTest,
+       APageWrittenTwiceInATransactionIsRecoveredAfterACrash) {
   // The transaction's first pages spill to the log, then change again:
   // SQLite writes them again in place and, at the commit, rewrites the
   // checksums of the frames' headers after them, the commit frame's last.

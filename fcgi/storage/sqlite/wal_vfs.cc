@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -31,33 +32,39 @@ sqlite3_vfs wal_vfs;               // it, but for xOpen and szOsFile
 // of the wal-index's locks, held for a whole write transaction.
 constexpr int kWalWriteLock = 0;
 
-// A log open through this VFS; the default VFS's file follows it in the
-// memory SQLite gives (szOsFile).
-struct WalFile {
-  sqlite3_file base;  // first: SQLite sees this
+// A file open through this VFS: what SQLite sees, then the default VFS's
+// file, which follows in the memory SQLite gives (szOsFile).
+struct Wrapper {
+  sqlite3_file base;
   sqlite3_file* real;
-  char* held;  // writes not yet in the file, from held_at on
+};
+
+// A log open through this VFS.
+struct WalFile {
+  Wrapper wrapper;  // first
+  char* held;       // writes not yet in the file, from held_at on
   sqlite3_int64 held_at;
   sqlite3_int64 held_len;  // at most kWalMaxHeld
-  bool commit_next;  // the last write was a commit frame's header
-  bool holds;  // false: every write goes to the file at once
+  bool commit_next;        // the last write was a commit frame's header
+  bool holds;              // false: every write goes to the file at once
 };
 
 // A database file open through this VFS: SQLite's own, but for its
 // wal-index locks, which tell when a write transaction ends (see DbShmLock).
 struct DbFile {
-  sqlite3_file base;
-  sqlite3_file* real;
-  const char* name;  // the connection's file name (the key in db_files)
+  Wrapper wrapper;   // first
+  const char* name;  // the connection's file name (its key in DbFiles())
   WalFile* wal;      // its log, while open
 };
 
 constexpr int kWalRealOffset =
-    ((sizeof(WalFile) > sizeof(DbFile) ? sizeof(WalFile) : sizeof(DbFile)) +
-     7) & ~7;
+    (std::max(sizeof(WalFile), sizeof(DbFile)) + 7) & ~7;
 
 WalFile* AsWal(sqlite3_file* file) { return reinterpret_cast<WalFile*>(file); }
 DbFile* AsDb(sqlite3_file* file) { return reinterpret_cast<DbFile*>(file); }
+sqlite3_file* Real(sqlite3_file* file) {
+  return reinterpret_cast<Wrapper*>(file)->real;
+}
 
 // The open database files by their connection's file name (the pointer
 // SQLite passes to xOpen, and sqlite3_filename_database gives back for the
@@ -68,19 +75,34 @@ std::map<const char*, DbFile*>& DbFiles() {
   return *files;
 }
 
+// What either file passes to the default VFS's file as it is:
+// Forward<&sqlite3_io_methods::xRead>::Call calls the real file's xRead.
+template <auto Method>
+struct Forward;
+template <class R, class... Args,
+          R (*sqlite3_io_methods::*Method)(sqlite3_file*, Args...)>
+struct Forward<Method> {
+  static R Call(sqlite3_file* file, Args... args) {
+    sqlite3_file* real = Real(file);
+    return (real->pMethods->*Method)(real, args...);
+  }
+};
+#define REG_FORWARD(x) Forward<&sqlite3_io_methods::x>::Call
+
 int WalFlush(WalFile* f) {
   if (f->held_len == 0) return SQLITE_OK;
   const int len = static_cast<int>(f->held_len);
   f->held_len = 0;
   wal_writes.fetch_add(1, std::memory_order_relaxed);
-  return f->real->pMethods->xWrite(f->real, f->held, len, f->held_at);
+  return f->wrapper.real->pMethods->xWrite(f->wrapper.real, f->held, len,
+                                           f->held_at);
 }
 
 int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
   WalFile* f = AsWal(file);
   if (!f->holds) {
     wal_writes.fetch_add(1, std::memory_order_relaxed);
-    return f->real->pMethods->xWrite(f->real, data, n, at);
+    return REG_FORWARD(xWrite)(file, data, n, at);
   }
   if (f->held_len > 0 &&
       (at != f->held_at + f->held_len || f->held_len + n > kWalMaxHeld)) {
@@ -88,7 +110,7 @@ int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
   }
   if (n > kWalMaxHeld) {
     wal_writes.fetch_add(1, std::memory_order_relaxed);
-    return f->real->pMethods->xWrite(f->real, data, n, at);
+    return REG_FORWARD(xWrite)(file, data, n, at);
   }
   if (f->held == nullptr) {
     f->held = static_cast<char*>(sqlite3_malloc64(kWalMaxHeld));
@@ -99,8 +121,8 @@ int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
   f->held_len += n;
   const bool commit_page = f->commit_next;
   const unsigned char* bytes = static_cast<const unsigned char*>(data);
-  f->commit_next = n == kWalFrameHeader &&
-                   (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+  f->commit_next =
+      n == kWalFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
   // The commit frame's page: the transaction is whole, write it.
   return commit_page ? WalFlush(f) : SQLITE_OK;
 }
@@ -114,125 +136,46 @@ int WalClose(sqlite3_file* file) {
     }
   }
   // Whatever is held belongs to no commit (see DbShmLock): dropped.
-  const int closed = f->real->pMethods->xClose(f->real);
+  const int closed = f->wrapper.real->pMethods->xClose(f->wrapper.real);
   sqlite3_free(f->held);
   f->held = nullptr;
   return closed;
 }
 
 int WalRead(sqlite3_file* file, void* data, int n, sqlite3_int64 at) {
-  WalFile* f = AsWal(file);
-  if (int rc = WalFlush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xRead(f->real, data, n, at);
+  if (int rc = WalFlush(AsWal(file)); rc != SQLITE_OK) return rc;
+  return REG_FORWARD(xRead)(file, data, n, at);
 }
 
 int WalTruncate(sqlite3_file* file, sqlite3_int64 size) {
-  WalFile* f = AsWal(file);
-  if (int rc = WalFlush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xTruncate(f->real, size);
+  if (int rc = WalFlush(AsWal(file)); rc != SQLITE_OK) return rc;
+  return REG_FORWARD(xTruncate)(file, size);
 }
 
 int WalSync(sqlite3_file* file, int flags) {
-  WalFile* f = AsWal(file);
-  if (int rc = WalFlush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xSync(f->real, flags);
+  if (int rc = WalFlush(AsWal(file)); rc != SQLITE_OK) return rc;
+  return REG_FORWARD(xSync)(file, flags);
 }
 
 int WalFileSize(sqlite3_file* file, sqlite3_int64* size) {
-  WalFile* f = AsWal(file);
-  if (int rc = WalFlush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFileSize(f->real, size);
-}
-
-int WalLock(sqlite3_file* file, int lock) {
-  sqlite3_file* real = AsWal(file)->real;
-  return real->pMethods->xLock(real, lock);
-}
-
-int WalUnlock(sqlite3_file* file, int lock) {
-  sqlite3_file* real = AsWal(file)->real;
-  return real->pMethods->xUnlock(real, lock);
-}
-
-int WalCheckReservedLock(sqlite3_file* file, int* out) {
-  sqlite3_file* real = AsWal(file)->real;
-  return real->pMethods->xCheckReservedLock(real, out);
+  if (int rc = WalFlush(AsWal(file)); rc != SQLITE_OK) return rc;
+  return REG_FORWARD(xFileSize)(file, size);
 }
 
 int WalFileControl(sqlite3_file* file, int op, void* arg) {
-  WalFile* f = AsWal(file);
-  if (int rc = WalFlush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFileControl(f->real, op, arg);
+  if (int rc = WalFlush(AsWal(file)); rc != SQLITE_OK) return rc;
+  return REG_FORWARD(xFileControl)(file, op, arg);
 }
 
-int WalSectorSize(sqlite3_file* file) {
-  sqlite3_file* real = AsWal(file)->real;
-  return real->pMethods->xSectorSize(real);
-}
-
-int WalDeviceCharacteristics(sqlite3_file* file) {
-  sqlite3_file* real = AsWal(file)->real;
-  return real->pMethods->xDeviceCharacteristics(real);
-}
-
-// The database file's methods: SQLite's own, through "real".
 int DbClose(sqlite3_file* file) {
   DbFile* f = AsDb(file);
   {
     std::lock_guard<std::mutex> lock(db_files_mu);
     DbFiles().erase(f->name);
   }
-  return f->real->pMethods->xClose(f->real);
+  return f->wrapper.real->pMethods->xClose(f->wrapper.real);
 }
-int DbRead(sqlite3_file* file, void* data, int n, sqlite3_int64 at) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xRead(real, data, n, at);
-}
-int DbWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xWrite(real, data, n, at);
-}
-int DbTruncate(sqlite3_file* file, sqlite3_int64 size) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xTruncate(real, size);
-}
-int DbSync(sqlite3_file* file, int flags) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xSync(real, flags);
-}
-int DbFileSize(sqlite3_file* file, sqlite3_int64* size) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xFileSize(real, size);
-}
-int DbLock(sqlite3_file* file, int lock) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xLock(real, lock);
-}
-int DbUnlock(sqlite3_file* file, int lock) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xUnlock(real, lock);
-}
-int DbCheckReservedLock(sqlite3_file* file, int* out) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xCheckReservedLock(real, out);
-}
-int DbFileControl(sqlite3_file* file, int op, void* arg) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xFileControl(real, op, arg);
-}
-int DbSectorSize(sqlite3_file* file) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xSectorSize(real);
-}
-int DbDeviceCharacteristics(sqlite3_file* file) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xDeviceCharacteristics(real);
-}
-int DbShmMap(sqlite3_file* file, int page, int size, int extend,
-             void volatile** out) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xShmMap(real, page, size, extend, out);
-}
+
 // Where a write transaction ends, committed or not: held writes never
 // outlive it. A commit's were written at its commit frame, so what is
 // still held when SQLite lets go of the log (a transaction rolled back
@@ -247,8 +190,9 @@ int DbShmLock(sqlite3_file* file, int offset, int n, int flags) {
     f->wal->held_len = 0;
     f->wal->commit_next = false;
   }
-  return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+  return REG_FORWARD(xShmLock)(file, offset, n, flags);
 }
+
 // SQLite publishes a new wal-index header (a commit, to the readers)
 // across this barrier: what the log holds goes to the file first. A
 // commit's frames went at its commit frame's page already, with their
@@ -263,54 +207,72 @@ void DbShmBarrier(sqlite3_file* file) {
     Log("writing the database's log failed; stopping");
     std::abort();
   }
-  f->real->pMethods->xShmBarrier(f->real);
-}
-int DbShmUnmap(sqlite3_file* file, int drop) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xShmUnmap(real, drop);
-}
-int DbFetch(sqlite3_file* file, sqlite3_int64 at, int n, void** out) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xFetch(real, at, n, out);
-}
-int DbUnfetch(sqlite3_file* file, sqlite3_int64 at, void* page) {
-  sqlite3_file* real = AsDb(file)->real;
-  return real->pMethods->xUnfetch(real, at, page);
+  REG_FORWARD(xShmBarrier)(file);
 }
 
 const sqlite3_io_methods kDbMethods = {
-    3,          DbClose,      DbRead,           DbWrite,
-    DbTruncate, DbSync,       DbFileSize,       DbLock,
-    DbUnlock,   DbCheckReservedLock, DbFileControl, DbSectorSize,
-    DbDeviceCharacteristics, DbShmMap, DbShmLock, DbShmBarrier,
-    DbShmUnmap, DbFetch,      DbUnfetch,
+    3,
+    DbClose,
+    REG_FORWARD(xRead),
+    REG_FORWARD(xWrite),
+    REG_FORWARD(xTruncate),
+    REG_FORWARD(xSync),
+    REG_FORWARD(xFileSize),
+    REG_FORWARD(xLock),
+    REG_FORWARD(xUnlock),
+    REG_FORWARD(xCheckReservedLock),
+    REG_FORWARD(xFileControl),
+    REG_FORWARD(xSectorSize),
+    REG_FORWARD(xDeviceCharacteristics),
+    REG_FORWARD(xShmMap),
+    DbShmLock,
+    DbShmBarrier,
+    REG_FORWARD(xShmUnmap),
+    REG_FORWARD(xFetch),
+    REG_FORWARD(xUnfetch),
 };
 
 // Version 1: a log has no shared memory and is never memory-mapped.
 const sqlite3_io_methods kWalMethods = {
-    1,         WalClose,     WalRead,           WalWrite,
-    WalTruncate, WalSync,    WalFileSize,       WalLock,
-    WalUnlock, WalCheckReservedLock, WalFileControl, WalSectorSize,
-    WalDeviceCharacteristics, nullptr, nullptr, nullptr,
-    nullptr,   nullptr,      nullptr,
+    1,
+    WalClose,
+    WalRead,
+    WalWrite,
+    WalTruncate,
+    WalSync,
+    WalFileSize,
+    REG_FORWARD(xLock),
+    REG_FORWARD(xUnlock),
+    REG_FORWARD(xCheckReservedLock),
+    WalFileControl,
+    REG_FORWARD(xSectorSize),
+    REG_FORWARD(xDeviceCharacteristics),
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
+
+#undef REG_FORWARD
 
 sqlite3_file* RealOf(sqlite3_file* file) {
   return reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) +
                                          kWalRealOffset);
 }
 
-int WalOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
+int VfsOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
             int* out_flags) {
   if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
     DbFile* f = AsDb(file);
     std::memset(f, 0, sizeof(DbFile));
-    f->real = RealOf(file);
+    f->wrapper.real = RealOf(file);
     f->name = name;
     const int rc =
-        wal_inner->xOpen(wal_inner, name, f->real, flags, out_flags);
-    if (rc != SQLITE_OK) return rc;  // f->base.pMethods stays null
-    f->base.pMethods = &kDbMethods;
+        wal_inner->xOpen(wal_inner, name, f->wrapper.real, flags, out_flags);
+    if (rc != SQLITE_OK) return rc;  // f->wrapper.base.pMethods stays null
+    f->wrapper.base.pMethods = &kDbMethods;
     std::lock_guard<std::mutex> lock(db_files_mu);
     DbFiles()[name] = f;
     return SQLITE_OK;
@@ -320,10 +282,11 @@ int WalOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
   }
   WalFile* f = AsWal(file);
   std::memset(f, 0, sizeof(WalFile));
-  f->real = RealOf(file);
-  const int rc = wal_inner->xOpen(wal_inner, name, f->real, flags, out_flags);
-  if (rc != SQLITE_OK) return rc;  // f->base.pMethods stays null
-  f->base.pMethods = &kWalMethods;
+  f->wrapper.real = RealOf(file);
+  const int rc =
+      wal_inner->xOpen(wal_inner, name, f->wrapper.real, flags, out_flags);
+  if (rc != SQLITE_OK) return rc;  // f->wrapper.base.pMethods stays null
+  f->wrapper.base.pMethods = &kWalMethods;
   std::lock_guard<std::mutex> lock(db_files_mu);
   auto db = DbFiles().find(sqlite3_filename_database(name));
   if (db == DbFiles().end()) {
@@ -348,7 +311,7 @@ const char* WalAppendVfs() {
     wal_vfs.zName = "reg-wal-append";
     wal_vfs.szOsFile = kWalRealOffset + wal_inner->szOsFile;
     wal_vfs.pNext = nullptr;
-    wal_vfs.xOpen = WalOpen;
+    wal_vfs.xOpen = VfsOpen;
     if (sqlite3_vfs_register(&wal_vfs, /*makeDflt=*/0) == SQLITE_OK) {
       name = wal_vfs.zName;
     }

@@ -18,11 +18,11 @@
 // frame) goes to the file then, and a write that fails there stops the
 // process.
 // What is still held when the transaction ends (SQLite releases the
-// wal-index's write lock) belongs to no commit, a transaction rolled back after some of
-// its pages spilled to the log, and is dropped: once the lock is free
-// another connection may put its own frames there. So is what is held at
-// the close. A log whose database file was not opened through this VFS
-// holds nothing. The other files are SQLite's own.
+// wal-index's write lock) belongs to no commit, a transaction rolled back
+// after some of its pages spilled to the log, and is dropped: once the
+// lock is free another connection may put its own frames there. So is
+// what is held at the close. A log whose database file was not opened
+// through this VFS holds nothing. The other files are SQLite's own.
 #ifndef FCGI_STORAGE_SQLITE_WAL_VFS_H_
 #define FCGI_STORAGE_SQLITE_WAL_VFS_H_
 
