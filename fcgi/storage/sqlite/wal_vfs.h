@@ -10,14 +10,13 @@
 // another in memory and writes them as one when a commit frame's page
 // comes (a frame whose header holds the database's size), and before
 // anything else touches the file (a read, a write elsewhere, a sync, a
-// truncation, its size, a file control, the close). So the commit is in
+// truncation, its size, a file control). So the commit is in
 // the file before SQLite makes it visible to readers (the wal-index
 // header, written after the frames), and a failed write fails the commit;
 // whatever is still held when SQLite publishes a wal-index header (its
 // database file's barrier: a frame header it rewrote after the commit
 // frame) goes to the file then, and a write that fails there stops the
-// process.
-// What is still held when the transaction ends (SQLite releases the
+// process. What is still held when the transaction ends (SQLite releases the
 // wal-index's write lock) belongs to no commit, a transaction rolled back
 // after some of its pages spilled to the log, and is dropped: once the
 // lock is free another connection may put its own frames there. So is
