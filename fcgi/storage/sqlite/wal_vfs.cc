@@ -39,14 +39,19 @@ struct Wrapper {
   sqlite3_file* real;
 };
 
+struct DbFile;
+
 // A log open through this VFS.
 struct WalFile {
   Wrapper wrapper;  // first
-  char* held;       // writes not yet in the file, from held_at on
+  // Its database's file, which tells when a transaction ends; null (a
+  // database file not opened through this VFS, or closed first): every
+  // write goes to the file at once.
+  DbFile* db;
+  char* held;  // writes not yet in the file, from held_at on
   sqlite3_int64 held_at;
   sqlite3_int64 held_len;  // at most kWalMaxHeld
   bool commit_next;        // the last write was a commit frame's header
-  bool holds;              // false: every write goes to the file at once
 };
 
 // A database file open through this VFS: SQLite's own, but for its
@@ -100,7 +105,7 @@ int WalFlush(WalFile* f) {
 
 int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
   WalFile* f = AsWal(file);
-  if (!f->holds) {
+  if (f->db == nullptr) {
     wal_writes.fetch_add(1, std::memory_order_relaxed);
     return REG_FORWARD(xWrite)(file, data, n, at);
   }
@@ -129,12 +134,7 @@ int WalWrite(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
 
 int WalClose(sqlite3_file* file) {
   WalFile* f = AsWal(file);
-  {
-    std::lock_guard<std::mutex> lock(db_files_mu);
-    for (auto& [name, db] : DbFiles()) {
-      if (db->wal == f) db->wal = nullptr;
-    }
-  }
+  if (f->db != nullptr) f->db->wal = nullptr;
   // Whatever is held belongs to no commit (see DbShmLock): dropped.
   const int closed = f->wrapper.real->pMethods->xClose(f->wrapper.real);
   sqlite3_free(f->held);
@@ -169,6 +169,7 @@ int WalFileControl(sqlite3_file* file, int op, void* arg) {
 
 int DbClose(sqlite3_file* file) {
   DbFile* f = AsDb(file);
+  if (f->wal != nullptr) f->wal->db = nullptr;
   {
     std::lock_guard<std::mutex> lock(db_files_mu);
     DbFiles().erase(f->name);
@@ -288,14 +289,12 @@ int VfsOpen(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
   if (rc != SQLITE_OK) return rc;  // f->wrapper.base.pMethods stays null
   f->wrapper.base.pMethods = &kWalMethods;
   std::lock_guard<std::mutex> lock(db_files_mu);
+  // Without a database file of ours (f->db null) it holds nothing.
   auto db = DbFiles().find(sqlite3_filename_database(name));
-  if (db == DbFiles().end()) {
-    // No database file of ours to say when a transaction ends: hold
-    // nothing (every write goes through at once).
-    return SQLITE_OK;
+  if (db != DbFiles().end()) {
+    db->second->wal = f;
+    f->db = db->second;
   }
-  db->second->wal = f;
-  f->holds = true;
   return SQLITE_OK;
 }
 
