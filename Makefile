@@ -167,6 +167,11 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The one bench program that links the service's own storage.
+$(BUILD)/bench/store_loop: tests/bench/store_loop.cc $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
 $(BUILD)/registrar: $(BUILD)/fcgi/main.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -10,9 +10,9 @@
 #
 # Settings (environment): BENCH_SECONDS (10, each wrk row), BENCH_CONNS (16),
 # BENCH_JOBS (10000, the pipeline's queue), BENCH_LOOP_MAILS (2000, the
-# plain libcurl loop), BENCH_ROWS (ceiling,fast,pg,slow,hash,pipe,scale,
-# status,pgstatus: the rows to run; a goal whose rows did not run is not
-# judged),
+# plain libcurl loop), BENCH_ROWS (ceiling,fast,storage,pg,slow,hash,pipe,
+# scale,status,pgstatus: the rows to run; a goal whose rows did not run is
+# not judged),
 # BENCH_SCALE_SECONDS (30, each wrk of the scale-out row; its first 5 s
 # are not counted), BENCH_KEEP=1 keeps the
 # scratch folder; and the stack's own WORKERS, THREADS, MAIL_THREADS,
@@ -32,7 +32,7 @@ loop_mails=${BENCH_LOOP_MAILS:-2000}
 # runs that default.
 export WORKERS=${WORKERS:-1} THREADS=${THREADS:-16} MAIL_THREADS=${MAIL_THREADS:-4}
 export HASH_CAP=${HASH_CAP:-2}
-rows_wanted=",${BENCH_ROWS:-ceiling,fast,pg,slow,hash,pipe,scale,status,pgstatus},"
+rows_wanted=",${BENCH_ROWS:-ceiling,fast,storage,pg,slow,hash,pipe,scale,status,pgstatus},"
 scale_secs=${BENCH_SCALE_SECONDS:-30}
 scale_warm=5  # seconds of each scale-out run left out of its rate
 wants() { [[ $rows_wanted == *",$1,"* ]]; }
@@ -42,7 +42,7 @@ py=/usr/bin/python3             # Debian's, with python3-aiosmtpd
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-for b in registrar hello_fcgi smtp_loop scrypt_time; do
+for b in registrar hello_fcgi smtp_loop scrypt_time store_loop; do
   f=$build/$b; [ "$b" = registrar ] || f=$bench/$b
   [ -x "$f" ] || die "$f is missing: run make bench"
 done
@@ -358,6 +358,38 @@ goal "register tail factor ≤ 3 (p99 ÷ (connections ÷ req/s))" "$(meets "$fas
      'BEGIN { printf "%.1f", (r > 0 ? 1000 * c / r : 0) }') ms"
 fi
 
+# 2a. Each engine's storage alone (tests/bench/store_loop: the service's
+# own Storage, 16 threads, no HTTP, hash, mail rendering or SMTP): a
+# registration's writes and its mail's claim and outcome, then the status
+# poll's read. Nothing else shares the cores, so a row on that engine
+# cannot go faster than its storage alone: the bound the PostgreSQL goals
+# below are read against.
+store_sq_reg=0 store_pg_reg=0 store_sq_read=0 store_pg_read=0
+if wants storage; then
+say "each engine's storage alone: store_loop, $conns threads, 5 s each"
+start_pg
+store_url=$(pg_db storage)
+mkdir -p "$work/storage"
+# store_loop ENGINE_SETTING MODE: its figure, 0 when it failed.
+store_loop() {
+  env "$1" "$bench/store_loop" "$conns" 5 "$2" 2>>"$work/storage/err" || echo 0
+}
+store_sq_reg=$(store_loop DATA_DIR="$work/storage" register)
+store_pg_reg=$(store_loop DATABASE_URL="$store_url" register)
+store_sq_read=$(store_loop DATA_DIR="$work/storage" status)
+store_pg_read=$(store_loop DATABASE_URL="$store_url" status)
+case " $store_sq_reg $store_pg_reg $store_sq_read $store_pg_read " in
+  *" 0 "*) say "store_loop failed: $(tail -1 "$work/storage/err")"; failed=1 ;;
+esac
+row "storage alone: a registration's writes, its mail's claim and outcome (SQLite / PostgreSQL)" \
+    "$store_sq_reg / $store_pg_reg" "-" "-" "-" \
+    "PostgreSQL $(ratio "$store_pg_reg" "$store_sq_reg") % of SQLite$( [ "$fast_rate" != 0 ] &&
+      echo "; $(ratio "$store_pg_reg" "$fast_rate") % of the SQLite register row")" "-"
+row "storage alone: the status poll's read (SQLite / PostgreSQL)" \
+    "$store_sq_read / $store_pg_read" "-" "-" "-" \
+    "PostgreSQL $(ratio "$store_pg_read" "$store_sq_read") % of SQLite" "-"
+fi
+
 # 2b. The same register row on PostgreSQL (DATABASE_URL), side by side.
 if wants pg; then
 say "register, SCRYPT_LOG2_N=4, instant SMTP (smtp-sink), PostgreSQL"
@@ -376,7 +408,8 @@ row "register, hash 2^4, SMTP instant, PostgreSQL" "$pg_rate" "$r_p50" "$r_p99" 
     "mail: $pg_check"
 if wants fast; then
   goal "PostgreSQL register row ≥ 90 % of the SQLite row" "$(meets "$pg_vs_sqlite" '>=' 90)" \
-       "$pg_vs_sqlite %: $pg_rate against $fast_rate req/s"
+       "$pg_vs_sqlite %: $pg_rate against $fast_rate req/s$( [ "$store_pg_reg" != 0 ] &&
+       echo "; PostgreSQL's storage alone, the cores to itself: $store_pg_reg/s, $(ratio "$store_pg_reg" "$fast_rate") % of the SQLite row")"
 fi
 pg_tail=$(tail_factor "$pg_p99" "$pg_rate")
 goal "PostgreSQL tail factor ≤ 3" "$(meets "$pg_tail" '<=' 3)" \
@@ -660,7 +693,8 @@ if wants pgstatus; then
     DATABASE_URL="$status_url"
   if wants ceiling; then
     goal "PostgreSQL status poll ≥ 40 % of the ceiling's req/s" \
-         "$(meets "$s_vs_ceil" '>=' 40)" "$s_vs_ceil %: $s_rate of $ceil_rate req/s"
+         "$(meets "$s_vs_ceil" '>=' 40)" "$s_vs_ceil %: $s_rate of $ceil_rate req/s$( [ "$store_pg_read" != 0 ] &&
+         echo "; its read alone, the cores to itself: $store_pg_read/s")"
   fi
 fi
 
