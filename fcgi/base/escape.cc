@@ -40,8 +40,12 @@ std::string EscapeControls(std::string_view s) {
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
+  // The text between two special characters is appended whole.
+  for (std::size_t start = 0;;) {
+    const std::size_t i = s.find_first_of("&<>\"'", start);
+    out.append(s.substr(start, i - start));  // to the end when none is left
+    if (i == std::string_view::npos) return out;
+    switch (s[i]) {
       case '&':
         out += "&amp;";
         break;
@@ -54,14 +58,11 @@ std::string HtmlEscape(std::string_view s) {
       case '"':
         out += "&quot;";
         break;
-      case '\'':
+      default:  // '\''
         out += "&#39;";
-        break;
-      default:
-        out += c;
     }
+    start = i + 1;
   }
-  return out;
 }
 
 }  // namespace reg

@@ -39,6 +39,11 @@ std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp) {
 bool IsValidUtf8(std::string_view s) {
   char32_t cp;
   for (std::size_t i = 0; i < s.size();) {
+    // ASCII, most of a mail's text, without a call per byte.
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     const std::size_t n = DecodeUtf8(s, i, &cp);
     if (n == 0) return false;
     i += n;

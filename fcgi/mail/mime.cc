@@ -121,24 +121,28 @@ Result<std::string> Part(std::string_view boundary, const char* type,
   if (!IsValidUtf8(body)) return Status::InvalidArgument("body: not UTF-8");
   std::string out;
   out.reserve(body.size() + body.size() / 32 + 2);
-  const Status too_long = Status::InvalidArgument("body: line over 998 octets");
   bool ascii = true;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n') continue;
-    if (c == '\r') return Status::InvalidArgument("body: bare CR");
-    if (c == '\0') return Status::InvalidArgument("body: NUL");
-    if (c == '\n') {
-      if (out.size() - line_start > kMaxLineOctets) return too_long;
-      out += "\r\n";
-      line_start = out.size();
-      continue;
+  // Line by line (each ends at LF or CRLF), each line checked, then
+  // appended whole with CRLF: a mail is rendered on every registration.
+  for (std::size_t start = 0; start < body.size();) {
+    const std::size_t lf = body.find('\n', start);
+    std::string_view line = body.substr(start, lf - start);  // to the end
+    if (lf != std::string_view::npos && !line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
     }
-    if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
-    out += c;
+    for (const char c : line) {
+      if (c == '\r') return Status::InvalidArgument("body: bare CR");
+      if (c == '\0') return Status::InvalidArgument("body: NUL");
+      if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
+    }
+    if (line.size() > kMaxLineOctets) {
+      return Status::InvalidArgument("body: line over 998 octets");
+    }
+    out.append(line);
+    if (lf == std::string_view::npos) break;
+    out += "\r\n";
+    start = lf + 1;
   }
-  if (out.size() - line_start > kMaxLineOctets) return too_long;
   if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
     out += "\r\n";
   }

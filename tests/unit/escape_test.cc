@@ -30,6 +30,9 @@ TEST(HtmlEscape, EscapesAllFiveSpecialCharacters) {
   EXPECT_EQ(HtmlEscape("a&amp;b"), "a&amp;amp;b");
   EXPECT_EQ(HtmlEscape("plain \xC3\xA9 text"), "plain \xC3\xA9 text");
   EXPECT_EQ(HtmlEscape(""), "");
+  EXPECT_EQ(HtmlEscape("1 < 2 & it's \"so\">"),
+            "1 &lt; 2 &amp; it&#39;s &quot;so&quot;&gt;");
+  EXPECT_EQ(HtmlEscape("no special"), "no special");
 }
 
 }  // namespace

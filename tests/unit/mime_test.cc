@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/escape.h"
 #include "base/utf8.h"
 #include "mail/mail_templates.h"
 #include "testutil.h"
@@ -309,6 +310,26 @@ TEST(RenderMail, RejectsABareCrInABodyButAcceptsCrlf) {
   EXPECT_TRUE(RenderMail(parts, 0, kUnique).ok());
   parts.text = "line\rnext\n";
   EXPECT_FALSE(RenderMail(parts, 0, kUnique).ok());
+}
+
+TEST(RenderMail, WritesLfAndCrlfBodiesAlikeAndRejectsNulAndStrayCr) {
+  MailParts lf = VerificationParts();
+  lf.text = "one\ntwo\n\nthree";
+  MailParts crlf = VerificationParts();
+  crlf.text = "one\r\ntwo\r\n\r\nthree";
+  Result<RenderedMail> a = RenderMail(lf, 0, kUnique);
+  Result<RenderedMail> b = RenderMail(crlf, 0, kUnique);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.value().bytes, b.value().bytes);
+  EXPECT_NE(a.value().bytes.find("\r\n\r\none\r\ntwo\r\n\r\nthree\r\n--"),
+            std::string::npos);
+  MailParts bad = VerificationParts();
+  for (const std::string& text :
+       {std::string("a\0b\n", 4), std::string("end\r"),
+        std::string("a\r\r\nb\n")}) {
+    bad.text = text;
+    EXPECT_FALSE(RenderMail(bad, 0, kUnique).ok()) << EscapeControls(text);
+  }
 }
 
 TEST(RenderMail, IsDeterministic) {

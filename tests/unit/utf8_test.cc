@@ -26,6 +26,7 @@ TEST(Utf8, RejectsOverlongSurrogatesTooLargeAndTruncated) {
   EXPECT_FALSE(IsValidUtf8("\xF5\x80\x80\x80"));
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));  // truncated €
   EXPECT_FALSE(IsValidUtf8("a\xC3"));
+  EXPECT_FALSE(IsValidUtf8("plain ascii, then \x80 a stray continuation"));
   EXPECT_FALSE(IsValidUtf8("\x80"));      // lone continuation
   EXPECT_FALSE(IsValidUtf8("\xC3\x28"));  // bad continuation
   EXPECT_FALSE(IsValidUtf8("\xFF"));
