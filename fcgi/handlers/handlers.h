@@ -80,17 +80,19 @@ std::string ReceiptCookie(const Request& request, const Config& config,
 // [,"reply"]}, "detail" null when there is none.
 std::string ReceiptStatusJson(const ReceiptStatus& status);
 
-// Renders and seals every mail a registration or a resend may queue for
+// Renders and seals every mail a registration or a "resend" may queue for
 // "to" (the verification mail with "link"'s token and code, dated with the
 // registration it is for, made at "registered_s" (Unix seconds); the
-// "account exists" notice; the "no account uses this address" mail) in the
-// language "m" of the request that causes them, before the store's
+// "account exists" notice; for a resend, the "no account uses this
+// address" mail, which a registration never queues: it makes the account)
+// in the language "m" of the request that causes them, before the store's
 // transaction picks one: fixed from then on, whenever and however often it
-// is sent. All, every time: the work does not depend on the address.
+// is sent. All of them, every time: the work does not depend on the
+// address.
 Result<RegistrationMails> PrepareMails(const Services& services,
                                        const Messages& m, const std::string& to,
                                        const LinkTexts& link,
-                                       std::int64_t registered_s);
+                                       std::int64_t registered_s, bool resend);
 
 }  // namespace reg
 

@@ -70,12 +70,13 @@ Result<PreparedJob> PrepareMail(const Services& services, const Messages& m,
 Result<RegistrationMails> PrepareMails(const Services& services,
                                        const Messages& m, const std::string& to,
                                        const LinkTexts& link,
-                                       std::int64_t registered_s) {
+                                       std::int64_t registered_s, bool resend) {
   RegistrationMails mails;
   for (const auto& [kind, mail] :
        {std::pair{MailKind::kVerify, &mails.verify},
         std::pair{MailKind::kExists, &mails.exists},
         std::pair{MailKind::kNoAccount, &mails.no_account}}) {
+    if (kind == MailKind::kNoAccount && !resend) continue;
     Result<PreparedJob> prepared =
         PrepareMail(services, m, kind, to, link, registered_s);
     if (!prepared.ok()) return prepared.status();
@@ -121,8 +122,9 @@ Result<Reply> HandleRegister(const Request& request, Context& context) {
   Result<LinkTexts> link = NewLink(services, email, reg);
   if (!link.ok()) return link.status();
 
-  Result<RegistrationMails> mails = PrepareMails(
-      services, m, email, link.value(), services.clock->NowS());
+  Result<RegistrationMails> mails =
+      PrepareMails(services, m, email, link.value(), services.clock->NowS(),
+                   /*resend=*/false);
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Register(reg, LimitsFrom(config), mails.value());

@@ -64,7 +64,8 @@ Result<Reply> HandleResend(const Request& request, Context& context) {
                                         ? target.value().registered_ms / 1000
                                         : services.clock->NowS();
   Result<RegistrationMails> mails =
-      PrepareMails(services, m, email, link.value(), registered_s);
+      PrepareMails(services, m, email, link.value(), registered_s,
+                   /*resend=*/true);
   if (!mails.ok()) return mails.status();
   Result<RegisterOutcome> outcome =
       context.store.Resend(reg, LimitsFrom(config), mails.value());

@@ -71,7 +71,9 @@ struct PreparedJob {
 struct RegistrationMails {
   PreparedJob verify;  // the verification mail, with the token's link
   PreparedJob exists;  // the "account exists" notice
-  PreparedJob no_account;  // "no account uses this address" (a resend's)
+  // "No account uses this address": a resend's only (a registration makes
+  // the account, so never queues it, and leaves it empty).
+  PreparedJob no_account;
 };
 
 struct RegisterOutcome {

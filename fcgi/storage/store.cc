@@ -100,9 +100,13 @@ Result<RegisterOutcome> Store::QueueMail(const NewRegistration& reg,
       // mail not sent has no code.
       if (Status st = rows.ForgetCode(token_hash); !st.ok()) return st;
     } else {
-      Result<std::int64_t> id = rows.Enqueue(
-          RegistrationJob(reg, user.id, outcome.kind, !create, mails, limits,
-                          now, held.delay_until_ms));
+      NewJob job = RegistrationJob(reg, user.id, outcome.kind, !create, mails,
+                                   limits, now, held.delay_until_ms);
+      if (job.message_id.empty()) {
+        return Status::Internal(std::string("no ") + job.kind +
+                                " mail was prepared");
+      }
+      Result<std::int64_t> id = rows.Enqueue(job);
       if (!id.ok()) return id.status();
       job_id = id.value();
       outcome.delayed_until_ms = held.delay_until_ms;

@@ -63,6 +63,24 @@ TEST_P(EngineRegisterTest, TheTransactionQueuesTheMailTheAccountStateDecides) {
   EXPECT_EQ(Row(second.value().job_id).kind, "exists");
 }
 
+// A registration prepares no "no account" mail (it makes the account):
+// were the mail the transaction picks missing, it fails and writes nothing.
+TEST_P(EngineRegisterTest, AMailNotPreparedFailsTheRequestAndWritesNothing) {
+  ASSERT_OK(Register("ann@example.com", "h", "tok-1"));
+  ASSERT_OK(store_->Activate(TokenHash("tok-1"), {}));
+  const StoreTotals before = Totals();
+  const std::size_t jobs = Jobs().size();
+  RegistrationMails mails = NextMails();
+  mails.exists = {};  // the verified address's notice
+  Result<RegisterOutcome> r = store_->Register(
+      Registration("ann@example.com", "h", "tok-2"), limits_, mails);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInternal);
+  EXPECT_EQ(Jobs().size(), jobs);
+  EXPECT_EQ(Totals().receipts, before.receipts);
+  EXPECT_EQ(Totals().registrations, before.registrations);
+}
+
 TEST_P(EngineRegisterTest,
        TheSameAddressInAnotherCaseGetsANewTokenButNoSecondAccount) {
   ASSERT_OK(Register("ann@example.com", "hash-1", "tok-1"));
