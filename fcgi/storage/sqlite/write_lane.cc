@@ -81,11 +81,11 @@ std::int64_t WriteLane::syncs() const {
 }
 
 Status WriteLane::Run(Durability durability, const Work& work) {
-  Piece piece{&work, durability, Status(), false};
+  Piece piece{&work, durability, Status(), false, {}};
   std::unique_lock<std::mutex> lock(mu_);
   pending_.push_back(&piece);
   queued_.notify_one();
-  done_.wait(lock, [&piece] { return piece.done; });
+  piece.finished.wait(lock, [&piece] { return piece.done; });
   return piece.result;
 }
 
@@ -94,8 +94,10 @@ void WriteLane::Finish(const std::vector<Piece*>& pieces,
   for (Piece* p : pieces) {
     if (!status.ok()) p->result = status;
     p->done = true;
+    // mu_ is held: its thread cannot return (and take the piece with it)
+    // before this one lets go.
+    p->finished.notify_one();
   }
-  done_.notify_all();
 }
 
 std::vector<WriteLane::Piece*> WriteLane::TakeAll(

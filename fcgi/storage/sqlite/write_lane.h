@@ -95,6 +95,10 @@ class WriteLane {
     Durability durability;
     Status result;
     bool done = false;
+    // Its own thread's wake-up, with mu_: a batch wakes the threads of its
+    // pieces and no other (one condition variable for every piece woke
+    // each waiting thread at each batch and each flush, to sleep again).
+    std::condition_variable finished;
   };
   WriteLane(std::unique_ptr<Database> db, UniqueFd log)
       : db_(std::move(db)), log_(std::move(log)) {}
@@ -123,7 +127,6 @@ class WriteLane {
   mutable std::mutex mu_;
   std::condition_variable queued_;     // a piece was queued, or stop_
   std::condition_variable committed_;  // unsynced_ grew, or sync_stop_
-  std::condition_variable done_;       // pieces finished
   std::vector<Piece*> pending_;
   std::vector<Piece*> unsynced_;  // of committed durable batches
   std::int64_t syncs_ = 0;
