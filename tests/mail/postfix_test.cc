@@ -125,14 +125,21 @@ int Count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// Lines of Postfix's log that are warnings or refusals.
+// Lines of Postfix's log that are warnings or refusals, but for those about
+// the machine's own clock: cleanup(8) warns "file system clock is 1
+// seconds ahead of local clock" (then "resetting file time stamps") when a
+// queue file's time stamp runs ahead of the clock, as it did once on a
+// loaded 2-core machine. That says nothing of our sessions.
 std::string Complaints(const std::string& log) {
   std::istringstream in(log);
   std::string line, out;
   while (std::getline(in, line)) {
-    if (line.find("warning:") != std::string::npos ||
-        line.find("reject:") != std::string::npos ||
-        line.find("fatal:") != std::string::npos) {
+    const bool clock =
+        line.find("file system clock is") != std::string::npos ||
+        line.find("resetting file time stamps") != std::string::npos;
+    if (!clock && (line.find("warning:") != std::string::npos ||
+                   line.find("reject:") != std::string::npos ||
+                   line.find("fatal:") != std::string::npos)) {
       out += line + "\n";
     }
   }
