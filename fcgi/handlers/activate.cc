@@ -139,7 +139,6 @@ Result<Reply> WrongCode(const Request& request, Context& context,
   view.value().code_form = true;
   view.value().code_error = m.Text("code.wrong");
   Response response = Response::Html(401, SentPage(m, &view.value()));
-  response.AddHeader("Cache-Control", "no-store");
   return Answer(std::move(response));
 }
 

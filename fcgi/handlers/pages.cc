@@ -47,7 +47,6 @@ Result<Reply> HandleSent(const Request& request, Context& context) {
   Status offered = OfferResentCode(request, context, &view.value());
   if (!offered.ok()) return offered;
   Response response = Response::Html(200, SentPage(m, &view.value()));
-  response.AddHeader("Cache-Control", "no-store");
   return Answer(std::move(response));
 }
 

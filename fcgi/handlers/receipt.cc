@@ -92,7 +92,6 @@ Reply Accepted(const Request& request, std::int64_t job_id,
     reply.response = Response::SeeOther("/register/sent?r=" + receipt);
   }
   if (!set_cookie.empty()) reply.response.AddHeader("Set-Cookie", set_cookie);
-  reply.response.AddHeader("Cache-Control", "no-store");
   if (job_id != 0) reply.after = PostJob{job_id};
   return reply;
 }
@@ -112,7 +111,6 @@ Result<Reply> HandleStatus(const Request& request, Context& context) {
   Result<ReceiptStatus> status = context.store.Receipt(ReceiptHash(receipt));
   if (!status.ok()) return status.status();
   Response response = Response::Json(200, ReceiptStatusJson(status.value()));
-  response.AddHeader("Cache-Control", "no-store");
   return Answer(std::move(response));
 }
 

@@ -15,6 +15,7 @@ Response Make(int status, const char* type, std::string body) {
   r.status = status;
   r.body = std::move(body);
   r.AddHeader("Content-Type", type);
+  // Every answer of the service: handlers add no second one.
   r.AddHeader("Cache-Control", "no-store");
   return r;
 }

@@ -80,6 +80,7 @@ TEST_F(ReceiptTest, ARegistrationsJsonAnswerCarriesAReceiptAndSetsTheCookie) {
             "registrar_receipt=" + receipt +
                 "; Max-Age=86400; Path=/; HttpOnly; SameSite=Lax");
   EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
   // Only its hash is kept.
   EXPECT_EQ(stack().QueryOne("SELECT count(*) FROM receipts WHERE hash = '" +
                              receipt + "'"),
@@ -101,6 +102,7 @@ TEST_F(ReceiptTest, TheFormAnswerGoesToTheSentPageOfItsReceipt) {
             "registrar_receipt=" + receipt +
                 "; Max-Age=86400; Path=/; HttpOnly; SameSite=Lax");
   EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
 }
 
 TEST_F(ReceiptTest, TheCookieKeepsTheLastThreeRegistrations) {
@@ -213,6 +215,18 @@ TEST_F(ReceiptTest, TheCodeOfTheMailVerifiesFromTheRegisteringBrowsersPage) {
   EXPECT_THAT(page.body, HasSubstr("inputmode=\"numeric\" "
                                    "autocomplete=\"one-time-code\""));
   EXPECT_THAT(page.body, HasSubstr("<label for=\"code\">Code aus der E-Mail"));
+  // A wrong code: the same page again, the error beside the code.
+  std::string wrong = code;
+  wrong[5] = wrong[5] == '9' ? '0' : static_cast<char>(wrong[5] + 1);
+  HttpResponse again = stack().Post(
+      "/activate", "receipt=" + receipt + "&code=" + wrong,
+      {kForm, "Origin: null", "Sec-Fetch-Site: same-origin",
+       "Accept-Language: de"});
+  EXPECT_EQ(again.status, 401) << again.body;
+  EXPECT_THAT(again.body, HasSubstr("Das ist nicht der Code aus der E-Mail"));
+  EXPECT_THAT(again.body,
+              HasSubstr("name=\"receipt\" value=\"" + receipt + "\""));
+  EXPECT_EQ(again.Header("cache-control"), "no-store");
   // Typed as a person may, with a space; the form posts from a page that
   // sends no referrer.
   HttpResponse done =

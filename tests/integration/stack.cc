@@ -55,7 +55,10 @@ size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
     value.erase(0, value.find_first_not_of(" \t"));
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
       value.pop_back();
-    (*headers)[name] = value;
+    // A field sent twice reads as one list (RFC 9110, 5.3), so a test that
+    // expects one value sees a repeat.
+    auto [it, added] = headers->emplace(name, value);
+    if (!added) it->second += ", " + value;
   }
   return size * n;
 }
