@@ -24,7 +24,7 @@ ifdef SANITIZE                       # make test SANITIZE=address,undefined
   BUILD    := build/$(subst $(comma),-,$(SANITIZE))
 endif
 
-MAINS      := fcgi/main.cc fcgi/regctl_main.cc
+MAINS      := fcgi/main.cc fcgi/regctl_main.cc fcgi/error_pages_main.cc
 LIB_SRCS   := $(filter-out $(MAINS),$(sort $(shell find fcgi -name "*.cc")))
 
 # Unity builds (UNITY=1, the default): the .cc files compile in chunks,
@@ -76,20 +76,22 @@ INTEG_OBJS := $(call unity_objs,$(INTEG_SRCS),$(TEST_UNITY_MAX)) $(BUILD)/tests/
 # The mail tests (a private Postfix) share the integration tests' fixture.
 MAIL_OBJS  := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard tests/mail/*.cc)) \
               $(BUILD)/tests/integration/stack.o
-SERVICE    := $(BUILD)/registrar $(BUILD)/regctl
+SERVICE    := $(BUILD)/registrar $(BUILD)/regctl $(BUILD)/errors/.made
 BINS       := $(SERVICE) $(BUILD)/unit_tests $(BUILD)/integration_tests \
               $(BUILD)/mail_tests
 
 BENCH_BINS := $(patsubst tests/bench/%.cc,$(BUILD)/bench/%,$(wildcard tests/bench/*.cc))
 
-# `make` alone builds the service (the responder and regctl), not the tests.
+# `make` alone builds the service (the responder, regctl, nginx's error
+# pages), not the tests.
 .DEFAULT_GOAL := service
 
 .PHONY: all service deps build-deps run test check test-build build-plain build-sanitized build-asan build-tsan \
         unit integration mail browser bench fuzz clean format install deb
 all: $(BINS)
 
-# The service alone: the responder and regctl, no tests.
+# The service alone: the responder, regctl and the pages nginx answers its
+# own errors with; no tests.
 service: $(SERVICE)
 
 deps:
@@ -177,6 +179,17 @@ $(BUILD)/registrar: $(BUILD)/fcgi/main.o $(LIB)
 
 $(BUILD)/regctl: $(BUILD)/fcgi/regctl_main.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The pages nginx answers its own errors with (413, 429, 502, 504), made
+# from the catalogues by the workers' own ErrorPage (http/html.h
+# NginxErrorPages), part of the service: tools/stack serves them from
+# here, `make install` ships them.
+$(BUILD)/error_pages: $(BUILD)/fcgi/error_pages_main.o $(LIB)
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/errors/.made: $(BUILD)/error_pages $(wildcard lang/*.json)
+	$(BUILD)/error_pages lang $(@D)
+	@touch $@
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(GTEST_LIBS) -o $@
@@ -299,7 +312,9 @@ install: $(SERVICE)
 	install -d $(DESTDIR)$(PKGDATADIR)/lang
 	install -m 0644 lang/*.json $(DESTDIR)$(PKGDATADIR)/lang/
 	install -d $(DESTDIR)$(PKGDATADIR)/nginx
-	install -m 0644 nginx/client_key.conf $(DESTDIR)$(PKGDATADIR)/nginx/client_key.conf
+	install -m 0644 nginx/client_key.conf nginx/error_pages.conf $(DESTDIR)$(PKGDATADIR)/nginx/
+	install -d $(DESTDIR)$(PKGDATADIR)/errors
+	install -m 0644 $(BUILD)/errors/* $(DESTDIR)$(PKGDATADIR)/errors/
 	for u in deploy/systemd/*; do \
 	  $(RELOCATE) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
 	done
@@ -357,4 +372,4 @@ format:
 	clang-format -i $$(find fcgi tests -name "*.cc" -o -name "*.h")
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) $(MAIL_OBJS:.o=.d) \
-         $(BUILD)/fcgi/main.d $(BUILD)/fcgi/regctl_main.d
+         $(BUILD)/fcgi/main.d $(BUILD)/fcgi/regctl_main.d $(BUILD)/fcgi/error_pages_main.d

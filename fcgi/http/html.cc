@@ -1,5 +1,6 @@
 #include "http/html.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -425,6 +426,29 @@ std::string ErrorPage(const Messages& msg, int http_status,
   m += "<p class=\"lead\">" + HtmlEscape(message) + "</p>\n";
   m += ActionLink("/", msg.Text("page.home"));
   return Page(msg, title, m);
+}
+
+std::map<std::string, std::string> NginxErrorPages(const Catalogues& langs) {
+  // Each status and the messages it shows: a 504 is a 502 to a person.
+  static constexpr struct {
+    int status;
+    const char* key;
+  } kErrors[] = {
+      {413, "error.413"}, {429, "error.429"}, {502, "error.502"},
+      {504, "error.502"}};
+  std::map<std::string, std::string> pages;
+  for (const std::string& tag : langs.tags()) {
+    const Messages& m = langs.Get(tag);
+    for (const auto& e : kErrors) {
+      const std::string key = e.key;
+      const std::string text = m.Text(key + ".text");
+      const std::string name = std::to_string(e.status) + "." + tag;
+      pages[name + ".html"] =
+          ErrorPage(m, e.status, m.Text(key + ".title"), text);
+      pages[name + ".json"] = nlohmann::json{{"error", text}}.dump();
+    }
+  }
+  return pages;
 }
 
 }  // namespace reg

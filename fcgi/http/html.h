@@ -8,6 +8,7 @@
 #define FCGI_HTTP_HTML_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -116,6 +117,17 @@ std::string NotFoundPage(const Messages& m);
 // and "message" are plain text (escaped here).
 std::string ErrorPage(const Messages& m, int http_status,
                       std::string_view title, std::string_view message);
+
+// The answers nginx gives itself, for errors the workers never see: 413
+// (a body over client_max_body_size), 429 (a rate or connection limit),
+// 502 and 504 (the workers down, or too slow). For each catalogue "tag",
+// file name → content: "<status>.<tag>.html", the ErrorPage, and
+// "<status>.<tag>.json", {"error": text} as the workers' JSON errors.
+// The build writes them (error_pages_main.cc: BUILD/errors/, installed in
+// /usr/share/registrar/errors/); the nginx configs pick one by the
+// client's first language and whether it asked for JSON
+// (nginx/error_pages.conf).
+std::map<std::string, std::string> NginxErrorPages(const Catalogues& langs);
 
 }  // namespace reg
 

@@ -101,6 +101,11 @@ constexpr KeySpec kKeys[] = {
     {"error.413.text", K::kText},
     {"error.415.title", K::kText},
     {"error.415.text", K::kText},
+    // The pages nginx answers itself with (http/html.h NginxErrorPages).
+    {"error.429.title", K::kText},
+    {"error.429.text", K::kText},
+    {"error.502.title", K::kText},
+    {"error.502.text", K::kText},
     {"error.503.title", K::kText},
     {"error.503.text", K::kText},
     {"error.500.title", K::kText},

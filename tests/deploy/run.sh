@@ -105,7 +105,7 @@ else
         -e "s|/etc/registrar/nginx-internal.conf|$work/nginx-internal.conf|g" \
         -e "s|/usr/lib/registrar/workers|$workers|g" \
         -e "s|/usr/lib/registrar/|$root/usr/lib/registrar/|g" \
-        -e "s|/usr/share/registrar/|$root/usr/share/registrar/|g" \
+        -e "s|/usr/share/registrar\([/;]\)|$root/usr/share/registrar\1|g" \
         -e "s|/usr/sbin/regctl|$root/usr/sbin/regctl|g" \
         -e "s|/run/registrar|$run_dir|g" -e "s|/var/log/registrar|$log_dir|g" \
         -e "s|/var/lib/registrar|$data_dir|g" -e "s|/var/log/nginx/|$work/|g" \
@@ -122,6 +122,8 @@ for f in usr/lib/registrar/registrar usr/sbin/regctl usr/lib/registrar/setup \
   check "/$f is executable" test -x "$root/$f"
 done
 for f in usr/share/registrar/static/app.css usr/share/registrar/nginx/client_key.conf \
+         usr/share/registrar/nginx/error_pages.conf usr/share/registrar/errors/502.en.html \
+         usr/share/registrar/errors/413.fr.json \
          usr/share/registrar/lang/en.json usr/share/registrar/lang/de.json \
          usr/share/registrar/lang/fr.json \
          lib/systemd/system/registrar.service \
@@ -348,6 +350,10 @@ check "the metrics answer on the internal listener's unix socket" \
 check "static files come from the installed folder" curl -fsS -o /dev/null "$base/static/app.css"
 check "pages come in German from the installed catalogues" \
   bash -c 'curl -fsS -H "Accept-Language: de-DE,de;q=0.9" "$1/" | grep -q "<html lang=\"de\">"' _ "$base"
+check "nginx's own 413 is the installed page, in German" \
+  bash -c 'head -c 17000 /dev/zero | tr "\0" x | curl -s -o "$2" -w "%{http_code}" \
+             -H "Accept-Language: de" --data-binary @- "$1/register" | grep -qx 413 &&
+           grep -q "Fehler 413" "$2"' _ "$base" "$work/413.out"
 
 email="ada-$RANDOM@example.com"
 # A browser's cookie jar: the receipt cookie spares this browser the

@@ -333,8 +333,19 @@ TEST_F(FloodTest, ActivateAndResendPostsShareTheRegistrationRateLimit) {
   EXPECT_EQ(
       stack().Post("/register/resend", "email=a%40example.com", {form}).status,
       429);
-  EXPECT_EQ(stack().Post("/register", "email=a%40example.com", {form}).status,
-            429);
+  // nginx refuses them with the service's page, in the client's language.
+  HttpResponse page = stack().Post("/register", "email=a%40example.com",
+                                   {form, "Accept-Language: fr, en;q=0.5"});
+  EXPECT_EQ(page.status, 429);
+  EXPECT_THAT(page.body, HasSubstr("<html lang=\"fr\""));
+  EXPECT_THAT(page.body, HasSubstr("Trop de tentatives"));
+  HttpResponse json = stack().Post(
+      "/register", R"({"email":"a@example.com"})", {kJson});
+  EXPECT_EQ(json.status, 429);
+  EXPECT_EQ(json.Header("content-type"), "application/json");
+  EXPECT_EQ(json.body,
+            R"({"error":"Too many tries from your network. Wait a minute, )"
+            R"(then try again."})");
   // Opening a link is not a post: mail scanners do it, it changes nothing.
   // (Polled: the request slot of the last 429 may still be closing; a
   // limit_req refusal would last the 30 s until the next token.)

@@ -3,6 +3,8 @@
 // times at once.
 #include <signal.h>
 
+#include <gmock/gmock.h>
+
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -200,6 +202,32 @@ TEST(DuplicatePosts, SameSignedJobPosted20TimesAtOnceSendsOneMail) {
   EXPECT_EQ(stack.Query("SELECT count(*) FROM outbox_events WHERE job_id = " +
                         std::to_string(id) + " AND event = 'claimed'"),
             std::vector<std::string>{"1"});
+  EXPECT_TRUE(stack.Stop());
+}
+
+// With no worker running (killed; the stack starts them again within a
+// second), nginx answers 502 itself, with the service's page in the
+// client's language, and the pages answer again once a worker is back.
+TEST(WorkersDown, NginxAnswers502WithTheServicesPageUntilOneIsBack) {
+  Running run({});
+  Stack& stack = run.stack;
+  ASSERT_TRUE(stack.running()) << stack.Output();
+  HttpResponse down;
+  // A request right after the kill finds no worker; should the stack have
+  // started them again first, kill those.
+  for (int i = 0; i < 5 && down.status != 502; i++) {
+    ASSERT_TRUE(WaitFor([&] { return !stack.WorkerPids().empty(); }));
+    for (pid_t worker : stack.WorkerPids()) kill(worker, SIGKILL);
+    down = stack.Get("/", {"Accept-Language: de-CH, de;q=0.9"});
+  }
+  ASSERT_EQ(down.status, 502) << down.body;
+  EXPECT_EQ(down.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_THAT(down.body, ::testing::HasSubstr("<html lang=\"de\""));
+  EXPECT_THAT(down.body, ::testing::HasSubstr("Fehler 502"));
+  EXPECT_THAT(down.body, ::testing::HasSubstr("Gerade nicht erreichbar"));
+  EXPECT_NE(down.Header("content-security-policy"), "");
+  EXPECT_TRUE(WaitFor([&] { return stack.Get("/").status == 200; },
+                      std::chrono::seconds(10)));
   EXPECT_TRUE(stack.Stop());
 }
 

@@ -420,8 +420,21 @@ TEST_F(RegisterTest, BodyOver16KiBIs413) {
   std::string form = "email=big@example.com&password=";
   form += std::string(17000 - form.size(), 'x');
   ASSERT_EQ(form.size(), 17000u);
-  EXPECT_EQ(stack().Post("/register", form, {kForm}).status, 413);
-  EXPECT_EQ(stack().Post("/register", form, {kForm, kAcceptJson}).status, 413);
+  // nginx answers it, with the service's error, as the workers would.
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  EXPECT_EQ(r.body, R"({"error":"The request is too large."})");
+  HttpResponse page =
+      stack().Post("/register", form, {kForm, "Accept-Language: de-DE,de"});
+  EXPECT_EQ(page.status, 413);
+  EXPECT_EQ(page.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("<html lang=\"de\""));
+  EXPECT_THAT(page.body, HasSubstr("Fehler 413"));
+  EXPECT_THAT(page.body, HasSubstr("Die Anfrage ist zu groß."));
+  EXPECT_NE(page.Header("content-security-policy"), "");
+  HttpResponse json_answer =
+      stack().Post("/register", form, {kForm, kAcceptJson});
+  EXPECT_EQ(json_answer.status, 413);
+  EXPECT_EQ(json_answer.body, R"({"error":"The request is too large."})");
   EXPECT_EQ(UsersWith("big@example.com"), "0");
 }
 
@@ -635,11 +648,13 @@ TEST_F(RegisterLimitsTest, BurstOfPostsPastTheRateLimitIs429) {
     EXPECT_TRUE(s == 202 || s == 422 || s == 429)
         << ::testing::PrintToString(statuses);
   }
-  // Past the limit: a clear page, still 429, with the security headers.
+  // Past the limit: still 429, the service's JSON error for a JSON post
+  // (as nginx answers it), with the security headers.
   HttpResponse limited =
       PostJsonFrom("127.0.1.3", "burst-late@burst.example", kPassword);
   EXPECT_EQ(limited.status, 429);
-  EXPECT_THAT(limited.body, HasSubstr("Too many attempts"));
+  EXPECT_EQ(limited.Header("content-type"), "application/json");
+  EXPECT_THAT(limited.body, HasSubstr(R"({"error":"Too many tries)"));
   EXPECT_THAT(limited.Header("content-security-policy"),
               HasSubstr("frame-ancestors"));
 }
