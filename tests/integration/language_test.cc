@@ -89,6 +89,11 @@ TEST_F(LanguageTest, GermanAcceptLanguageGetsGermanPagesThatSaySo) {
   EXPECT_EQ(missing.status, 404);
   EXPECT_THAT(missing.body, HasSubstr("Seite nicht gefunden"));
   EXPECT_EQ(missing.Header("content-language"), "de");
+  // Where nginx keeps its own error pages is, from outside, an address
+  // like any other: the workers' 404 page.
+  HttpResponse errors = stack().Get("/errors/502", de);
+  EXPECT_EQ(errors.status, 404);
+  EXPECT_THAT(errors.body, HasSubstr("Seite nicht gefunden"));
 
   // A field error beside the field, in German.
   HttpResponse invalid = stack().Post("/register", "email=x&password=short",
