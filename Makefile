@@ -180,10 +180,10 @@ $(BUILD)/registrar: $(BUILD)/fcgi/main.o $(LIB)
 $(BUILD)/regctl: $(BUILD)/fcgi/regctl_main.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The pages nginx answers its own errors with (413, 429, 502, 504), made
-# from the catalogues by the workers' own ErrorPage (http/html.h
-# NginxErrorPages), part of the service: tools/stack serves them from
-# here, `make install` ships them.
+# The pages nginx answers its own errors with (400, 413, 414, 429, 502,
+# 504), made from the catalogues by the workers' own ErrorPage
+# (http/html.h NginxErrorPages), part of the service: tools/stack serves
+# them from here, `make install` ships them.
 $(BUILD)/error_pages: $(BUILD)/fcgi/error_pages_main.o $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

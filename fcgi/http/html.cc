@@ -433,9 +433,8 @@ std::map<std::string, std::string> NginxErrorPages(const Catalogues& langs) {
   static constexpr struct {
     int status;
     const char* key;
-  } kErrors[] = {
-      {413, "error.413"}, {429, "error.429"}, {502, "error.502"},
-      {504, "error.502"}};
+  } kErrors[] = {{400, "error.400"}, {413, "error.413"}, {414, "error.414"},
+                 {429, "error.429"}, {502, "error.502"}, {504, "error.502"}};
   std::map<std::string, std::string> pages;
   for (const std::string& tag : langs.tags()) {
     const Messages& m = langs.Get(tag);

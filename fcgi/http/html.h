@@ -118,9 +118,10 @@ std::string NotFoundPage(const Messages& m);
 std::string ErrorPage(const Messages& m, int http_status,
                       std::string_view title, std::string_view message);
 
-// The answers nginx gives itself, for errors the workers never see: 413
-// (a body over client_max_body_size), 429 (a rate or connection limit),
-// 502 and 504 (the workers down, or too slow). For each catalogue "tag",
+// The answers nginx gives itself, for errors the workers never see: 400
+// (a request nginx cannot read, or headers over its buffers), 413 (a body
+// over client_max_body_size), 414 (an address over its buffers), 429 (a
+// rate or connection limit), 502 and 504 (the workers down, or too slow). For each catalogue "tag",
 // file name → content: "<status>.<tag>.html", the ErrorPage, and
 // "<status>.<tag>.json", {"error": text} as the workers' JSON errors.
 // The build writes them (error_pages_main.cc: BUILD/errors/, installed in

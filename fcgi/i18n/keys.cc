@@ -102,6 +102,8 @@ constexpr KeySpec kKeys[] = {
     {"error.415.title", K::kText},
     {"error.415.text", K::kText},
     // The pages nginx answers itself with (http/html.h NginxErrorPages).
+    {"error.414.title", K::kText},
+    {"error.414.text", K::kText},
     {"error.429.title", K::kText},
     {"error.429.text", K::kText},
     {"error.502.title", K::kText},

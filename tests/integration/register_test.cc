@@ -438,6 +438,27 @@ TEST_F(RegisterTest, BodyOver16KiBIs413) {
   EXPECT_EQ(UsersWith("big@example.com"), "0");
 }
 
+// --- past nginx's buffers: 400, 414 ------------------------------------------
+
+// nginx stops reading such a request where it overflows, so the headers
+// after that point, the language among them, are unknown: English.
+TEST_F(RegisterTest, HeadersOrAnAddressPastNginxsBuffersGetTheServicesPage) {
+  // Cookies of other sites on the domain, past nginx's header buffers.
+  HttpResponse cookie = stack().Get(
+      "/", {"Cookie: other=" + std::string(9000, 'a'), "Accept-Language: fr"});
+  EXPECT_EQ(cookie.status, 400);
+  EXPECT_THAT(cookie.body, HasSubstr("<html lang=\"en\""));
+  EXPECT_THAT(cookie.body, HasSubstr("Error 400"));
+  EXPECT_THAT(cookie.body, HasSubstr("The request could not be read."));
+  // A link mangled past them.
+  HttpResponse uri = stack().Get("/activate?token=" + std::string(9000, 'a'),
+                                 {"Accept-Language: de"});
+  EXPECT_EQ(uri.status, 414);
+  EXPECT_THAT(uri.body, HasSubstr("Address too long"));
+  EXPECT_EQ(uri.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(uri.Header("content-security-policy"), "");
+}
+
 // --- other Content-Type: 415 -----------------------------------------------
 
 TEST_F(RegisterTest, OtherContentTypesAre415) {

@@ -32,7 +32,7 @@ std::map<std::string, std::string> Pages() {
 TEST(NginxErrorPages, EachStatusInEachLanguageAsHtmlAndJson) {
   const std::map<std::string, std::string> pages = Pages();
   for (const char* lang : {"en", "de", "fr"}) {
-    for (const char* status : {"413", "429", "502", "504"}) {
+    for (const char* status : {"400", "413", "414", "429", "502", "504"}) {
       const std::string name = std::string(status) + "." + lang;
       ASSERT_EQ(pages.count(name + ".html"), 1u) << name;
       ASSERT_EQ(pages.count(name + ".json"), 1u) << name;
@@ -47,10 +47,10 @@ TEST(NginxErrorPages, EachStatusInEachLanguageAsHtmlAndJson) {
       EXPECT_THAT(html, HasSubstr(j["error"].get<std::string>())) << name;
     }
   }
-  // Nothing else: the four statuses, two files each, for each catalogue.
+  // Nothing else: the six statuses, two files each, for each catalogue.
   Result<Catalogues> langs = Catalogues::Load(Root() + "/lang");
   ASSERT_TRUE(langs.ok());
-  EXPECT_EQ(pages.size(), langs.value().tags().size() * 4 * 2);
+  EXPECT_EQ(pages.size(), langs.value().tags().size() * 6 * 2);
   EXPECT_THAT(pages.at("429.de.html"), HasSubstr("Fehler 429"));
   EXPECT_THAT(pages.at("429.de.html"), HasSubstr("Zu viele Versuche"));
   EXPECT_THAT(pages.at("504.fr.html"), HasSubstr("Erreur 504"));
