@@ -121,9 +121,10 @@ std::string ErrorPage(const Messages& m, int http_status,
 // The answers nginx gives itself, for errors the workers never see: 400
 // (a request nginx cannot read, or headers over its buffers), 413 (a body
 // over client_max_body_size), 414 (an address over its buffers), 429 (a
-// rate or connection limit), 502 and 504 (the workers down, or too slow). For each catalogue "tag",
-// file name → content: "<status>.<tag>.html", the ErrorPage, and
-// "<status>.<tag>.json", {"error": text} as the workers' JSON errors.
+// rate or connection limit), 502 and 504 (the workers down, or too slow).
+// For each catalogue "tag", file name → content: "<status>.<tag>.html",
+// the ErrorPage, and "<status>.<tag>.json", {"error": text} as the
+// workers' JSON errors.
 // The build writes them (error_pages_main.cc: BUILD/errors/, installed in
 // /usr/share/registrar/errors/); the nginx configs pick one by the
 // client's first language and whether it asked for JSON
