@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 
 #include <exception>
-#include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
 #include "base/log.h"
@@ -101,15 +100,13 @@ Response ErrorResponse(const Request& request, const Status& status,
   const std::string key = ErrorKey(code);
   Response r;
   if (request.WantsJson()) {
-    nlohmann::json j = {{"error", m.Text(key + ".text")}};
-    r = Response::Json(code, j.dump());
+    r = Response::Json(code, ErrorJson(m, key));
   } else if (code == 404) {
     r = Response::Html(code, NotFoundPage(m));
   } else if (code == 410) {
     r = Response::Html(code, ExpiredPage(m));
   } else {
-    r = Response::Html(code, ErrorPage(m, code, m.Text(key + ".title"),
-                                       m.Text(key + ".text")));
+    r = Response::Html(code, ErrorPageFor(m, code, key));
   }
   if (code == 503) r.AddHeader("Retry-After", "5");
   return r;

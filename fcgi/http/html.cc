@@ -428,6 +428,16 @@ std::string ErrorPage(const Messages& msg, int http_status,
   return Page(msg, title, m);
 }
 
+std::string ErrorPageFor(const Messages& m, int http_status,
+                         std::string_view key) {
+  const std::string k(key);
+  return ErrorPage(m, http_status, m.Text(k + ".title"), m.Text(k + ".text"));
+}
+
+std::string ErrorJson(const Messages& m, std::string_view key) {
+  return nlohmann::json{{"error", m.Text(std::string(key) + ".text")}}.dump();
+}
+
 std::map<std::string, std::string> NginxErrorPages(const Catalogues& langs) {
   // Each status and the messages it shows: a 504 is a 502 to a person.
   static constexpr struct {
@@ -439,12 +449,9 @@ std::map<std::string, std::string> NginxErrorPages(const Catalogues& langs) {
   for (const std::string& tag : langs.tags()) {
     const Messages& m = langs.Get(tag);
     for (const auto& e : kErrors) {
-      const std::string key = e.key;
-      const std::string text = m.Text(key + ".text");
       const std::string name = std::to_string(e.status) + "." + tag;
-      pages[name + ".html"] =
-          ErrorPage(m, e.status, m.Text(key + ".title"), text);
-      pages[name + ".json"] = nlohmann::json{{"error", text}}.dump();
+      pages[name + ".html"] = ErrorPageFor(m, e.status, e.key);
+      pages[name + ".json"] = ErrorJson(m, e.key);
     }
   }
   return pages;

@@ -118,6 +118,13 @@ std::string NotFoundPage(const Messages& m);
 std::string ErrorPage(const Messages& m, int http_status,
                       std::string_view title, std::string_view message);
 
+// An error's answer from its messages "key" ("error.413": key.title and
+// key.text): the page, and the JSON body {"error": text}. The workers'
+// errors (handlers/router.cc) and nginx's own (NginxErrorPages) alike.
+std::string ErrorPageFor(const Messages& m, int http_status,
+                         std::string_view key);
+std::string ErrorJson(const Messages& m, std::string_view key);
+
 // The answers nginx gives itself, for errors the workers never see: 400
 // (a request nginx cannot read, or headers over its buffers), 413 (a body
 // over client_max_body_size), 414 (an address over its buffers), 429 (a
